@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * Every process reads its environment once, through one zod schema, and refuses to start while anything is
+ * wrong, listing every problem at once so an operator fixes them in one go.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const databaseUrl = z
+  .string({ error: 'is required (postgresql://user@host:port/db)' })
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL');
+
+export const kafkaBrokers = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((b) => b.trim()).filter(Boolean) : []))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')));
+
+export const secret = (name: string) =>
+  z.string({ error: `is required (${name}, at least 32 characters)` }).min(32, 'must be at least 32 characters');
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+export const url = z.url();

@@ -1,0 +1,21 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromRoot } from './paths';
+
+/** Event contracts: one JSON Schema per topic in `contracts/events/`, the file named after the topic. */
+export const EVENTS_DIR = fromRoot('contracts', 'events');
+
+export interface EventContract {
+  topic: string;
+  schema: Record<string, unknown> & { title: string };
+}
+
+export function loadEventContracts(): EventContract[] {
+  return readdirSync(EVENTS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      topic: file.slice(0, -'.json'.length),
+      schema: JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8')),
+    }));
+}

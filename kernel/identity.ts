@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+
+/**
+ * Two kinds of signed token cross the platform:
+ * - the access token a client holds (issued by the user domain at login, verified by the router);
+ * - the identity the router passes to subgraphs on every call: short-lived, signed with a key clients never
+ *   see, so a subgraph reached directly without it refuses the call.
+ */
+export const IDENTITY_HEADER = 'x-platform-identity';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const ACCESS_ISSUER = 'user-store-svc';
+const ACCESS_AUDIENCE = 'platform-api';
+const IDENTITY_ISSUER = 'router-gtw';
+const IDENTITY_AUDIENCE = 'subgraphs';
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const IDENTITY_TTL_SECONDS = 60;
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
+
+export async function issueAccessToken(secret: string, claims: AccessClaims): Promise<string> {
+  return new SignJWT({ sid: claims.sessionId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setSubject(claims.userId)
+    .setIssuer(ACCESS_ISSUER)
+    .setAudience(ACCESS_AUDIENCE)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(key(secret));
+}
+
+export type TokenFailure = 'expired' | 'invalid';
+
+export async function verifyAccessToken(
+  secret: string,
+  token: string,
+): Promise<{ ok: true; claims: AccessClaims } | { ok: false; reason: TokenFailure }> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: ACCESS_ISSUER,
+      audience: ACCESS_AUDIENCE,
+      algorithms: ['HS256'],
+      typ: 'at+jwt',
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid } };
+  } catch (error) {
+    return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+  }
+}
+
+/** Who is calling, as every subgraph sees it. An anonymous caller has no `userId`. */
+export interface Identity {
+  userId?: string;
+  scopes: string[];
+  requestId: string;
+}
+
+export async function signIdentity(secret: string, identity: Identity): Promise<string> {
+  const jwt = new SignJWT({ scp: identity.scopes, rid: identity.requestId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(IDENTITY_ISSUER)
+    .setAudience(IDENTITY_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`);
+  if (identity.userId) jwt.setSubject(identity.userId);
+  return jwt.sign(key(secret));
+}
+
+export async function verifyIdentity(secret: string, token: string): Promise<Identity | null> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: IDENTITY_ISSUER,
+      audience: IDENTITY_AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    const scopes = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === 'string') : [];
+    return {
+      userId: typeof payload.sub === 'string' ? payload.sub : undefined,
+      scopes,
+      requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID(),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { parse, type GraphQLFormattedError } from 'graphql';
+import { isErrorCode } from './errors';
+import { sendGraphQLError } from './graphql-http';
+import { createHttpApp, listen, type Listening, type ReadinessCheck } from './http';
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import type { Logger } from './log';
+
+export interface SubgraphOptions<C> {
+  name: string;
+  sdlPath: string;
+  resolvers: GraphQLResolverMap<C>;
+  identitySecret: string;
+  port: number;
+  logger: Logger;
+  checks: Record<string, ReadinessCheck>;
+  /** Builds the per-request context (loaders, services) for a verified caller. */
+  context(identity: Identity, log: Logger): C;
+}
+
+export interface RunningSubgraph extends Listening {
+  apollo: ApolloServer<never>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A subgraph is never an open door: every request must carry the identity the router signed, or it is refused
+ * before execution. Errors that are not part of the domain's contract are logged and masked.
+ */
+export async function startSubgraph<C extends object>(options: SubgraphOptions<C>): Promise<RunningSubgraph> {
+  const schema = buildSubgraphSchema([
+    { typeDefs: parse(readFileSync(options.sdlPath, 'utf8')), resolvers: options.resolvers as GraphQLResolverMap<unknown> },
+  ]);
+  const apollo = new ApolloServer<C>({
+    schema,
+    introspection: false,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    logger: options.logger,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => maskUnexpected(formatted, error, options.logger),
+  });
+  await apollo.start();
+
+  const app = createHttpApp(options.logger, options.checks);
+  app.use(
+    '/graphql',
+    requireIdentity(options.identitySecret),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => options.context(req.identity, req.log),
+    }),
+  );
+  const listening = await listen(app, options.port);
+  options.logger.info({ url: listening.url, subgraph: options.name }, 'subgraph listening');
+  return {
+    ...listening,
+    apollo: apollo as unknown as ApolloServer<never>,
+    stop: async () => {
+      await listening.close();
+      await apollo.stop();
+    },
+  };
+}
+
+function requireIdentity(secret: string) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = req.headers[IDENTITY_HEADER];
+    const identity = typeof token === 'string' ? await verifyIdentity(secret, token) : null;
+    if (!identity) {
+      sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
+      return;
+    }
+    req.identity = identity;
+    next();
+  };
+}
+
+const GRAPHQL_CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (isErrorCode(code) || (typeof code === 'string' && GRAPHQL_CLIENT_CODES.has(code))) return formatted;
+  logger.error({ err: error }, 'unexpected resolver error');
+  return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL' } };
+}

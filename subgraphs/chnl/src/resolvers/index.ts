@@ -1,0 +1,7 @@
+import { Channel } from './Channel';
+import { Follow } from './Follow';
+import { Mutation } from './Mutation';
+import { Query } from './Query';
+import { User } from './User';
+
+export const resolvers = { Query, Mutation, Channel, User, Follow };

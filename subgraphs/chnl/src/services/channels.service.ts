@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, type FieldProblem } from '../../../../kernel/errors';
+import { makeEvent, type EventData, type EventOf } from '../../../../kernel/events';
+import { isUuid } from '../../../../kernel/ids';
+import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
+import type { PrismaClient } from '../data/prisma/client';
+import { CHNL_SCHEMA, type Channel, type Follow } from '../data/db';
+
+export interface UpdateChannelInput {
+  title?: string | null;
+  category?: string | null;
+  language?: string | null;
+  tags?: string[] | null;
+  mature?: boolean | null;
+}
+
+export interface FollowersPage {
+  nodes: Follow[];
+  totalCount: number;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
+export const MAX_PAGE_SIZE = 100;
+const LANGUAGE = /^[a-z]{2}$/;
+
+/** Channels and follows: the only writer of the chnl schema. */
+export class ChannelsService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Creates the channel of a new account. Safe to run any number of times for the same event: the event id is
+   * recorded with the effect in one transaction, and the owner has at most one channel.
+   */
+  async provision(event: EventOf<'user.account.created.v1'>, consumerGroup: string): Promise<'created' | 'duplicate'> {
+    return this.prisma.$transaction(async (tx) => {
+      const first = await tx.processedEvent.createMany({ data: [{ consumerGroup, eventId: event.id }], skipDuplicates: true });
+      if (first.count === 0) return 'duplicate';
+      const channel = { id: randomUUID(), ownerId: event.data.userId, title: `${event.data.displayName}'s stream` };
+      const created = await tx.channel.createMany({ data: [channel], skipDuplicates: true });
+      if (created.count === 0) return 'duplicate';
+      const row = await tx.channel.findUniqueOrThrow({ where: { id: channel.id } });
+      await this.emit(tx, 'chnl.channel.created.v1', row.id, {
+        channelId: row.id,
+        ownerId: row.ownerId,
+        createdAt: row.createdAt.toISOString(),
+      });
+      return 'created';
+    });
+  }
+
+  async update(channelId: string, callerId: string | undefined, input: UpdateChannelInput): Promise<Channel> {
+    if (!callerId) throw new DomainError('UNAUTHENTICATED', 'log in to change a channel');
+    const changes = validateChanges(input);
+    const channel = await this.get(channelId);
+    if (channel.ownerId !== callerId) throw new DomainError('CHNL_NOT_OWNER', 'only the channel owner can change it');
+    if (Object.keys(changes).length === 0) return channel;
+    return this.prisma.$transaction(async (tx) => {
+      const updated = await tx.channel.update({ where: { id: channelId }, data: changes });
+      await this.emit(tx, 'chnl.channel.updated.v1', updated.id, {
+        channelId: updated.id,
+        ownerId: updated.ownerId,
+        changes,
+        updatedAt: updated.updatedAt.toISOString(),
+      });
+      return updated;
+    });
+  }
+
+  /** Idempotent: following twice leaves one follow, one event and a count that moved once. */
+  async follow(channelId: string, userId: string | undefined): Promise<Channel> {
+    if (!userId) throw new DomainError('UNAUTHENTICATED', 'log in to follow a channel');
+    const channel = await this.get(channelId);
+    if (channel.ownerId === userId) throw new DomainError('CHNL_SELF_FOLLOW', 'you cannot follow your own channel');
+    return this.prisma.$transaction(async (tx) => {
+      const inserted = await tx.follow.createMany({ data: [{ channelId, userId }], skipDuplicates: true });
+      if (inserted.count === 0) return tx.channel.findUniqueOrThrow({ where: { id: channelId } });
+      const [updated, follow] = await Promise.all([
+        tx.channel.update({ where: { id: channelId }, data: { followerCount: { increment: 1 } } }),
+        tx.follow.findUniqueOrThrow({ where: { channelId_userId: { channelId, userId } } }),
+      ]);
+      await this.emit(tx, 'chnl.follow.created.v1', channelId, {
+        channelId,
+        ownerId: updated.ownerId,
+        userId,
+        followedAt: follow.createdAt.toISOString(),
+      });
+      return updated;
+    });
+  }
+
+  /** Idempotent: unfollowing a channel one does not follow changes nothing. */
+  async unfollow(channelId: string, userId: string | undefined): Promise<Channel> {
+    if (!userId) throw new DomainError('UNAUTHENTICATED', 'log in to unfollow a channel');
+    await this.get(channelId);
+    return this.prisma.$transaction(async (tx) => {
+      const deleted = await tx.follow.deleteMany({ where: { channelId, userId } });
+      if (deleted.count === 0) return tx.channel.findUniqueOrThrow({ where: { id: channelId } });
+      const updated = await tx.channel.update({ where: { id: channelId }, data: { followerCount: { decrement: 1 } } });
+      await this.emit(tx, 'chnl.follow.deleted.v1', channelId, {
+        channelId,
+        userId,
+        unfollowedAt: new Date().toISOString(),
+      });
+      return updated;
+    });
+  }
+
+  /** Newest first, keyset-paginated on (followed at, user id) so pages stay stable while people follow. */
+  async followers(channel: Channel, first: number | null | undefined, after: string | null | undefined): Promise<FollowersPage> {
+    const size = Math.min(Math.max(first ?? 20, 1), MAX_PAGE_SIZE);
+    const cursor = after ? decodeCursor(after) : undefined;
+    const rows = await this.prisma.follow.findMany({
+      where: {
+        channelId: channel.id,
+        ...(cursor && {
+          OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, userId: { gt: cursor.userId } }],
+        }),
+      },
+      orderBy: [{ createdAt: 'desc' }, { userId: 'asc' }],
+      take: size + 1,
+    });
+    const nodes = rows.slice(0, size);
+    const hasNextPage = rows.length > size;
+    const last = nodes[nodes.length - 1];
+    return {
+      nodes,
+      totalCount: channel.followerCount,
+      pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeCursor(last) : null },
+    };
+  }
+
+  async byIds(ids: readonly string[]): Promise<(Channel | null)[]> {
+    const rows = await this.prisma.channel.findMany({ where: { id: { in: unique(ids.filter(isUuid)) } } });
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async byOwnerIds(ownerIds: readonly string[]): Promise<(Channel | null)[]> {
+    const rows = await this.prisma.channel.findMany({ where: { ownerId: { in: unique(ownerIds.filter(isUuid)) } } });
+    const byOwner = new Map(rows.map((c) => [c.ownerId, c]));
+    return ownerIds.map((id) => byOwner.get(id) ?? null);
+  }
+
+  /** Which of these channels the user follows, in one query. */
+  async followedBy(userId: string, channelIds: readonly string[]): Promise<boolean[]> {
+    const rows = await this.prisma.follow.findMany({
+      where: { userId, channelId: { in: unique(channelIds.filter(isUuid)) } },
+      select: { channelId: true },
+    });
+    const followed = new Set(rows.map((r) => r.channelId));
+    return channelIds.map((id) => followed.has(id));
+  }
+
+  private async get(channelId: string): Promise<Channel> {
+    const channel = isUuid(channelId) ? await this.prisma.channel.findUnique({ where: { id: channelId } }) : null;
+    if (!channel) throw new DomainError('CHNL_NOT_FOUND', 'no such channel');
+    return channel;
+  }
+
+  private async emit<T extends 'chnl.channel.created.v1' | 'chnl.channel.updated.v1' | 'chnl.follow.created.v1' | 'chnl.follow.deleted.v1'>(
+    tx: Pick<PrismaClient, 'outboxEvent' | '$executeRawUnsafe'>,
+    topic: T,
+    key: string,
+    data: EventData<T>,
+  ): Promise<void> {
+    await tx.outboxEvent.create({ data: outboxRow(makeEvent(topic, data), key) });
+    await tx.$executeRawUnsafe(notifyOutboxSql(CHNL_SCHEMA));
+  }
+}
+
+const unique = (values: string[]) => [...new Set(values)];
+
+function validateChanges(input: UpdateChannelInput) {
+  const problems: FieldProblem[] = [];
+  const changes: { title?: string; category?: string; language?: string; tags?: string[]; mature?: boolean } = {};
+  if (input.title != null) {
+    if (input.title.length > 140) problems.push({ field: 'title', message: 'must be at most 140 characters' });
+    changes.title = input.title;
+  }
+  if (input.category != null) {
+    if (input.category.length > 50) problems.push({ field: 'category', message: 'must be at most 50 characters' });
+    changes.category = input.category;
+  }
+  if (input.language != null) {
+    if (!LANGUAGE.test(input.language)) problems.push({ field: 'language', message: 'must be an ISO 639-1 code' });
+    changes.language = input.language;
+  }
+  if (input.tags != null) {
+    if (input.tags.length > 10 || input.tags.some((t) => t.length < 1 || t.length > 25)) {
+      problems.push({ field: 'tags', message: 'at most 10 tags of 1–25 characters' });
+    }
+    changes.tags = input.tags;
+  }
+  if (input.mature != null) changes.mature = input.mature;
+  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the channel fields are invalid', problems);
+  return changes;
+}
+
+function encodeCursor(follow: Follow): string {
+  return Buffer.from(JSON.stringify([follow.createdAt.toISOString(), follow.userId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; userId: string } {
+  try {
+    const [at, userId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(at);
+    if (typeof userId === 'string' && isUuid(userId) && !Number.isNaN(date.getTime())) return { at: date, userId };
+  } catch {
+    // falls through to the error below
+  }
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', [{ field: 'after', message: 'is not a cursor from this API' }]);
+}

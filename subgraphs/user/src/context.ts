@@ -1,0 +1,22 @@
+import DataLoader from 'dataloader';
+import type { Identity } from '../../../kernel/identity';
+import type { Logger } from '../../../kernel/log';
+import type { User } from './data/db';
+import type { AccountsService } from './services/accounts.service';
+
+export interface UserContext {
+  identity: Identity;
+  log: Logger;
+  accounts: AccountsService;
+  /** Per request, so a plan that resolves 50 users makes one query, and nothing is cached across callers. */
+  users: DataLoader<string, User | null>;
+}
+
+export function createUserContext(accounts: AccountsService) {
+  return (identity: Identity, log: Logger): UserContext => ({
+    identity,
+    log,
+    accounts,
+    users: new DataLoader((ids) => accounts.byIds(ids)),
+  });
+}

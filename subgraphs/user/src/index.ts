@@ -1,0 +1,38 @@
+import type { EventBus } from '../../../kernel/bus/port';
+import type { Logger } from '../../../kernel/log';
+import { createOutboxRelay } from '../../../kernel/outbox/relay';
+import { fromRoot } from '../../../kernel/paths';
+import { startSubgraph } from '../../../kernel/subgraph';
+import type { UserStoreConfig } from './config';
+import { createUserContext } from './context';
+import { connectUserDb, USER_SCHEMA } from './data/db';
+import { resolvers } from './resolvers';
+import { AccountsService } from './services/accounts.service';
+
+/** user-store-svc: the user subgraph and the relay of the user domain's outbox. */
+export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, logger: Logger) {
+  const db = connectUserDb(config.DATABASE_URL);
+  const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET);
+  const relay = createOutboxRelay({ pool: db.pool, schema: USER_SCHEMA, bus, logger });
+  await relay.start();
+  const subgraph = await startSubgraph({
+    name: 'user',
+    sdlPath: fromRoot('subgraphs', 'user', 'schema.graphql'),
+    resolvers,
+    identitySecret: config.IDENTITY_SECRET,
+    port: config.USER_STORE_PORT,
+    logger,
+    checks: { database: () => db.pool.query('SELECT 1').then(() => true), bus: () => bus.healthy() },
+    context: createUserContext(accounts),
+  });
+  return {
+    url: subgraph.url,
+    accounts,
+    relay,
+    stop: async () => {
+      await subgraph.stop();
+      await relay.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DomainError, type FieldProblem } from '../../../../kernel/errors';
+import { makeEvent } from '../../../../kernel/events';
+import { isUuid } from '../../../../kernel/ids';
+import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../../kernel/identity';
+import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
+import { Prisma, type PrismaClient } from '../data/prisma/client';
+import { USER_SCHEMA, type User } from '../data/db';
+import { DECOY_HASH, hashPassword, verifyPassword } from './passwords';
+
+export const LOGIN_PATTERN = /^[a-z0-9_]{4,25}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
+
+export interface SignUpInput {
+  login: string;
+  email: string;
+  password: string;
+  displayName?: string | null;
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'bearer';
+  expiresIn: number;
+  user: User;
+}
+
+/** Accounts: sign-up, login, look-ups. The only writer of the user schema. */
+export class AccountsService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly accessTokenSecret: string,
+  ) {}
+
+  async signUp(input: SignUpInput): Promise<User> {
+    const login = input.login.trim().toLowerCase();
+    const email = input.email.trim().toLowerCase();
+    const displayName = (input.displayName ?? '').trim() || login;
+    const problems: FieldProblem[] = [];
+    if (!LOGIN_PATTERN.test(login)) problems.push({ field: 'login', message: 'must be 4–25 characters of a-z, 0-9 and _' });
+    if (email.length > 254 || !EMAIL_PATTERN.test(email)) problems.push({ field: 'email', message: 'must be an email address' });
+    if (input.password.length < 8 || input.password.length > 128) problems.push({ field: 'password', message: 'must be 8–128 characters' });
+    if (displayName.length > 25) problems.push({ field: 'displayName', message: 'must be at most 25 characters' });
+    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', problems);
+
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const user = await tx.user.create({ data: { id: randomUUID(), login, email, displayName, passwordHash } });
+        const event = makeEvent('user.account.created.v1', {
+          userId: user.id,
+          login: user.login,
+          displayName: user.displayName,
+          createdAt: user.createdAt.toISOString(),
+        });
+        await tx.outboxEvent.create({ data: outboxRow(event, user.id) });
+        await tx.$executeRawUnsafe(notifyOutboxSql(USER_SCHEMA));
+        return user;
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        const target = JSON.stringify(error.meta ?? {});
+        if (target.includes('email')) throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', [{ field: 'email', message: 'is taken' }]);
+        throw new DomainError('USER_LOGIN_TAKEN', 'this login is taken', [{ field: 'login', message: 'is taken' }]);
+      }
+      throw error;
+    }
+  }
+
+  /** The same answer, in the same time, for an unknown login and a wrong password. */
+  async logIn(login: string, password: string): Promise<Session> {
+    const user = await this.prisma.user.findUnique({ where: { login: login.trim().toLowerCase() } });
+    const valid = await verifyPassword(password, user?.passwordHash ?? (await DECOY_HASH));
+    if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
+
+    const refreshToken = randomBytes(32).toString('base64url');
+    const session = await this.prisma.refreshToken.create({
+      data: {
+        id: randomUUID(),
+        userId: user.id,
+        familyId: randomUUID(),
+        tokenHash: createHash('sha256').update(refreshToken).digest('hex'),
+        expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
+      },
+    });
+    const accessToken = await issueAccessToken(this.accessTokenSecret, { userId: user.id, sessionId: session.familyId });
+    return { accessToken, refreshToken, tokenType: 'bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS, user };
+  }
+
+  byLogin(login: string): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { login: login.trim().toLowerCase() } });
+  }
+
+  /** One query for many ids, in the order asked (the shape DataLoader needs). */
+  async byIds(ids: readonly string[]): Promise<(User | null)[]> {
+    const valid = ids.filter(isUuid);
+    const users = valid.length ? await this.prisma.user.findMany({ where: { id: { in: [...new Set(valid)] } } }) : [];
+    const byId = new Map(users.map((u) => [u.id, u]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+}
