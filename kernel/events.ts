@@ -8,8 +8,6 @@ export type Topic = keyof EventsByTopic;
 export type EventOf<T extends Topic> = EventsByTopic[T];
 export type EventData<T extends Topic> = EventOf<T>['data'];
 
-export const deadLetterTopic = (topic: string) => `${topic}.dlt`;
-
 /** Raised when a payload breaks its topic's contract: a producer bug, or a poison message for a consumer. */
 export class ContractViolation extends Error {
   constructor(

@@ -10,6 +10,8 @@ export interface UserContext {
   accounts: AccountsService;
   /** Per request, so a plan that resolves 50 users makes one query, and nothing is cached across callers. */
   users: DataLoader<string, User | null>;
+  /** Accounts whose private fields the caller may read: their own, and one they have just created. */
+  self: Set<string>;
 }
 
 export function createUserContext(accounts: AccountsService) {
@@ -18,5 +20,6 @@ export function createUserContext(accounts: AccountsService) {
     log,
     accounts,
     users: new DataLoader((ids) => accounts.byIds(ids)),
+    self: new Set(identity.userId ? [identity.userId] : []),
   });
 }

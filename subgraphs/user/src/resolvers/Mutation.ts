@@ -2,7 +2,11 @@ import type { UserContext } from '../context';
 import type { SignUpInput } from '../services/accounts.service';
 
 export const Mutation = {
-  signUp: (_: unknown, args: { input: SignUpInput }, ctx: UserContext) => ctx.accounts.signUp(args.input),
+  signUp: async (_: unknown, args: { input: SignUpInput }, ctx: UserContext) => {
+    const user = await ctx.accounts.signUp(args.input);
+    ctx.self.add(user.id);
+    return user;
+  },
   logIn: (_: unknown, args: { login: string; password: string }, ctx: UserContext) =>
     ctx.accounts.logIn(args.login, args.password),
 };

@@ -3,6 +3,6 @@ import type { UserContext } from '../context';
 
 export const User = {
   __resolveReference: (ref: { id: string }, ctx: UserContext) => ctx.users.load(ref.id),
-  email: (user: UserRow, _: unknown, ctx: UserContext) => (ctx.identity.userId === user.id ? user.email : null),
+  email: (user: UserRow, _: unknown, ctx: UserContext) => (ctx.self.has(user.id) ? user.email : null),
   createdAt: (user: UserRow) => user.createdAt.toISOString(),
 };

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { createKafkaBus } from '../kernel/bus/kafka';
+import { createMemoryBus } from '../kernel/bus/memory';
+import { kafkaBrokers } from '../kernel/config';
+import { DomainError } from '../kernel/errors';
+import { startEmbeddedPostgres } from '../kernel/db/embedded';
+import type { EventBus } from '../kernel/bus/port';
+import type { Stoppable } from '../kernel/lifecycle';
+import type { Logger } from '../kernel/log';
+import { fromRoot } from '../kernel/paths';
+import { startRestFacade } from '../rest-facade/src';
+import { restFacadeConfigSchema } from '../rest-facade/src/config';
+import { startRouter } from '../router/src/app';
+import { routerConfigSchema } from '../router/src/config';
+import { migrateDeploy } from '../scripts/migrate';
+import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
+import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
+import { startUserStoreSvc } from '../subgraphs/user/src';
+import { userStoreConfigSchema } from '../subgraphs/user/src/config';
+
+const DEMO_USERS = [
+  { login: 'demo_streamer', email: 'streamer@demo.test', password: 'demo-password', displayName: 'Demo Streamer' },
+  { login: 'demo_viewer', email: 'viewer@demo.test', password: 'demo-password', displayName: 'Demo Viewer' },
+];
+
+/**
+ * The newcomer's platform in one process: embedded PostgreSQL (unless DATABASE_URL is set), the in-process bus
+ * (unless KAFKA_BROKERS is set), migrations applied, demo accounts seeded, every process started on its default
+ * port. Token secrets are generated per run unless given, so sessions do not survive a restart.
+ */
+export async function startEverything(logger: Logger): Promise<Stoppable[]> {
+  const parts: Stoppable[] = [];
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dataDir: fromRoot('.data', 'postgres'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
+    databaseUrl = pg.url;
+    parts.push({ name: 'embedded-postgres', stop: pg.stop });
+  }
+  await migrateDeploy(databaseUrl);
+
+  const brokers = kafkaBrokers.parse(process.env.KAFKA_BROKERS);
+  const bus = brokers.length ? createKafkaBus({ brokers, clientId: 'platform-all', logger }) : createMemoryBus();
+  parts.unshift({ name: 'bus', stop: () => bus.close() });
+
+  const running = await startAllProcesses({
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+      IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
+    },
+    bus,
+    logger,
+  });
+  parts.unshift(...running.parts);
+  const { user, chnl, router, facade } = running;
+
+  for (const demo of DEMO_USERS) {
+    await user.accounts.signUp(demo).catch((error) => {
+      if (!(error instanceof DomainError)) throw error;
+    });
+  }
+
+  console.log(
+    [
+      '',
+      'The platform is running:',
+      `  REST facade   ${facade.url}/private/v1   (try: curl ${facade.url}/private/v1/users/demo_streamer)`,
+      `  router        ${router.url}/graphql   (persisted operations only)`,
+      `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl)`,
+      `  database      ${databaseUrl}`,
+      `  event bus     ${bus.kind}`,
+      `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,
+      '',
+    ].join('\n'),
+  );
+  return parts;
+}
+
+export interface AllProcessesOptions {
+  env: NodeJS.ProcessEnv;
+  bus: EventBus;
+  logger: Logger;
+}
+
+/** Starts every process of the platform in this one, each with its own config read from `env`, wired together. */
+export async function startAllProcesses({ env, bus, logger }: AllProcessesOptions) {
+  const log = (name: string) => logger.child({ process: name });
+  const user = await startUserStoreSvc(userStoreConfigSchema.parse(env), bus, log('user-store-svc'));
+  const chnl = await startChnlStoreSvc(chnlStoreConfigSchema.parse(env), bus, log('chnl-store-svc'));
+  const worker = await startChnlProvisionWkr(chnlProvisionConfigSchema.parse(env), bus, log('chnl-provision-wkr'));
+  const router = await startRouter(
+    routerConfigSchema.parse({ ...env, USER_SUBGRAPH_URL: `${user.url}/graphql`, CHNL_SUBGRAPH_URL: `${chnl.url}/graphql` }),
+    log('router-gtw'),
+  );
+  const facade = await startRestFacade(
+    restFacadeConfigSchema.parse({ ...env, ROUTER_URL: `${router.url}/graphql` }),
+    log('rest-facade-gtw'),
+  );
+  const parts: Stoppable[] = [
+    { name: 'rest-facade-gtw', stop: facade.stop },
+    { name: 'router-gtw', stop: router.stop },
+    { name: 'chnl-provision-wkr', stop: worker.stop },
+    { name: 'chnl-store-svc', stop: chnl.stop },
+    { name: 'user-store-svc', stop: user.stop },
+  ];
+  return { user, chnl, worker, router, facade, parts };
+}

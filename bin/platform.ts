@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { createKafkaBus } from '../kernel/bus/kafka';
+import type { EventBus } from '../kernel/bus/port';
+import { ConfigError, kafkaBrokers, logLevel, parseConfig } from '../kernel/config';
+import { stopOnSignals, type Stoppable } from '../kernel/lifecycle';
+import { createLogger, type Logger } from '../kernel/log';
+import { restFacadeConfigSchema } from '../rest-facade/src/config';
+import { startRestFacade } from '../rest-facade/src';
+import { routerConfigSchema } from '../router/src/config';
+import { startRouter } from '../router/src/app';
+import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
+import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
+import { userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { startUserStoreSvc } from '../subgraphs/user/src';
+import { startEverything } from './everything';
+
+/**
+ * One entry point for every process: `node dist/bin/platform.js <process-name>`. Each process reads and validates
+ * its own environment and runs alone against real PostgreSQL and Kafka; `all` runs every process in one for a
+ * newcomer, on embedded defaults.
+ */
+const busConfigSchema = z.object({
+  KAFKA_BROKERS: kafkaBrokers.refine((b) => b.length > 0, 'is required for a process running alone (host:port,...)'),
+  LOG_LEVEL: logLevel,
+});
+
+async function kafkaFor(name: string, logger: Logger): Promise<EventBus & Stoppable> {
+  const { KAFKA_BROKERS } = parseConfig(busConfigSchema);
+  const bus = createKafkaBus({ brokers: KAFKA_BROKERS, clientId: name, logger });
+  return Object.assign(bus, { name: 'bus', stop: () => bus.close() });
+}
+
+type Starter = (name: string, logger: Logger) => Promise<Stoppable[]>;
+
+const PROCESSES: Record<string, Starter> = {
+  'user-store-svc': async (name, logger) => {
+    const config = parseConfig(userStoreConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startUserStoreSvc(config, bus, logger)) }, bus];
+  },
+  'chnl-store-svc': async (name, logger) => {
+    const config = parseConfig(chnlStoreConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startChnlStoreSvc(config, bus, logger)) }, bus];
+  },
+  'chnl-provision-wkr': async (name, logger) => {
+    const config = parseConfig(chnlProvisionConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startChnlProvisionWkr(config, bus, logger)) }, bus];
+  },
+  'router-gtw': async (name, logger) => [{ name, ...(await startRouter(parseConfig(routerConfigSchema), logger)) }],
+  'rest-facade-gtw': async (name, logger) => [
+    { name, ...(await startRestFacade(parseConfig(restFacadeConfigSchema), logger)) },
+  ],
+  all: async (_name, logger) => startEverything(logger),
+};
+
+async function main(): Promise<void> {
+  const name = process.argv[2] ?? '';
+  const start = PROCESSES[name];
+  if (!start) {
+    console.error(`usage: platform <${Object.keys(PROCESSES).join('|')}>`);
+    process.exit(2);
+  }
+  const logger = createLogger(name, process.env.LOG_LEVEL);
+  try {
+    const parts = await start(name, logger);
+    stopOnSignals(logger, parts);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${name}: ${error.message}`);
+      process.exit(78);
+    }
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

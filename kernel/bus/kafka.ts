@@ -1,0 +1,303 @@
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import type {
+  EventBus,
+  IncomingMessage,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+} from './port';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** kafkajs's own messages go here at warn level; without a logger they are dropped. */
+  logger?: Logger;
+  /** Partitions of the topics ensureTopics creates. */
+  partitions?: number;
+  consumer?: {
+    /** Also the longest a handler may run before the broker considers the member dead. */
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+    rebalanceTimeoutMs?: number;
+    /** How long an idle fetch waits for data; an idle member notices a rebalance only between fetches. */
+    maxWaitTimeMs?: number;
+    /** subscribe() fails when the member has not joined its group and fetched within this time. */
+    joinTimeoutMs?: number;
+  };
+}
+
+const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
+
+/**
+ * The event bus on Apache Kafka. Each subscription is its own kafkajs consumer (its own group member), so
+ * stopping one never disturbs another. Offsets are committed one message at a time, right after its handler
+ * resolves; a handler that throws gets the same message again after a growing delay, and the other partitions
+ * of the member go on meanwhile.
+ */
+export function createKafkaBus(options: KafkaBusOptions): EventBus {
+  const { logger } = options;
+  const partitions = options.partitions ?? 3;
+  const consumerTimings = {
+    sessionTimeout: options.consumer?.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: options.consumer?.heartbeatIntervalMs ?? 1_000,
+    rebalanceTimeout: options.consumer?.rebalanceTimeoutMs ?? 10_000,
+    maxWaitTimeInMs: options.consumer?.maxWaitTimeMs ?? 500,
+  };
+  const joinTimeoutMs = options.consumer?.joinTimeoutMs ?? 60_000;
+
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logger ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => routeKafkaLog(logger, entry),
+  });
+
+  // Bounded retries (about half a minute) so that a publish fails, and its caller can roll back or retry later,
+  // instead of hanging for as long as the broker is down, which is what an idempotent producer does by default.
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 8, maxRetryTime: 5_000 },
+  });
+  const admin: Admin = kafka.admin();
+  const known = new Set<string>();
+  const active = new Set<Subscription>();
+  let closed = false;
+
+  const once = <T>(connect: () => Promise<T>): (() => Promise<T>) => {
+    let pending: Promise<T> | undefined;
+    return () => {
+      pending ??= connect().catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    };
+  };
+  const producerReady = once(() => producer.connect());
+  const adminReady = once(() => admin.connect());
+
+  const ensureTopics = async (topics: string[]): Promise<void> => {
+    const wanted = [...new Set(topics)].filter((topic) => !known.has(topic));
+    if (wanted.length === 0) {
+      return;
+    }
+    await adminReady();
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      // Topics another process creates at the same moment make kafkajs return false, not fail.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+      });
+    }
+    wanted.forEach((topic) => known.add(topic));
+  };
+
+  const publish = async (topic: string, messages: OutgoingMessage[]): Promise<void> => {
+    if (closed) {
+      throw new Error('the Kafka bus is closed');
+    }
+    if (messages.length === 0) {
+      return;
+    }
+    await producerReady();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    });
+  };
+
+  const subscribe = async (subscribeOptions: SubscribeOptions): Promise<Subscription> => {
+    if (closed) {
+      throw new Error('the Kafka bus is closed');
+    }
+    const { groupId, topics, handle } = subscribeOptions;
+    const consumer = kafka.consumer({ groupId, ...consumerTimings });
+    const failures = new Map<string, number>();
+    const resumeTimers = new Set<NodeJS.Timeout>();
+
+    const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+      const { batch, isRunning, isStale } = payload;
+      const partitionKey = `${batch.topic}:${batch.partition}`;
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) {
+          return;
+        }
+        try {
+          await handle(toIncoming(batch.topic, batch.partition, message));
+        } catch (error) {
+          // Nothing after this message is resolved, so the next fetch of this partition starts at it again.
+          const failed = (failures.get(partitionKey) ?? 0) + 1;
+          failures.set(partitionKey, failed);
+          const delayMs = redeliveryDelayMs(failed);
+          logger?.warn(
+            { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset, groupId, delayMs },
+            'event handler failed, the message will be delivered again',
+          );
+          const resume = payload.pause();
+          const timer = setTimeout(() => {
+            resumeTimers.delete(timer);
+            resume();
+          }, delayMs);
+          resumeTimers.add(timer);
+          return;
+        }
+        failures.delete(partitionKey);
+        payload.resolveOffset(message.offset);
+        // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter once stop() has begun,
+        // which would lose the commit of the message that stop() waited for.
+        await payload.commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }],
+            },
+          ],
+        });
+        await payload.heartbeat();
+      }
+    };
+
+    // Joined and fetched once: from then on the start offsets are fixed, so a publish that follows subscribe()
+    // is seen even by a new group that starts at the end.
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`group ${groupId} did not join and fetch within ${joinTimeoutMs} ms`));
+      }, joinTimeoutMs);
+      const offFetch = consumer.on(consumer.events.FETCH, () => {
+        cleanup();
+        resolve();
+      });
+      const offCrash = consumer.on(consumer.events.CRASH, (event) => {
+        if (!event.payload.restart) {
+          cleanup();
+          reject(event.payload.error);
+        }
+      });
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        offFetch();
+        offCrash();
+      };
+    });
+    ready.catch(() => undefined);
+
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) {
+        logger?.error({ err: event.payload.error, groupId, topics }, 'Kafka consumer crashed and stopped');
+      }
+    });
+
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: subscribeOptions.fromBeginning ?? false });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      await ready;
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+
+    let stopped: Promise<void> | undefined;
+    const subscription: Subscription = {
+      stop: () => {
+        stopped ??= (async () => {
+          resumeTimers.forEach(clearTimeout);
+          resumeTimers.clear();
+          // kafkajs waits for the batch in hand, which returns after the message in flight is committed.
+          await consumer.disconnect();
+          active.delete(subscription);
+        })();
+        return stopped;
+      },
+    };
+    active.add(subscription);
+    return subscription;
+  };
+
+  return {
+    kind: 'kafka',
+    ensureTopics,
+    publish,
+    subscribe,
+    async healthy(): Promise<boolean> {
+      if (closed) {
+        return false;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), 3_000);
+      });
+      const probe = (async () => {
+        await adminReady();
+        await admin.describeCluster();
+        return true;
+      })().catch(() => false);
+      try {
+        return await Promise.race([probe, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all([...active].map((subscription) => subscription.stop()));
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    value: message.value === null ? '' : message.value.toString('utf8'),
+    headers: toHeaders(message.headers),
+  };
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    // A header repeated in one record: the last one wins, as a map of headers can keep only one.
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value !== undefined) {
+      result[name] = value.toString();
+    }
+  }
+  return result;
+}
+
+const IDEMPOTENT_RETRIES_WARNING = 'Limiting retries for the idempotent producer';
+
+function routeKafkaLog(logger: Logger | undefined, { namespace, log }: LogEntry): void {
+  if (!logger) {
+    return;
+  }
+  const { message, timestamp: _timestamp, logger: _name, ...extra } = log as typeof log & { logger?: string };
+  // Expected: the producer's retries are bounded on purpose (see above), and consumers dedupe on event ids.
+  if (message.startsWith(IDEMPOTENT_RETRIES_WARNING)) {
+    logger.debug({ kafkajs: namespace, ...extra }, message);
+    return;
+  }
+  // kafkajs logs retriable protocol errors (a coordinator still loading, a rebalance) at error level and then
+  // recovers; what it cannot recover from reaches the caller as a rejected promise or a consumer crash.
+  logger.warn({ kafkajs: namespace, ...extra }, message);
+}

@@ -1,0 +1,4 @@
+import { describeBusContract } from './bus.contract';
+import { createMemoryBus } from './memory';
+
+describeBusContract('memory', () => createMemoryBus());

@@ -1,0 +1,33 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/platform';
+
+/**
+ * The connection string of a domain's pool: the domain's PostgreSQL schema alone on the `search_path`, which is
+ * what Prisma's `?schema=` means to its native engine. Unqualified names (raw SQL, the migration scripts, the
+ * `_prisma_migrations` history) then resolve inside the domain's own schema. `options` is a startup parameter, and
+ * `pg` lets the URL override its config object, so the setting has to travel in the URL itself.
+ */
+export function domainDatabaseUrl(databaseUrl: string, schema: string): string {
+  const url = new URL(databaseUrl);
+  const searchPath = `-c search_path="${schema}"`;
+  const options = url.searchParams.get('options');
+  url.searchParams.set('options', options ? `${options} ${searchPath}` : searchPath);
+  return url.toString();
+}
+
+export interface PgAdapterOptions {
+  /** Connections this process keeps open to the domain's database (pg's `max`). */
+  poolSize?: number;
+}
+
+/**
+ * The driver adapter a domain hands to its generated client: `new PrismaClient({ adapter })`. Each domain's
+ * client gets its own pool, so one domain's load cannot starve another's connections.
+ */
+export function createPgAdapter(databaseUrl: string, schema: string, options: PgAdapterOptions = {}): PrismaPg {
+  return new PrismaPg(
+    { connectionString: domainDatabaseUrl(databaseUrl, schema), max: options.poolSize ?? 10 },
+    { schema },
+  );
+}

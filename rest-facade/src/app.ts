@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
+import { createHttpApp } from '../../kernel/http';
+import type { Logger } from '../../kernel/log';
+import { fromRoot } from '../../kernel/paths';
+import { readManifest } from '../../kernel/persisted';
+import { type ApiDocument, createEngine } from './engine';
+import { ProblemError, problemHandler } from './problem';
+import { createRouterClient } from './router-client';
+
+export const OPENAPI_DIR = fromRoot('contracts', 'openapi');
+
+/** Every API the facade serves: each OpenAPI document in contracts/openapi with the manifest of the same name. */
+export function loadApiDocuments(dir = OPENAPI_DIR): ApiDocument[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const name = file.slice(0, -'.json'.length);
+      return {
+        name,
+        openapi: JSON.parse(readFileSync(join(dir, file), 'utf8')),
+        operations: readManifest(name).operations,
+      };
+    });
+}
+
+export interface RestFacadeOptions {
+  /** The router's GraphQL endpoint. */
+  routerUrl: string;
+  routerTimeoutMs?: number;
+  documents: ApiDocument[];
+  logger: Logger;
+}
+
+export interface RestFacade {
+  app: Express;
+  /** Closes the pooled connections to the router. */
+  close(): void;
+}
+
+/** The REST facade as an express app; it refuses to build when a document and its operations disagree. */
+export async function createRestFacade(options: RestFacadeOptions): Promise<RestFacade> {
+  const router = createRouterClient(options.routerUrl, options.routerTimeoutMs ?? 10_000);
+  const app = createHttpApp(options.logger, { router: () => router.healthy() });
+  const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
+  for (const doc of options.documents) {
+    const engine = await createEngine(doc, router);
+    app.use(engine.mountPath, json, engine.handle);
+  }
+  app.use(() => {
+    throw new ProblemError('NOT_FOUND', 'no such route');
+  });
+  app.use(problemHandler);
+  return { app, close: () => router.close() };
+}

@@ -1,0 +1,158 @@
+import type { ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Request, RequestHandler, Response } from 'express';
+import OpenAPIBackend, { type Context, type Document, type Operation, type Request as ApiRequest } from 'openapi-backend';
+import type { FieldProblem } from '../../kernel/errors';
+import type { PersistedOperation } from '../../kernel/persisted';
+import { ProblemError, problemFromGraphQL } from './problem';
+import type { RouterClient } from './router-client';
+import { compileRoutes, pickResult, toPage, type Route } from './routes';
+
+/** One REST API version: its OpenAPI document and the persisted operations its routes run. */
+export interface ApiDocument {
+  /** e.g. `private.v1`, the name of both the document and the manifest. */
+  name: string;
+  openapi: Document;
+  operations: PersistedOperation[];
+}
+
+export interface Engine {
+  /** Where the API is served: the document's first server URL. */
+  mountPath: string;
+  handle: RequestHandler;
+}
+
+const BEARER = /^Bearer +\S+$/i;
+
+const LOCATION: Record<string, string> = { requestBody: 'body' };
+
+/** An Ajv error as the field a client can find in its own request: `body.login`, `query.first`, `path.channelId`. */
+function fieldProblem(error: ErrorObject): FieldProblem {
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'required') {
+    segments.push(String(error.params.missingProperty));
+    message = 'is required';
+  } else if (error.keyword === 'additionalProperties') {
+    segments.push(String(error.params.additionalProperty));
+    message = 'is not allowed';
+  }
+  const [location, ...rest] = segments;
+  return { field: [LOCATION[location] ?? location, ...rest].join('.'), message };
+}
+
+const escapeRegExp = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The methods the document declares for a path, for the Allow header of a 405. */
+function allowedMethods(operations: Operation[]): (path: string) => string {
+  const routes = operations.map((op) => ({
+    method: op.method.toUpperCase(),
+    pattern: new RegExp(`^${op.path.split(/\{[^}]+\}/).map(escapeRegExp).join('[^/]+')}$`),
+  }));
+  return (path) => {
+    const normalized = path.length > 1 ? path.replace(/\/+$/, '') : path;
+    return routes.filter((r) => r.pattern.test(normalized)).map((r) => r.method).join(', ');
+  };
+}
+
+/**
+ * openapi-backend checks a document against the OpenAPI 3.0 meta-schema only, which rejects the JSON Schema of 3.1
+ * (`type: ['string', 'null']`, `const`). What a 3.1 document must get right is still checked at start: Ajv
+ * compiles every schema in it, and compileRoutes checks it against the persisted operations.
+ */
+export class OpenAPI31Backend extends OpenAPIBackend {
+  override validateDefinition() {
+    return this.document;
+  }
+}
+
+const hasBody = (req: Request) =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+
+/**
+ * Serves one OpenAPI document with openapi-backend: routing, security and request validation come from the
+ * document, and one generic handler runs every operation as its persisted GraphQL operation.
+ */
+export async function createEngine(doc: ApiDocument, router: RouterClient): Promise<Engine> {
+  const mountPath = doc.openapi.servers?.[0]?.url;
+  if (!mountPath?.startsWith('/')) throw new Error(`the ${doc.name} OpenAPI document needs a servers[0].url path such as /${doc.name.replace('.', '/')}`);
+
+  const api = new OpenAPI31Backend({
+    // openapi-backend dereferences the document it is given in place.
+    definition: structuredClone(doc.openapi),
+    strict: true,
+    // Query and path values arrive as strings; the body is JSON and is validated as sent.
+    coerceTypes: true,
+    ajvOpts: { allErrors: true },
+    customizeAjv: (ajv) => addFormats(ajv),
+  });
+  await api.init();
+  const operations = api.getOperations();
+  const routes = compileRoutes(doc.name, operations, doc.operations);
+  const allow = allowedMethods(operations);
+
+  const execute = (route: Route) => async (ctx: Context, req: Request, res: Response) => {
+    const coerced = ctx.validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
+    // Path parameters last: the resource named by the URL is the one acted on, whatever the body says.
+    const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...coerced.params };
+    const result = await router.execute({
+      operationName: route.operationName,
+      id: route.id,
+      variables,
+      authorization: req.headers.authorization,
+      requestId: req.id,
+    });
+    if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);
+    const value = pickResult(result.data, route.resultPath);
+    if (value === null && route.whenNull) throw new ProblemError(route.whenNull);
+    res.status(route.status).json(route.page ? toPage(value) : value);
+  };
+
+  api.register({
+    postRoutingHandler: (ctx: Context, req: Request) => {
+      // express.json() leaves a body of any other type unread, which validation would report as missing.
+      if (ctx.operation?.requestBody && req.body === undefined && hasBody(req)) {
+        throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+      }
+    },
+    notFound: () => {
+      throw new ProblemError('NOT_FOUND', 'no such route');
+    },
+    methodNotAllowed: (_ctx: Context, req: Request) => {
+      throw new ProblemError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, { headers: { allow: allow(req.path) } });
+    },
+    unauthorizedHandler: () => {
+      throw new ProblemError('UNAUTHENTICATED', 'a bearer token is required');
+    },
+    validationFail: (ctx: Context) => {
+      throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', {
+        errors: (ctx.validation.errors ?? []).map(fieldProblem),
+      });
+    },
+  });
+  for (const [operationId, route] of routes) api.register(operationId, execute(route));
+
+  // Only the token's presence is checked here: the router verifies it, so one verification serves REST and GraphQL.
+  for (const [name, scheme] of Object.entries(api.definition.components?.securitySchemes ?? {})) {
+    if ('type' in scheme && scheme.type === 'http' && scheme.scheme.toLowerCase() === 'bearer') {
+      api.registerSecurityHandler(name, (ctx: Context) => BEARER.test(ctx.request.headers.authorization ?? ''));
+    }
+  }
+
+  const handle: RequestHandler = (req, res) =>
+    api.handleRequest(
+      {
+        method: req.method,
+        path: req.path,
+        query: req.query as ApiRequest['query'],
+        headers: req.headers as ApiRequest['headers'],
+        body: req.body,
+      },
+      req,
+      res,
+    );
+  return { mountPath, handle };
+}

@@ -1,0 +1,29 @@
+import { listen } from '../../kernel/http';
+import type { Logger } from '../../kernel/log';
+import { createRestFacade, loadApiDocuments } from './app';
+import type { RestFacadeConfig } from './config';
+
+export type { RestFacadeConfig } from './config';
+
+export interface RunningRestFacade {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startRestFacade(config: RestFacadeConfig, logger: Logger): Promise<RunningRestFacade> {
+  const facade = await createRestFacade({
+    routerUrl: config.ROUTER_URL,
+    routerTimeoutMs: config.ROUTER_TIMEOUT_MS,
+    documents: loadApiDocuments(),
+    logger,
+  });
+  const listening = await listen(facade.app, config.REST_FACADE_PORT);
+  logger.info({ url: listening.url }, 'rest facade listening');
+  return {
+    url: listening.url,
+    async stop() {
+      await listening.close();
+      facade.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { type ErrorCode, type FieldProblem, isErrorCode, problemType, statusOf } from '../../kernel/errors';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+interface ProblemOptions {
+  errors?: FieldProblem[];
+  headers?: Record<string, string>;
+  /** What went wrong behind the facade: logged, never answered. */
+  cause?: unknown;
+}
+
+/** A failure answered as an RFC 9457 problem. Thrown wherever a request is handled; rendered in one place. */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly errors?: FieldProblem[];
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    options: ProblemOptions = {},
+  ) {
+    super(detail ?? code, { cause: options.cause });
+    this.status = statusOf(code);
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export interface GraphQLErrorShape {
+  message?: unknown;
+  extensions?: { code?: unknown; fields?: unknown };
+}
+
+const isFieldProblem = (value: unknown): value is FieldProblem =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as FieldProblem).field === 'string' &&
+  typeof (value as FieldProblem).message === 'string';
+
+/**
+ * The router's first error as the client's problem. Only codes of the closed set reach the client; anything else
+ * means the graph failed in a way the API does not define, so the client gets a bare 502 and the log the rest.
+ */
+export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
+  const code = error.extensions?.code;
+  if (!isErrorCode(code)) return new ProblemError('BAD_GATEWAY', 'the request could not be completed', { cause: error });
+  // A server-side failure's message may describe internals; a client's own mistake is explained to it.
+  if (statusOf(code) >= 500) return new ProblemError(code, undefined, { cause: error });
+  const fields = error.extensions?.fields;
+  return new ProblemError(code, typeof error.message === 'string' ? error.message : undefined, {
+    errors: Array.isArray(fields) ? fields.filter(isFieldProblem) : undefined,
+  });
+}
+
+export function sendProblem(req: Request, res: Response, problem: ProblemError): void {
+  // RFC 9110 §15.5.2: a 401 names the scheme that would succeed.
+  if (problem.status === 401) res.setHeader('www-authenticate', 'Bearer');
+  res
+    .status(problem.status)
+    .set(problem.headers)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(
+      JSON.stringify({
+        type: problemType(problem.code),
+        title: STATUS_CODES[problem.status],
+        status: problem.status,
+        detail: problem.detail,
+        code: problem.code,
+        requestId: req.id,
+        errors: problem.errors?.length ? problem.errors : undefined,
+      }),
+    );
+}
+
+interface BodyParserError {
+  type: string;
+  status: number;
+  message: string;
+}
+
+const isBodyParserError = (error: unknown): error is BodyParserError =>
+  error instanceof Error && typeof (error as Partial<BodyParserError>).type === 'string' &&
+  typeof (error as Partial<BodyParserError>).status === 'number';
+
+function toProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (isBodyParserError(error) && error.status < 500) {
+    if (error.type === 'entity.parse.failed') return new ProblemError('BAD_REQUEST', 'the body is not valid JSON');
+    if (error.type === 'entity.too.large') return new ProblemError('PAYLOAD_TOO_LARGE', 'the body is larger than 64kb');
+    if (error.status === 415) return new ProblemError('UNSUPPORTED_MEDIA_TYPE', error.message);
+    return new ProblemError('BAD_REQUEST', error.message);
+  }
+  // Thrown by decodeURIComponent while the route's path parameters are read.
+  if (error instanceof URIError) return new ProblemError('BAD_REQUEST', 'the path is not valid percent-encoding');
+  return undefined;
+}
+
+export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  let problem = toProblem(error);
+  if (!problem) {
+    req.log.error({ err: error }, 'unexpected error');
+    problem = new ProblemError('INTERNAL', 'an unexpected error occurred');
+  } else if (problem.status >= 500) {
+    req.log.warn({ code: problem.code, err: problem.cause }, 'upstream failure');
+  }
+  sendProblem(req, res, problem);
+};

@@ -1,0 +1,136 @@
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import type { Operation } from 'openapi-backend';
+import { z } from 'zod';
+import { ERROR_STATUS, type ErrorCode } from '../../kernel/errors';
+import type { PersistedOperation } from '../../kernel/persisted';
+
+/** How one REST operation runs its persisted GraphQL operation, compiled once from the OpenAPI document. */
+export interface Route {
+  operationName: string;
+  id: string;
+  /** The lowest 2xx status the operation declares (JSON objects keep integer-like keys in ascending order). */
+  status: number;
+  bodyVariables: (body: unknown) => Record<string, unknown>;
+  resultPath: string[];
+  page: boolean;
+  whenNull?: ErrorCode;
+}
+
+const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+const extensionsSchema = z.object({
+  'x-graphql-body-variable': z.string().regex(NAME, 'must be a GraphQL variable name').optional(),
+  'x-graphql-result': z
+    .string()
+    .refine((path) => path.split('.').every((key) => NAME.test(key)), 'must be a dotted path of field names')
+    .optional(),
+  'x-graphql-page': z.boolean().optional(),
+  'x-when-null': z
+    .enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]], { error: 'must be a code of kernel/errors.ts' })
+    .optional(),
+});
+
+const noVariables = () => ({});
+
+/**
+ * Compiles every operation of a dereferenced document into its route, checking that the document and the
+ * manifest agree: a mismatch would otherwise surface as a failing request in production. Throws one error listing
+ * every problem found.
+ */
+export function compileRoutes(api: string, operations: Operation[], manifest: PersistedOperation[]): Map<string, Route> {
+  const persisted = new Map(manifest.map((op) => [op.name, op]));
+  const routes = new Map<string, Route>();
+  const problems: string[] = [];
+
+  for (const operation of operations) {
+    const where = `${operation.method.toUpperCase()} ${operation.path}`;
+    const name = operation.operationId;
+    const op = name ? persisted.get(name) : undefined;
+    if (!name || !op) {
+      problems.push(`${where}: operationId ${name ?? '(none)'} is not a persisted operation of ${api}`);
+      continue;
+    }
+    const flag = (problem: string) => problems.push(`${where} (${name}): ${problem}`);
+    const parsed = extensionsSchema.safeParse(operation);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) flag(`${issue.path.join('.')} ${issue.message}`);
+      continue;
+    }
+    const extensions = parsed.data;
+    const definition = parse(op.body).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const declared = new Set(definition?.variableDefinitions?.map((v) => v.variable.name.value));
+
+    for (const parameter of operation.parameters ?? []) {
+      if ('name' in parameter && (parameter.in === 'path' || parameter.in === 'query') && !declared.has(parameter.name)) {
+        flag(`parameter ${parameter.name} is not a variable of the operation`);
+      }
+    }
+
+    let bodyVariables: Route['bodyVariables'] = noVariables;
+    const bodyVariable = extensions['x-graphql-body-variable'];
+    if (operation.requestBody && bodyVariable) {
+      if (!declared.has(bodyVariable)) flag(`x-graphql-body-variable ${bodyVariable} is not a variable of the operation`);
+      bodyVariables = (body) => ({ [bodyVariable]: body });
+    } else if (operation.requestBody) {
+      const schema = 'content' in operation.requestBody ? operation.requestBody.content['application/json']?.schema : undefined;
+      for (const field of Object.keys((schema && 'properties' in schema && schema.properties) || {})) {
+        if (!declared.has(field)) flag(`body field ${field} is not a variable of the operation`);
+      }
+      bodyVariables = (body) => body as Record<string, unknown>;
+    } else if (bodyVariable) {
+      flag('x-graphql-body-variable on an operation without a request body');
+    }
+
+    const rootFields = definition?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : [])) ?? [];
+    const result = extensions['x-graphql-result'];
+    if (!result && rootFields.length !== 1) flag('several root fields: x-graphql-result must name the one answered');
+
+    const status = Object.keys(operation.responses ?? {}).find((code) => /^2\d\d$/.test(code));
+    if (!status) flag('no 2xx response');
+
+    routes.set(name, {
+      operationName: name,
+      id: op.id,
+      status: Number(status),
+      bodyVariables,
+      resultPath: result ? result.split('.') : rootFields,
+      page: extensions['x-graphql-page'] ?? false,
+      whenNull: extensions['x-when-null'],
+    });
+  }
+
+  if (problems.length) throw new Error(`the ${api} OpenAPI document does not match its operations:\n  - ${problems.join('\n  - ')}`);
+  return routes;
+}
+
+/** The value at `path` under `data`; null when anything along the way is missing. */
+export function pickResult(data: unknown, path: string[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return null;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value ?? null;
+}
+
+interface Connection {
+  totalCount: number;
+  nodes: unknown[];
+  pageInfo: { endCursor?: string | null; hasNextPage: boolean };
+}
+
+export interface Page {
+  data: unknown[];
+  total: number;
+  pagination: { cursor?: string };
+}
+
+/** A GraphQL connection in the page shape Twitch Helix clients know; no cursor means the last page. */
+export function toPage(connection: unknown): Page {
+  const { nodes, totalCount, pageInfo } = connection as Connection;
+  return {
+    data: nodes,
+    total: totalCount,
+    pagination: pageInfo.hasNextPage && pageInfo.endCursor ? { cursor: pageInfo.endCursor } : {},
+  };
+}

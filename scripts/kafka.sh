@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka (KRaft, broker and controller in one JVM) for development, tests and CI.
+# Kafka is in neither Debian nor npm and there is no Docker engine, so the broker's jars come from Maven Central
+# (scripts/kafka/pom.xml) and run on the installed Java 17.
+#
+#   bash scripts/kafka.sh start    fetch the jars if needed, wipe the data dir, format it, start, wait until ready
+#   bash scripts/kafka.sh stop     SIGTERM the broker and wait for it to exit
+#   bash scripts/kafka.sh status   exit 0 when the broker runs and answers, 1 otherwise
+#   bash scripts/kafka.sh fetch    only fetch the jars into the cache
+#
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1), KAFKA_VERSION (4.4.0),
+# KAFKA_CACHE_DIR (~/.cache/platform-kafka/<version>/libs), KAFKA_DATA_DIR (<repo>/.data/kafka),
+# KAFKA_HEAP (-Xmx512m -Xms128m), KAFKA_START_TIMEOUT seconds (120).
+set -euo pipefail
+
+repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+version="${KAFKA_VERSION:-4.4.0}"
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"
+libs_dir="${KAFKA_CACHE_DIR:-${HOME}/.cache/platform-kafka/${version}/libs}"
+data_dir="${KAFKA_DATA_DIR:-${repo_dir}/.data/kafka}"
+heap="${KAFKA_HEAP:--Xmx512m -Xms128m}"
+start_timeout="${KAFKA_START_TIMEOUT:-120}"
+pid_file="${data_dir}/kafka.pid"
+log_file="${data_dir}/server.log"
+
+say() { printf 'kafka.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+fetch() {
+  # The marker is written last, so an interrupted download is never mistaken for a complete cache.
+  if [[ -f "${libs_dir}/.complete" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn not found (Apache Maven is needed to fetch Kafka from Maven Central)"
+  say "fetching Apache Kafka ${version} from Maven Central into ${libs_dir}"
+  local staging="${libs_dir}.partial.$$"
+  rm -rf "${staging}"
+  mkdir -p "${staging}"
+  # Maven's output is kept for a failure only: even with -q, Debian's mvn prints stray terminal escape codes.
+  if ! mvn -q -B -f "${repo_dir}/scripts/kafka/pom.xml" dependency:copy-dependencies \
+      -Dkafka.version="${version}" -DoutputDirectory="${staging}" -DincludeScope=runtime \
+      >"${staging}.log" 2>&1; then
+    cat "${staging}.log" >&2
+    rm -rf "${staging}" "${staging}.log"
+    die "could not fetch org.apache.kafka:kafka_2.13:${version} from Maven Central"
+  fi
+  rm -f "${staging}.log"
+  [[ -f "${staging}/kafka_2.13-${version}.jar" ]] || die "kafka_2.13-${version}.jar missing after the fetch"
+  touch "${staging}/.complete"
+  rm -rf "${libs_dir}"
+  mv "${staging}" "${libs_dir}"
+}
+
+running_pid() {
+  [[ -f "${pid_file}" ]] || return 1
+  local pid
+  pid="$(cat "${pid_file}")"
+  [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null || return 1
+  # A stale pid file may name a pid the system has since given to an unrelated process.
+  tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
+  echo "${pid}"
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Answers once the broker serves metadata; with `coordinators`, also once its group and transaction coordinators
+# have loaded, so that the first consumer group and idempotent producer of a test run do not start by retrying
+# "coordinator not available".
+broker_answers() {
+  (cd "${repo_dir}" && KAFKA_PROBE_BROKER="127.0.0.1:${port}" KAFKA_PROBE_COORDINATORS="${1:-}" node -e '
+    const { Kafka, logLevel } = require("kafkajs");
+    const kafka = new Kafka({
+      clientId: "kafka-sh-probe",
+      brokers: [process.env.KAFKA_PROBE_BROKER],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      retry: { retries: 0 },
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ idempotent: true, retry: { retries: 1 } });
+    admin.connect()
+      .then(() => admin.describeCluster())
+      .then(() => process.env.KAFKA_PROBE_COORDINATORS && admin.describeGroups(["kafka-sh-probe"]))
+      .then(() => process.env.KAFKA_PROBE_COORDINATORS && producer.connect())
+      .then(() => process.exit(0), () => process.exit(1));
+  ') >/dev/null 2>&1
+}
+
+write_config() {
+  cat >"${data_dir}/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:${controller_port}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${data_dir}/logs
+num.partitions=3
+auto.create.topics.enable=true
+# One broker: internal topics cannot have three replicas, or groups fail with "coordinator not available".
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Fewer internal partitions make the first group join and the first idempotent producer quicker; one broker gains
+# nothing from fifty.
+offsets.topic.num.partitions=5
+transaction.state.log.num.partitions=5
+group.initial.rebalance.delay.ms=0
+EOF
+  cat >"${data_dir}/log4j2.properties" <<'EOF'
+status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.state.name = state.change.logger
+logger.state.level = warn
+logger.request.name = kafka.request.logger
+logger.request.level = warn
+EOF
+}
+
+java_cmd() {
+  local -a heap_flags
+  read -r -a heap_flags <<<"${heap}"
+  java_args=(java "${heap_flags[@]}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+    "-Dlog4j2.configurationFile=${data_dir}/log4j2.properties" -cp "${libs_dir}/*")
+}
+
+fail_with_log() {
+  say "$1"
+  if [[ -f "${log_file}" ]]; then
+    say "last lines of ${log_file}:"
+    tail -n 40 "${log_file}" >&2
+  fi
+  exit 1
+}
+
+stop() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "${pid_file}"
+    say "not running"
+    return 0
+  fi
+  say "stopping pid ${pid}"
+  kill -TERM "${pid}"
+  local waited=0
+  while kill -0 "${pid}" 2>/dev/null; do
+    if ((waited >= 60)); then
+      say "pid ${pid} still running after 30 s, sending SIGKILL"
+      kill -KILL "${pid}" 2>/dev/null || true
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  rm -f "${pid_file}"
+  say "stopped"
+}
+
+start() {
+  command -v java >/dev/null || die "java not found (Kafka ${version} needs Java 17+)"
+  fetch
+  if running_pid >/dev/null; then
+    stop
+  fi
+  if port_in_use "${port}" || port_in_use "${controller_port}"; then
+    die "port ${port} or ${controller_port} is taken by a process this script did not start (set KAFKA_PORT)"
+  fi
+  case "${data_dir}" in
+    "" | "/" | "${HOME}" | "${repo_dir}") die "refusing to wipe KAFKA_DATA_DIR=${data_dir}" ;;
+  esac
+  rm -rf "${data_dir}"
+  mkdir -p "${data_dir}/logs"
+  write_config
+
+  local cluster_id="-"
+  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding, as `kafka-storage random-uuid` makes;
+  # like Kafka's own generator, never one that starts with "-", which the tool would take for an option.
+  while [[ "${cluster_id}" == -* ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  done
+  local began=${SECONDS}
+  local -a java_args
+  java_cmd
+  if ! "${java_args[@]}" kafka.tools.StorageTool format --standalone -t "${cluster_id}" \
+      -c "${data_dir}/server.properties" >"${data_dir}/format.log" 2>&1; then
+    cat "${data_dir}/format.log" >&2
+    die "formatting the storage failed"
+  fi
+
+  # nohup execs java in place, so $! is the broker's own pid and the broker outlives this shell.
+  nohup "${java_args[@]}" kafka.Kafka "${data_dir}/server.properties" >"${log_file}" 2>&1 </dev/null &
+  local pid=$!
+  echo "${pid}" >"${pid_file}"
+
+  local deadline=$((SECONDS + start_timeout))
+  until broker_answers coordinators; do
+    kill -0 "${pid}" 2>/dev/null || fail_with_log "the broker exited during startup"
+    if ((SECONDS >= deadline)); then
+      kill -TERM "${pid}" 2>/dev/null || true
+      fail_with_log "the broker did not answer on 127.0.0.1:${port} within ${start_timeout} s"
+    fi
+    sleep 1
+  done
+  say "Kafka ${version} ready on 127.0.0.1:${port} (pid ${pid}, $((SECONDS - began)) s, log ${log_file})"
+}
+
+status() {
+  local pid
+  if pid="$(running_pid)" && broker_answers; then
+    say "running: pid ${pid}, 127.0.0.1:${port}, Kafka ${version}"
+    return 0
+  fi
+  if [[ -n "${pid:-}" ]]; then
+    say "pid ${pid} is running but 127.0.0.1:${port} does not answer (see ${log_file})"
+  else
+    say "not running"
+  fi
+  return 1
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  fetch) fetch ;;
+  *) die "usage: $0 start|stop|status|fetch" ;;
+esac

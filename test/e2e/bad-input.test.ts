@@ -1,0 +1,97 @@
+import { SignJWT } from 'jose';
+import { createMemoryBus } from '../../kernel/bus/memory';
+import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
+
+/** Bad input gets a clear 4xx and changes nothing; no layer answers 5xx to a client's mistake. */
+describe('bad input', () => {
+  let platform: TestPlatform;
+  let api: string;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform(createMemoryBus());
+    api = platform.api;
+  }, 60_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it.each([
+    ['malformed JSON', '{"login": "abc', 'BAD_REQUEST'],
+    ['a missing field', { login: 'valid_login', password: 'long-enough' }, 'VALIDATION_FAILED'],
+    ['an extra field', { login: 'valid_login', email: 'a@b.test', password: 'long-enough', admin: true }, 'VALIDATION_FAILED'],
+    ['a wrong type', { login: 12345, email: 'a@b.test', password: 'long-enough' }, 'VALIDATION_FAILED'],
+    ['an over-long login', { login: 'x'.repeat(26), email: 'a@b.test', password: 'long-enough' }, 'VALIDATION_FAILED'],
+    ['an upper-case login', { login: 'NotLower', email: 'a@b.test', password: 'long-enough' }, 'VALIDATION_FAILED'],
+    ['a short password', { login: 'valid_login', email: 'a@b.test', password: 'short' }, 'VALIDATION_FAILED'],
+    ['a bad email', { login: 'valid_login', email: 'not-an-email', password: 'long-enough' }, 'VALIDATION_FAILED'],
+  ])('should refuse sign-up with %s', async (_case, body, code) => {
+    const res = await call(`${api}/users`, { method: 'POST', body });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body.code).toBe(code);
+    expect(await platform.user.accounts.byLogin('valid_login')).toBeNull();
+  });
+
+  it('should name the offending field', async () => {
+    const res = await call(`${api}/users`, { method: 'POST', body: { login: 'ab', email: 'a@b.test', password: 'long-enough' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.errors)).toContain('login');
+  });
+
+  it('should answer unknown routes and methods with problems', async () => {
+    expect((await call(`${api}/nope`)).status).toBe(404);
+    expect((await call(`${platform.facade.url}/private/v9/me`)).status).toBe(404);
+    expect((await call(`${api}/me`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('should refuse a non-persisted GraphQL document at the router', async () => {
+    const res = await call(`${platform.router.url}/graphql`, {
+      method: 'POST',
+      body: { query: '{ user(login: "demo_streamer") { id email } }' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions.code).toBe('OPERATION_NOT_PERSISTED');
+  });
+
+  it('should refuse a subgraph call without the signed identity', async () => {
+    for (const url of [platform.user.url, platform.chnl.url]) {
+      const res = await call(`${url}/graphql`, { method: 'POST', body: { query: '{ _service { sdl } }' } });
+      expect(res.status).toBe(401);
+      expect(res.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('should refuse an expired or tampered token', async () => {
+    const { token } = await signUpAndLogIn(api, 'tokens');
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const tampered = [header, Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url'), signature].join('.');
+    const expired = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setSubject(claims.sub)
+      .setIssuer(claims.iss)
+      .setAudience(claims.aud)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 1800)
+      .sign(new TextEncoder().encode('a-secret-that-is-not-the-platforms-secret'));
+    for (const bad of [tampered, expired, 'not-a-jwt']) {
+      const res = await call(`${api}/me`, { token: bad });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHENTICATED');
+    }
+    expect((await call(`${api}/me`, { token })).status).toBe(200);
+  });
+
+  it('should refuse a malformed channel id, cursor and page size without a 5xx', async () => {
+    const { token } = await signUpAndLogIn(api, 'ids');
+    expect((await call(`${api}/channels/not-a-uuid/follow`, { method: 'PUT', token })).status).toBe(400);
+    expect((await call(`${api}/channels/00000000-0000-4000-8000-000000000000/follow`, { method: 'PUT', token })).status).toBe(404);
+    expect((await call(`${api}/channels/00000000-0000-4000-8000-000000000000/followers?first=101`)).status).toBe(400);
+    const res = await call(`${api}/channels/00000000-0000-4000-8000-000000000000/followers?after=garbage`);
+    expect(res.status).toBeLessThan(500);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    const login = uniqueLogin('patch');
+    expect((await call(`${api}/users/${login}`)).status).toBe(404);
+  });
+});

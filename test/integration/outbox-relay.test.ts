@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { escapeIdentifier, Pool } from 'pg';
+import pino from 'pino';
+import { createMemoryBus } from '../../kernel/bus/memory';
+import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
+import { createOutboxRelay, outboxChannel, type OutboxRelay, type OutboxRelayOptions } from '../../kernel/outbox/relay';
+
+const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const schema = `outbox_test_${randomUUID().slice(0, 8)}`;
+const table = `${escapeIdentifier(schema)}."outbox"`;
+const CREATED = 'user.account.created.v1';
+const RENAMED = 'user.account.renamed.v1';
+const logger = pino({ level: 'silent' });
+
+let pool: Pool;
+let bus: EventBus;
+let received: IncomingMessage[];
+let relays: OutboxRelay[];
+
+beforeAll(async () => {
+  pool = new Pool({ connectionString: databaseUrl, max: 8 });
+  await pool.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
+  await pool.query(`
+    CREATE TABLE ${table} (
+      id uuid PRIMARY KEY,
+      topic text NOT NULL,
+      key text NOT NULL,
+      payload jsonb NOT NULL,
+      headers jsonb NOT NULL DEFAULT '{}',
+      created_at timestamptz NOT NULL DEFAULT now(),
+      published_at timestamptz NULL
+    )`);
+  await pool.query(`CREATE INDEX ON ${table} (created_at) WHERE published_at IS NULL`);
+});
+
+afterAll(async () => {
+  await pool.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
+  await pool.end();
+});
+
+beforeEach(async () => {
+  await pool.query(`TRUNCATE ${table}`);
+  bus = createMemoryBus();
+  received = [];
+  relays = [];
+  await bus.subscribe({
+    groupId: 'reader',
+    topics: [CREATED, RENAMED],
+    fromBeginning: true,
+    handle: async (message) => void received.push(message),
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(relays.map((relay) => relay.stop()));
+  await bus.close();
+});
+
+const relayWith = (options: Partial<OutboxRelayOptions> = {}): OutboxRelay => {
+  const relay = createOutboxRelay({ pool, schema, bus, logger, ...options });
+  relays.push(relay);
+  return relay;
+};
+
+interface Written {
+  id: string;
+  topic: string;
+  key: string;
+  payload: { n: number; login: string };
+}
+
+/** Writes outbox rows the way a domain does: in the writer's transaction, with the NOTIFY that wakes the relay. */
+async function write(
+  events: { topic: string; key: string; n: number }[],
+  outcome: 'commit' | 'rollback' = 'commit',
+): Promise<Written[]> {
+  const connection = await pool.connect();
+  try {
+    await connection.query('BEGIN');
+    const written: Written[] = [];
+    for (const { topic, key, n } of events) {
+      const row = { id: randomUUID(), topic, key, payload: { n, login: `user_${n}` } };
+      await connection.query(
+        `INSERT INTO ${table} (id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
+        [row.id, row.topic, row.key, row.payload, { 'x-trace-id': `trace-${n}` }],
+      );
+      written.push(row);
+    }
+    await connection.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+    await connection.query(outcome === 'commit' ? 'COMMIT' : 'ROLLBACK');
+    return written;
+  } finally {
+    connection.release();
+  }
+}
+
+/** One transaction per event, so that each row has its own created_at and the order is defined. */
+async function writeEach(events: { topic: string; key: string; n: number }[]): Promise<Written[]> {
+  const written: Written[] = [];
+  for (const event of events) {
+    written.push(...(await write([event])));
+  }
+  return written;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const settle = (ms = 300): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const unpublished = async (): Promise<number> =>
+  Number((await pool.query(`SELECT count(*) FROM ${table} WHERE published_at IS NULL`)).rows[0].count);
+
+const events = (count: number, from = 0): { topic: string; key: string; n: number }[] =>
+  Array.from({ length: count }, (_, i) => ({
+    topic: i % 3 === 2 ? RENAMED : CREATED,
+    key: `user-${(from + i) % 2}`,
+    n: from + i,
+  }));
+
+describe('outbox relay', () => {
+  it('publishes committed rows once, in order, woken by NOTIFY long before the next poll', async () => {
+    const relay = relayWith({ pollMs: 60_000 });
+    await relay.start();
+    const written = await writeEach(events(6));
+
+    await waitFor(() => received.length >= written.length, 5_000);
+    await settle();
+
+    expect(received).toHaveLength(written.length);
+    for (const topic of [CREATED, RENAMED]) {
+      expect(received.filter((m) => m.topic === topic).map((m) => m.headers['x-event-id'])).toEqual(
+        written.filter((w) => w.topic === topic).map((w) => w.id),
+      );
+    }
+    const first = received.find((m) => m.headers['x-event-id'] === written[0].id);
+    expect(first).toMatchObject({ topic: CREATED, key: 'user-0', headers: { 'x-trace-id': 'trace-0' } });
+    expect(JSON.parse(first?.value ?? '')).toEqual(written[0].payload);
+    expect(await unpublished()).toBe(0);
+    expect(await relay.flush()).toBe(0);
+  });
+
+  it('never publishes a rolled-back insert', async () => {
+    const relay = relayWith({ pollMs: 50 });
+    await relay.start();
+    await write([{ topic: CREATED, key: 'user-9', n: 9 }], 'rollback');
+    const [kept] = await write([{ topic: CREATED, key: 'user-10', n: 10 }]);
+
+    await waitFor(() => received.length >= 1);
+    await settle();
+
+    expect(received.map((m) => m.headers['x-event-id'])).toEqual([kept.id]);
+    expect(Number((await pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count)).toBe(1);
+  });
+
+  it('leaves the rows for the next tick when the bus fails, then publishes them once', async () => {
+    let failuresLeft = 2;
+    const failing: EventBus = {
+      ...bus,
+      publish: async (topic, messages) => {
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw new Error('broker unavailable');
+        }
+        return bus.publish(topic, messages);
+      },
+    };
+    const relay = relayWith({ bus: failing, pollMs: 50 });
+    const written = await writeEach(events(3));
+
+    await expect(relay.flush()).rejects.toThrow('broker unavailable');
+    expect(await unpublished()).toBe(3);
+
+    await relay.start();
+    await waitFor(() => received.length >= 3);
+    await settle();
+
+    expect(failuresLeft).toBe(0);
+    expect(received.map((m) => m.headers['x-event-id']).sort()).toEqual(written.map((w) => w.id).sort());
+    expect(await unpublished()).toBe(0);
+  });
+
+  it('flush() publishes everything pending, batch after batch, oldest first', async () => {
+    const relay = relayWith({ batchSize: 4 });
+    const written = await writeEach(events(10).map((e) => ({ ...e, topic: CREATED })));
+
+    expect(await relay.flush()).toBe(10);
+    await waitFor(() => received.length >= 10);
+
+    expect(received.map((m) => m.headers['x-event-id'])).toEqual(written.map((w) => w.id));
+    expect(await relay.flush()).toBe(0);
+  });
+
+  it('publishes each row once and in order when two relays serve one schema', async () => {
+    const jittery: EventBus = {
+      ...bus,
+      publish: async (topic, messages) => {
+        await settle(Math.random() * 15);
+        return bus.publish(topic, messages);
+      },
+    };
+    const written = await writeEach(events(30).map((e) => ({ ...e, topic: CREATED })));
+    const pair = [1, 2].map(() => relayWith({ bus: jittery, pollMs: 10, batchSize: 3 }));
+    await Promise.all(pair.map((relay) => relay.start()));
+
+    await waitFor(() => received.length >= written.length);
+    await settle();
+
+    expect(received.map((m) => m.headers['x-event-id'])).toEqual(written.map((w) => w.id));
+  });
+
+  it('stop() lets the batch in hand finish and publishes nothing afterwards', async () => {
+    let publishing = false;
+    let release: () => void = () => undefined;
+    const slow: EventBus = {
+      ...bus,
+      publish: async (topic, messages) => {
+        publishing = true;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return bus.publish(topic, messages);
+      },
+    };
+    const relay = relayWith({ bus: slow, pollMs: 20 });
+    await relay.start();
+    const [first] = await write([{ topic: CREATED, key: 'user-1', n: 1 }]);
+    await waitFor(() => publishing);
+
+    const stopping = relay.stop();
+    await settle(100);
+    release();
+    await stopping;
+    await write([{ topic: CREATED, key: 'user-2', n: 2 }]);
+    await settle();
+
+    expect(received.map((m) => m.headers['x-event-id'])).toEqual([first.id]);
+    expect(await unpublished()).toBe(1);
+  });
+});

@@ -1,0 +1,16 @@
+import { createKafkaBus } from '../../kernel/bus/kafka';
+import type { EventBus } from '../../kernel/bus/port';
+
+export const testKafkaBrokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+/**
+ * A Kafka bus for a test, refusing to go on without a broker: Kafka tests fail, never skip, when it is missing.
+ */
+export async function kafkaBusForTests(clientId: string): Promise<EventBus> {
+  const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: `test-${clientId}` });
+  if (!(await bus.healthy())) {
+    await bus.close();
+    throw new Error(`no Kafka broker at ${testKafkaBrokers().join(',')}: start one with \`bash scripts/kafka.sh start\``);
+  }
+  return bus;
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { startAllProcesses } from '../../bin/everything';
+import type { EventBus } from '../../kernel/bus/port';
+import { createLogger } from '../../kernel/log';
+
+export const testDatabaseUrl = () => process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_test';
+
+/**
+ * A database of its own for one test file, copied from the migrated test database (a template copy takes
+ * milliseconds), so that platforms started by different files never share an outbox.
+ */
+export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const template = new URL(testDatabaseUrl());
+  const name = `${template.pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template.pathname.slice(1)}"`);
+  await admin.end();
+  return {
+    url: Object.assign(new URL(template), { pathname: `/${name}` }).toString(),
+    drop: async () => {
+      const client = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Every process of the platform in the test's process, on free ports, against a scratch database and `bus`. */
+export async function startTestPlatform(bus: EventBus) {
+  const database = await createScratchDatabase();
+  const running = await startAllProcesses({
+    env: {
+      DATABASE_URL: database.url,
+      ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+      IDENTITY_SECRET: randomBytes(32).toString('base64url'),
+      USER_STORE_PORT: '0',
+      CHNL_STORE_PORT: '0',
+      CHNL_PROVISION_HEALTH_PORT: '0',
+      ROUTER_PORT: '0',
+      REST_FACADE_PORT: '0',
+    },
+    bus,
+    logger: createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
+  return {
+    ...running,
+    api: `${running.facade.url}/private/v1`,
+    stop: async () => {
+      for (const part of running.parts) await part.stop();
+      await bus.close();
+      await database.drop();
+    },
+  };
+}
+
+export type TestPlatform = Awaited<ReturnType<typeof startTestPlatform>>;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A REST call as a client makes it; `body` is sent as JSON unless it is already a string. */
+export async function call<T = any>(
+  url: string,
+  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, body: body as T };
+}
+
+/** Polls until `probe` returns a value, for effects that arrive through the event bus. */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const uniqueLogin = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`.slice(0, 25);
+
+export async function signUpAndLogIn(api: string, prefix: string) {
+  const login = uniqueLogin(prefix);
+  const password = 'a-good-password';
+  const created = await call(`${api}/users`, { method: 'POST', body: { login, email: `${login}@example.test`, password } });
+  if (created.status !== 201) throw new Error(`sign-up failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const session = await call(`${api}/sessions`, { method: 'POST', body: { login, password } });
+  if (session.status !== 201) throw new Error(`login failed: ${session.status} ${JSON.stringify(session.body)}`);
+  return { login, password, id: created.body.id as string, token: session.body.accessToken as string };
+}
