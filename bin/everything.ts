@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createKafkaBus } from '../kernel/bus/kafka';
+import { kafkaBusFromConfig, kafkaConfigSchema } from '../kernel/bus/config';
 import { createMemoryBus } from '../kernel/bus/memory';
-import { kafkaBrokers } from '../kernel/config';
+import { parseConfig } from '../kernel/config';
 import { DomainError } from '../kernel/errors';
 import { startEmbeddedPostgres } from '../kernel/db/embedded';
 import type { EventBus } from '../kernel/bus/port';
@@ -38,8 +38,8 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   }
   await migrateDeploy(databaseUrl);
 
-  const brokers = kafkaBrokers.parse(process.env.KAFKA_BROKERS);
-  const bus = brokers.length ? createKafkaBus({ brokers, clientId: 'platform-all', logger }) : createMemoryBus();
+  const kafka = parseConfig(kafkaConfigSchema);
+  const bus = kafka.KAFKA_BROKERS.length ? kafkaBusFromConfig(kafka, 'platform-all', logger) : createMemoryBus();
   parts.unshift({ name: 'bus', stop: () => bus.close() });
 
   const running = await startAllProcesses({

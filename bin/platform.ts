@@ -1,7 +1,6 @@
-import { z } from 'zod';
-import { createKafkaBus } from '../kernel/bus/kafka';
+import { kafkaBusFromConfig, kafkaConfigSchema } from '../kernel/bus/config';
 import type { EventBus } from '../kernel/bus/port';
-import { ConfigError, kafkaBrokers, logLevel, parseConfig } from '../kernel/config';
+import { ConfigError, kafkaBrokers, parseConfig } from '../kernel/config';
 import { stopOnSignals, type Stoppable } from '../kernel/lifecycle';
 import { createLogger, type Logger } from '../kernel/log';
 import { restFacadeConfigSchema } from '../rest-facade/src/config';
@@ -19,14 +18,12 @@ import { startEverything } from './everything';
  * its own environment and runs alone against real PostgreSQL and Kafka; `all` runs every process in one for a
  * newcomer, on embedded defaults.
  */
-const busConfigSchema = z.object({
+const busConfigSchema = kafkaConfigSchema.extend({
   KAFKA_BROKERS: kafkaBrokers.refine((b) => b.length > 0, 'is required for a process running alone (host:port,...)'),
-  LOG_LEVEL: logLevel,
 });
 
 async function kafkaFor(name: string, logger: Logger): Promise<EventBus & Stoppable> {
-  const { KAFKA_BROKERS } = parseConfig(busConfigSchema);
-  const bus = createKafkaBus({ brokers: KAFKA_BROKERS, clientId: name, logger });
+  const bus = kafkaBusFromConfig(parseConfig(busConfigSchema), name, logger);
   return Object.assign(bus, { name: 'bus', stop: () => bus.close() });
 }
 
