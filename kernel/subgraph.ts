@@ -39,6 +39,8 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
   const apollo = new ApolloServer<C>({
     schema,
     introspection: false,
+    // The process's own shutdown decides the order: servers first, then consumers, then connections.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger: options.logger,

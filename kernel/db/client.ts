@@ -1,4 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
+import type { Logger } from '../log';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/platform';
 
@@ -30,4 +32,14 @@ export function createPgAdapter(databaseUrl: string, schema: string, options: Pg
     { connectionString: domainDatabaseUrl(databaseUrl, schema), max: options.poolSize ?? 10 },
     { schema },
   );
+}
+
+/**
+ * A domain's own pool, on its own schema. An idle connection the server drops (a restart, a failover, a shutdown)
+ * is logged and replaced on the next checkout instead of crashing the process with an unhandled 'error'.
+ */
+export function createDomainPool(databaseUrl: string, schema: string, max: number, logger?: Logger): Pool {
+  const pool = new Pool({ connectionString: domainDatabaseUrl(databaseUrl, schema), max });
+  pool.on('error', (error) => logger?.warn({ err: error, schema }, 'idle database connection lost'));
+  return pool;
 }

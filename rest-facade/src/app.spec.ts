@@ -8,22 +8,6 @@ import { readManifest } from '../../kernel/persisted';
 import { createRestFacade, loadApiDocuments, type RestFacade } from './app';
 import { OpenAPI31Backend } from './engine';
 
-/**
- * openapi-backend loads @apidevtools/json-schema-ref-parser, which is ESM only: node (>= 20.19) requires it, jest's
- * module loader on node 20 cannot. Here documents are dereferenced by the CommonJS library openapi-backend itself
- * uses in its quick mode; the documents hold only local $refs, which both resolve alike.
- */
-jest.mock('@apidevtools/json-schema-ref-parser', () => {
-  const { dereferenceSync } = jest.requireActual('dereference-json-schema');
-  return {
-    parse: async (document: object) => document,
-    dereference: async (document: object) => dereferenceSync(document),
-    resolve: async () => {
-      throw new Error('external $refs are not resolved in tests');
-    },
-  };
-});
-
 interface Received {
   headers: IncomingHttpHeaders;
   body: {

@@ -42,6 +42,8 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
   const server = new ApolloServer<RouterContext>({
     gateway,
     introspection: false,
+    // The process's own shutdown decides the order: servers first, then consumers, then connections.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger,

@@ -50,7 +50,7 @@ describe('chnl-provision-wkr', () => {
   });
 
   const channelCount = (ownerId: string) => db.prisma.channel.count({ where: { ownerId } });
-  const publish = (value: string, key = randomUUID()) => bus.publish(TOPIC, [{ key, value }]);
+  const publish = (value: string, key: string = randomUUID()) => bus.publish(TOPIC, [{ key, value }]);
 
   it('should leave exactly one channel when the same event is delivered twice', async () => {
     const worker = createProvisionWorker(bus, channels, logger);

@@ -13,7 +13,7 @@ import { createProvisionWorker } from './workers/provision.wkr';
 
 /** chnl-store-svc: the channel subgraph and the relay of the channel domain's outbox. */
 export async function startChnlStoreSvc(config: ChnlStoreConfig, bus: EventBus, logger: Logger) {
-  const db = connectChnlDb(config.DATABASE_URL);
+  const db = connectChnlDb(config.DATABASE_URL, 10, logger);
   const channels = new ChannelsService(db.prisma);
   const relay = createOutboxRelay({ pool: db.pool, schema: CHNL_SCHEMA, bus, logger });
   await relay.start();
@@ -41,7 +41,7 @@ export async function startChnlStoreSvc(config: ChnlStoreConfig, bus: EventBus, 
 
 /** chnl-provision-wkr: consumes account creations; serves only health endpoints. */
 export async function startChnlProvisionWkr(config: ChnlProvisionConfig, bus: EventBus, logger: Logger) {
-  const db = connectChnlDb(config.DATABASE_URL, 4);
+  const db = connectChnlDb(config.DATABASE_URL, 4, logger);
   const worker = createProvisionWorker(bus, new ChannelsService(db.prisma), logger);
   await worker.start();
   const health = await listen(

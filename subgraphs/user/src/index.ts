@@ -11,7 +11,7 @@ import { AccountsService } from './services/accounts.service';
 
 /** user-store-svc: the user subgraph and the relay of the user domain's outbox. */
 export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, logger: Logger) {
-  const db = connectUserDb(config.DATABASE_URL);
+  const db = connectUserDb(config.DATABASE_URL, 10, logger);
   const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET);
   const relay = createOutboxRelay({ pool: db.pool, schema: USER_SCHEMA, bus, logger });
   await relay.start();

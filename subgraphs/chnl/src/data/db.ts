@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createDomainPool } from '../../../../kernel/db/client';
+import type { Logger } from '../../../../kernel/log';
 import { PrismaClient } from './prisma/client';
 
 /** The channel domain's PostgreSQL schema; no other domain reads or writes it. */
@@ -11,8 +13,8 @@ export interface ChnlDb {
   close(): Promise<void>;
 }
 
-export function connectChnlDb(databaseUrl: string, max = 10): ChnlDb {
-  const pool = new Pool({ connectionString: databaseUrl, max });
+export function connectChnlDb(databaseUrl: string, max = 10, logger?: Logger): ChnlDb {
+  const pool = createDomainPool(databaseUrl, CHNL_SCHEMA, max, logger);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: CHNL_SCHEMA }) });
   return {
     pool,

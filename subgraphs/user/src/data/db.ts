@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createDomainPool } from '../../../../kernel/db/client';
+import type { Logger } from '../../../../kernel/log';
 import { PrismaClient } from './prisma/client';
 
 /** The user domain's PostgreSQL schema; no other domain reads or writes it. */
@@ -11,8 +13,8 @@ export interface UserDb {
   close(): Promise<void>;
 }
 
-export function connectUserDb(databaseUrl: string, max = 10): UserDb {
-  const pool = new Pool({ connectionString: databaseUrl, max });
+export function connectUserDb(databaseUrl: string, max = 10, logger?: Logger): UserDb {
+  const pool = createDomainPool(databaseUrl, USER_SCHEMA, max, logger);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: USER_SCHEMA }) });
   return {
     pool,
