@@ -174,6 +174,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
 
     // Joined and fetched once: from then on the start offsets are fixed, so a publish that follows subscribe()
     // is seen even by a new group that starts at the end.
+    let stopWaiting = (): void => undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -194,6 +195,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         offFetch();
         offCrash();
       };
+      stopWaiting = cleanup;
     });
     ready.catch(() => undefined);
 
@@ -209,6 +211,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
       await ready;
     } catch (error) {
+      stopWaiting();
       await consumer.disconnect().catch(() => undefined);
       throw error;
     }
@@ -217,10 +220,10 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     const subscription: Subscription = {
       stop: () => {
         stopped ??= (async () => {
-          resumeTimers.forEach(clearTimeout);
-          resumeTimers.clear();
           // kafkajs waits for the batch in hand, which returns after the message in flight is committed.
           await consumer.disconnect();
+          resumeTimers.forEach(clearTimeout);
+          resumeTimers.clear();
           active.delete(subscription);
         })();
         return stopped;

@@ -21,7 +21,6 @@ interface PartitionRef {
 }
 
 interface Member {
-  readonly id: number;
   readonly options: SubscribeOptions;
   assigned: PartitionRef[];
   cursor: number;
@@ -66,7 +65,6 @@ const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (fai
 export function createMemoryBus(): EventBus {
   const topics = new Map<string, StoredMessage[][]>();
   const groups = new Map<string, Group>();
-  let nextMemberId = 1;
   let closed = false;
   const active = new Set<Subscription>();
 
@@ -192,7 +190,6 @@ export function createMemoryBus(): EventBus {
     const group = groupOf(options.groupId);
     let signal: (() => void) | undefined;
     const member: Member = {
-      id: nextMemberId++,
       options,
       assigned: [],
       cursor: 0,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EventBus, OutgoingMessage } from '../bus/port';
 
 export interface OutboxRelayOptions {
+  /** The relay keeps one of its connections for LISTEN while started, and takes another per batch. */
   pool: Pool;
   /** The domain's PostgreSQL schema, which holds its `outbox` table. */
   schema: string;
@@ -18,7 +19,10 @@ export interface OutboxRelay {
   start(): Promise<void>;
   /** Lets the batch in hand finish, then stops listening. */
   stop(): Promise<void>;
-  /** Publishes everything pending now; resolves with the number of rows published, rejects if the bus fails. */
+  /**
+   * Publishes everything pending now; resolves with the number of rows this relay published (0 while another
+   * process's relay holds the schema), rejects if the bus fails.
+   */
   flush(): Promise<number>;
 }
 

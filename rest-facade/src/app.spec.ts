@@ -537,4 +537,22 @@ describe('health', () => {
       unreachable.close();
     }
   });
+
+  it('answers 504 when the router stays silent past the timeout', async () => {
+    const silentRouter = createServer(() => undefined);
+    await new Promise<void>((resolve) => silentRouter.listen(0, '127.0.0.1', resolve));
+    const routerUrl = `http://127.0.0.1:${(silentRouter.address() as AddressInfo).port}/graphql`;
+    const slow = await createRestFacade({ routerUrl, routerTimeoutMs: 100, documents, logger: silent });
+    const alone = await listen(slow.app, 0);
+    try {
+      const res = await fetch(`${alone.url}/private/v1/users/streamer`);
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({ code: 'GATEWAY_TIMEOUT', status: 504 });
+    } finally {
+      await alone.close();
+      slow.close();
+      silentRouter.closeAllConnections();
+      silentRouter.close();
+    }
+  });
 });

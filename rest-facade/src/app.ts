@@ -9,18 +9,18 @@ import { type ApiDocument, createEngine } from './engine';
 import { ProblemError, problemHandler } from './problem';
 import { createRouterClient } from './router-client';
 
-export const OPENAPI_DIR = fromRoot('contracts', 'openapi');
+const OPENAPI_DIR = fromRoot('contracts', 'openapi');
 
 /** Every API the facade serves: each OpenAPI document in contracts/openapi with the manifest of the same name. */
-export function loadApiDocuments(dir = OPENAPI_DIR): ApiDocument[] {
-  return readdirSync(dir)
+export function loadApiDocuments(): ApiDocument[] {
+  return readdirSync(OPENAPI_DIR)
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
       const name = file.slice(0, -'.json'.length);
       return {
         name,
-        openapi: JSON.parse(readFileSync(join(dir, file), 'utf8')),
+        openapi: JSON.parse(readFileSync(join(OPENAPI_DIR, file), 'utf8')),
         operations: readManifest(name).operations,
       };
     });

@@ -3,8 +3,6 @@ import type { Logger } from '../../kernel/log';
 import { createRestFacade, loadApiDocuments } from './app';
 import type { RestFacadeConfig } from './config';
 
-export type { RestFacadeConfig } from './config';
-
 export interface RunningRestFacade {
   url: string;
   stop(): Promise<void>;

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { type ErrorCode, type FieldProblem, isErrorCode, problemType, statusOf } from '../../kernel/errors';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 interface ProblemOptions {
   errors?: FieldProblem[];
@@ -55,7 +55,7 @@ export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
   });
 }
 
-export function sendProblem(req: Request, res: Response, problem: ProblemError): void {
+function sendProblem(req: Request, res: Response, problem: ProblemError): void {
   // RFC 9110 §15.5.2: a 401 names the scheme that would succeed.
   if (problem.status === 401) res.setHeader('www-authenticate', 'Bearer');
   res

@@ -65,7 +65,7 @@ describe('compileRoutes', () => {
         '  - GET /things (GetUser): x-when-null must be a code of kernel/errors.ts',
         '  - GET /things (SignUp): x-graphql-body-variable data is not a variable of the operation',
         '  - GET /things (SignUp): no 2xx response',
-        '  - GET /things (Both): several root fields: x-graphql-result must name the one answered',
+        '  - GET /things (Both): not exactly one root field: x-graphql-result must name the result',
       ].join('\n'),
     );
   });

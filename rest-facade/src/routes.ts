@@ -83,7 +83,7 @@ export function compileRoutes(api: string, operations: Operation[], manifest: Pe
 
     const rootFields = definition?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : [])) ?? [];
     const result = extensions['x-graphql-result'];
-    if (!result && rootFields.length !== 1) flag('several root fields: x-graphql-result must name the one answered');
+    if (!result && rootFields.length !== 1) flag('not exactly one root field: x-graphql-result must name the result');
 
     const status = Object.keys(operation.responses ?? {}).find((code) => /^2\d\d$/.test(code));
     if (!status) flag('no 2xx response');
@@ -119,7 +119,7 @@ interface Connection {
   pageInfo: { endCursor?: string | null; hasNextPage: boolean };
 }
 
-export interface Page {
+interface Page {
   data: unknown[];
   total: number;
   pagination: { cursor?: string };

@@ -3,9 +3,15 @@ import { escapeIdentifier, Pool } from 'pg';
 import pino from 'pino';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
+import { dropDatabase, ensureDatabase, withDatabase } from '../../kernel/db/admin';
 import { createOutboxRelay, outboxChannel, type OutboxRelay, type OutboxRelayOptions } from '../../kernel/outbox/relay';
 
-const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+// A database of its own on the test server: the one TEST_DATABASE_URL names is the template other test files copy,
+// which fails while any session (this file's pool) is connected to it.
+const databaseUrl = withDatabase(
+  process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
+  `outbox_relay_${randomUUID().slice(0, 8)}`,
+);
 const schema = `outbox_test_${randomUUID().slice(0, 8)}`;
 const table = `${escapeIdentifier(schema)}."outbox"`;
 const CREATED = 'user.account.created.v1';
@@ -21,6 +27,7 @@ let received: IncomingMessage[];
 let relays: OutboxRelay[];
 
 beforeAll(async () => {
+  await ensureDatabase(databaseUrl);
   pool = new Pool({ connectionString: databaseUrl, max: 8 });
   await pool.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
   await pool.query(`
@@ -37,8 +44,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
-  await pool.end();
+  await pool?.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
+  await pool?.end();
+  await dropDatabase(databaseUrl);
 });
 
 beforeEach(async () => {
@@ -114,9 +122,9 @@ async function writeEach(events: { topic: string; key: string; n: number }[]): P
   return written;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) {
       throw new Error(`condition not met within ${timeoutMs} ms`);
     }
@@ -225,6 +233,28 @@ describe('outbox relay', () => {
 
     expect(received).toHaveLength(written.length);
     expect(published.map((p) => p.id)).toEqual(written.map((w) => w.id));
+  });
+
+  it('keeps publishing when its LISTEN connection is killed, and listens again', async () => {
+    const relay = relayWith({ pollMs: 100 });
+    await relay.start();
+    const listeners = async (): Promise<number[]> =>
+      (
+        await pool.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+        )
+      ).rows.map((row) => row.pid);
+    const [killed] = await listeners();
+    await pool.query('SELECT pg_terminate_backend($1)', [killed]);
+
+    const [written] = await write([{ topic: CREATED, key: 'user-1', n: 1 }]);
+    await waitFor(() => received.length >= 1);
+    await waitFor(async () => {
+      const pids = await listeners();
+      return pids.length === 1 && pids[0] !== killed;
+    });
+
+    expect(received.map((m) => m.headers['x-event-id'])).toEqual([written.id]);
   });
 
   it('stop() lets the batch in hand finish and publishes nothing afterwards', async () => {

@@ -1,0 +1,180 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { recreateDatabase } from '../kernel/db/admin';
+import { signIdentity } from '../kernel/identity';
+import { loadPersistedOperations } from '../kernel/persisted';
+import { migrateDeploy } from '../scripts/migrate';
+
+/**
+ * `npm run bench`: one REST route against the layers under it, in one run on loopback, each process of the
+ * platform on its own (as in production), against real PostgreSQL and Kafka:
+ *   rest     GET /private/v1/users/{login}             facade → router → user + chnl subgraphs
+ *   router   the same persisted operation posted to the router   router → user + chnl subgraphs
+ *   subgraph the user subgraph's part of it, called directly with a signed identity
+ *   bare     node:http answering a JSON body of the same size
+ * and prints requests/s, latencies and the ratios between them.
+ */
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench';
+const PORTS = { facade: 4700, router: 4701, user: 4702, chnl: 4703, worker: 4704, bare: 4799 };
+const entry = join(__dirname, '..', 'bin', 'platform.js');
+
+const env = {
+  ...process.env,
+  DATABASE_URL,
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  KAFKA_TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
+  ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
+  IDENTITY_SECRET: randomBytes(32).toString('hex'),
+  LOG_LEVEL: 'warn',
+  REST_FACADE_PORT: String(PORTS.facade),
+  ROUTER_PORT: String(PORTS.router),
+  USER_STORE_PORT: String(PORTS.user),
+  CHNL_STORE_PORT: String(PORTS.chnl),
+  CHNL_PROVISION_HEALTH_PORT: String(PORTS.worker),
+  USER_SUBGRAPH_URL: `http://127.0.0.1:${PORTS.user}/graphql`,
+  CHNL_SUBGRAPH_URL: `http://127.0.0.1:${PORTS.chnl}/graphql`,
+  ROUTER_URL: `http://127.0.0.1:${PORTS.router}/graphql`,
+};
+
+const children: ChildProcess[] = [];
+
+function spawnProcess(name: string): void {
+  const child = fork(entry, [name], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  child.on('exit', (code) => {
+    if (code && code !== 0) console.error(`${name} exited with ${code}`);
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Target {
+  name: string;
+  request: autocannon.Options;
+}
+
+interface Measured {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function measure(target: Target): Promise<Measured> {
+  await autocannon({ ...target.request, connections: CONNECTIONS, duration: 2 });
+  const result = await autocannon({ ...target.request, connections: CONNECTIONS, duration: DURATION_S });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return { name: target.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+async function main(): Promise<void> {
+  await recreateDatabase(DATABASE_URL);
+  await migrateDeploy(DATABASE_URL);
+  for (const [name, port] of [
+    ['user-store-svc', PORTS.user],
+    ['chnl-store-svc', PORTS.chnl],
+    ['chnl-provision-wkr', PORTS.worker],
+    ['router-gtw', PORTS.router],
+    ['rest-facade-gtw', PORTS.facade],
+  ] as const) {
+    spawnProcess(name);
+    await waitFor(`http://127.0.0.1:${port}/readyz`);
+  }
+
+  const api = `http://127.0.0.1:${PORTS.facade}/private/v1`;
+  const login = `bench_${randomBytes(4).toString('hex')}`;
+  const signUp = await fetch(`${api}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, email: `${login}@bench.test`, password: 'bench-password' }),
+  });
+  if (signUp.status !== 201) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
+  let restBody = '';
+  for (let i = 0; i < 200 && !restBody.includes('"channel":{'); i += 1) {
+    restBody = await (await fetch(`${api}/users/${login}`)).text();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!restBody.includes('"channel":{')) throw new Error('the channel was never provisioned');
+
+  const bare = fork(join(__dirname, 'bare-server.js'), [String(PORTS.bare), restBody], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(bare);
+  await new Promise((resolve) => bare.once('message', resolve));
+
+  const operation = [...loadPersistedOperations().values()].find((o) => o.name === 'GetUserByLogin');
+  if (!operation) throw new Error('GetUserByLogin is not persisted');
+  const identity = await signIdentity(env.IDENTITY_SECRET, { scopes: [], requestId: 'bench' });
+  const json = { 'content-type': 'application/json' };
+  const targets: Target[] = [
+    { name: 'rest', request: { url: `${api}/users/${login}` } },
+    {
+      name: 'router',
+      request: {
+        url: env.ROUTER_URL,
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          operationName: operation.name,
+          variables: { login },
+          extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } },
+        }),
+      },
+    },
+    {
+      name: 'subgraph',
+      request: {
+        url: env.USER_SUBGRAPH_URL,
+        method: 'POST',
+        headers: { ...json, 'x-platform-identity': identity },
+        body: JSON.stringify({
+          query: 'query GetUserByLogin($login: String!) { user(login: $login) { id login displayName createdAt } }',
+          variables: { login },
+        }),
+      },
+    },
+    { name: 'bare', request: { url: `http://127.0.0.1:${PORTS.bare}/` } },
+  ];
+
+  const results: Measured[] = [];
+  for (const target of targets) results.push(await measure(target));
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+
+  console.log(`\nGET /private/v1/users/{login}: ${CONNECTIONS} connections, ${DURATION_S} s per target, 2 cores shared by all processes\n`);
+  console.log('target     req/s     p50 ms   p99 ms   errors');
+  for (const r of results) {
+    console.log(`${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(7)}  ${String(r.p99).padStart(7)}  ${r.errors}`);
+  }
+  const ratio = (a: string, b: string) => `${(by[a].rps / by[b].rps).toFixed(2)}x`;
+  console.log('\nratios of throughput');
+  console.log(`  rest / router     ${ratio('rest', 'router')}   (goal ≥ 0.85x: the cost of the facade hop)`);
+  console.log(`  router / subgraph ${ratio('router', 'subgraph')}   (query planning, two subgraph calls, entity join)`);
+  console.log(`  subgraph / bare   ${ratio('subgraph', 'bare')}   (Apollo execution and PostgreSQL)`);
+  console.log(`  rest / bare       ${ratio('rest', 'bare')}`);
+  console.log(`  p99 rest / router ${(by.rest.p99 / by.router.p99).toFixed(2)}x`);
+  if (results.some((r) => r.errors > 0)) throw new Error('some requests failed: the figures above are not valid');
+}
+
+main()
+  .then(
+    () => 0,
+    (error) => {
+      console.error(error);
+      return 1;
+    },
+  )
+  .then((code) => {
+    for (const child of children) child.kill('SIGTERM');
+    process.exitCode = code;
+  });
