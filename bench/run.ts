@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { recreateDatabase } from '../kernel/db/admin';
@@ -41,10 +42,12 @@ const env = {
 };
 
 const children: ChildProcess[] = [];
+const named = new Map<string, ChildProcess>();
 
 function spawnProcess(name: string): void {
   const child = fork(entry, [name], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
+  named.set(name, child);
   child.on('exit', (code) => {
     if (code && code !== 0) console.error(`${name} exited with ${code}`);
   });
@@ -71,13 +74,35 @@ interface Measured {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU milliseconds each process spent per request, from /proc: where the time goes. */
+  cpuPerRequest: Record<string, number>;
+}
+
+const TICK_MS = 10;
+
+function cpuTimesMs(): Record<string, number> {
+  const times: Record<string, number> = {};
+  for (const [name, child] of [...named, ['bench (autocannon)', process] as const]) {
+    try {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      times[name] = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    } catch {
+      times[name] = 0;
+    }
+  }
+  return times;
 }
 
 async function measure(target: Target): Promise<Measured> {
   await autocannon({ ...target.request, connections: CONNECTIONS, duration: 2 });
+  const before = cpuTimesMs();
   const result = await autocannon({ ...target.request, connections: CONNECTIONS, duration: DURATION_S });
+  const after = cpuTimesMs();
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { name: target.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+  const cpuPerRequest = Object.fromEntries(
+    Object.keys(after).map((name) => [name, (after[name] - before[name]) / Math.max(result.requests.total, 1)]),
+  );
+  return { name: target.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, cpuPerRequest };
 }
 
 async function main(): Promise<void> {
@@ -111,6 +136,7 @@ async function main(): Promise<void> {
 
   const bare = fork(join(__dirname, 'bare-server.js'), [String(PORTS.bare), restBody], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(bare);
+  named.set('bare-server', bare);
   await new Promise((resolve) => bare.once('message', resolve));
 
   const operation = [...loadPersistedOperations().values()].find((o) => o.name === 'GetUserByLogin');
@@ -155,6 +181,12 @@ async function main(): Promise<void> {
   console.log('target     req/s     p50 ms   p99 ms   errors');
   for (const r of results) {
     console.log(`${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(7)}  ${String(r.p99).padStart(7)}  ${r.errors}`);
+  }
+  console.log('\nCPU ms per request, by process');
+  const processes = Object.keys(results[0].cpuPerRequest);
+  console.log(`${'process'.padEnd(20)}${results.map((r) => r.name.padStart(10)).join('')}`);
+  for (const name of processes) {
+    console.log(`${name.padEnd(20)}${results.map((r) => r.cpuPerRequest[name].toFixed(3).padStart(10)).join('')}`);
   }
   const ratio = (a: string, b: string) => `${(by[a].rps / by[b].rps).toFixed(2)}x`;
   console.log('\nratios of throughput');
