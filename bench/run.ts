@@ -15,7 +15,8 @@ import { migrateDeploy } from '../scripts/migrate';
  *   router   the same persisted operation posted to the router   router → user + chnl subgraphs
  *   subgraph the user subgraph's part of it, called directly with a signed identity
  *   bare     node:http answering a JSON body of the same size
- * and prints requests/s, latencies and the ratios between them.
+ * and prints requests/s, latencies, the CPU each process spent per request, and the ratios between them.
+ * BENCH_PROFILE=router-gtw,rest-facade-gtw writes those processes' CPU profiles to .data/profiles/.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -45,7 +46,9 @@ const children: ChildProcess[] = [];
 const named = new Map<string, ChildProcess>();
 
 function spawnProcess(name: string): void {
-  const child = fork(entry, [name], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profiled = process.env.BENCH_PROFILE?.split(',').includes(name);
+  const execArgv = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), '.data', 'profiles')}`] : [];
+  const child = fork(entry, [name], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   named.set(name, child);
   child.on('exit', (code) => {

@@ -10,12 +10,13 @@ export interface EventContract {
   schema: Record<string, unknown> & { title: string };
 }
 
-export function loadEventContracts(): EventContract[] {
-  return readdirSync(EVENTS_DIR)
+/** `dir` is another copy's contracts folder (a schema check of a scratch tree); the repository's by default. */
+export function loadEventContracts(dir: string = EVENTS_DIR): EventContract[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((file) => ({
       topic: file.slice(0, -'.json'.length),
-      schema: JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8')),
+      schema: JSON.parse(readFileSync(join(dir, file), 'utf8')),
     }));
 }

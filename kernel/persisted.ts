@@ -26,7 +26,8 @@ export const OPERATIONS_DIR = fromRoot('contracts', 'operations');
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export const manifestPath = (api: string) => join(OPERATIONS_DIR, `${api}.manifest.json`);
+/** `dir` is another copy's operations folder (a schema check of a scratch tree); the repository's by default. */
+export const manifestPath = (api: string, dir: string = OPERATIONS_DIR) => join(dir, `${api}.manifest.json`);
 
 /** APIs that have an operations folder, e.g. `private.v1`. */
 export function operationApis(): string[] {
@@ -36,8 +37,8 @@ export function operationApis(): string[] {
     .sort();
 }
 
-export function buildManifest(api: string): Manifest {
-  const dir = join(OPERATIONS_DIR, api);
+export function buildManifest(api: string, operationsDir: string = OPERATIONS_DIR): Manifest {
+  const dir = join(operationsDir, api);
   const operations = readdirSync(dir)
     .filter((f) => f.endsWith('.graphql'))
     .sort()
@@ -53,8 +54,8 @@ export function buildManifest(api: string): Manifest {
   return { format: 'apollo-persisted-query-manifest', version: 1, operations } as Manifest;
 }
 
-export function readManifest(api: string): Manifest {
-  return JSON.parse(readFileSync(manifestPath(api), 'utf8')) as Manifest;
+export function readManifest(api: string, dir: string = OPERATIONS_DIR): Manifest {
+  return JSON.parse(readFileSync(manifestPath(api, dir), 'utf8')) as Manifest;
 }
 
 /** Every committed manifest's operations, by id. */

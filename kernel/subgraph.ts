@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -42,7 +46,12 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
     // The process's own shutdown decides the order: servers first, then consumers, then connections.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Cache hints and inline traces would wrap every resolver of every request; neither is consumed here.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     logger: options.logger,
     formatError: (formatted: GraphQLFormattedError, error: unknown) => maskUnexpected(formatted, error, options.logger),
   });

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { composeServices } from '@apollo/composition';
+import { join } from 'node:path';
+import { type CompositionResult, composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { fromRoot } from '../kernel/paths';
+import { fromRoot, repoRoot } from '../kernel/paths';
 import { SUBGRAPHS } from '../router/src/subgraphs';
 
 /**
@@ -10,16 +11,20 @@ import { SUBGRAPHS } from '../router/src/subgraphs';
  */
 export const SUPERGRAPH_PATH = fromRoot('schema', 'supergraph.graphql');
 
-export function composeSupergraph(): { sdl?: string; errors: string[] } {
+/**
+ * `root` is the tree whose SDL files are composed (the schema check composes scratch copies too); `result` keeps
+ * what composition built, the supergraph schema and hints included.
+ */
+export function composeSupergraph(root: string = repoRoot): { sdl?: string; errors: string[]; result: CompositionResult } {
   const result = composeServices(
     SUBGRAPHS.map((s) => ({
       name: s.name,
       url: s.defaultUrl,
-      typeDefs: parse(readFileSync(fromRoot('subgraphs', s.name, 'schema.graphql'), 'utf8')),
+      typeDefs: parse(readFileSync(join(root, 'subgraphs', s.name, 'schema.graphql'), 'utf8')),
     })),
   );
-  if (result.errors) return { errors: result.errors.map((e) => e.message) };
-  return { sdl: `${result.supergraphSdl.trim()}\n`, errors: [] };
+  if (result.errors) return { errors: result.errors.map((e) => e.message), result };
+  return { sdl: `${result.supergraphSdl.trim()}\n`, errors: [], result };
 }
 
 function main(): number {

@@ -38,6 +38,17 @@ const noVariables = () => ({});
  * every problem found.
  */
 export function compileRoutes(api: string, operations: Operation[], manifest: PersistedOperation[]): Map<string, Route> {
+  const { routes, problems } = checkRoutes(api, operations, manifest);
+  if (problems.length) throw new Error(`the ${api} OpenAPI document does not match its operations:\n  - ${problems.join('\n  - ')}`);
+  return routes;
+}
+
+/** What compileRoutes checks, every problem listed instead of thrown, for the schema check's report. */
+export function checkRoutes(
+  api: string,
+  operations: Operation[],
+  manifest: PersistedOperation[],
+): { routes: Map<string, Route>; problems: string[] } {
   const persisted = new Map(manifest.map((op) => [op.name, op]));
   const routes = new Map<string, Route>();
   const problems: string[] = [];
@@ -99,8 +110,7 @@ export function compileRoutes(api: string, operations: Operation[], manifest: Pe
     });
   }
 
-  if (problems.length) throw new Error(`the ${api} OpenAPI document does not match its operations:\n  - ${problems.join('\n  - ')}`);
-  return routes;
+  return { routes, problems };
 }
 
 /** The value at `path` under `data`; null when anything along the way is missing. */

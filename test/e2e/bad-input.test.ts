@@ -39,6 +39,13 @@ describe('bad input', () => {
     expect(JSON.stringify(res.body.errors)).toContain('login');
   });
 
+  it('should carry the caller’s request id into its answer', async () => {
+    const res = await call(`${api}/users/nobody_here`, { headers: { 'x-request-id': 'trace-0123456789' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-request-id')).toBe('trace-0123456789');
+    expect(res.body.requestId).toBe('trace-0123456789');
+  });
+
   it('should answer unknown routes and methods with problems', async () => {
     expect((await call(`${api}/nope`)).status).toBe(404);
     expect((await call(`${platform.facade.url}/private/v9/me`)).status).toBe(404);

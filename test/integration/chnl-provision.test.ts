@@ -6,7 +6,8 @@ import { connectChnlDb, type ChnlDb } from '../../subgraphs/chnl/src/data/db';
 import { ChannelsService } from '../../subgraphs/chnl/src/services/channels.service';
 import { createProvisionWorker, PROVISION_GROUP } from '../../subgraphs/chnl/src/workers/provision.wkr';
 import { kafkaBusForTests } from '../support/kafka';
-import { createScratchDatabase, eventually } from '../support/platform';
+import { createScratchDatabase } from '../support/database';
+import { eventually } from '../support/platform';
 
 const TOPIC = 'user.account.created.v1';
 const DLT = `${TOPIC}.dlt`;

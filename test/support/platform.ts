@@ -1,41 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { startAllProcesses } from '../../bin/everything';
 import type { EventBus } from '../../kernel/bus/port';
 import { createLogger } from '../../kernel/log';
-
-export const testDatabaseUrl = () => process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_test';
-
-/**
- * A database of its own for one test file, copied from the migrated test database (a template copy takes
- * milliseconds), so that platforms started by different files never share an outbox.
- */
-export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const template = new URL(testDatabaseUrl());
-  const name = `${template.pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template.pathname.slice(1)}"`);
-  await admin.end();
-  return {
-    url: Object.assign(new URL(template), { pathname: `/${name}` }).toString(),
-    drop: async () => {
-      const client = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+import { createScratchDatabase } from './database';
 
 /** Every process of the platform in the test's process, on free ports, against a scratch database and `bus`. */
 export async function startTestPlatform(bus: EventBus) {
   const database = await createScratchDatabase();
+  const identitySecret = randomBytes(32).toString('base64url');
   const running = await startAllProcesses({
     env: {
       DATABASE_URL: database.url,
       ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
-      IDENTITY_SECRET: randomBytes(32).toString('base64url'),
+      IDENTITY_SECRET: identitySecret,
       USER_STORE_PORT: '0',
       CHNL_STORE_PORT: '0',
       CHNL_PROVISION_HEALTH_PORT: '0',
@@ -47,6 +24,7 @@ export async function startTestPlatform(bus: EventBus) {
   });
   return {
     ...running,
+    identitySecret,
     api: `${running.facade.url}/private/v1`,
     stop: async () => {
       for (const part of running.parts) await part.stop();

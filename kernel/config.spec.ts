@@ -1,0 +1,23 @@
+import { ConfigError, parseConfig } from './config';
+import { routerConfigSchema } from '../router/src/config';
+
+describe(parseConfig.name, () => {
+  it('should list every problem at once', () => {
+    let error: unknown;
+    try {
+      parseConfig(routerConfigSchema, { ROUTER_PORT: 'eighty', ACCESS_TOKEN_SECRET: 'short', USER_SUBGRAPH_URL: 'not a url' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'USER_SUBGRAPH_URL']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('should apply defaults to a valid environment', () => {
+    const config = parseConfig(routerConfigSchema, { ACCESS_TOKEN_SECRET: 'a'.repeat(32), IDENTITY_SECRET: 'b'.repeat(32) });
+    expect(config).toMatchObject({ ROUTER_PORT: 4100, LOG_LEVEL: 'info' });
+  });
+});

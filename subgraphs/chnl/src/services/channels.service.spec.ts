@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { makeEvent } from '../../../../kernel/events';
+import { createScratchDatabase } from '../../../../test/support/database';
+import { connectChnlDb, type ChnlDb } from '../data/db';
+import { ChannelsService } from './channels.service';
+
+/** Against a real PostgreSQL: the service is the only writer of the chnl schema. */
+describe(ChannelsService.name, () => {
+  let db: ChnlDb;
+  let drop: () => Promise<void>;
+  let service: ChannelsService;
+
+  beforeAll(async () => {
+    const database = await createScratchDatabase();
+    drop = database.drop;
+    db = connectChnlDb(database.url, 4);
+    service = new ChannelsService(db.prisma);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  const newChannel = async () => {
+    const ownerId = randomUUID();
+    const event = makeEvent('user.account.created.v1', { userId: ownerId, login: 'someone', displayName: 'Someone', createdAt: new Date().toISOString() });
+    expect(await service.provision(event, 'spec')).toBe('created');
+    expect(await service.provision(event, 'spec')).toBe('duplicate');
+    const [channel] = await service.byOwnerIds([ownerId]);
+    return channel!;
+  };
+
+  const outboxTopics = async (key: string) =>
+    (await db.prisma.outboxEvent.findMany({ where: { key }, orderBy: { createdAt: 'asc' } })).map((e) => e.topic);
+
+  it('should page through followers who followed in the same millisecond without skipping or repeating', async () => {
+    const channel = await newChannel();
+    const at = new Date();
+    const followers = Array.from({ length: 7 }, () => randomUUID());
+    await db.prisma.follow.createMany({ data: followers.map((userId) => ({ channelId: channel.id, userId, createdAt: at })) });
+    await db.prisma.channel.update({ where: { id: channel.id }, data: { followerCount: followers.length } });
+    const fresh = (await service.byIds([channel.id]))[0]!;
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: Awaited<ReturnType<ChannelsService['followers']>> = await service.followers(fresh, 3, after);
+      seen.push(...page.nodes.map((f) => f.userId));
+      expect(page.totalCount).toBe(7);
+      after = page.pageInfo.endCursor;
+    } while (after);
+    expect(seen.sort()).toEqual([...followers].sort());
+  });
+
+  it('should refuse a forged cursor with the field named', async () => {
+    const channel = await newChannel();
+    await expect(service.followers(channel, 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'after' }] });
+  });
+
+  it('should count a follow once and write one event per real change', async () => {
+    const channel = await newChannel();
+    const fan = randomUUID();
+    await service.follow(channel.id, fan);
+    expect((await service.follow(channel.id, fan)).followerCount).toBe(1);
+    expect((await service.unfollow(channel.id, fan)).followerCount).toBe(0);
+    expect((await service.unfollow(channel.id, fan)).followerCount).toBe(0);
+    expect(await outboxTopics(channel.id)).toEqual(['chnl.channel.created.v1', 'chnl.follow.created.v1', 'chnl.follow.deleted.v1']);
+  });
+
+  it('should let only the owner update, and refuse invalid fields without writing', async () => {
+    const channel = await newChannel();
+    await expect(service.update(channel.id, randomUUID(), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.update(channel.id, undefined, { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(service.update(channel.id, channel.ownerId, { language: 'english', tags: Array(11).fill('t') })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'language' }, { field: 'tags' }],
+    });
+    const updated = await service.update(channel.id, channel.ownerId, { title: 'New title', mature: true });
+    expect(updated).toMatchObject({ title: 'New title', mature: true });
+    expect(await outboxTopics(channel.id)).toEqual(['chnl.channel.created.v1', 'chnl.channel.updated.v1']);
+  });
+
+  it('should refuse to follow a missing channel or one’s own', async () => {
+    const channel = await newChannel();
+    await expect(service.follow(randomUUID(), randomUUID())).rejects.toMatchObject({ code: 'CHNL_NOT_FOUND' });
+    await expect(service.follow('nope', randomUUID())).rejects.toMatchObject({ code: 'CHNL_NOT_FOUND' });
+    await expect(service.follow(channel.id, channel.ownerId)).rejects.toMatchObject({ code: 'CHNL_SELF_FOLLOW' });
+  });
+});
