@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { EventBus } from '../../kernel/bus/port';
+import { parseEvent } from '../../kernel/events';
 import { kafkaBusForTests } from '../support/kafka';
 import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
@@ -9,9 +11,11 @@ import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type 
 describe('Private API v1 over Kafka', () => {
   let platform: TestPlatform;
   let api: string;
+  let bus: EventBus;
 
   beforeAll(async () => {
-    platform = await startTestPlatform(await kafkaBusForTests('e2e'));
+    bus = await kafkaBusForTests('e2e');
+    platform = await startTestPlatform(bus);
     api = platform.api;
   }, 120_000);
 
@@ -88,6 +92,17 @@ describe('Private API v1 over Kafka', () => {
   it('should follow and unfollow idempotently and page through followers', async () => {
     const streamer = await signUpAndLogIn(api, 'streamer');
     const { channel } = await channelOf(streamer.token);
+    const followEvents: string[] = [];
+    await bus.ensureTopics(['chnl.follow.created.v1']);
+    const subscription = await bus.subscribe({
+      groupId: `e2e-follows-${randomUUID()}`,
+      topics: ['chnl.follow.created.v1'],
+      fromBeginning: true,
+      handle: async (message) => {
+        const event = parseEvent('chnl.follow.created.v1', message.value);
+        if (event.data.channelId === channel.id) followEvents.push(event.data.userId);
+      },
+    });
     const fans = await Promise.all([1, 2, 3, 4, 5].map(() => signUpAndLogIn(api, 'fan')));
 
     for (const fan of fans) {
@@ -120,6 +135,10 @@ describe('Private API v1 over Kafka', () => {
 
     const self = await call(`${api}/channels/${channel.id}/follow`, { method: 'PUT', token: streamer.token });
     expect(self.status).toBe(422);
+
+    await eventually(async () => followEvents.length >= 5);
+    await subscription.stop();
+    expect(followEvents.sort()).toEqual(fans.map((f) => f.id).sort());
   });
 
   it('should show a public profile without the email, and 404 for an unknown login', async () => {

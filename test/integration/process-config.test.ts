@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fromRoot } from '../../kernel/paths';
+
+/** Each process refuses to start on a bad environment and names every problem (run after `npm run build`). */
+describe('process entry point', () => {
+  const entry = fromRoot('dist', 'bin', 'platform.js');
+
+  beforeAll(() => {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+  });
+
+  const run = (name: string, env: Record<string, string>) =>
+    spawnSync(process.execPath, [entry, name], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+
+  it.each([
+    ['router-gtw', { ROUTER_PORT: 'x' }, ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET']],
+    ['user-store-svc', { DATABASE_URL: 'mysql://nope' }, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET']],
+    ['chnl-provision-wkr', {}, ['DATABASE_URL']],
+    ['rest-facade-gtw', {}, ['ROUTER_URL']],
+  ])('%s should exit 78 listing every problem', (name, env, problems) => {
+    const result = run(name, env);
+    expect(result.status).toBe(78);
+    for (const problem of problems) expect(result.stderr).toContain(problem);
+  });
+
+  it('should require Kafka brokers for a process running alone', () => {
+    const result = run('chnl-store-svc', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', IDENTITY_SECRET: 'x'.repeat(32) });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('KAFKA_BROKERS');
+  });
+
+  it('should name the processes it knows for an unknown one', () => {
+    const result = run('nope-svc', {});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('user-store-svc');
+  });
+});
