@@ -6,7 +6,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { isErrorCode } from './errors';
@@ -15,10 +15,13 @@ import { createHttpApp, listen, type Listening, type ReadinessCheck } from './ht
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import type { Logger } from './log';
 
+type SubgraphResolvers = NonNullable<Extract<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { typeDefs: unknown }>['resolvers']>;
+
 export interface SubgraphOptions<C> {
   name: string;
   sdlPath: string;
-  resolvers: GraphQLResolverMap<C>;
+  /** One object per GraphQL type, as `buildSubgraphSchema` takes them (with `__resolveReference`). */
+  resolvers: SubgraphResolvers;
   identitySecret: string;
   port: number;
   logger: Logger;
@@ -38,7 +41,7 @@ export interface RunningSubgraph extends Listening {
  */
 export async function startSubgraph<C extends object>(options: SubgraphOptions<C>): Promise<RunningSubgraph> {
   const schema = buildSubgraphSchema([
-    { typeDefs: parse(readFileSync(options.sdlPath, 'utf8')), resolvers: options.resolvers as GraphQLResolverMap<unknown> },
+    { typeDefs: parse(readFileSync(options.sdlPath, 'utf8')), resolvers: options.resolvers },
   ]);
   const apollo = new ApolloServer<C>({
     schema,

@@ -18,22 +18,6 @@ export function domainDatabaseUrl(databaseUrl: string, schema: string): string {
   return url.toString();
 }
 
-export interface PgAdapterOptions {
-  /** Connections this process keeps open to the domain's database (pg's `max`). */
-  poolSize?: number;
-}
-
-/**
- * The driver adapter a domain hands to its generated client: `new PrismaClient({ adapter })`. Each domain's
- * client gets its own pool, so one domain's load cannot starve another's connections.
- */
-export function createPgAdapter(databaseUrl: string, schema: string, options: PgAdapterOptions = {}): PrismaPg {
-  return new PrismaPg(
-    { connectionString: domainDatabaseUrl(databaseUrl, schema), max: options.poolSize ?? 10 },
-    { schema },
-  );
-}
-
 /**
  * A domain's own pool, on its own schema. An idle connection the server drops (a restart, a failover, a shutdown)
  * is logged and replaced on the next checkout instead of crashing the process with an unhandled 'error'.
@@ -42,4 +26,30 @@ export function createDomainPool(databaseUrl: string, schema: string, max: numbe
   const pool = new Pool({ connectionString: domainDatabaseUrl(databaseUrl, schema), max });
   pool.on('error', (error) => logger?.warn({ err: error, schema }, 'idle database connection lost'));
   return pool;
+}
+
+export interface DomainDb<C> {
+  pool: Pool;
+  prisma: C;
+  close(): Promise<void>;
+}
+
+/** A domain's generated Prisma client on the domain's own pool; the pool is shared with its outbox relay. */
+export function connectDomainDb<C extends { $disconnect(): Promise<void> }>(
+  Client: new (options: { adapter: PrismaPg }) => C,
+  databaseUrl: string,
+  schema: string,
+  max: number,
+  logger?: Logger,
+): DomainDb<C> {
+  const pool = createDomainPool(databaseUrl, schema, max, logger);
+  const prisma = new Client({ adapter: new PrismaPg(pool, { schema }) });
+  return {
+    pool,
+    prisma,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }
