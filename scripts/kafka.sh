@@ -4,6 +4,7 @@
 # (scripts/kafka/pom.xml) and run on the installed Java 17.
 #
 #   bash scripts/kafka.sh start    fetch the jars if needed, wipe the data dir, format it, start, wait until ready
+#   bash scripts/kafka.sh ensure   use a broker that already answers on the port, or start one
 #   bash scripts/kafka.sh stop     SIGTERM the broker and wait for it to exit
 #   bash scripts/kafka.sh status   exit 0 when the broker runs and answers, 1 otherwise
 #   bash scripts/kafka.sh fetch    only fetch the jars into the cache
@@ -229,10 +230,21 @@ status() {
   return 1
 }
 
+# For the test command: a broker that already answers here (this checkout's, another checkout's, an operator's)
+# is used as it is; otherwise one is started.
+ensure() {
+  if broker_answers coordinators; then
+    say "using the broker already answering on 127.0.0.1:${port}"
+    return 0
+  fi
+  start
+}
+
 case "${1:-}" in
   start) start ;;
+  ensure) ensure ;;
   stop) stop ;;
   status) status ;;
   fetch) fetch ;;
-  *) die "usage: $0 start|stop|status|fetch" ;;
+  *) die "usage: $0 start|ensure|stop|status|fetch" ;;
 esac

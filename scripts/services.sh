@@ -16,8 +16,4 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
 fi
 
-# A broker already answering (this checkout's, another checkout's, or the operator's) is used as it is.
-kafka_port="${KAFKA_PORT:-9092}"
-if ! (exec 3<>"/dev/tcp/127.0.0.1/${kafka_port}") 2>/dev/null; then
-  bash "${repo_dir}/scripts/kafka.sh" start
-fi
+bash "${repo_dir}/scripts/kafka.sh" ensure

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fromRoot } from '../../kernel/paths';
+import { createScratchDatabase } from '../support/database';
+
+/**
+ * SIGTERM stops a process in order (servers, then consumers, then connections) and exits 0: what an orchestrator
+ * relies on to roll a deployment without dropping work. Run on the whole platform in one process.
+ */
+describe('shutdown on SIGTERM', () => {
+  it('should stop every part in order and exit 0', async () => {
+    const entry = fromRoot('dist', 'bin', 'platform.js');
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    const database = await createScratchDatabase();
+    try {
+      const child = spawn(process.execPath, [entry, 'all'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: database.url,
+          USER_STORE_PORT: '0',
+          CHNL_STORE_PORT: '0',
+          CHNL_PROVISION_HEALTH_PORT: '0',
+          ROUTER_PORT: '0',
+          REST_FACADE_PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 45_000;
+      while (!output.includes('The platform is running') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(output).toContain('The platform is running');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const stopped = [...output.matchAll(/"part":"([^"]+)","msg":"stopped"/g)].map((m) => m[1]);
+      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'bus']);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+});
