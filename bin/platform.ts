@@ -5,6 +5,7 @@ import { stopOnSignals, type Stoppable } from '../kernel/lifecycle';
 import { createLogger, type Logger } from '../kernel/log';
 import { restFacadeConfigSchema } from '../rest-facade/src/config';
 import { startRestFacade } from '../rest-facade/src';
+import { createInProcessRouterClient } from '../rest-facade/src/in-process-router';
 import { routerConfigSchema } from '../router/src/config';
 import { startRouter } from '../router/src/app';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
@@ -15,8 +16,9 @@ import { startEverything } from './everything';
 
 /**
  * One entry point for every process: `node dist/bin/platform.js <process-name>`. Each process reads and validates
- * its own environment and runs alone against real PostgreSQL and Kafka; `all` runs every process in one for a
- * newcomer, on embedded defaults.
+ * its own environment and runs alone against real PostgreSQL and Kafka; `edge-gtw` is the router and the REST
+ * facade in one process (the facade calls the router in-process); `all` runs every process in one for a newcomer,
+ * on embedded defaults.
  */
 const busConfigSchema = kafkaConfigSchema.extend({
   KAFKA_BROKERS: kafkaBrokers.refine((b) => b.length > 0, 'is required for a process running alone (host:port,...)'),
@@ -49,6 +51,15 @@ const PROCESSES: Record<string, Starter> = {
   'rest-facade-gtw': async (name, logger) => [
     { name, ...(await startRestFacade(parseConfig(restFacadeConfigSchema), logger)) },
   ],
+  'edge-gtw': async (_name, logger) => {
+    const config = parseConfig(routerConfigSchema.extend(restFacadeConfigSchema.omit({ ROUTER_URL: true }).shape));
+    const router = await startRouter(config, logger);
+    const facade = await startRestFacade({ ...config, ROUTER_URL: `${router.url}/graphql` }, logger, createInProcessRouterClient(router.core));
+    return [
+      { name: 'rest-facade-gtw', stop: facade.stop },
+      { name: 'router-gtw', stop: router.stop },
+    ];
+  },
   all: async (_name, logger) => startEverything(logger),
 };
 

@@ -15,6 +15,12 @@ import { createHttpApp, listen, type Listening, type ReadinessCheck } from './ht
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import type { Logger } from './log';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    identity: Identity;
+  }
+}
+
 type SubgraphResolvers = NonNullable<Extract<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { typeDefs: unknown }>['resolvers']>;
 
 export interface SubgraphOptions<C> {

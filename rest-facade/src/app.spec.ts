@@ -82,7 +82,7 @@ let isProblem: ReturnType<Ajv['compile']>;
 
 beforeAll(async () => {
   const routerUrl = await router.start();
-  facade = await createRestFacade({ routerUrl, documents, logger: silent });
+  facade = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent });
   server = await listen(facade.app, 0);
   contract = new OpenAPI31Backend({ definition: structuredClone(documents[0].openapi), customizeAjv: (ajv) => addFormats(ajv) });
   await contract.init();
@@ -506,7 +506,7 @@ describe('start', () => {
     paths['/me'].get.operationId = 'GetMyself';
     paths['/sessions'].post.operationId = 'Login';
 
-    const start = createRestFacade({ routerUrl: 'http://127.0.0.1:9/graphql', documents: [{ ...documents[0], openapi }], logger: silent });
+    const start = createRestFacade({ router: { url: 'http://127.0.0.1:9/graphql' }, documents: [{ ...documents[0], openapi }], logger: silent });
 
     await expect(start).rejects.toThrow(
       /POST \/sessions: operationId Login is not a persisted operation of private\.v1\n {2}- GET \/me: operationId GetMyself/,
@@ -525,7 +525,7 @@ describe('health', () => {
     const down = new FakeRouter();
     const routerUrl = await down.start();
     await down.stop();
-    const unreachable = await createRestFacade({ routerUrl, documents, logger: silent });
+    const unreachable = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent });
     const alone = await listen(unreachable.app, 0);
     try {
       const res = await fetch(`${alone.url}/private/v1/me`, { headers: { authorization: TOKEN } });
@@ -542,7 +542,7 @@ describe('health', () => {
     const silentRouter = createServer(() => undefined);
     await new Promise<void>((resolve) => silentRouter.listen(0, '127.0.0.1', resolve));
     const routerUrl = `http://127.0.0.1:${(silentRouter.address() as AddressInfo).port}/graphql`;
-    const slow = await createRestFacade({ routerUrl, routerTimeoutMs: 100, documents, logger: silent });
+    const slow = await createRestFacade({ router: { url: routerUrl, timeoutMs: 100 }, documents, logger: silent });
     const alone = await listen(slow.app, 0);
     try {
       const res = await fetch(`${alone.url}/private/v1/users/streamer`);

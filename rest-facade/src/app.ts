@@ -7,7 +7,7 @@ import { fromRoot } from '../../kernel/paths';
 import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
 import { ProblemError, problemHandler } from './problem';
-import { createRouterClient } from './router-client';
+import { createRouterClient, type RouterClient } from './router-client';
 
 const OPENAPI_DIR = fromRoot('contracts', 'openapi');
 
@@ -27,9 +27,8 @@ export function loadApiDocuments(): ApiDocument[] {
 }
 
 export interface RestFacadeOptions {
-  /** The router's GraphQL endpoint. */
-  routerUrl: string;
-  routerTimeoutMs?: number;
+  /** The router's GraphQL endpoint, or the router itself when both run in one process. */
+  router: { url: string; timeoutMs?: number } | RouterClient;
   documents: ApiDocument[];
   logger: Logger;
 }
@@ -42,7 +41,8 @@ export interface RestFacade {
 
 /** The REST facade as an express app; it refuses to build when a document and its operations disagree. */
 export async function createRestFacade(options: RestFacadeOptions): Promise<RestFacade> {
-  const router = createRouterClient(options.routerUrl, options.routerTimeoutMs ?? 10_000);
+  const router =
+    'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000);
   const app = createHttpApp(options.logger, { router: () => router.healthy() });
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
   for (const doc of options.documents) {

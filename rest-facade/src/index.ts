@@ -2,16 +2,20 @@ import { listen } from '../../kernel/http';
 import type { Logger } from '../../kernel/log';
 import { createRestFacade, loadApiDocuments } from './app';
 import type { RestFacadeConfig } from './config';
+import { createRouterClient, type RouterClient } from './router-client';
 
 export interface RunningRestFacade {
   url: string;
   stop(): Promise<void>;
 }
 
-export async function startRestFacade(config: RestFacadeConfig, logger: Logger): Promise<RunningRestFacade> {
+export async function startRestFacade(
+  config: RestFacadeConfig,
+  logger: Logger,
+  router: RouterClient = createRouterClient(config.ROUTER_URL, config.ROUTER_TIMEOUT_MS),
+): Promise<RunningRestFacade> {
   const facade = await createRestFacade({
-    routerUrl: config.ROUTER_URL,
-    routerTimeoutMs: config.ROUTER_TIMEOUT_MS,
+    router,
     documents: loadApiDocuments(),
     logger,
   });

@@ -1,5 +1,9 @@
 import { SignJWT } from 'jose';
 import { createMemoryBus } from '../../kernel/bus/memory';
+import { createLogger } from '../../kernel/log';
+import { startRestFacade } from '../../rest-facade/src';
+import { restFacadeConfigSchema } from '../../rest-facade/src/config';
+import { createInProcessRouterClient } from '../../rest-facade/src/in-process-router';
 import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
 /** Bad input gets a clear 4xx and changes nothing; no layer answers 5xx to a client's mistake. */
@@ -44,6 +48,30 @@ describe('bad input', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('trace-0123456789');
     expect(res.body.requestId).toBe('trace-0123456789');
+  });
+
+  it('should answer the same through the router in the same process (edge-gtw)', async () => {
+    const edge = await startRestFacade(
+      restFacadeConfigSchema.parse({ REST_FACADE_PORT: '0', ROUTER_URL: `${platform.router.url}/graphql` }),
+      createLogger('edge', 'silent'),
+      createInProcessRouterClient(platform.router.core),
+    );
+    try {
+      const edgeApi = `${edge.url}/private/v1`;
+      const { login, token } = await signUpAndLogIn(edgeApi, 'edge');
+      const viaEdge = await call(`${edgeApi}/me`, { token });
+      const viaHttp = await call(`${api}/me`, { token });
+      expect(viaEdge.status).toBe(200);
+      expect(viaEdge.body).toEqual(viaHttp.body);
+      expect(viaEdge.body.login).toBe(login);
+      for (const path of ['/me', `/users/${uniqueLogin('ghost')}`]) {
+        const [a, b] = await Promise.all([call(`${edgeApi}${path}`, { token: 'bad' }), call(`${api}${path}`, { token: 'bad' })]);
+        expect(a.status).toBe(b.status);
+        expect(a.body.code).toBe(b.body.code);
+      }
+    } finally {
+      await edge.stop();
+    }
   });
 
   it('should answer unknown routes and methods with problems', async () => {

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { ErrorCode } from '../../kernel/errors';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity, verifyAccessToken } from '../../kernel/identity';
+import type { Logger } from '../../kernel/log';
+import { fromRoot } from '../../kernel/paths';
+import { loadPersistedOperations } from '../../kernel/persisted';
+import type { RouterConfig } from './config';
+import { resolvePersisted, type GraphQLRequestBody } from './persisted';
+import { SUBGRAPHS } from './subgraphs';
+
+interface RouterContext {
+  identityToken: string;
+  requestId: string;
+}
+
+export interface RouterRequest {
+  body: GraphQLRequestBody;
+  authorization?: string;
+  requestId: string;
+}
+
+export interface RouterReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface RouterCore {
+  /** Runs one request through safelist, authentication and the gateway; HTTP and in-process callers share it. */
+  execute(request: RouterRequest): Promise<RouterReply>;
+  subgraphsHealthy(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+export const refusal = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): RouterReply => ({
+  status,
+  headers: { 'content-type': GRAPHQL_RESPONSE, ...headers },
+  body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+});
+
+export async function createRouterCore(config: RouterConfig, logger: Logger): Promise<RouterCore> {
+  const urls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config[s.env]]));
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(fromRoot('schema', 'supergraph.graphql'), 'utf8'),
+    buildService: ({ name }) =>
+      new RemoteGraphQLDataSource<RouterContext>({
+        url: urls[name],
+        fetcher: fetch as never,
+        willSendRequest({ request, context }) {
+          request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
+          request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+        },
+      }),
+    logger,
+  });
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection: false,
+    // The process's own shutdown decides the order: servers first, then consumers, then connections.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    logger,
+  });
+  await apollo.start();
+  const operations = loadPersistedOperations();
+
+  return {
+    async execute({ body, authorization, requestId }) {
+      const resolved = resolvePersisted(operations, body);
+      if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
+
+      // No token means anonymous (subgraphs decide what anonymous callers may see); a bad or expired token is
+      // refused here rather than silently downgraded to anonymous.
+      let userId: string | undefined;
+      if (authorization !== undefined) {
+        const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+        const verified = match ? await verifyAccessToken(config.ACCESS_TOKEN_SECRET, match[1]) : { ok: false as const, reason: 'invalid' as const };
+        if (!verified.ok) {
+          return refusal(401, 'UNAUTHENTICATED', `access token ${verified.reason}`, {
+            'www-authenticate': `Bearer error="invalid_token", error_description="token ${verified.reason}"`,
+          });
+        }
+        userId = verified.claims.userId;
+      }
+      const identityToken = await signIdentity(config.IDENTITY_SECRET, { userId, scopes: [], requestId });
+
+      const headers = new HeaderMap([['content-type', 'application/json']]);
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: 'POST',
+          headers,
+          search: '',
+          body: { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables },
+        },
+        context: async () => ({ identityToken, requestId }),
+      });
+      if (response.body.kind !== 'complete') return refusal(400, 'BAD_REQUEST', 'incremental delivery is not served here');
+      return {
+        status: response.status ?? 200,
+        headers: Object.fromEntries(response.headers),
+        body: response.body.string,
+      };
+    },
+
+    async subgraphsHealthy() {
+      const answers = await Promise.all(
+        SUBGRAPHS.map((s) =>
+          fetch(new URL('/healthz', urls[s.name]), { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
+        ),
+      );
+      return answers.every(Boolean);
+    },
+
+    stop: () => apollo.stop(),
+  };
+}

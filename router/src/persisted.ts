@@ -1,0 +1,41 @@
+import type { PersistedOperation } from '../../kernel/persisted';
+
+export interface GraphQLRequestBody {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+}
+
+export type Refusal = { status: number; code: 'OPERATION_NOT_PERSISTED' | 'BAD_REQUEST'; message: string };
+
+/**
+ * The safelist: a request names a manifest operation by its sha256 id (Apollo's persisted-query extension) and the
+ * router runs the stored text. Any document not in a manifest is refused before it reaches the planner, so
+ * clients cannot run arbitrary queries against the graph.
+ */
+export function resolvePersisted(
+  operations: Map<string, PersistedOperation>,
+  body: GraphQLRequestBody,
+): { operation: PersistedOperation; variables: Record<string, unknown> } | Refusal {
+  const hash = body.extensions?.persistedQuery?.sha256Hash;
+  const operation = typeof hash === 'string' ? operations.get(hash) : undefined;
+  if (!operation) {
+    return {
+      status: 400,
+      code: 'OPERATION_NOT_PERSISTED',
+      message: 'only persisted operations run here: send extensions.persistedQuery.sha256Hash of an operation in the manifest',
+    };
+  }
+  if (body.query !== undefined && body.query !== operation.body) {
+    return { status: 400, code: 'OPERATION_NOT_PERSISTED', message: 'the query text does not match the persisted operation' };
+  }
+  if (operation.type === 'subscription') {
+    return { status: 400, code: 'BAD_REQUEST', message: 'subscriptions are served over graphql-ws, not HTTP' };
+  }
+  const variables = body.variables;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+    return { status: 400, code: 'BAD_REQUEST', message: 'variables must be an object' };
+  }
+  return { operation, variables: (variables ?? {}) as Record<string, unknown> };
+}
