@@ -11,7 +11,8 @@ import { migrateDeploy } from '../scripts/migrate';
 /**
  * `npm run bench`: one REST route against the layers under it, in one run on loopback, each process of the
  * platform on its own (as in production), against real PostgreSQL and Kafka:
- *   rest     GET /private/v1/users/{login}             facade → router → user + chnl subgraphs
+ *   rest      GET /private/v1/users/{login}            facade → router → user + chnl subgraphs
+ *   rest-edge the same route on edge-gtw                facade and router in one process → subgraphs
  *   router   the same persisted operation posted to the router   router → user + chnl subgraphs
  *   subgraph the user subgraph's part of it, called directly with a signed identity
  *   bare     node:http answering a JSON body of the same size
@@ -21,7 +22,7 @@ import { migrateDeploy } from '../scripts/migrate';
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench';
-const PORTS = { facade: 4700, router: 4701, user: 4702, chnl: 4703, worker: 4704, bare: 4799 };
+const PORTS = { facade: 4700, router: 4701, user: 4702, chnl: 4703, worker: 4704, edgeFacade: 4705, edgeRouter: 4706, bare: 4799 };
 const entry = join(__dirname, '..', 'bin', 'platform.js');
 
 const env = {
@@ -45,10 +46,10 @@ const env = {
 const children: ChildProcess[] = [];
 const named = new Map<string, ChildProcess>();
 
-function spawnProcess(name: string): void {
+function spawnProcess(name: string, extraEnv: Record<string, string> = {}): void {
   const profiled = process.env.BENCH_PROFILE?.split(',').includes(name);
   const execArgv = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), '.data', 'profiles')}`] : [];
-  const child = fork(entry, [name], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [name], { env: { ...env, ...extraEnv }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   named.set(name, child);
   child.on('exit', (code) => {
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
     spawnProcess(name);
     await waitFor(`http://127.0.0.1:${port}/readyz`);
   }
+  spawnProcess('edge-gtw', { REST_FACADE_PORT: String(PORTS.edgeFacade), ROUTER_PORT: String(PORTS.edgeRouter) });
+  await waitFor(`http://127.0.0.1:${PORTS.edgeFacade}/readyz`);
 
   const api = `http://127.0.0.1:${PORTS.facade}/private/v1`;
   const login = `bench_${randomBytes(4).toString('hex')}`;
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
   const json = { 'content-type': 'application/json' };
   const targets: Target[] = [
     { name: 'rest', request: { url: `${api}/users/${login}` } },
+    { name: 'rest-edge', request: { url: `http://127.0.0.1:${PORTS.edgeFacade}/private/v1/users/${login}` } },
     {
       name: 'router',
       request: {
@@ -193,11 +197,12 @@ async function main(): Promise<void> {
   }
   const ratio = (a: string, b: string) => `${(by[a].rps / by[b].rps).toFixed(2)}x`;
   console.log('\nratios of throughput');
-  console.log(`  rest / router     ${ratio('rest', 'router')}   (goal ≥ 0.85x: the cost of the facade hop)`);
+  console.log(`  rest / router     ${ratio('rest', 'router')}   (goal ≥ 0.85x: the facade as its own process)`);
+  console.log(`  rest-edge / router ${ratio('rest-edge', 'router')}  (the facade in the router's process)`);
   console.log(`  router / subgraph ${ratio('router', 'subgraph')}   (query planning, two subgraph calls, entity join)`);
   console.log(`  subgraph / bare   ${ratio('subgraph', 'bare')}   (Apollo execution and PostgreSQL)`);
   console.log(`  rest / bare       ${ratio('rest', 'bare')}`);
-  console.log(`  p99 rest / router ${(by.rest.p99 / by.router.p99).toFixed(2)}x`);
+  console.log(`  p99 rest / router ${(by.rest.p99 / by.router.p99).toFixed(2)}x, rest-edge / router ${(by['rest-edge'].p99 / by.router.p99).toFixed(2)}x`);
   if (results.some((r) => r.errors > 0)) throw new Error('some requests failed: the figures above are not valid');
 }
 
