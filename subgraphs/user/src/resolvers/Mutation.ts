@@ -9,4 +9,10 @@ export const Mutation = {
   },
   logIn: (_: unknown, args: { login: string; password: string }, ctx: UserContext) =>
     ctx.accounts.logIn(args.login, args.password),
+  refreshSession: (_: unknown, args: { refreshToken: string }, ctx: UserContext) =>
+    ctx.accounts.refreshSession(args.refreshToken),
+  revokeSession: async (_: unknown, args: { refreshToken: string }, ctx: UserContext) => {
+    await ctx.accounts.revokeSession(args.refreshToken);
+    return { revoked: true };
+  },
 };

@@ -12,6 +12,9 @@ export const LOGIN_PATTERN = /^[a-z0-9_]{4,25}$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 
+/** Only a hash is stored: a leaked table cannot be replayed as tokens. */
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
 export interface SignUpInput {
   login: string;
   email: string;
@@ -74,18 +77,53 @@ export class AccountsService {
     const user = await this.prisma.user.findUnique({ where: { login: login.trim().toLowerCase() } });
     const valid = await verifyPassword(password, user?.passwordHash ?? (await DECOY_HASH));
     if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
+    return this.openSession(user, randomUUID());
+  }
 
+  /**
+   * Rotates a refresh token: it is spent, and a new one of the same family is returned. A spent or revoked token
+   * presented again means it was copied, so the whole family (every device of that login) is revoked.
+   */
+  async refreshSession(refreshToken: string): Promise<Session> {
+    const invalid = () => new DomainError('USER_INVALID_REFRESH_TOKEN', 'the refresh token is invalid, expired or revoked');
+    const row = await this.prisma.refreshToken.findUnique({ where: { tokenHash: hashToken(refreshToken) }, include: { user: true } });
+    if (!row) throw invalid();
+    if (row.rotatedAt || row.revokedAt) {
+      await this.revokeFamily(row.familyId);
+      throw invalid();
+    }
+    if (row.expiresAt.getTime() <= Date.now()) throw invalid();
+    // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse.
+    const spent = await this.prisma.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: new Date() } });
+    if (spent.count === 0) {
+      await this.revokeFamily(row.familyId);
+      throw invalid();
+    }
+    return this.openSession(row.user, row.familyId);
+  }
+
+  /** Logs out: the token's family can no longer be refreshed. Unknown tokens get the same answer. */
+  async revokeSession(refreshToken: string): Promise<void> {
+    const row = await this.prisma.refreshToken.findUnique({ where: { tokenHash: hashToken(refreshToken) } });
+    if (row) await this.revokeFamily(row.familyId);
+  }
+
+  private async revokeFamily(familyId: string): Promise<void> {
+    await this.prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
+
+  private async openSession(user: User, familyId: string): Promise<Session> {
     const refreshToken = randomBytes(32).toString('base64url');
-    const session = await this.prisma.refreshToken.create({
+    await this.prisma.refreshToken.create({
       data: {
         id: randomUUID(),
         userId: user.id,
-        familyId: randomUUID(),
-        tokenHash: createHash('sha256').update(refreshToken).digest('hex'),
+        familyId,
+        tokenHash: hashToken(refreshToken),
         expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
       },
     });
-    const accessToken = await issueAccessToken(this.accessTokenSecret, { userId: user.id, sessionId: session.familyId });
+    const accessToken = await issueAccessToken(this.accessTokenSecret, { userId: user.id, sessionId: familyId });
     return { accessToken, refreshToken, tokenType: 'bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS, user };
   }
 
