@@ -29,6 +29,7 @@ const env = {
   ...process.env,
   DATABASE_URL,
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   KAFKA_TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
   ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
   IDENTITY_SECRET: randomBytes(32).toString('hex'),

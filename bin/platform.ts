@@ -1,6 +1,6 @@
 import { kafkaBusFromConfig, kafkaConfigSchema } from '../kernel/bus/config';
 import type { EventBus } from '../kernel/bus/port';
-import { ConfigError, kafkaBrokers, parseConfig } from '../kernel/config';
+import { ConfigError, kafkaBrokers, parseConfig, redisUrl } from '../kernel/config';
 import { stopOnSignals, type Stoppable } from '../kernel/lifecycle';
 import { createLogger, type Logger } from '../kernel/log';
 import { restFacadeConfigSchema } from '../rest-facade/src/config';
@@ -33,7 +33,8 @@ type Starter = (name: string, logger: Logger) => Promise<Stoppable[]>;
 
 const PROCESSES: Record<string, Starter> = {
   'user-store-svc': async (name, logger) => {
-    const config = parseConfig(userStoreConfigSchema);
+    // Alone, it is one of several instances: login limits must be counted where all of them see them.
+    const config = parseConfig(userStoreConfigSchema.extend({ REDIS_URL: redisUrl }));
     const bus = await kafkaFor(name, logger);
     return [{ name, ...(await startUserStoreSvc(config, bus, logger)) }, bus];
   },
@@ -72,8 +73,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(name, process.env.LOG_LEVEL);
   try {
-    const parts = await start(name, logger);
+    // Signals are handled from the first moment: a SIGTERM during start-up stops what has started so far.
+    const parts: Stoppable[] = [];
     stopOnSignals(logger, parts);
+    parts.push(...(await start(name, logger)));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`${name}: ${error.message}`);

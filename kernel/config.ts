@@ -34,3 +34,5 @@ export const secret = (name: string) =>
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 export const url = z.url();
+
+export const redisUrl = z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' });

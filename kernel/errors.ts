@@ -57,7 +57,9 @@ export class DomainError extends GraphQLError {
     readonly code: ErrorCode,
     message: string,
     readonly fields?: FieldProblem[],
+    /** Seconds after which the same request may succeed; answered as Retry-After. */
+    readonly retryAfter?: number,
   ) {
-    super(message, { extensions: { code, ...(fields ? { fields } : {}) } });
+    super(message, { extensions: { code, ...(fields ? { fields } : {}), ...(retryAfter ? { retryAfter } : {}) } });
   }
 }

@@ -59,12 +59,14 @@ export async function verifyAccessToken(
 /** Who is calling, as every subgraph sees it. An anonymous caller has no `userId`. */
 export interface Identity {
   userId?: string;
+  /** The client's address as the edge saw it, for per-client limits. */
+  ip?: string;
   scopes: string[];
   requestId: string;
 }
 
 export async function signIdentity(secret: string, identity: Identity): Promise<string> {
-  const jwt = new SignJWT({ scp: identity.scopes, rid: identity.requestId })
+  const jwt = new SignJWT({ scp: identity.scopes, rid: identity.requestId, ...(identity.ip ? { ip: identity.ip } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(IDENTITY_ISSUER)
     .setAudience(IDENTITY_AUDIENCE)
@@ -84,6 +86,7 @@ export async function verifyIdentity(secret: string, token: string): Promise<Ide
     const scopes = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === 'string') : [];
     return {
       userId: typeof payload.sub === 'string' ? payload.sub : undefined,
+      ip: typeof payload.ip === 'string' ? payload.ip : undefined,
       scopes,
       requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID(),
     };

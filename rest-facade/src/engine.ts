@@ -104,6 +104,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       variables,
       authorization: req.headers.authorization,
       requestId: req.id,
+      clientIp: req.socket.remoteAddress,
     });
     if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);
     const value = pickResult(result.data, route.resultPath);

@@ -14,6 +14,7 @@ export function createInProcessRouterClient(core: RouterCore): RouterClient {
         body: { operationName: call.operationName, variables: call.variables, extensions: { persistedQuery: { sha256Hash: call.id } } },
         authorization: call.authorization,
         requestId: call.requestId,
+        clientIp: call.clientIp,
       });
       try {
         return JSON.parse(reply.body) as GraphQLResult;

@@ -31,7 +31,7 @@ export class ProblemError extends Error {
 
 export interface GraphQLErrorShape {
   message?: unknown;
-  extensions?: { code?: unknown; fields?: unknown };
+  extensions?: { code?: unknown; fields?: unknown; retryAfter?: unknown };
 }
 
 const isFieldProblem = (value: unknown): value is FieldProblem =>
@@ -50,8 +50,10 @@ export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
   // A server-side failure's message may describe internals; a client's own mistake is explained to it.
   if (statusOf(code) >= 500) return new ProblemError(code, undefined, { cause: error });
   const fields = error.extensions?.fields;
+  const retryAfter = error.extensions?.retryAfter;
   return new ProblemError(code, typeof error.message === 'string' ? error.message : undefined, {
     errors: Array.isArray(fields) ? fields.filter(isFieldProblem) : undefined,
+    headers: typeof retryAfter === 'number' && retryAfter > 0 ? { 'retry-after': String(Math.ceil(retryAfter)) } : undefined,
   });
 }
 

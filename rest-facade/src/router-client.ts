@@ -10,6 +10,8 @@ export interface GraphQLCall {
   variables: Record<string, unknown>;
   authorization?: string;
   requestId: string;
+  /** The caller's address, for per-client limits behind the facade. */
+  clientIp?: string;
 }
 
 export interface GraphQLResult {
@@ -87,6 +89,7 @@ export function createRouterClient(graphqlUrl: string, timeoutMs: number): Route
         [REQUEST_ID_HEADER]: call.requestId,
       };
       if (call.authorization) headers.authorization = call.authorization;
+      if (call.clientIp) headers['x-forwarded-for'] = call.clientIp;
       let reply: Reply;
       try {
         reply = await exchange('POST', graphqlUrl, timeoutMs, headers, payload);

@@ -13,6 +13,7 @@ export interface RunningRouter extends Listening {
 /** router-gtw: the graph over HTTP, for GraphQL clients and for REST facades running in other processes. */
 export async function startRouter(config: RouterConfig, logger: Logger, existing?: RouterCore): Promise<RunningRouter> {
   const core = existing ?? (await createRouterCore(config, logger));
+  const trusted = new Set(config.TRUSTED_PROXIES);
   const app = createHttpApp(logger, { subgraphs: () => core.subgraphsHealthy() });
   app.use('/graphql', express.json({ limit: '64kb' }), async (req, res) => {
     if (req.method !== 'POST') {
@@ -20,7 +21,7 @@ export async function startRouter(config: RouterConfig, logger: Logger, existing
       return;
     }
     const authorization = req.headers.authorization;
-    const reply = await core.execute({ body: req.body ?? {}, authorization, requestId: req.id });
+    const reply = await core.execute({ body: req.body ?? {}, authorization, requestId: req.id, clientIp: clientIp(req, trusted) });
     res.status(reply.status).set(reply.headers).send(reply.body);
   });
   app.use((error: Error & { type?: string; status?: number }, req: express.Request, res: express.Response, next: express.NextFunction) => {
@@ -43,4 +44,15 @@ export async function startRouter(config: RouterConfig, logger: Logger, existing
       await core.stop();
     },
   };
+}
+
+/**
+ * The caller's address: the peer's, unless the peer is a trusted proxy (the REST facade), whose X-Forwarded-For
+ * then names the client. Anyone else could write that header to dodge per-client limits, so it is ignored.
+ */
+function clientIp(req: express.Request, trusted: Set<string>): string | undefined {
+  const peer = req.socket.remoteAddress;
+  const forwarded = req.headers['x-forwarded-for'];
+  if (peer && trusted.has(peer) && typeof forwarded === 'string') return forwarded.split(',')[0].trim() || peer;
+  return peer;
 }

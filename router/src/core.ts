@@ -23,6 +23,7 @@ export interface RouterRequest {
   body: GraphQLRequestBody;
   authorization?: string;
   requestId: string;
+  clientIp?: string;
 }
 
 export interface RouterReply {
@@ -74,7 +75,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
   const operations = loadPersistedOperations();
 
   return {
-    async execute({ body, authorization, requestId }) {
+    async execute({ body, authorization, requestId, clientIp }) {
       const resolved = resolvePersisted(operations, body);
       if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
 
@@ -91,7 +92,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
         }
         userId = verified.claims.userId;
       }
-      const identityToken = await signIdentity(config.IDENTITY_SECRET, { userId, scopes: [], requestId });
+      const identityToken = await signIdentity(config.IDENTITY_SECRET, { userId, ip: clientIp, scopes: [], requestId });
 
       const headers = new HeaderMap([['content-type', 'application/json']]);
       const response = await apollo.executeHTTPGraphQLRequest({

@@ -15,7 +15,7 @@ describe('process entry point', () => {
 
   it.each([
     ['router-gtw', { ROUTER_PORT: 'x' }, ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET']],
-    ['user-store-svc', { DATABASE_URL: 'mysql://nope' }, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET']],
+    ['user-store-svc', { DATABASE_URL: 'mysql://nope' }, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'REDIS_URL']],
     ['chnl-provision-wkr', {}, ['DATABASE_URL']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {

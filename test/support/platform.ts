@@ -5,7 +5,7 @@ import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from './database';
 
 /** Every process of the platform in the test's process, on free ports, against a scratch database and `bus`. */
-export async function startTestPlatform(bus: EventBus) {
+export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
   const database = await createScratchDatabase();
   const identitySecret = randomBytes(32).toString('base64url');
   const running = await startAllProcesses({
@@ -18,6 +18,9 @@ export async function startTestPlatform(bus: EventBus) {
       CHNL_PROVISION_HEALTH_PORT: '0',
       ROUTER_PORT: '0',
       REST_FACADE_PORT: '0',
+      // Every test logs in from 127.0.0.1; the per-address limit has a test of its own.
+      LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
+      ...extraEnv,
     },
     bus,
     logger: createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -25,6 +28,7 @@ export async function startTestPlatform(bus: EventBus) {
   return {
     ...running,
     identitySecret,
+    databaseUrl: database.url,
     api: `${running.facade.url}/private/v1`,
     stop: async () => {
       for (const part of running.parts) await part.stop();

@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { databaseUrl, port, secret } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { DEFAULT_LOGIN_LIMITS } from './services/login-limiter';
 
 export const userStoreConfigSchema = z.object({
   USER_STORE_PORT: port(4001),
   DATABASE_URL: databaseUrl,
   ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
   IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  /** Login limits shared by every instance; without it they are counted in this process only. */
+  REDIS_URL: redisUrl.optional(),
+  LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountFailures),
+  LOGIN_ACCOUNT_LOCK_SECONDS: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountLockSeconds),
+  LOGIN_IP_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.attemptsPerIpPerMinute),
 });
 
 export type UserStoreConfig = z.infer<typeof userStoreConfigSchema>;

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { createOutboxRelay } from '../../../kernel/outbox/relay';
@@ -8,11 +9,22 @@ import { createUserContext } from './context';
 import { connectUserDb, USER_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { AccountsService } from './services/accounts.service';
+import { LoginLimiter } from './services/login-limiter';
 
 /** user-store-svc: the user subgraph and the relay of the user domain's outbox. */
 export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, logger: Logger) {
   const db = connectUserDb(config.DATABASE_URL, 10, logger);
-  const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET);
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const limiter = new LoginLimiter(
+    {
+      accountFailures: config.LOGIN_ACCOUNT_FAILURES,
+      accountLockSeconds: config.LOGIN_ACCOUNT_LOCK_SECONDS,
+      attemptsPerIpPerMinute: config.LOGIN_IP_ATTEMPTS_PER_MINUTE,
+    },
+    redis,
+  );
+  const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET, limiter);
   const relay = createOutboxRelay({ pool: db.pool, schema: USER_SCHEMA, bus, logger });
   await relay.start();
   const subgraph = await startSubgraph({
@@ -22,7 +34,11 @@ export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, 
     identitySecret: config.IDENTITY_SECRET,
     port: config.USER_STORE_PORT,
     logger,
-    checks: { database: () => db.pool.query('SELECT 1').then(() => true), bus: () => bus.healthy() },
+    checks: {
+      database: () => db.pool.query('SELECT 1').then(() => true),
+      bus: () => bus.healthy(),
+      ...(redis ? { redis: () => redis.ping().then((pong) => pong === 'PONG') } : {}),
+    },
     context: createUserContext(accounts),
   });
   return {
@@ -32,6 +48,7 @@ export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, 
     stop: async () => {
       await subgraph.stop();
       await relay.stop();
+      await redis?.quit();
       await db.close();
     },
   };

@@ -8,7 +8,7 @@ export const Mutation = {
     return user;
   },
   logIn: (_: unknown, args: { login: string; password: string }, ctx: UserContext) =>
-    ctx.accounts.logIn(args.login, args.password),
+    ctx.accounts.logIn(args.login, args.password, ctx.identity.ip),
   refreshSession: (_: unknown, args: { refreshToken: string }, ctx: UserContext) =>
     ctx.accounts.refreshSession(args.refreshToken),
   revokeSession: async (_: unknown, args: { refreshToken: string }, ctx: UserContext) => {

@@ -6,6 +6,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../../kernel/i
 import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
 import { USER_SCHEMA, type User } from '../data/db';
+import type { LoginLimiter } from './login-limiter';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords';
 
 export const LOGIN_PATTERN = /^[a-z0-9_]{4,25}$/;
@@ -35,6 +36,7 @@ export class AccountsService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly accessTokenSecret: string,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   async signUp(input: SignUpInput): Promise<User> {
@@ -73,10 +75,16 @@ export class AccountsService {
   }
 
   /** The same answer, in the same time, for an unknown login and a wrong password. */
-  async logIn(login: string, password: string): Promise<Session> {
-    const user = await this.prisma.user.findUnique({ where: { login: login.trim().toLowerCase() } });
+  async logIn(login: string, password: string, clientIp?: string): Promise<Session> {
+    const normalized = login.trim().toLowerCase();
+    await this.limiter.beforeAttempt(normalized, clientIp);
+    const user = await this.prisma.user.findUnique({ where: { login: normalized } });
     const valid = await verifyPassword(password, user?.passwordHash ?? (await DECOY_HASH));
-    if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
+    if (!user || !valid) {
+      await this.limiter.failed(normalized);
+      throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
+    }
+    await this.limiter.succeeded(normalized);
     return this.openSession(user, randomUUID());
   }
 
