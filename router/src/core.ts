@@ -11,6 +11,7 @@ import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
 import { loadPersistedOperations } from '../../kernel/persisted';
 import type { RouterConfig } from './config';
+import { limitRules } from './limits';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';
 import { SUBGRAPHS } from './subgraphs';
 
@@ -68,6 +69,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
     // The process's own shutdown decides the order: servers first, then consumers, then connections.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    validationRules: limitRules(),
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     logger,
   });
