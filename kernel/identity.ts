@@ -17,7 +17,16 @@ const IDENTITY_AUDIENCE = 'subgraphs';
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 const IDENTITY_TTL_SECONDS = 60;
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+// Every request signs or verifies with one of two secrets: encode each once, not on every call.
+const keys = new Map<string, Uint8Array>();
+const key = (secret: string): Uint8Array => {
+  let bytes = keys.get(secret);
+  if (!bytes) {
+    bytes = new TextEncoder().encode(secret);
+    keys.set(secret, bytes);
+  }
+  return bytes;
+};
 
 export interface AccessClaims {
   userId: string;

@@ -1,4 +1,5 @@
 import type { EventOf, Topic } from '../events';
+import { outboxChannel } from './relay';
 
 /**
  * The outbox row for an event, written in the same transaction as the change it describes; the relay publishes
@@ -9,4 +10,4 @@ export function outboxRow<T extends Topic>(event: EventOf<T>, key: string) {
 }
 
 /** The NOTIFY that wakes the domain's relay once the transaction commits (PostgreSQL delivers it on commit). */
-export const notifyOutboxSql = (schema: string) => `SELECT pg_notify('outbox_${schema}', '')`;
+export const notifyOutboxSql = (schema: string) => `SELECT pg_notify('${outboxChannel(schema)}', '')`;

@@ -6,6 +6,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { ErrorCode } from '../../kernel/errors';
+import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity, verifyAccessToken } from '../../kernel/identity';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
@@ -40,12 +41,10 @@ export interface RouterCore {
   stop(): Promise<void>;
 }
 
-const GRAPHQL_RESPONSE = 'application/graphql-response+json';
-
-export const refusal = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): RouterReply => ({
+const refusal = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): RouterReply => ({
   status,
   headers: { 'content-type': GRAPHQL_RESPONSE, ...headers },
-  body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+  body: graphQLErrorBody(code, message),
 });
 
 export async function createRouterCore(config: RouterConfig, logger: Logger): Promise<RouterCore> {
