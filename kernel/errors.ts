@@ -11,6 +11,10 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  /** An OAuth token without the scope the action needs; the facade names the scope in WWW-Authenticate. */
+  INSUFFICIENT_SCOPE: 403,
+  /** A staff action needs a second factor more recent than the staff token holds. */
+  STAFF_MFA_REQUIRED: 401,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,

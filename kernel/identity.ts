@@ -65,17 +65,46 @@ export async function verifyAccessToken(
   }
 }
 
+/**
+ * How the caller proved who they are, which decides what the scopes mean:
+ * - `anonymous`: no token;
+ * - `session`: our own apps (Private API) acting for a user with every user right, so `scopes` is empty;
+ * - `oauth`: a third-party app (Public API); it may do only what `scopes` grant, for `userId` if the user
+ *   consented (authorization code, device flow) or for no user at all (client credentials, an app token);
+ * - `staff`: a staff member (Admin API) whose `permissions` come from their roles.
+ */
+export type CallerKind = 'anonymous' | 'session' | 'oauth' | 'staff';
+
 /** Who is calling, as every subgraph sees it. An anonymous caller has no `userId`. */
 export interface Identity {
+  kind: CallerKind;
   userId?: string;
+  /** The OAuth client of an `oauth` caller. */
+  clientId?: string;
   /** The client's address as the edge saw it, for per-client limits. */
   ip?: string;
+  /** OAuth scopes granted to an `oauth` caller. */
   scopes: string[];
+  /** Staff permissions of a `staff` caller. */
+  permissions: string[];
+  /** When a `staff` caller last passed their second factor (epoch seconds). */
+  mfaAt?: number;
   requestId: string;
 }
 
+const CALLER_KINDS: readonly CallerKind[] = ['anonymous', 'session', 'oauth', 'staff'];
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : []);
+
 export async function signIdentity(secret: string, identity: Identity): Promise<string> {
-  const jwt = new SignJWT({ scp: identity.scopes, rid: identity.requestId, ...(identity.ip ? { ip: identity.ip } : {}) })
+  const jwt = new SignJWT({
+    knd: identity.kind,
+    scp: identity.scopes,
+    prm: identity.permissions,
+    rid: identity.requestId,
+    ...(identity.clientId ? { cid: identity.clientId } : {}),
+    ...(identity.ip ? { ip: identity.ip } : {}),
+    ...(identity.mfaAt !== undefined ? { mfa: identity.mfaAt } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(IDENTITY_ISSUER)
     .setAudience(IDENTITY_AUDIENCE)
@@ -92,11 +121,16 @@ export async function verifyIdentity(secret: string, token: string): Promise<Ide
       audience: IDENTITY_AUDIENCE,
       algorithms: ['HS256'],
     });
-    const scopes = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === 'string') : [];
+    const kind = CALLER_KINDS.find((k) => k === payload.knd);
+    if (!kind) return null;
     return {
+      kind,
       userId: typeof payload.sub === 'string' ? payload.sub : undefined,
+      clientId: typeof payload.cid === 'string' ? payload.cid : undefined,
       ip: typeof payload.ip === 'string' ? payload.ip : undefined,
-      scopes,
+      scopes: strings(payload.scp),
+      permissions: strings(payload.prm),
+      mfaAt: typeof payload.mfa === 'number' ? payload.mfa : undefined,
       requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID(),
     };
   } catch {

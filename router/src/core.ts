@@ -93,7 +93,14 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
         }
         userId = verified.claims.userId;
       }
-      const identityToken = await signIdentity(config.IDENTITY_SECRET, { userId, ip: clientIp, scopes: [], requestId });
+      const identityToken = await signIdentity(config.IDENTITY_SECRET, {
+        kind: userId ? 'session' : 'anonymous',
+        userId,
+        ip: clientIp,
+        scopes: [],
+        permissions: [],
+        requestId,
+      });
 
       const headers = new HeaderMap([['content-type', 'application/json']]);
       const response = await apollo.executeHTTPGraphQLRequest({

@@ -1,0 +1,38 @@
+import { DomainError } from './errors';
+import type { Identity } from './identity';
+
+/**
+ * The checks every subgraph applies to the signed identity, so that access is decided where the data lives and
+ * not only at the edge. Our own apps (`session`) act for their user with every user right; a third-party app
+ * (`oauth`) holds only the scopes the user consented to; staff act through their permissions only.
+ */
+
+/** The user a call acts for, refusing callers that act for no user (anonymous, app tokens, staff). */
+export function actingUser(identity: Identity): string {
+  if ((identity.kind === 'session' || identity.kind === 'oauth') && identity.userId) return identity.userId;
+  throw new DomainError('UNAUTHENTICATED', 'this needs a user: log in, or use a user access token');
+}
+
+/** Whether the caller may use what `scope` guards: always for a session, only with the scope for an app. */
+export function hasScope(identity: Identity, scope: string): boolean {
+  if (identity.kind === 'session') return true;
+  return identity.kind === 'oauth' && identity.scopes.includes(scope);
+}
+
+/** Refuses an app token that lacks `scope`, naming the scope so the client knows what to ask the user for. */
+export function requireScope(identity: Identity, scope: string): void {
+  if (hasScope(identity, scope)) return;
+  if (identity.kind === 'anonymous') throw new DomainError('UNAUTHENTICATED', `this needs a token with the ${scope} scope`);
+  throw new DomainError('INSUFFICIENT_SCOPE', `this needs the ${scope} scope`, [{ field: 'scope', message: scope }]);
+}
+
+/** A staff action: a staff caller holding `permission`, who passed their second factor within `mfaMaxAgeSeconds`. */
+export function requirePermission(identity: Identity, permission: string, mfaMaxAgeSeconds: number): void {
+  if (identity.kind !== 'staff') throw new DomainError('FORBIDDEN', 'staff only');
+  if (identity.mfaAt === undefined || Date.now() / 1000 - identity.mfaAt > mfaMaxAgeSeconds) {
+    throw new DomainError('STAFF_MFA_REQUIRED', 'confirm your second factor again before this action');
+  }
+  if (!identity.permissions.includes(permission)) {
+    throw new DomainError('FORBIDDEN', `this needs the ${permission} permission`);
+  }
+}
