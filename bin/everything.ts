@@ -92,6 +92,7 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
   const router = await startRouter(
     routerConfigSchema.parse({ ...env, USER_SUBGRAPH_URL: `${user.url}/graphql`, CHNL_SUBGRAPH_URL: `${chnl.url}/graphql` }),
     log('router-gtw'),
+    bus,
   );
   const facade = await startRestFacade(
     restFacadeConfigSchema.parse({ ...env, ROUTER_URL: `${router.url}/graphql` }),

@@ -48,17 +48,23 @@ const PROCESSES: Record<string, Starter> = {
     const bus = await kafkaFor(name, logger);
     return [{ name, ...(await startChnlProvisionWkr(config, bus, logger)) }, bus];
   },
-  'router-gtw': async (name, logger) => [{ name, ...(await startRouter(parseConfig(routerConfigSchema), logger)) }],
+  'router-gtw': async (name, logger) => {
+    const config = parseConfig(routerConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startRouter(config, logger, bus)) }, bus];
+  },
   'rest-facade-gtw': async (name, logger) => [
     { name, ...(await startRestFacade(parseConfig(restFacadeConfigSchema), logger)) },
   ],
-  'edge-gtw': async (_name, logger) => {
+  'edge-gtw': async (name, logger) => {
     const config = parseConfig(routerConfigSchema.extend(restFacadeConfigSchema.omit({ ROUTER_URL: true }).shape));
-    const router = await startRouter(config, logger);
+    const bus = await kafkaFor(name, logger);
+    const router = await startRouter(config, logger, bus);
     const facade = await startRestFacade({ ...config, ROUTER_URL: `${router.url}/graphql` }, logger, createInProcessRouterClient(router.core));
     return [
       { name: 'rest-facade-gtw', stop: facade.stop },
       { name: 'router-gtw', stop: router.stop },
+      bus,
     ];
   },
   all: async (_name, logger) => startEverything(logger),

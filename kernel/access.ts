@@ -26,10 +26,17 @@ export function requireScope(identity: Identity, scope: string): void {
   throw new DomainError('INSUFFICIENT_SCOPE', `this needs the ${scope} scope`, [{ field: 'scope', message: scope }]);
 }
 
+const mfaFresh = (identity: Identity, maxAgeSeconds: number) =>
+  identity.mfaAt !== undefined && Date.now() / 1000 - identity.mfaAt <= maxAgeSeconds;
+
+/** Whether a staff caller may see what `permission` guards (for fields that are null to everyone else). */
+export const hasPermission = (identity: Identity, permission: string, mfaMaxAgeSeconds: number): boolean =>
+  identity.kind === 'staff' && identity.permissions.includes(permission) && mfaFresh(identity, mfaMaxAgeSeconds);
+
 /** A staff action: a staff caller holding `permission`, who passed their second factor within `mfaMaxAgeSeconds`. */
 export function requirePermission(identity: Identity, permission: string, mfaMaxAgeSeconds: number): void {
   if (identity.kind !== 'staff') throw new DomainError('FORBIDDEN', 'staff only');
-  if (identity.mfaAt === undefined || Date.now() / 1000 - identity.mfaAt > mfaMaxAgeSeconds) {
+  if (!mfaFresh(identity, mfaMaxAgeSeconds)) {
     throw new DomainError('STAFF_MFA_REQUIRED', 'confirm your second factor again before this action');
   }
   if (!identity.permissions.includes(permission)) {

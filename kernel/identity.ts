@@ -47,10 +47,12 @@ export async function issueAccessToken(secret: string, claims: AccessClaims): Pr
 
 export type TokenFailure = 'expired' | 'invalid';
 
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : []);
+
 export async function verifyAccessToken(
   secret: string,
   token: string,
-): Promise<{ ok: true; claims: AccessClaims } | { ok: false; reason: TokenFailure }> {
+): Promise<{ ok: true; claims: AccessClaims & { issuedAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       issuer: ACCESS_ISSUER,
@@ -58,8 +60,57 @@ export async function verifyAccessToken(
       algorithms: ['HS256'],
       typ: 'at+jwt',
     });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return { ok: false, reason: 'invalid' };
-    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid } };
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.iat !== 'number') {
+      return { ok: false, reason: 'invalid' };
+    }
+    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt: payload.iat } };
+  } catch (error) {
+    return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+  }
+}
+
+const STAFF_AUDIENCE = 'admin-api';
+/** A staff token outlives its second factor: actions need a TOTP confirmed more recently (see requirePermission). */
+export const STAFF_TOKEN_TTL_SECONDS = 8 * 3600;
+
+export interface StaffClaims {
+  userId: string;
+  permissions: string[];
+  /** When the staff member last passed their second factor (epoch seconds). */
+  mfaAt: number;
+}
+
+/**
+ * Staff tokens are a kind of their own (type `staff+jwt`, audience `admin-api`): a user's access token can never
+ * pass for one, and a staff token is refused outside the Admin API.
+ */
+export async function issueStaffToken(secret: string, claims: StaffClaims): Promise<string> {
+  return new SignJWT({ prm: claims.permissions, mfa: claims.mfaAt })
+    .setProtectedHeader({ alg: 'HS256', typ: 'staff+jwt' })
+    .setSubject(claims.userId)
+    .setIssuer(ACCESS_ISSUER)
+    .setAudience(STAFF_AUDIENCE)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(`${STAFF_TOKEN_TTL_SECONDS}s`)
+    .sign(key(secret));
+}
+
+export async function verifyStaffToken(
+  secret: string,
+  token: string,
+): Promise<{ ok: true; claims: StaffClaims & { issuedAt: number } } | { ok: false; reason: TokenFailure }> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: ACCESS_ISSUER,
+      audience: STAFF_AUDIENCE,
+      algorithms: ['HS256'],
+      typ: 'staff+jwt',
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof payload.iat !== 'number') {
+      return { ok: false, reason: 'invalid' };
+    }
+    return { ok: true, claims: { userId: payload.sub, permissions: strings(payload.prm), mfaAt: payload.mfa, issuedAt: payload.iat } };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }
@@ -93,7 +144,6 @@ export interface Identity {
 }
 
 const CALLER_KINDS: readonly CallerKind[] = ['anonymous', 'session', 'oauth', 'staff'];
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : []);
 
 export async function signIdentity(secret: string, identity: Identity): Promise<string> {
   const jwt = new SignJWT({

@@ -181,6 +181,64 @@ export interface UserAccountCreatedData {
   createdAt: string;
 }
 
+/**
+ * Staff suspended an account: it cannot log in, and every token issued to it before suspendedAt is dead. Keyed by userId.
+ */
+export interface UserAccountSuspended {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "user.account.suspended.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: UserAccountSuspendedData;
+}
+export interface UserAccountSuspendedData {
+  /**
+   * The suspended account.
+   */
+  userId: string;
+  /**
+   * Tokens issued at or before this time are refused.
+   */
+  suspendedAt: string;
+}
+
+/**
+ * Staff reinstated a suspended account: it may log in again; tokens from before the suspension stay dead. Keyed by userId.
+ */
+export interface UserAccountUnsuspended {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "user.account.unsuspended.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: UserAccountUnsuspendedData;
+}
+export interface UserAccountUnsuspendedData {
+  /**
+   * The reinstated account.
+   */
+  userId: string;
+  /**
+   * When.
+   */
+  unsuspendedAt: string;
+}
+
 /** Every topic and the event it carries. */
 export interface EventsByTopic {
   'chnl.channel.created.v1': ChnlChannelCreated;
@@ -188,4 +246,6 @@ export interface EventsByTopic {
   'chnl.follow.created.v1': ChnlFollowCreated;
   'chnl.follow.deleted.v1': ChnlFollowDeleted;
   'user.account.created.v1': UserAccountCreated;
+  'user.account.suspended.v1': UserAccountSuspended;
+  'user.account.unsuspended.v1': UserAccountUnsuspended;
 }

@@ -1,6 +1,7 @@
 import express from 'express';
 import { sendGraphQLError } from '../../kernel/graphql-http';
 import { createHttpApp, listen, type Listening } from '../../kernel/http';
+import type { EventBus } from '../../kernel/bus/port';
 import type { Logger } from '../../kernel/log';
 import type { RouterConfig } from './config';
 import { createRouterCore, type RouterCore } from './core';
@@ -11,8 +12,8 @@ export interface RunningRouter extends Listening {
 }
 
 /** router-gtw: the graph over HTTP, for GraphQL clients and for REST facades running in other processes. */
-export async function startRouter(config: RouterConfig, logger: Logger, existing?: RouterCore): Promise<RunningRouter> {
-  const core = existing ?? (await createRouterCore(config, logger));
+export async function startRouter(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RunningRouter> {
+  const core = await createRouterCore(config, logger, bus);
   const trusted = new Set(config.TRUSTED_PROXIES);
   const app = createHttpApp(logger, { subgraphs: () => core.subgraphsHealthy() });
   app.use('/graphql', express.json({ limit: '64kb' }), async (req, res) => {

@@ -7,13 +7,16 @@ import {
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity, verifyAccessToken } from '../../kernel/identity';
+import type { EventBus } from '../../kernel/bus/port';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/identity';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
 import { loadPersistedOperations } from '../../kernel/persisted';
 import type { RouterConfig } from './config';
+import { authenticate } from './callers';
 import { limitRules } from './limits';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';
+import { createRevocations } from './revocations';
 import { SUBGRAPHS } from './subgraphs';
 
 interface RouterContext {
@@ -47,7 +50,10 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
   body: graphQLErrorBody(code, message),
 });
 
-export async function createRouterCore(config: RouterConfig, logger: Logger): Promise<RouterCore> {
+/** `bus` carries the suspensions that revoke tokens before they expire. */
+export async function createRouterCore(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RouterCore> {
+  const revocations = createRevocations(bus, logger);
+  await revocations.start();
   const urls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config[s.env]]));
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(fromRoot('schema', 'supergraph.graphql'), 'utf8'),
@@ -80,27 +86,9 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
       const resolved = resolvePersisted(operations, body);
       if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
 
-      // No token means anonymous (subgraphs decide what anonymous callers may see); a bad or expired token is
-      // refused here rather than silently downgraded to anonymous.
-      let userId: string | undefined;
-      if (authorization !== undefined) {
-        const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
-        const verified = match ? await verifyAccessToken(config.ACCESS_TOKEN_SECRET, match[1]) : { ok: false as const, reason: 'invalid' as const };
-        if (!verified.ok) {
-          return refusal(401, 'UNAUTHENTICATED', `access token ${verified.reason}`, {
-            'www-authenticate': `Bearer error="invalid_token", error_description="token ${verified.reason}"`,
-          });
-        }
-        userId = verified.claims.userId;
-      }
-      const identityToken = await signIdentity(config.IDENTITY_SECRET, {
-        kind: userId ? 'session' : 'anonymous',
-        userId,
-        ip: clientIp,
-        scopes: [],
-        permissions: [],
-        requestId,
-      });
+      const authenticated = await authenticate(resolved.operation.api, authorization, config.ACCESS_TOKEN_SECRET, revocations);
+      if ('code' in authenticated) return refusal(authenticated.status, authenticated.code, authenticated.message, authenticated.headers);
+      const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...authenticated.caller, ip: clientIp, requestId });
 
       const headers = new HeaderMap([['content-type', 'application/json']]);
       const response = await apollo.executeHTTPGraphQLRequest({
@@ -126,9 +114,12 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
           fetch(new URL('/healthz', urls[s.name]), { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
         ),
       );
-      return answers.every(Boolean);
+      return revocations.ready() && answers.every(Boolean);
     },
 
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await revocations.stop();
+    },
   };
 }

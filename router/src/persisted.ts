@@ -14,10 +14,10 @@ export type Refusal = { status: number; code: 'OPERATION_NOT_PERSISTED' | 'BAD_R
  * router runs the stored text. Any document not in a manifest is refused before it reaches the planner, so
  * clients cannot run arbitrary queries against the graph.
  */
-export function resolvePersisted(
-  operations: Map<string, PersistedOperation>,
+export function resolvePersisted<O extends PersistedOperation>(
+  operations: Map<string, O>,
   body: GraphQLRequestBody,
-): { operation: PersistedOperation; variables: Record<string, unknown> } | Refusal {
+): { operation: O; variables: Record<string, unknown> } | Refusal {
   const hash = body.extensions?.persistedQuery?.sha256Hash;
   const operation = typeof hash === 'string' ? operations.get(hash) : undefined;
   if (!operation) {

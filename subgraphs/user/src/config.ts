@@ -12,6 +12,8 @@ export const userStoreConfigSchema = z.object({
   LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountFailures),
   LOGIN_ACCOUNT_LOCK_SECONDS: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountLockSeconds),
   LOGIN_IP_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.attemptsPerIpPerMinute),
+  /** How long a staff member's TOTP confirmation opens staff actions; after it they confirm again. */
+  STAFF_MFA_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
 });
 
 export type UserStoreConfig = z.infer<typeof userStoreConfigSchema>;

@@ -3,23 +3,29 @@ import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { User } from './data/db';
 import type { AccountsService } from './services/accounts.service';
+import type { StaffService } from './services/staff.service';
 
 export interface UserContext {
   identity: Identity;
   log: Logger;
   accounts: AccountsService;
+  staff: StaffService;
   /** Per request, so a plan that resolves 50 users makes one query, and nothing is cached across callers. */
   users: DataLoader<string, User | null>;
   /** Accounts whose private fields the caller may read: their own, and one they have just created. */
   self: Set<string>;
+  /** Whether the caller is staff allowed to read accounts' private fields. */
+  staffReader: boolean;
 }
 
-export function createUserContext(accounts: AccountsService) {
+export function createUserContext(accounts: AccountsService, staff: StaffService) {
   return (identity: Identity, log: Logger): UserContext => ({
     identity,
     log,
     accounts,
+    staff,
     users: new DataLoader((ids) => accounts.byIds(ids)),
-    self: new Set(identity.userId ? [identity.userId] : []),
+    self: new Set(identity.kind === 'session' && identity.userId ? [identity.userId] : []),
+    staffReader: staff.canReadUsers(identity),
   });
 }

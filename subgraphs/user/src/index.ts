@@ -10,6 +10,7 @@ import { connectUserDb, USER_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { AccountsService } from './services/accounts.service';
 import { LoginLimiter } from './services/login-limiter';
+import { StaffService } from './services/staff.service';
 
 /** user-store-svc: the user subgraph and the relay of the user domain's outbox. */
 export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, logger: Logger) {
@@ -25,6 +26,7 @@ export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, 
     redis,
   );
   const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET, limiter);
+  const staff = new StaffService(db.prisma, accounts, config.ACCESS_TOKEN_SECRET, config.STAFF_MFA_MAX_AGE_SECONDS);
   const relay = createOutboxRelay({ pool: db.pool, schema: USER_SCHEMA, bus, logger });
   await relay.start();
   const subgraph = await startSubgraph({
@@ -39,11 +41,13 @@ export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, 
       bus: () => bus.healthy(),
       ...(redis ? { redis: () => redis.ping().then((pong) => pong === 'PONG') } : {}),
     },
-    context: createUserContext(accounts),
+    context: createUserContext(accounts, staff),
   });
   return {
     url: subgraph.url,
     accounts,
+    staff,
+    prisma: db.prisma,
     relay,
     stop: async () => {
       await subgraph.stop();

@@ -1,5 +1,6 @@
+import { AuditRecord } from './AuditRecord';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { User } from './User';
 
-export const resolvers = { Query, Mutation, User };
+export const resolvers = { Query, Mutation, User, AuditRecord };

@@ -74,8 +74,15 @@ export class AccountsService {
     }
   }
 
-  /** The same answer, in the same time, for an unknown login and a wrong password. */
   async logIn(login: string, password: string, clientIp?: string): Promise<Session> {
+    return this.openSession(await this.verifyCredentials(login, password, clientIp), randomUUID());
+  }
+
+  /**
+   * The same answer, in the same time, for an unknown login and a wrong password; a suspended account is told so
+   * only once its password was right. Counted by the login limiter.
+   */
+  async verifyCredentials(login: string, password: string, clientIp?: string): Promise<User> {
     const normalized = login.trim().toLowerCase();
     await this.limiter.beforeAttempt(normalized, clientIp);
     const user = await this.prisma.user.findUnique({ where: { login: normalized } });
@@ -85,7 +92,8 @@ export class AccountsService {
       throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
     }
     await this.limiter.succeeded(normalized);
-    return this.openSession(user, randomUUID());
+    if (user.suspendedAt) throw new DomainError('USER_SUSPENDED', 'this account is suspended');
+    return user;
   }
 
   /**
@@ -100,7 +108,7 @@ export class AccountsService {
       await this.revokeFamily(row.familyId);
       throw invalid();
     }
-    if (row.expiresAt.getTime() <= Date.now()) throw invalid();
+    if (row.expiresAt.getTime() <= Date.now() || row.user.suspendedAt) throw invalid();
     // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse.
     const spent = await this.prisma.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: new Date() } });
     if (spent.count === 0) {

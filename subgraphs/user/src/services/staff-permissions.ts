@@ -1,0 +1,19 @@
+/**
+ * The closed list of staff permissions. Roles are named sets of these; the built-in roles are seeded by the
+ * migration that created the staff tables, custom roles are made by staff holding `roles:manage`.
+ */
+export const STAFF_PERMISSIONS = {
+  'users:read': 'Search accounts and read their private fields',
+  'users:suspend': 'Suspend and reinstate accounts',
+  'roles:read': 'List roles and permissions',
+  'roles:manage': 'Create, change and delete custom roles',
+  'staff:manage': 'Add staff members and grant or revoke their roles',
+  'audit:read': 'Read the audit log',
+  'chat:moderate': 'Moderate any chat room',
+  'payments:read': 'Read payments and payouts',
+} as const;
+
+export type StaffPermission = keyof typeof STAFF_PERMISSIONS;
+
+export const isStaffPermission = (name: string): name is StaffPermission =>
+  Object.prototype.hasOwnProperty.call(STAFF_PERMISSIONS, name);
