@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { kafkaBusFromConfig, kafkaConfigSchema } from '../kernel/bus/config';
 import { createMemoryBus } from '../kernel/bus/memory';
 import { parseConfig } from '../kernel/config';
@@ -16,12 +18,16 @@ import { migrateDeploy } from '../scripts/migrate';
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
+import { bootstrapAdmin } from '../subgraphs/user/src/services/staff.service';
 import { userStoreConfigSchema } from '../subgraphs/user/src/config';
 
 const DEMO_USERS = [
   { login: 'demo_streamer', email: 'streamer@demo.test', password: 'demo-password', displayName: 'Demo Streamer' },
   { login: 'demo_viewer', email: 'viewer@demo.test', password: 'demo-password', displayName: 'Demo Viewer' },
+  { login: 'demo_admin', email: 'admin@demo.test', password: 'demo-password', displayName: 'Demo Admin' },
 ];
+/** The demo admin's TOTP secret is shown once by the bootstrap; kept here so later starts can print it again. */
+const DEMO_TOTP_FILE = fromRoot('.data', 'demo-admin.totp');
 
 /**
  * The newcomer's platform in one process: embedded PostgreSQL (unless DATABASE_URL is set), the in-process bus
@@ -61,6 +67,17 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
     });
   }
 
+  if (!existsSync(DEMO_TOTP_FILE)) {
+    const enrolment = await bootstrapAdmin(user.prisma, 'demo_admin').catch((error) => {
+      if (!(error instanceof DomainError)) throw error;
+    });
+    if (enrolment) {
+      mkdirSync(dirname(DEMO_TOTP_FILE), { recursive: true });
+      writeFileSync(DEMO_TOTP_FILE, enrolment.totpSecret);
+    }
+  }
+  const demoTotp = existsSync(DEMO_TOTP_FILE) ? readFileSync(DEMO_TOTP_FILE, 'utf8').trim() : undefined;
+
   console.log(
     [
       '',
@@ -71,6 +88,9 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,
+      ...(demoTotp
+        ? [`  admin API     ${facade.url}/admin/v1   (demo_admin's TOTP secret ${demoTotp}; a code: npm run -s staff -- code ${demoTotp})`]
+        : []),
       '',
     ].join('\n'),
   );

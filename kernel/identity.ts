@@ -34,7 +34,7 @@ export interface AccessClaims {
 }
 
 export async function issueAccessToken(secret: string, claims: AccessClaims): Promise<string> {
-  return new SignJWT({ sid: claims.sessionId })
+  return new SignJWT({ sid: claims.sessionId, [ISSUED_AT_MS]: Date.now() })
     .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
     .setSubject(claims.userId)
     .setIssuer(ACCESS_ISSUER)
@@ -46,6 +46,12 @@ export async function issueAccessToken(secret: string, claims: AccessClaims): Pr
 }
 
 export type TokenFailure = 'expired' | 'invalid';
+
+/**
+ * When a token was issued, in milliseconds (`iat` has whole seconds): a suspension revokes the tokens issued
+ * before it, and one issued just after a reinstatement in the same second must live.
+ */
+const ISSUED_AT_MS = 'iat_ms';
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : []);
 
@@ -60,10 +66,9 @@ export async function verifyAccessToken(
       algorithms: ['HS256'],
       typ: 'at+jwt',
     });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.iat !== 'number') {
-      return { ok: false, reason: 'invalid' };
-    }
-    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt: payload.iat } };
+    const issuedAt = payload[ISSUED_AT_MS];
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number') return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt } };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }
@@ -85,7 +90,7 @@ export interface StaffClaims {
  * pass for one, and a staff token is refused outside the Admin API.
  */
 export async function issueStaffToken(secret: string, claims: StaffClaims): Promise<string> {
-  return new SignJWT({ prm: claims.permissions, mfa: claims.mfaAt })
+  return new SignJWT({ prm: claims.permissions, mfa: claims.mfaAt, [ISSUED_AT_MS]: Date.now() })
     .setProtectedHeader({ alg: 'HS256', typ: 'staff+jwt' })
     .setSubject(claims.userId)
     .setIssuer(ACCESS_ISSUER)
@@ -107,10 +112,9 @@ export async function verifyStaffToken(
       algorithms: ['HS256'],
       typ: 'staff+jwt',
     });
-    if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof payload.iat !== 'number') {
-      return { ok: false, reason: 'invalid' };
-    }
-    return { ok: true, claims: { userId: payload.sub, permissions: strings(payload.prm), mfaAt: payload.mfa, issuedAt: payload.iat } };
+    const issuedAt = payload[ISSUED_AT_MS];
+    if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof issuedAt !== 'number') return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: { userId: payload.sub, permissions: strings(payload.prm), mfaAt: payload.mfa, issuedAt } };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }

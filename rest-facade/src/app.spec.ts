@@ -72,6 +72,7 @@ const CHANNEL_ID = '0d5f7f0e-3b1a-4d2e-8f9a-1c2b3d4e5f60';
 const TOKEN = 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig';
 const manifest = new Map(readManifest('private.v1').operations.map((op) => [op.name, op.id]));
 const documents = loadApiDocuments();
+const privateV1 = documents.find((d) => d.name === 'private.v1')!;
 const silent = pino({ level: 'silent' });
 
 const router = new FakeRouter();
@@ -84,7 +85,7 @@ beforeAll(async () => {
   const routerUrl = await router.start();
   facade = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent });
   server = await listen(facade.app, 0);
-  contract = new OpenAPI31Backend({ definition: structuredClone(documents[0].openapi), customizeAjv: (ajv) => addFormats(ajv) });
+  contract = new OpenAPI31Backend({ definition: structuredClone(privateV1.openapi), customizeAjv: (ajv) => addFormats(ajv) });
   await contract.init();
   isProblem = addFormats(new Ajv({ strict: false })).compile(
     (contract.definition.components?.schemas as Record<string, object>).Problem,
@@ -501,12 +502,12 @@ describe('request ids', () => {
 
 describe('start', () => {
   it('refuses a document whose operationIds are not persisted operations, naming each', async () => {
-    const openapi = structuredClone(documents[0].openapi);
+    const openapi = structuredClone(privateV1.openapi);
     const paths = openapi.paths as Record<string, Record<string, { operationId: string }>>;
     paths['/me'].get.operationId = 'GetMyself';
     paths['/sessions'].post.operationId = 'Login';
 
-    const start = createRestFacade({ router: { url: 'http://127.0.0.1:9/graphql' }, documents: [{ ...documents[0], openapi }], logger: silent });
+    const start = createRestFacade({ router: { url: 'http://127.0.0.1:9/graphql' }, documents: [{ ...privateV1, openapi }], logger: silent });
 
     await expect(start).rejects.toThrow(
       /POST \/sessions: operationId Login is not a persisted operation of private\.v1\n {2}- GET \/me: operationId GetMyself/,

@@ -7,7 +7,7 @@ import type { Logger } from '../../kernel/log';
 const SUSPENDED = 'user.account.suspended.v1';
 
 export interface Revocations {
-  /** Whether a token of `userId` issued at `issuedAt` (epoch seconds) was revoked by a suspension since. */
+  /** Whether a token of `userId` issued at `issuedAt` (epoch milliseconds) was revoked by a suspension since. */
   revoked(userId: string, issuedAt: number): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -28,7 +28,7 @@ export function createRevocations(bus: EventBus, logger: Logger): Revocations {
     fromBeginning: true,
     parse: (value) => parseEvent(SUSPENDED, value),
     handle: async (event) => {
-      const at = Math.floor(Date.parse(event.data.suspendedAt) / 1000);
+      const at = Date.parse(event.data.suspendedAt);
       if (at > (notBefore.get(event.data.userId) ?? 0)) notBefore.set(event.data.userId, at);
     },
     logger,

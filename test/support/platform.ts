@@ -8,10 +8,11 @@ import { createScratchDatabase } from './database';
 export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
   const database = await createScratchDatabase();
   const identitySecret = randomBytes(32).toString('base64url');
+  const accessTokenSecret = randomBytes(32).toString('base64url');
   const running = await startAllProcesses({
     env: {
       DATABASE_URL: database.url,
-      ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+      ACCESS_TOKEN_SECRET: accessTokenSecret,
       IDENTITY_SECRET: identitySecret,
       USER_STORE_PORT: '0',
       CHNL_STORE_PORT: '0',
@@ -28,6 +29,7 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
   return {
     ...running,
     identitySecret,
+    accessTokenSecret,
     databaseUrl: database.url,
     api: `${running.facade.url}/private/v1`,
     stop: async () => {

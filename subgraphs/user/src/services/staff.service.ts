@@ -56,6 +56,41 @@ function reasonOf(reason: string | null | undefined, required: boolean): string 
   return text || null;
 }
 
+/** Appends one audit record, inside the transaction of the action it records. */
+function recordAudit(tx: Tx, identity: Identity, action: string, target: { type: string; id: string }, reason: string | null, details: object = {}) {
+  return tx.auditRecord.create({
+    data: {
+      id: randomUUID(),
+      actorId: identity.userId!,
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      reason,
+      requestId: identity.requestId,
+      details: details as Prisma.InputJsonValue,
+    },
+  });
+}
+
+/**
+ * The first admin, from the command line of someone who runs the database (`npm run staff -- bootstrap`):
+ * refused once any staff exists, after which staff are added through the Admin API. Audited as their own act.
+ */
+export async function bootstrapAdmin(prisma: PrismaClient, login: string) {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`LOCK TABLE "user"."staff_member" IN EXCLUSIVE MODE`;
+    if (await tx.staffMember.count()) throw new DomainError('STAFF_EXISTS', 'staff exist already: add staff through the Admin API');
+    const user = await tx.user.findUnique({ where: { login: login.trim().toLowerCase() } });
+    if (!user) throw new DomainError('USER_NOT_FOUND', `no user ${login}`);
+    const enrolment = newTotpEnrolment(user.login);
+    await tx.staffMember.create({ data: { userId: user.id, totpSecret: enrolment.secret } });
+    await tx.staffGrant.create({ data: { userId: user.id, roleName: 'admin' } });
+    const self: Identity = { kind: 'staff', userId: user.id, scopes: [], permissions: [], requestId: 'staff-bootstrap' };
+    await recordAudit(tx, self, 'staff.bootstrapped', { type: 'user', id: user.id }, 'first admin');
+    return { user, roles: ['admin'], totpSecret: enrolment.secret, totpUri: enrolment.uri };
+  });
+}
+
 /**
  * Staff, their roles, what they do to accounts, and the audit log. Every staff action writes its audit record in
  * the transaction that makes the change, so the log cannot miss an action that happened nor show one that did not.
@@ -72,21 +107,6 @@ export class StaffService {
   private require(identity: Identity, permission: StaffPermission): string {
     requirePermission(identity, permission, this.mfaMaxAgeSeconds);
     return identity.userId!;
-  }
-
-  private audit(tx: Tx, identity: Identity, action: string, target: { type: string; id: string }, reason: string | null, details: object = {}) {
-    return tx.auditRecord.create({
-      data: {
-        id: randomUUID(),
-        actorId: identity.userId!,
-        action,
-        targetType: target.type,
-        targetId: target.id,
-        reason,
-        requestId: identity.requestId,
-        details: details as Prisma.InputJsonValue,
-      },
-    });
   }
 
   /** Password and a TOTP code together; failures look the same whichever factor was wrong. */
@@ -120,7 +140,7 @@ export class StaffService {
   private async openSession(user: User, identity: Identity, action: string): Promise<StaffSession> {
     const permissions = await this.permissionsOf(user.id);
     const mfaAt = Math.floor(Date.now() / 1000);
-    await this.prisma.$transaction((tx) => this.audit(tx, identity, action, { type: 'staff', id: user.id }, null));
+    await this.prisma.$transaction((tx) => recordAudit(tx, identity, action, { type: 'staff', id: user.id }, null));
     return {
       accessToken: await issueStaffToken(this.secret, { userId: user.id, permissions, mfaAt }),
       tokenType: 'bearer',
@@ -146,7 +166,7 @@ export class StaffService {
     if (text.length < 2 || text.length > 254) throw new DomainError('VALIDATION_FAILED', 'the query must be 2–254 characters', [{ field: 'query', message: 'must be 2–254 characters' }]);
     const take = Math.min(Math.max(first, 1), 100);
     return this.prisma.$transaction(async (tx) => {
-      await this.audit(tx, identity, 'users.searched', { type: 'query', id: text }, null);
+      await recordAudit(tx, identity, 'users.searched', { type: 'query', id: text }, null);
       return tx.user.findMany({
         where: isUuid(text) ? { id: text } : { OR: [{ login: { startsWith: text } }, { email: { startsWith: text } }] },
         orderBy: { login: 'asc' },
@@ -169,7 +189,7 @@ export class StaffService {
       const suspendedAt = new Date();
       const updated = await tx.user.update({ where: { id: userId }, data: { suspendedAt } });
       await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: suspendedAt } });
-      await this.audit(tx, identity, 'user.suspended', { type: 'user', id: userId }, why);
+      await recordAudit(tx, identity, 'user.suspended', { type: 'user', id: userId }, why);
       await this.emit(tx, makeEvent('user.account.suspended.v1', { userId, suspendedAt: suspendedAt.toISOString() }), userId);
       return updated;
     });
@@ -182,7 +202,7 @@ export class StaffService {
       const user = await this.lockUser(tx, userId);
       if (!user.suspendedAt) return user;
       const updated = await tx.user.update({ where: { id: userId }, data: { suspendedAt: null } });
-      await this.audit(tx, identity, 'user.unsuspended', { type: 'user', id: userId }, why);
+      await recordAudit(tx, identity, 'user.unsuspended', { type: 'user', id: userId }, why);
       await this.emit(tx, makeEvent('user.account.unsuspended.v1', { userId, unsuspendedAt: new Date().toISOString() }), userId);
       return updated;
     });
@@ -219,7 +239,7 @@ export class StaffService {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const created = await tx.staffRole.create({ data: { name: role.name!, description: role.description ?? '', permissions: role.permissions ?? [] } });
-        await this.audit(tx, identity, 'role.created', { type: 'role', id: created.name }, why, { permissions: created.permissions });
+        await recordAudit(tx, identity, 'role.created', { type: 'role', id: created.name }, why, { permissions: created.permissions });
         return created;
       });
     } catch (error) {
@@ -240,7 +260,7 @@ export class StaffService {
         where: { name },
         data: { ...(change.description != null ? { description: change.description } : {}), ...(change.permissions ? { permissions: change.permissions } : {}) },
       });
-      await this.audit(tx, identity, 'role.updated', { type: 'role', id: name }, why, { permissions: updated.permissions });
+      await recordAudit(tx, identity, 'role.updated', { type: 'role', id: name }, why, { permissions: updated.permissions });
       return updated;
     });
   }
@@ -254,7 +274,7 @@ export class StaffService {
         throw new DomainError('STAFF_ROLE_IN_USE', 'revoke the role from its staff before deleting it');
       }
       await tx.staffRole.delete({ where: { name } });
-      await this.audit(tx, identity, 'role.deleted', { type: 'role', id: name }, why);
+      await recordAudit(tx, identity, 'role.deleted', { type: 'role', id: name }, why);
       return role;
     });
   }
@@ -277,25 +297,6 @@ export class StaffService {
     return { ...input, permissions: input.permissions ? [...new Set(input.permissions)].sort() : input.permissions };
   }
 
-  /**
-   * The first admin, from the command line of someone who runs the database: refused once any staff exists, after
-   * which staff are added through the Admin API. Audited as the new admin's own act.
-   */
-  async bootstrapAdmin(login: string) {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`LOCK TABLE "user"."staff_member" IN EXCLUSIVE MODE`;
-      if (await tx.staffMember.count()) throw new DomainError('STAFF_EXISTS', 'staff exist already: add staff through the Admin API');
-      const user = await tx.user.findUnique({ where: { login: login.trim().toLowerCase() } });
-      if (!user) throw new DomainError('USER_NOT_FOUND', `no user ${login}`);
-      const enrolment = newTotpEnrolment(user.login);
-      await tx.staffMember.create({ data: { userId: user.id, totpSecret: enrolment.secret } });
-      await tx.staffGrant.create({ data: { userId: user.id, roleName: 'admin' } });
-      const self: Identity = { kind: 'staff', userId: user.id, scopes: [], permissions: [], requestId: 'staff-bootstrap' };
-      await this.audit(tx, self, 'staff.bootstrapped', { type: 'user', id: user.id }, 'first admin');
-      return { user, roles: ['admin'], totpSecret: enrolment.secret, totpUri: enrolment.uri };
-    });
-  }
-
   /** Makes a user staff with `roles`; the TOTP secret is in the answer once and never again. */
   async addStaff(identity: Identity, userId: string, roles: string[], reason: string | null) {
     this.require(identity, 'staff:manage');
@@ -307,7 +308,7 @@ export class StaffService {
       const enrolment = newTotpEnrolment(user.login);
       await tx.staffMember.create({ data: { userId, totpSecret: enrolment.secret } });
       for (const role of new Set(roles)) await tx.staffGrant.create({ data: { userId, roleName: role, grantedBy: identity.userId } });
-      await this.audit(tx, identity, 'staff.added', { type: 'user', id: userId }, why, { roles });
+      await recordAudit(tx, identity, 'staff.added', { type: 'user', id: userId }, why, { roles });
       return { user, roles: [...new Set(roles)].sort(), totpSecret: enrolment.secret, totpUri: enrolment.uri };
     });
   }
@@ -319,7 +320,7 @@ export class StaffService {
       await this.staffMember(tx, userId);
       await this.knownRoles(tx, [role]);
       await tx.staffGrant.upsert({ where: { userId_roleName: { userId, roleName: role } }, create: { userId, roleName: role, grantedBy: identity.userId }, update: {} });
-      await this.audit(tx, identity, 'staff.role_granted', { type: 'user', id: userId }, why, { role });
+      await recordAudit(tx, identity, 'staff.role_granted', { type: 'user', id: userId }, why, { role });
       return this.staffView(tx, userId);
     });
   }
@@ -330,7 +331,7 @@ export class StaffService {
     return this.prisma.$transaction(async (tx) => {
       await this.staffMember(tx, userId);
       await tx.staffGrant.deleteMany({ where: { userId, roleName: role } });
-      await this.audit(tx, identity, 'staff.role_revoked', { type: 'user', id: userId }, why, { role });
+      await recordAudit(tx, identity, 'staff.role_revoked', { type: 'user', id: userId }, why, { role });
       return this.staffView(tx, userId);
     });
   }

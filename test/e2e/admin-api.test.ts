@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { issueStaffToken } from '../../kernel/identity';
+import { fromRoot } from '../../kernel/paths';
+import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff.service';
+import { totpCode } from '../../subgraphs/user/src/services/totp';
+import { kafkaBusForTests } from '../support/kafka';
+import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+
+/**
+ * The Admin API through the REST facade, with suspensions reaching the router over real Kafka: staff log in with
+ * a password and a TOTP code, act within their permissions only, and every action lands in the audit log.
+ */
+describe('admin API', () => {
+  let platform: TestPlatform;
+  let admin: string;
+  let privateApi: string;
+  let adminToken: string;
+  let adminUser: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  let adminSecret: string;
+  const password = 'a-good-password';
+
+  const adminLogIn = (login: string, code: string, pw = password) =>
+    call(`${admin}/sessions`, { method: 'POST', body: { login, password: pw, totpCode: code } });
+  const nextStep = (secret: string) => totpCode(secret, Date.now() + 30_000);
+
+  beforeAll(async () => {
+    platform = await startTestPlatform(await kafkaBusForTests('admin-api'));
+    privateApi = platform.api;
+    admin = `${platform.facade.url}/admin/v1`;
+    adminUser = await signUpAndLogIn(privateApi, 'boss');
+    adminSecret = (await bootstrapAdmin(platform.user.prisma, adminUser.login)).totpSecret;
+    const login = await adminLogIn(adminUser.login, totpCode(adminSecret));
+    expect(login.status).toBe(201);
+    adminToken = login.body.accessToken;
+  }, 90_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('should refuse a second bootstrap once staff exist', async () => {
+    const other = await signUpAndLogIn(privateApi, 'usurper');
+    await expect(bootstrapAdmin(platform.user.prisma, other.login)).rejects.toMatchObject({ code: 'STAFF_EXISTS' });
+  });
+
+  it('should need the password and a current, unused TOTP code to log in', async () => {
+    const member = await signUpAndLogIn(privateApi, 'sue');
+    const added = await call(`${admin}/staff`, { method: 'POST', token: adminToken, body: { userId: member.id, roles: ['support'], reason: 'hired' } });
+    expect(added.status).toBe(201);
+    expect(added.body.totpSecret).toMatch(/^[A-Z2-7]+$/);
+    const secret = added.body.totpSecret;
+
+    expect((await adminLogIn(member.login, '000000')).status).toBe(401);
+    expect((await adminLogIn(member.login, totpCode(secret), 'wrong-password')).status).toBe(401);
+    const code = totpCode(secret);
+    const ok = await adminLogIn(member.login, code);
+    expect(ok.status).toBe(201);
+    expect(ok.body.permissions).toEqual(['users:read']);
+    const replay = await adminLogIn(member.login, code);
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('USER_INVALID_CREDENTIALS');
+
+    const search = await call(`${admin}/users?query=${member.login}`, { token: ok.body.accessToken });
+    expect(search.status).toBe(200);
+    expect(search.body).toEqual([expect.objectContaining({ id: member.id, email: `${member.login}@example.test`, suspendedAt: null })]);
+    const suspend = await call(`${admin}/users/${member.id}/suspension`, { method: 'POST', token: ok.body.accessToken, body: { reason: 'no' } });
+    expect(suspend.status).toBe(403);
+    expect(suspend.body.code).toBe('FORBIDDEN');
+  });
+
+  it('should ask for the second factor again once it is stale, and open actions after it', async () => {
+    const stale = await issueStaffToken(platform.accessTokenSecret, {
+      userId: adminUser.id,
+      permissions: ['users:read', 'users:suspend', 'roles:read', 'roles:manage', 'staff:manage', 'audit:read'],
+      mfaAt: Math.floor(Date.now() / 1000) - 16 * 60,
+    });
+    const refused = await call(`${admin}/roles`, { token: stale });
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('STAFF_MFA_REQUIRED');
+    const confirmed = await call(`${admin}/sessions/mfa`, { method: 'POST', token: stale, body: { totpCode: nextStep(adminSecret) } });
+    expect(confirmed.status).toBe(201);
+    expect((await call(`${admin}/roles`, { token: confirmed.body.accessToken })).status).toBe(200);
+  });
+
+  it('should manage custom roles and keep built-in ones fixed', async () => {
+    const created = await call(`${admin}/roles`, {
+      method: 'POST',
+      token: adminToken,
+      body: { input: { name: 'chat-support', description: 'Helps with chat', permissions: ['users:read', 'chat:moderate'] }, reason: 'new team' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ name: 'chat-support', description: 'Helps with chat', permissions: ['chat:moderate', 'users:read'], builtIn: false });
+    const unknown = await call(`${admin}/roles`, { method: 'POST', token: adminToken, body: { input: { name: 'bad-role', permissions: ['root'] } } });
+    expect(unknown.status).toBe(400);
+
+    const patched = await call(`${admin}/roles/chat-support`, { method: 'PATCH', token: adminToken, body: { patch: { permissions: ['chat:moderate'] } } });
+    expect(patched.body.permissions).toEqual(['chat:moderate']);
+    const builtIn = await call(`${admin}/roles/admin`, { method: 'PATCH', token: adminToken, body: { patch: { permissions: ['users:read'] } } });
+    expect(builtIn.status).toBe(409);
+    expect(builtIn.body.code).toBe('STAFF_ROLE_BUILT_IN');
+
+    const member = await signUpAndLogIn(privateApi, 'chatsup');
+    await call(`${admin}/staff`, { method: 'POST', token: adminToken, body: { userId: member.id, roles: ['support'] } });
+    const granted = await call(`${admin}/staff/${member.id}/roles/chat-support?reason=promoted`, { method: 'PUT', token: adminToken });
+    expect(granted.body).toMatchObject({ roles: ['chat-support', 'support'], permissions: ['chat:moderate', 'users:read'] });
+    const inUse = await call(`${admin}/roles/chat-support`, { method: 'DELETE', token: adminToken });
+    expect(inUse.status).toBe(409);
+    await call(`${admin}/staff/${member.id}/roles/chat-support`, { method: 'DELETE', token: adminToken });
+    expect((await call(`${admin}/roles/chat-support?reason=unused`, { method: 'DELETE', token: adminToken })).status).toBe(200);
+  });
+
+  it('should end a suspended user\'s sessions and tokens within a second, and log who did it', async () => {
+    const victim = await signUpAndLogIn(privateApi, 'victim');
+    const session = (await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } })).body;
+    expect((await call(`${privateApi}/me`, { token: victim.token })).status).toBe(200);
+
+    const suspended = await call(`${admin}/users/${victim.id}/suspension`, { method: 'POST', token: adminToken, body: { reason: 'spam' } });
+    expect(suspended.status).toBe(200);
+    expect(suspended.body.suspendedAt).toEqual(expect.any(String));
+    const at = Date.now();
+    await eventually(async () => (await call(`${privateApi}/me`, { token: victim.token })).status === 401, 1_000);
+    expect(Date.now() - at).toBeLessThan(1_000);
+    expect((await call(`${privateApi}/me`, { token: session.accessToken })).status).toBe(401);
+    expect((await call(`${privateApi}/sessions/refresh`, { method: 'POST', body: { refreshToken: session.refreshToken } })).status).toBe(401);
+    const login = await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } });
+    expect(login.status).toBe(403);
+    expect(login.body.code).toBe('USER_SUSPENDED');
+
+    const log = await call(`${admin}/audit-log?targetId=${victim.id}&action=user.suspended`, { token: adminToken });
+    expect(log.status).toBe(200);
+    expect(log.body.data).toEqual([
+      expect.objectContaining({ actor: { id: adminUser.id, login: adminUser.login }, action: 'user.suspended', targetType: 'user', targetId: victim.id, reason: 'spam', requestId: suspended.headers.get('x-request-id') }),
+    ]);
+
+    const reinstated = await call(`${admin}/users/${victim.id}/suspension?reason=appeal%20granted`, { method: 'DELETE', token: adminToken });
+    expect(reinstated.body.suspendedAt).toBeNull();
+    const again = await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } });
+    expect(again.status).toBe(201);
+    expect((await call(`${privateApi}/me`, { token: again.body.accessToken })).status).toBe(200);
+    expect((await call(`${privateApi}/me`, { token: victim.token })).status).toBe(401);
+  });
+
+  it('should page the audit log newest first and never let anyone change it', async () => {
+    const first = await call(`${admin}/audit-log?first=2`, { token: adminToken });
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.total).toBeGreaterThan(2);
+    const second = await call(`${admin}/audit-log?first=2&after=${first.body.pagination.cursor}`, { token: adminToken });
+    const ids = [...first.body.data, ...second.body.data].map((r: { id: string }) => r.id);
+    expect(new Set(ids).size).toBe(4);
+    const times = [...first.body.data, ...second.body.data].map((r: { at: string }) => r.at);
+    expect([...times].sort().reverse()).toEqual(times);
+
+    expect((await call(`${admin}/audit-log`, { method: 'DELETE', token: adminToken })).status).toBe(405);
+    const db = new Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      await expect(db.query(`UPDATE "user".audit_record SET reason = 'rewritten'`)).rejects.toThrow(/append-only/);
+      await expect(db.query(`DELETE FROM "user".audit_record`)).rejects.toThrow(/append-only/);
+    } finally {
+      await db.end();
+    }
+  });
+
+  describe('function-level authorization: every Admin route refuses whoever may not use it', () => {
+    const document = JSON.parse(readFileSync(fromRoot('contracts', 'openapi', 'admin.v1.json'), 'utf8'));
+    const routes = Object.entries(document.paths as Record<string, Record<string, { operationId?: string }>>).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+        .map(([method, operation]) => ({ path, method: method.toUpperCase(), operationId: operation.operationId! }))
+        // Logging in is open to anyone; its own test below.
+        .filter((route) => route.operationId !== 'AdminLogIn'),
+    );
+    const bodies: Record<string, unknown> = {
+      ConfirmStaffMfa: { totpCode: '123456' },
+      SuspendUser: { reason: 'matrix' },
+      CreateStaffRole: { input: { name: 'matrix-role', permissions: ['users:read'] } },
+      UpdateStaffRole: { patch: { permissions: ['users:read', 'users:suspend'] } },
+      AddStaffMember: { roles: ['admin'] },
+    };
+    let target: Awaited<ReturnType<typeof signUpAndLogIn>>;
+    let callers: Record<string, string | undefined>;
+
+    beforeAll(async () => {
+      target = await signUpAndLogIn(privateApi, 'target');
+      await call(`${admin}/roles`, { method: 'POST', token: adminToken, body: { input: { name: 'payments-only', permissions: ['payments:read'] } } });
+      const member = await signUpAndLogIn(privateApi, 'pat');
+      const added = await call(`${admin}/staff`, { method: 'POST', token: adminToken, body: { userId: member.id, roles: ['payments-only'] } });
+      const unprivileged = await adminLogIn(member.login, totpCode(added.body.totpSecret));
+      expect(unprivileged.body.permissions).toEqual(['payments:read']);
+      callers = {
+        anonymous: undefined,
+        user: target.token,
+        'staff without the permission': unprivileged.body.accessToken,
+        'staff without a fresh second factor': await issueStaffToken(platform.accessTokenSecret, {
+          userId: adminUser.id,
+          permissions: ['users:read', 'users:suspend', 'roles:read', 'roles:manage', 'staff:manage', 'audit:read'],
+          mfaAt: Math.floor(Date.now() / 1000) - 3600,
+        }),
+      };
+    });
+
+    const request = (route: (typeof routes)[number]) => {
+      const path = route.path.replace('{userId}', target.id).replace('{roleName}', 'payments-only');
+      const query = route.operationId === 'SearchUsers' ? `?query=${target.login}` : route.operationId === 'UnsuspendUser' ? '?reason=matrix' : '';
+      const body = route.operationId === 'AddStaffMember' ? { userId: target.id, roles: ['admin'] } : bodies[route.operationId];
+      return { url: `${admin}${path}${query}`, method: route.method, body };
+    };
+
+    it.each(routes.map((r) => [r.operationId, r] as const))('%s', async (operationId, route) => {
+      for (const [who, token] of Object.entries(callers)) {
+        // Confirming the second factor is what a stale or unprivileged staff token is for: refused only to callers
+        // holding no staff token.
+        if (operationId === 'ConfirmStaffMfa' && who.startsWith('staff')) continue;
+        const { url, method, body } = request(route);
+        const answer = await call(url, { method, token, body });
+        expect({ who, refused: answer.status === 401 || answer.status === 403 }).toEqual({ who, refused: true });
+      }
+      const suspended = await call(`${admin}/users?query=${target.id}`, { token: adminToken });
+      expect(suspended.body[0].suspendedAt).toBeNull();
+      const roles = await call(`${admin}/roles`, { token: adminToken });
+      expect(roles.body.map((r: { name: string }) => r.name)).not.toContain('matrix-role');
+    });
+
+    it('AdminLogIn refuses user tokens as credentials and needs the staff factors', async () => {
+      const answer = await call(`${admin}/sessions`, { method: 'POST', token: target.token, body: { login: target.login, password, totpCode: '123456' } });
+      expect(answer.status).toBe(401);
+    });
+  });
+});
