@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   CHNL_NOT_FOUND: 404,
   CHNL_NOT_OWNER: 403,
   CHNL_SELF_FOLLOW: 422,
+  CHNL_SELF_ROLE: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
