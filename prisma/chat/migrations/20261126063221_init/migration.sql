@@ -7,7 +7,7 @@ CREATE TABLE "room" (
     "emote_only" BOOLEAN NOT NULL DEFAULT false,
     "unique_chat" BOOLEAN NOT NULL DEFAULT false,
     "subscriber_only" BOOLEAN NOT NULL DEFAULT false,
-    "cleared_at" TIMESTAMPTZ(6),
+    "cleared_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
 
@@ -23,7 +23,7 @@ CREATE TABLE "message" (
     "reply_to_id" UUID,
     "fragments" JSONB NOT NULL,
     "badges" TEXT[] DEFAULT ARRAY[]::TEXT[],
-    "sent_at" TIMESTAMPTZ(6) NOT NULL DEFAULT clock_timestamp(),
+    "sent_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "deleted_at" TIMESTAMPTZ(3),
     "deleted_by" UUID,
 
