@@ -1,4 +1,4 @@
-import { createConsumer, type Consumer, type ConsumerStats, type ConsumerStatus } from '../../../../kernel/bus/consumer';
+import { createConsumer, deadLetterTopic, type Consumer, type ConsumerStats, type ConsumerStatus } from '../../../../kernel/bus/consumer';
 import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent, type EventOf, type Topic } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
@@ -47,6 +47,8 @@ export function createChatProvisionWorker(bus: EventBus, projections: Projection
   const consumers = PROVISION_TOPICS.map((topic) => consumerFor(topic, bus, projections, logger));
   return {
     start: async () => {
+      // All topics in one request: kafkajs creating topics from several calls at once can fail on leader metadata.
+      await bus.ensureTopics(PROVISION_TOPICS.flatMap((topic) => [topic, deadLetterTopic(topic)]));
       await Promise.all(consumers.map((c) => c.start()));
     },
     stop: async () => {
