@@ -120,14 +120,15 @@ export class MessagesService {
   async delete(identity: Identity, channelId: string, messageId: string): Promise<Message> {
     const { room, moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:chat_messages');
     const message = await this.visible(room, messageId);
+    const deletedAt = new Date();
     return this.prisma.$transaction(async (tx) => {
-      const deleted = await tx.message.update({ where: { id: message.id }, data: { deletedAt: new Date(), deletedBy: moderatorId } });
+      const deleted = await tx.message.update({ where: { id: message.id }, data: { deletedAt, deletedBy: moderatorId } });
       await emit(tx, 'chat.message.deleted.v1', room.channelId, {
         messageId: deleted.id,
         channelId: room.channelId,
         senderId: deleted.senderId,
         deletedBy: moderatorId,
-        deletedAt: (deleted.deletedAt ?? new Date()).toISOString(),
+        deletedAt: deletedAt.toISOString(),
       });
       return deleted;
     });

@@ -92,13 +92,10 @@ export class RoomsService {
   /** Hides every message sent so far; the history starts again after this instant. */
   async clear(identity: Identity, channelId: string): Promise<Room> {
     const { moderatorId } = await this.moderate(identity, channelId, 'moderator:manage:chat_messages');
+    const clearedAt = new Date();
     return this.prisma.$transaction(async (tx) => {
-      const room = await tx.room.update({ where: { channelId }, data: { clearedAt: new Date() } });
-      await emit(tx, 'chat.room.cleared.v1', channelId, {
-        channelId,
-        clearedBy: moderatorId,
-        clearedAt: (room.clearedAt ?? room.updatedAt).toISOString(),
-      });
+      const room = await tx.room.update({ where: { channelId }, data: { clearedAt } });
+      await emit(tx, 'chat.room.cleared.v1', channelId, { channelId, clearedBy: moderatorId, clearedAt: clearedAt.toISOString() });
       return room;
     });
   }
