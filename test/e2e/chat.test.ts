@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createMemoryBus } from '../../kernel/bus/memory';
+import type { EventBus } from '../../kernel/bus/port';
+import { parseEvent } from '../../kernel/events';
+import { kafkaBusForTests } from '../support/kafka';
 import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
 type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
@@ -311,4 +315,54 @@ describe('Chat over the Private API', () => {
       return sent.body.badges?.includes('VIP');
     });
   });
+});
+
+/** The same path on Kafka: the room comes from the channel event, accepted messages reach the bus in order. */
+describe('Chat over the Private API on Kafka', () => {
+  let platform: TestPlatform;
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    bus = await kafkaBusForTests('chat-e2e');
+    platform = await startTestPlatform(bus);
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('should publish accepted messages keyed by channel, in order, and nothing for a refused one', async () => {
+    const { api } = platform;
+    const owner = await signUpAndLogIn(api, 'kcaster');
+    const channelId = await eventually(async () => (await call(`${api}/me`, { token: owner.token })).body?.channel?.id as string | undefined, 30_000);
+    const chat = `${api}/channels/${channelId}/chat`;
+    await eventually(async () => (await call(`${chat}/settings`)).status === 200, 30_000);
+
+    const received: { key: string | null; text: string }[] = [];
+    await bus.ensureTopics(['chat.message.created.v1']);
+    const subscription = await bus.subscribe({
+      groupId: `chat-e2e-${randomUUID()}`,
+      topics: ['chat.message.created.v1'],
+      fromBeginning: true,
+      handle: async (message) => {
+        const event = parseEvent('chat.message.created.v1', message.value);
+        if (event.data.channelId === channelId) received.push({ key: message.key, text: event.data.text });
+      },
+    });
+    try {
+      // 503 until the chat domain has learnt the new account's name from its event.
+      const send = (text: string) =>
+        eventually(async () => {
+          const sent = await call(`${chat}/messages`, { method: 'POST', token: owner.token, body: { text } });
+          return sent.status === 503 ? undefined : sent.status;
+        }, 30_000);
+      const statuses = [];
+      for (const text of ['one', 'x'.repeat(501), 'two', 'three']) statuses.push(await send(text));
+      expect(statuses).toEqual([201, 400, 201, 201]);
+      await eventually(async () => received.length >= 3, 30_000);
+      expect(received).toEqual(['one', 'two', 'three'].map((text) => ({ key: channelId, text })));
+    } finally {
+      await subscription.stop();
+    }
+  }, 90_000);
 });
