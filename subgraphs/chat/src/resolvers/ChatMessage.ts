@@ -11,11 +11,3 @@ export const ChatMessage = {
   sentAt: (message: Message) => message.sentAt.toISOString(),
   deletedAt: (message: Message) => message.deletedAt?.toISOString() ?? null,
 };
-
-export const ChatFragment = {
-  user: (fragment: Fragment) => (fragment.userId ? { __typename: 'User', id: fragment.userId } : null),
-};
-
-/** Stored and published in lowercase, as in the event contracts; GraphQL spells enum values in capitals. */
-export const ChatFragmentType = { TEXT: 'text', EMOTE: 'emote', MENTION: 'mention' };
-export const ChatBadge = { BROADCASTER: 'broadcaster', MODERATOR: 'moderator', VIP: 'vip' };

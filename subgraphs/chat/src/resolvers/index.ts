@@ -1,8 +1,13 @@
 import { Channel } from './Channel';
-import { ChatBadge, ChatFragment, ChatFragmentType, ChatMessage } from './ChatMessage';
+import { ChatBadge } from './ChatBadge';
+import { ChatBan } from './ChatBan';
+import { ChatBlockedTerm } from './ChatBlockedTerm';
+import { ChatFragment } from './ChatFragment';
+import { ChatFragmentType } from './ChatFragmentType';
+import { ChatMessage } from './ChatMessage';
 import { Chatroom } from './Chatroom';
 import { ChatSettings } from './ChatSettings';
-import { ChatBan, ChatBlockedTerm, Emote } from './Moderation';
+import { Emote } from './Emote';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 
