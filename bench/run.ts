@@ -23,6 +23,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench';
 const PORTS = { facade: 4700, router: 4701, user: 4702, chnl: 4703, worker: 4704, edgeFacade: 4705, edgeRouter: 4706, bare: 4799 };
+// The router is ready only when every subgraph answers, so the chat subgraph runs too.
+const CHAT_PORT = 4707;
 const entry = join(__dirname, '..', 'bin', 'platform.js');
 
 const env = {
@@ -41,6 +43,8 @@ const env = {
   CHNL_PROVISION_HEALTH_PORT: String(PORTS.worker),
   USER_SUBGRAPH_URL: `http://127.0.0.1:${PORTS.user}/graphql`,
   CHNL_SUBGRAPH_URL: `http://127.0.0.1:${PORTS.chnl}/graphql`,
+  CHAT_STORE_PORT: String(CHAT_PORT),
+  CHAT_SUBGRAPH_URL: `http://127.0.0.1:${CHAT_PORT}/graphql`,
   ROUTER_URL: `http://127.0.0.1:${PORTS.router}/graphql`,
 };
 
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     ['user-store-svc', PORTS.user],
     ['chnl-store-svc', PORTS.chnl],
     ['chnl-provision-wkr', PORTS.worker],
+    ['chat-store-svc', CHAT_PORT],
     ['router-gtw', PORTS.router],
     ['rest-facade-gtw', PORTS.facade],
   ] as const) {

@@ -20,6 +20,8 @@ import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/c
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { bootstrapAdmin } from '../subgraphs/user/src/services/staff.service';
 import { userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
+import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
 
 const DEMO_USERS = [
   { login: 'demo_streamer', email: 'streamer@demo.test', password: 'demo-password', displayName: 'Demo Streamer' },
@@ -28,6 +30,12 @@ const DEMO_USERS = [
 ];
 /** The demo admin's TOTP secret is shown once by the bootstrap; kept here so later starts can print it again. */
 const DEMO_TOTP_FILE = fromRoot('.data', 'demo-admin.totp');
+
+const DEMO_GLOBAL_EMOTES = [
+  { code: 'Kappa', name: 'Kappa' },
+  { code: 'PogChamp', name: 'PogChamp' },
+  { code: 'LUL', name: 'LUL' },
+];
 
 /**
  * The newcomer's platform in one process: embedded PostgreSQL (unless DATABASE_URL is set), the in-process bus
@@ -66,6 +74,11 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       if (!(error instanceof DomainError)) throw error;
     });
   }
+  for (const emote of DEMO_GLOBAL_EMOTES) {
+    await running.chat.emotes.createGlobal(emote).catch((error) => {
+      if (!(error instanceof DomainError)) throw error;
+    });
+  }
 
   if (!existsSync(DEMO_TOTP_FILE)) {
     const enrolment = await bootstrapAdmin(user.prisma, 'demo_admin').catch((error) => {
@@ -84,7 +97,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       'The platform is running:',
       `  REST facade   ${facade.url}/private/v1   (try: curl ${facade.url}/private/v1/users/demo_streamer)`,
       `  router        ${router.url}/graphql   (persisted operations only)`,
-      `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl)`,
+      `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl), ${running.chat.url}/graphql (chat)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,
@@ -109,8 +122,15 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
   const user = await startUserStoreSvc(userStoreConfigSchema.parse(env), bus, log('user-store-svc'));
   const chnl = await startChnlStoreSvc(chnlStoreConfigSchema.parse(env), bus, log('chnl-store-svc'));
   const worker = await startChnlProvisionWkr(chnlProvisionConfigSchema.parse(env), bus, log('chnl-provision-wkr'));
+  const chat = await startChatStoreSvc(chatStoreConfigSchema.parse(env), bus, log('chat-store-svc'));
+  const chatWorker = await startChatProvisionWkr(chatProvisionConfigSchema.parse(env), bus, log('chat-provision-wkr'));
   const router = await startRouter(
-    routerConfigSchema.parse({ ...env, USER_SUBGRAPH_URL: `${user.url}/graphql`, CHNL_SUBGRAPH_URL: `${chnl.url}/graphql` }),
+    routerConfigSchema.parse({
+      ...env,
+      USER_SUBGRAPH_URL: `${user.url}/graphql`,
+      CHNL_SUBGRAPH_URL: `${chnl.url}/graphql`,
+      CHAT_SUBGRAPH_URL: `${chat.url}/graphql`,
+    }),
     log('router-gtw'),
     bus,
   );
@@ -121,9 +141,11 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
   const parts: Stoppable[] = [
     { name: 'rest-facade-gtw', stop: facade.stop },
     { name: 'router-gtw', stop: router.stop },
+    { name: 'chat-provision-wkr', stop: chatWorker.stop },
+    { name: 'chat-store-svc', stop: chat.stop },
     { name: 'chnl-provision-wkr', stop: worker.stop },
     { name: 'chnl-store-svc', stop: chnl.stop },
     { name: 'user-store-svc', stop: user.stop },
   ];
-  return { user, chnl, worker, router, facade, parts };
+  return { user, chnl, worker, chat, chatWorker, router, facade, parts };
 }

@@ -12,6 +12,8 @@ import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/c
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
+import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
+import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
 import { startEverything } from './everything';
 
 /**
@@ -47,6 +49,17 @@ const PROCESSES: Record<string, Starter> = {
     const config = parseConfig(chnlProvisionConfigSchema);
     const bus = await kafkaFor(name, logger);
     return [{ name, ...(await startChnlProvisionWkr(config, bus, logger)) }, bus];
+  },
+  'chat-store-svc': async (name, logger) => {
+    // Alone, it is one of several instances: message limits must be counted where all of them see them.
+    const config = parseConfig(chatStoreConfigSchema.extend({ REDIS_URL: redisUrl }));
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startChatStoreSvc(config, bus, logger)) }, bus];
+  },
+  'chat-provision-wkr': async (name, logger) => {
+    const config = parseConfig(chatProvisionConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startChatProvisionWkr(config, bus, logger)) }, bus];
   },
   'router-gtw': async (name, logger) => {
     const config = parseConfig(routerConfigSchema);

@@ -6,6 +6,7 @@
 export const SUBGRAPHS = [
   { name: 'user', process: 'user-store-svc', env: 'USER_SUBGRAPH_URL', defaultUrl: 'http://127.0.0.1:4001/graphql' },
   { name: 'chnl', process: 'chnl-store-svc', env: 'CHNL_SUBGRAPH_URL', defaultUrl: 'http://127.0.0.1:4002/graphql' },
+  { name: 'chat', process: 'chat-store-svc', env: 'CHAT_SUBGRAPH_URL', defaultUrl: 'http://127.0.0.1:4003/graphql' },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

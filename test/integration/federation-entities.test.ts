@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { signIdentity } from '../../kernel/identity';
 import { makeEvent } from '../../kernel/events';
-import { call, startTestPlatform, type TestPlatform } from '../support/platform';
+import { call, eventually, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * The entity contract, exercised the way the router uses it: `_entities` with many representations must be
@@ -50,6 +50,17 @@ describe('federation entities', () => {
     expect(res.status).toBe(200);
     expect(res.body.data._entities.slice(0, 50).map((c: { id: string }) => c.id)).toEqual(channelIds);
     expect(res.body.data._entities.slice(50)).toEqual([null, null]);
+    expect(byIds).toHaveBeenCalledTimes(1);
+    byIds.mockRestore();
+  });
+
+  it('should resolve 50 channels’ chat rooms in the chat subgraph with one query', async () => {
+    const channelIds = (await platform.chnl.channels.byOwnerIds(owners)).map((c) => c!.id);
+    await eventually(async () => (await platform.chat.rooms.byIds(channelIds)).every(Boolean));
+    const byIds = jest.spyOn(platform.chat.rooms, 'byIds');
+    const res = await entities(platform.chat.url, '... on Channel { id chatroom { channelId settings { emoteOnly } } }', channelIds.map((id) => ({ __typename: 'Channel', id })));
+    expect(res.status).toBe(200);
+    expect(res.body.data._entities.map((c: { chatroom: { channelId: string } }) => c.chatroom.channelId)).toEqual(channelIds);
     expect(byIds).toHaveBeenCalledTimes(1);
     byIds.mockRestore();
   });

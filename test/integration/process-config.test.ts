@@ -17,6 +17,8 @@ describe('process entry point', () => {
     ['router-gtw', { ROUTER_PORT: 'x' }, ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET']],
     ['user-store-svc', { DATABASE_URL: 'mysql://nope' }, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'REDIS_URL']],
     ['chnl-provision-wkr', {}, ['DATABASE_URL']],
+    ['chat-store-svc', { CHAT_STORE_PORT: '-1' }, ['CHAT_STORE_PORT', 'DATABASE_URL', 'IDENTITY_SECRET', 'REDIS_URL']],
+    ['chat-provision-wkr', {}, ['DATABASE_URL']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {
     const result = run(name, env);

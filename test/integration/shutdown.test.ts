@@ -20,6 +20,8 @@ describe('shutdown on SIGTERM', () => {
           USER_STORE_PORT: '0',
           CHNL_STORE_PORT: '0',
           CHNL_PROVISION_HEALTH_PORT: '0',
+          CHAT_STORE_PORT: '0',
+          CHAT_PROVISION_HEALTH_PORT: '0',
           ROUTER_PORT: '0',
           REST_FACADE_PORT: '0',
         },
@@ -37,7 +39,7 @@ describe('shutdown on SIGTERM', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       const stopped = [...output.matchAll(/"part":"([^"]+)","msg":"stopped"/g)].map((m) => m[1]);
-      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'bus']);
+      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'bus']);
     } finally {
       await database.drop();
     }

@@ -17,6 +17,8 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
       USER_STORE_PORT: '0',
       CHNL_STORE_PORT: '0',
       CHNL_PROVISION_HEALTH_PORT: '0',
+      CHAT_STORE_PORT: '0',
+      CHAT_PROVISION_HEALTH_PORT: '0',
       ROUTER_PORT: '0',
       REST_FACADE_PORT: '0',
       // Every test logs in from 127.0.0.1; the per-address limit has a test of its own.

@@ -10,4 +10,5 @@ export type ChnlDb = DomainDb<PrismaClient>;
 export const connectChnlDb = (databaseUrl: string, max = 10, logger?: Logger): ChnlDb =>
   connectDomainDb(PrismaClient, databaseUrl, CHNL_SCHEMA, max, logger);
 
-export type { Channel, Follow } from './prisma/client';
+export type { Channel, ChannelRole, Follow } from './prisma/client';
+export type { ChannelRoleKind } from './prisma/enums';

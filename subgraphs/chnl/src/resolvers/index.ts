@@ -1,7 +1,8 @@
 import { Channel } from './Channel';
+import { ChannelMember } from './ChannelMember';
 import { Follow } from './Follow';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { User } from './User';
 
-export const resolvers = { Query, Mutation, Channel, User, Follow };
+export const resolvers = { Query, Mutation, Channel, ChannelMember, User, Follow };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { makeEvent } from '../../../../kernel/events';
+import type { Identity } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { connectChnlDb, type ChnlDb } from '../data/db';
 import { ChannelsService } from './channels.service';
@@ -86,5 +87,32 @@ describe(ChannelsService.name, () => {
     await expect(service.follow(randomUUID(), randomUUID())).rejects.toMatchObject({ code: 'CHNL_NOT_FOUND' });
     await expect(service.follow('nope', randomUUID())).rejects.toMatchObject({ code: 'CHNL_NOT_FOUND' });
     await expect(service.follow(channel.id, channel.ownerId)).rejects.toMatchObject({ code: 'CHNL_SELF_FOLLOW' });
+  });
+
+  it('should let only the broadcaster grant and revoke roles, each change emitted once', async () => {
+    const channel = await newChannel();
+    const session = (userId: string): Identity => ({ kind: 'session', userId, scopes: [], permissions: [], requestId: 'spec' });
+    const owner = session(channel.ownerId);
+    const userId = randomUUID();
+    await expect(service.grantRole(session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.grantRole(owner, channel.id, channel.ownerId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_SELF_ROLE' });
+    await expect(
+      service.grantRole({ ...owner, kind: 'oauth', scopes: ['channel:manage:vips'] }, channel.id, userId, 'moderator'),
+    ).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+
+    await service.grantRole(owner, channel.id, userId, 'moderator');
+    await service.grantRole(owner, channel.id, userId, 'moderator');
+    await service.grantRole(owner, channel.id, userId, 'vip');
+    expect((await service.members(channel.id, 'moderator')).map((m) => m.userId)).toEqual([userId]);
+    await service.revokeRole(owner, channel.id, userId, 'moderator');
+    await service.revokeRole(owner, channel.id, userId, 'moderator');
+    expect(await service.members(channel.id, 'moderator')).toEqual([]);
+    expect((await service.members(channel.id, 'vip')).map((m) => m.userId)).toEqual([userId]);
+    expect(await outboxTopics(channel.id)).toEqual([
+      'chnl.channel.created.v1',
+      'chnl.moderator.added.v1',
+      'chnl.vip.added.v1',
+      'chnl.moderator.removed.v1',
+    ]);
   });
 });

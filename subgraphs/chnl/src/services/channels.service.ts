@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import { makeEvent, type EventData, type EventOf } from '../../../../kernel/events';
+import { makeEvent, type EventData, type EventOf, type Topic } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
+import type { Identity } from '../../../../kernel/identity';
 import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import type { PrismaClient } from '../data/prisma/client';
-import { CHNL_SCHEMA, type Channel, type Follow } from '../data/db';
+import { CHNL_SCHEMA, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
 
 export interface UpdateChannelInput {
   title?: string | null;
@@ -21,6 +23,8 @@ export interface FollowersPage {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** The OAuth scopes (as Twitch names them) an app needs to manage each role for its user. */
+const ROLE_SCOPES: Record<ChannelRoleKind, string> = { moderator: 'channel:manage:moderators', vip: 'channel:manage:vips' };
 const LANGUAGE = /^[a-z]{2}$/;
 
 /** Channels and follows: the only writer of the chnl schema. */
@@ -105,6 +109,44 @@ export class ChannelsService {
     });
   }
 
+  /**
+   * The broadcaster gives a user a role in their channel (moderators moderate its chat, VIPs get a badge).
+   * Idempotent: granting a role held already changes nothing and emits nothing.
+   */
+  async grantRole(identity: Identity, channelId: string, userId: string, role: ChannelRoleKind): Promise<Channel> {
+    const channel = await this.ownedBy(identity, channelId, role);
+    if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
+    if (userId === channel.ownerId) throw new DomainError('CHNL_SELF_ROLE', 'the broadcaster already holds every right in their channel');
+    return this.prisma.$transaction(async (tx) => {
+      const inserted = await tx.channelRole.createMany({ data: [{ channelId, userId, role }], skipDuplicates: true });
+      if (inserted.count === 0) return channel;
+      const row = await tx.channelRole.findUniqueOrThrow({ where: { channelId_role_userId: { channelId, role, userId } } });
+      const data = { channelId, ownerId: channel.ownerId, userId, at: row.createdAt.toISOString() };
+      if (role === 'moderator') await this.emit(tx, 'chnl.moderator.added.v1', channelId, data);
+      else await this.emit(tx, 'chnl.vip.added.v1', channelId, data);
+      return channel;
+    });
+  }
+
+  /** Idempotent: revoking a role the user does not hold changes nothing. */
+  async revokeRole(identity: Identity, channelId: string, userId: string, role: ChannelRoleKind): Promise<Channel> {
+    const channel = await this.ownedBy(identity, channelId, role);
+    if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
+    return this.prisma.$transaction(async (tx) => {
+      const deleted = await tx.channelRole.deleteMany({ where: { channelId, userId, role } });
+      if (deleted.count === 0) return channel;
+      const data = { channelId, ownerId: channel.ownerId, userId, at: new Date().toISOString() };
+      if (role === 'moderator') await this.emit(tx, 'chnl.moderator.removed.v1', channelId, data);
+      else await this.emit(tx, 'chnl.vip.removed.v1', channelId, data);
+      return channel;
+    });
+  }
+
+  /** A channel's moderators or VIPs, longest-standing first. */
+  async members(channelId: string, role: ChannelRoleKind): Promise<ChannelRole[]> {
+    return this.prisma.channelRole.findMany({ where: { channelId, role }, orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }] });
+  }
+
   /** Newest first, keyset-paginated on (followed at, user id) so pages stay stable while people follow. */
   async followers(channel: Channel, first: number | null | undefined, after: string | null | undefined): Promise<FollowersPage> {
     const size = Math.min(Math.max(first ?? 20, 1), MAX_PAGE_SIZE);
@@ -151,13 +193,21 @@ export class ChannelsService {
     return channelIds.map((id) => followed.has(id));
   }
 
+  private async ownedBy(identity: Identity, channelId: string, role: ChannelRoleKind): Promise<Channel> {
+    const callerId = actingUser(identity);
+    requireScope(identity, ROLE_SCOPES[role]);
+    const channel = await this.get(channelId);
+    if (channel.ownerId !== callerId) throw new DomainError('CHNL_NOT_OWNER', 'only the broadcaster manages their channel');
+    return channel;
+  }
+
   private async get(channelId: string): Promise<Channel> {
     const channel = isUuid(channelId) ? await this.prisma.channel.findUnique({ where: { id: channelId } }) : null;
     if (!channel) throw new DomainError('CHNL_NOT_FOUND', 'no such channel');
     return channel;
   }
 
-  private async emit<T extends 'chnl.channel.created.v1' | 'chnl.channel.updated.v1' | 'chnl.follow.created.v1' | 'chnl.follow.deleted.v1'>(
+  private async emit<T extends Extract<Topic, `chnl.${string}`>>(
     tx: Pick<PrismaClient, 'outboxEvent' | '$executeRawUnsafe'>,
     topic: T,
     key: string,

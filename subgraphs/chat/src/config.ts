@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { DEFAULT_CHAT_LIMITS } from './services/chat-limiter';
+
+export const chatStoreConfigSchema = z.object({
+  CHAT_STORE_PORT: port(4003),
+  DATABASE_URL: databaseUrl,
+  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  /** Message limits shared by every instance; without it they are counted in this process only. */
+  REDIS_URL: redisUrl.optional(),
+  /** Prefix of the limit counters in Redis, so that environments sharing a Redis never count each other's messages. */
+  CHAT_REDIS_PREFIX: z.string().min(1).default('chat'),
+  CHAT_VIEWER_MESSAGES_PER_30S: z.coerce.number().int().positive().default(DEFAULT_CHAT_LIMITS.viewerMessages),
+  CHAT_MODERATOR_MESSAGES_PER_30S: z.coerce.number().int().positive().default(DEFAULT_CHAT_LIMITS.moderatorMessages),
+});
+
+export type ChatStoreConfig = z.infer<typeof chatStoreConfigSchema>;
+
+export const chatProvisionConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  CHAT_PROVISION_HEALTH_PORT: port(4013),
+});
+
+export type ChatProvisionConfig = z.infer<typeof chatProvisionConfigSchema>;

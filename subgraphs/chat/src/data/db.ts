@@ -1,0 +1,13 @@
+import { connectDomainDb, type DomainDb } from '../../../../kernel/db/client';
+import type { Logger } from '../../../../kernel/log';
+import { PrismaClient } from './prisma/client';
+
+/** The chat domain's PostgreSQL schema; no other domain reads or writes it. */
+export const CHAT_SCHEMA = 'chat';
+
+export type ChatDb = DomainDb<PrismaClient>;
+
+export const connectChatDb = (databaseUrl: string, max = 10, logger?: Logger): ChatDb =>
+  connectDomainDb(PrismaClient, databaseUrl, CHAT_SCHEMA, max, logger);
+
+export type { Ban, BlockedTerm, Emote, Message, Room } from './prisma/client';

@@ -1,0 +1,5 @@
+import type { Room } from '../data/db';
+
+export const ChatSettings = {
+  updatedAt: (room: Room) => room.updatedAt.toISOString(),
+};

@@ -1,0 +1,27 @@
+import { Channel } from './Channel';
+import { ChatBadge } from './ChatBadge';
+import { ChatBan } from './ChatBan';
+import { ChatBlockedTerm } from './ChatBlockedTerm';
+import { ChatFragment } from './ChatFragment';
+import { ChatFragmentType } from './ChatFragmentType';
+import { ChatMessage } from './ChatMessage';
+import { Chatroom } from './Chatroom';
+import { ChatSettings } from './ChatSettings';
+import { Emote } from './Emote';
+import { Mutation } from './Mutation';
+import { Query } from './Query';
+
+export const resolvers = {
+  Query,
+  Mutation,
+  Chatroom,
+  ChatSettings,
+  ChatMessage,
+  ChatFragment,
+  ChatFragmentType,
+  ChatBadge,
+  ChatBan,
+  ChatBlockedTerm,
+  Emote,
+  Channel,
+};

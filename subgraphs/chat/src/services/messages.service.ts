@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { actingUser, requireScope } from '../../../../kernel/access';
+import { DomainError } from '../../../../kernel/errors';
+import type { Identity } from '../../../../kernel/identity';
+import { isUuid } from '../../../../kernel/ids';
+import type { Message, Room } from '../data/db';
+import type { PrismaClient } from '../data/prisma/client';
+import type { ChatLimiter } from './chat-limiter';
+import { emit } from './outbox';
+import type { RoomsService, Standing } from './rooms.service';
+import { findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, words, type Fragment } from './text';
+
+/** Unique-chat and the duplicate check look this far back, as Twitch does. */
+export const REPEAT_WINDOW_SECONDS = 30;
+export const MAX_PAGE_SIZE = 100;
+
+export interface MessagesPage {
+  nodes: Message[];
+  totalCount: number;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
+/** Sending, reading and deleting messages. */
+export class MessagesService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly rooms: RoomsService,
+    private readonly limiter: ChatLimiter,
+  ) {}
+
+  /**
+   * Accepts a message or refuses it with the first rule it breaks; a refused message is neither stored nor
+   * broadcast, and only accepted ones count against the sender's rate.
+   */
+  async send(identity: Identity, channelId: string, rawText: string, replyToId: string | null | undefined): Promise<Message> {
+    const senderId = actingUser(identity);
+    requireScope(identity, 'chat:edit');
+    const room = await this.rooms.get(channelId);
+    const text = normaliseMessage(rawText);
+    const standing = await this.rooms.standing(room, senderId);
+    if (room.ownerId !== senderId) await this.refuseBanned(room, senderId);
+    const sender = await this.prisma.chatter.findUnique({ where: { userId: senderId } });
+    if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', undefined, 1);
+    if (replyToId != null) await this.visible(room, replyToId);
+    const fragments = await this.fragments(room, text);
+    await this.enforceModes(room, senderId, standing, text, fragments);
+    if (await this.repeated(room.channelId, text, senderId)) {
+      throw new DomainError('CHAT_DUPLICATE', `you sent this message less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
+    }
+    await this.limiter.consume(room.channelId, senderId, standing.moderator);
+    return this.prisma.$transaction(async (tx) => {
+      const message = await tx.message.create({
+        data: {
+          id: randomUUID(),
+          channelId: room.channelId,
+          senderId,
+          text,
+          replyToId: replyToId ?? null,
+          fragments: fragments as object[],
+          badges: standing.badges,
+        },
+      });
+      await emit(tx, 'chat.message.created.v1', room.channelId, {
+        messageId: message.id,
+        channelId: room.channelId,
+        senderId,
+        senderLogin: sender.login,
+        senderDisplayName: sender.displayName,
+        text,
+        replyToId: message.replyToId,
+        fragments,
+        badges: standing.badges,
+        sentAt: message.sentAt.toISOString(),
+      });
+      return message;
+    });
+  }
+
+  /**
+   * A room's history, newest first, keyset-paginated on (sent at, id): deleted messages, messages from before the
+   * last clear and messages of users banned or timed out right now are left out.
+   */
+  async history(room: Room, first: number | null | undefined, before: string | null | undefined): Promise<MessagesPage> {
+    const size = Math.min(Math.max(first ?? 50, 1), MAX_PAGE_SIZE);
+    const cursor = before ? decodeCursor(before) : undefined;
+    const banned = await this.prisma.ban.findMany({
+      where: { channelId: room.channelId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+      select: { userId: true },
+    });
+    const visible = {
+      channelId: room.channelId,
+      deletedAt: null,
+      ...(room.clearedAt && { sentAt: { gt: room.clearedAt } }),
+      ...(banned.length && { senderId: { notIn: banned.map((b) => b.userId) } }),
+    };
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.message.findMany({
+        where: {
+          ...visible,
+          ...(cursor && { AND: [{ OR: [{ sentAt: { lt: cursor.at } }, { sentAt: cursor.at, id: { lt: cursor.id } }] }] }),
+        },
+        orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
+        take: size + 1,
+      }),
+      this.prisma.message.count({ where: visible }),
+    ]);
+    const nodes = rows.slice(0, size);
+    const hasNextPage = rows.length > size;
+    const last = nodes[nodes.length - 1];
+    return { nodes, totalCount, pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeCursor(last) : null } };
+  }
+
+  async byIds(ids: readonly string[]): Promise<(Message | null)[]> {
+    const rows = await this.prisma.message.findMany({ where: { id: { in: [...new Set(ids.filter(isUuid))] }, deletedAt: null } });
+    const byId = new Map(rows.map((m) => [m.id, m]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** A moderator deletes one message; it leaves the history and its deletion is broadcast. */
+  async delete(identity: Identity, channelId: string, messageId: string): Promise<Message> {
+    const { room, moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:chat_messages');
+    const message = await this.visible(room, messageId);
+    const deletedAt = new Date();
+    return this.prisma.$transaction(async (tx) => {
+      const deleted = await tx.message.update({ where: { id: message.id }, data: { deletedAt, deletedBy: moderatorId } });
+      await emit(tx, 'chat.message.deleted.v1', room.channelId, {
+        messageId: deleted.id,
+        channelId: room.channelId,
+        senderId: deleted.senderId,
+        deletedBy: moderatorId,
+        deletedAt: deletedAt.toISOString(),
+      });
+      return deleted;
+    });
+  }
+
+  /** A live message of the room: not deleted, not cleared. */
+  private async visible(room: Room, messageId: string): Promise<Message> {
+    const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId } }) : null;
+    if (!message || message.channelId !== room.channelId || message.deletedAt || (room.clearedAt && message.sentAt <= room.clearedAt)) {
+      throw new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', [{ field: 'messageId', message: 'is not a live message of this room' }]);
+    }
+    return message;
+  }
+
+  private async refuseBanned(room: Room, userId: string): Promise<void> {
+    const ban = await this.prisma.ban.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId } } });
+    if (!ban) return;
+    if (!ban.expiresAt) throw new DomainError('CHAT_BANNED', 'you are banned from this chat room');
+    const left = ban.expiresAt.getTime() - Date.now();
+    if (left > 0) throw new DomainError('CHAT_TIMED_OUT', 'you are timed out in this chat room', undefined, Math.ceil(left / 1000));
+  }
+
+  private async fragments(room: Room, text: string): Promise<Fragment[]> {
+    const logins = mentionedLogins(text);
+    const [emotes, users] = await Promise.all([
+      this.prisma.emote.findMany({
+        where: { code: { in: words(text) }, OR: [{ channelId: null }, { channelId: room.channelId }] },
+        orderBy: { channelId: { sort: 'asc', nulls: 'last' } },
+      }),
+      logins.length ? this.prisma.chatter.findMany({ where: { login: { in: logins } } }) : Promise.resolve([]),
+    ]);
+    const byCode = new Map<string, string>();
+    // The channel's emote wins over a global one of the same code: rows come channel first.
+    for (const emote of emotes) if (!byCode.has(emote.code)) byCode.set(emote.code, emote.id);
+    return parseFragments(text, { emotes: byCode, users: new Map(users.map((u) => [u.login, u.userId])) });
+  }
+
+  /** The room's modes, in the order a viewer would fix them; the broadcaster and moderators are exempt. */
+  private async enforceModes(room: Room, senderId: string, standing: Standing, text: string, fragments: Fragment[]): Promise<void> {
+    if (standing.moderator) return;
+    if (room.followersOnlyMinutes !== null && !standing.vip) {
+      const follower = await this.prisma.follower.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId: senderId } } });
+      const minAge = room.followersOnlyMinutes * 60_000;
+      if (!follower?.active || Date.now() - follower.followedAt.getTime() < minAge) {
+        throw new DomainError(
+          'CHAT_FOLLOWERS_ONLY',
+          room.followersOnlyMinutes === 0
+            ? 'this room is in followers-only mode: follow the channel to chat'
+            : `this room is in followers-only mode: you must have followed for ${room.followersOnlyMinutes} minutes`,
+        );
+      }
+    }
+    if (room.emoteOnly && !onlyEmotes(fragments)) {
+      throw new DomainError('CHAT_EMOTE_ONLY', 'this room is in emote-only mode: send emotes only');
+    }
+    if (room.slowModeSeconds !== null && !standing.vip) {
+      const last = await this.prisma.message.findFirst({
+        where: { channelId: room.channelId, senderId },
+        orderBy: { sentAt: 'desc' },
+        select: { sentAt: true },
+      });
+      const wait = last ? last.sentAt.getTime() + room.slowModeSeconds * 1000 - Date.now() : 0;
+      if (wait > 0) {
+        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, undefined, Math.ceil(wait / 1000));
+      }
+    }
+    const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
+    if (findBlockedTerm(text, terms.map((t) => t.term))) {
+      throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
+    }
+    if (room.uniqueChat && (await this.repeated(room.channelId, text))) {
+      throw new DomainError('CHAT_UNIQUE_CHAT', `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
+    }
+  }
+
+  /** Whether the same text (ignoring case) was sent in the room within the window, by `senderId` or by anyone. */
+  private async repeated(channelId: string, text: string, senderId?: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<unknown[]>`
+      SELECT 1 FROM message
+      WHERE channel_id = ${channelId}::uuid
+        AND sent_at > now() - make_interval(secs => ${REPEAT_WINDOW_SECONDS})
+        AND (${senderId ?? null}::uuid IS NULL OR sender_id = ${senderId ?? null}::uuid)
+        AND lower(text) = lower(${text})
+      LIMIT 1`;
+    return rows.length > 0;
+  }
+}
+
+function encodeCursor(message: Message): string {
+  return Buffer.from(JSON.stringify([message.sentAt.toISOString(), message.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(at);
+    if (typeof id === 'string' && isUuid(id) && !Number.isNaN(date.getTime())) return { at: date, id };
+  } catch {
+    // falls through to the error below
+  }
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', [{ field: 'before', message: 'is not a cursor from this API' }]);
+}

@@ -1,0 +1,102 @@
+import { DomainError } from '../../../../kernel/errors';
+import type { Identity } from '../../../../kernel/identity';
+import { isUuid } from '../../../../kernel/ids';
+import type { Ban, BlockedTerm } from '../data/db';
+import { Prisma, type PrismaClient } from '../data/prisma/client';
+import { emit } from './outbox';
+import type { RoomsService } from './rooms.service';
+
+/** Timeouts last from 1 second to 14 days, as on Twitch; without a duration a ban is permanent. */
+export const TIMEOUT_SECONDS = { min: 1, max: 14 * 24 * 3600 };
+const MAX_REASON = 500;
+const MAX_TERM = 100;
+const MAX_TERMS_PER_ROOM = 1000;
+
+/** Bans, timeouts and blocked terms: what the broadcaster and the channel's moderators decide. */
+export class ModerationService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly rooms: RoomsService,
+  ) {}
+
+  /**
+   * Bans a user (no duration) or times them out; banning again replaces the previous ban. The user's messages
+   * leave the history while it lasts, and the ban is broadcast so that their open subscriptions are closed.
+   */
+  async ban(identity: Identity, channelId: string, userId: string, durationSeconds?: number | null, reason?: string | null): Promise<Ban> {
+    const { room, moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
+    if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
+    if (durationSeconds != null && (!Number.isInteger(durationSeconds) || durationSeconds < TIMEOUT_SECONDS.min || durationSeconds > TIMEOUT_SECONDS.max)) {
+      throw new DomainError('VALIDATION_FAILED', 'the timeout is invalid', [
+        { field: 'durationSeconds', message: `must be an integer from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (14 days)` },
+      ]);
+    }
+    const why = reason?.trim() || null;
+    if (why && why.length > MAX_REASON) {
+      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', [{ field: 'reason', message: `at most ${MAX_REASON} characters` }]);
+    }
+    if (userId === moderatorId) throw new DomainError('CHAT_BAN_REFUSED', 'you cannot ban yourself');
+    if (userId === room.ownerId) throw new DomainError('CHAT_BAN_REFUSED', 'the broadcaster cannot be banned from their own room');
+    if (moderatorId !== room.ownerId && (await this.rooms.standing(room, userId)).moderator) {
+      throw new DomainError('CHAT_BAN_REFUSED', 'only the broadcaster may ban a moderator');
+    }
+    const bannedAt = new Date();
+    const expiresAt = durationSeconds != null ? new Date(bannedAt.getTime() + durationSeconds * 1000) : null;
+    return this.prisma.$transaction(async (tx) => {
+      const values = { moderatorId, reason: why, expiresAt, createdAt: bannedAt };
+      const ban = await tx.ban.upsert({
+        where: { channelId_userId: { channelId, userId } },
+        create: { channelId, userId, ...values },
+        update: values,
+      });
+      await emit(tx, 'chat.user.banned.v1', channelId, {
+        channelId,
+        userId,
+        moderatorId,
+        reason: why,
+        expiresAt: expiresAt?.toISOString() ?? null,
+        bannedAt: bannedAt.toISOString(),
+      });
+      return ban;
+    });
+  }
+
+  /** Lifts a ban or a timeout; unbanning a user who is not banned changes nothing. */
+  async unban(identity: Identity, channelId: string, userId: string): Promise<void> {
+    await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
+    if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
+    await this.prisma.ban.deleteMany({ where: { channelId, userId } });
+  }
+
+  async blockedTerms(identity: Identity, channelId: string): Promise<BlockedTerm[]> {
+    await this.rooms.moderate(identity, channelId, 'moderator:read:blocked_terms');
+    return this.prisma.blockedTerm.findMany({ where: { channelId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** Messages containing the term (case-insensitively, after normalisation) are refused from now on. */
+  async addBlockedTerm(identity: Identity, channelId: string, rawTerm: string): Promise<BlockedTerm> {
+    const { moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:blocked_terms');
+    const term = rawTerm.normalize('NFKC').replace(/\s+/gu, ' ').trim();
+    if (term.length < 2 || term.length > MAX_TERM) {
+      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', [{ field: 'term', message: `from 2 to ${MAX_TERM} characters` }]);
+    }
+    if ((await this.prisma.blockedTerm.count({ where: { channelId } })) >= MAX_TERMS_PER_ROOM) {
+      throw new DomainError('VALIDATION_FAILED', `a room holds at most ${MAX_TERMS_PER_ROOM} blocked terms`, [{ field: 'term', message: 'too many terms' }]);
+    }
+    try {
+      return await this.prisma.blockedTerm.create({ data: { channelId, term, createdBy: moderatorId } });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new DomainError('CHAT_BLOCKED_TERM_EXISTS', 'this term is blocked already');
+      }
+      throw error;
+    }
+  }
+
+  /** Removes a blocked term; the room's remaining terms are answered. */
+  async removeBlockedTerm(identity: Identity, channelId: string, termId: string): Promise<BlockedTerm[]> {
+    await this.rooms.moderate(identity, channelId, 'moderator:manage:blocked_terms');
+    if (isUuid(termId)) await this.prisma.blockedTerm.deleteMany({ where: { id: termId, channelId } });
+    return this.prisma.blockedTerm.findMany({ where: { channelId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+}

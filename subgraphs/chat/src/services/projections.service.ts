@@ -1,0 +1,74 @@
+import type { EventOf } from '../../../../kernel/events';
+import type { PrismaClient } from '../data/prisma/client';
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/**
+ * The chat domain's copies of what other domains own, each fed by their events: rooms from channels, chatters
+ * from accounts, followers, moderators and VIPs. Every handler records the event id with its effect in one
+ * transaction, so redelivery changes nothing twice; the two topics of a pair (added/removed) are not ordered
+ * between themselves, so the change that happened last wins whatever order they arrive in.
+ */
+export class ProjectionsService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async roomCreated(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
+    return this.once(group, event.id, async (tx) => {
+      const created = await tx.room.createMany({ data: [{ channelId: event.data.channelId, ownerId: event.data.ownerId }], skipDuplicates: true });
+      return created.count ? 'created' : 'duplicate';
+    });
+  }
+
+  async chatterCreated(event: EventOf<'user.account.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
+    return this.once(group, event.id, async (tx) => {
+      const { userId, login, displayName } = event.data;
+      const created = await tx.chatter.createMany({ data: [{ userId, login, displayName }], skipDuplicates: true });
+      return created.count ? 'created' : 'duplicate';
+    });
+  }
+
+  async followChanged(
+    event: EventOf<'chnl.follow.created.v1'> | EventOf<'chnl.follow.deleted.v1'>,
+    group: string,
+  ): Promise<'applied' | 'duplicate'> {
+    const active = event.type === 'chnl.follow.created.v1';
+    const at = new Date('followedAt' in event.data ? event.data.followedAt : event.data.unfollowedAt);
+    return this.once(group, event.id, async (tx) => {
+      await tx.$executeRaw`
+        INSERT INTO follower (channel_id, user_id, followed_at, active, changed_at)
+        VALUES (${event.data.channelId}::uuid, ${event.data.userId}::uuid, ${at}, ${active}, ${at})
+        ON CONFLICT (channel_id, user_id) DO UPDATE
+          SET followed_at = CASE WHEN EXCLUDED.active THEN EXCLUDED.followed_at ELSE follower.followed_at END,
+              active = EXCLUDED.active,
+              changed_at = EXCLUDED.changed_at
+          WHERE follower.changed_at <= EXCLUDED.changed_at`;
+      return 'applied';
+    });
+  }
+
+  async roleChanged(
+    event: EventOf<'chnl.moderator.added.v1' | 'chnl.moderator.removed.v1' | 'chnl.vip.added.v1' | 'chnl.vip.removed.v1'>,
+    group: string,
+  ): Promise<'applied' | 'duplicate'> {
+    const role = event.type.startsWith('chnl.moderator.') ? 'moderator' : 'vip';
+    const active = event.type.endsWith('.added.v1');
+    const at = new Date(event.data.at);
+    return this.once(group, event.id, async (tx) => {
+      await tx.$executeRaw`
+        INSERT INTO room_role (channel_id, user_id, role, active, changed_at)
+        VALUES (${event.data.channelId}::uuid, ${event.data.userId}::uuid, ${role}, ${active}, ${at})
+        ON CONFLICT (channel_id, role, user_id) DO UPDATE
+          SET active = EXCLUDED.active, changed_at = EXCLUDED.changed_at
+          WHERE room_role.changed_at <= EXCLUDED.changed_at`;
+      return 'applied';
+    });
+  }
+
+  private async once<R extends string>(group: string, eventId: string, effect: (tx: Tx) => Promise<R>): Promise<R | 'duplicate'> {
+    return this.prisma.$transaction(async (tx) => {
+      const first = await tx.processedEvent.createMany({ data: [{ consumerGroup: group, eventId }], skipDuplicates: true });
+      if (first.count === 0) return 'duplicate';
+      return effect(tx);
+    });
+  }
+}
