@@ -12,6 +12,8 @@ import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/c
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
+import { userOAuthConfigSchema } from '../subgraphs/user/src/config';
+import { startUserOAuthSvc } from '../subgraphs/user/src/oauth/server';
 import { startEverything } from './everything';
 
 /**
@@ -62,6 +64,11 @@ const PROCESSES: Record<string, Starter> = {
     ];
   },
   all: async (_name, logger) => startEverything(logger),
+  'user-oauth-svc': async (name, logger) => {
+    // Alone, it is one of several instances: each must verify the cookies the others signed.
+    const config = parseConfig(userOAuthConfigSchema.extend({ OAUTH_COOKIE_KEYS: userOAuthConfigSchema.shape.OAUTH_COOKIE_KEYS.unwrap() }));
+    return [{ name, ...(await startUserOAuthSvc(config, logger)) }];
+  },
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createHttpApp, listen } from '../../../../kernel/http';
+import type { Logger } from '../../../../kernel/log';
+import type { UserOAuthConfig } from '../config';
+import { connectUserDb } from '../data/db';
+import { AccountsService } from '../services/accounts.service';
+import { DeveloperAppsService } from '../services/developer-apps.service';
+import { LoginLimiter, DEFAULT_LOGIN_LIMITS } from '../services/login-limiter';
+import { interactionRoutes } from './interactions';
+import { createProvider, INTERACTION_PATH } from './provider';
+
+async function signingKey(configured: Record<string, unknown> | undefined): Promise<JWK> {
+  if (configured) return configured as unknown as JWK;
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: randomBytes(8).toString('hex') };
+}
+
+/**
+ * user-oauth-svc: the OAuth 2.0 authorization server of the Public API (oidc-provider), in the user domain because
+ * accounts and developer apps are the user domain's; its state lives in the user schema.
+ */
+export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger) {
+  const db = connectUserDb(config.DATABASE_URL, 10, logger);
+  // Logging in happens in our own apps, never here: the limiter is never asked.
+  const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET, new LoginLimiter(DEFAULT_LOGIN_LIMITS));
+  const apps = new DeveloperAppsService(db.prisma);
+  const provider = createProvider({
+    issuer: config.OAUTH_ISSUER,
+    cookieKeys: config.OAUTH_COOKIE_KEYS ?? [randomBytes(32).toString('base64url')],
+    signingKey: await signingKey(config.OAUTH_SIGNING_JWK),
+    router: { clientId: config.OAUTH_ROUTER_CLIENT_ID, clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET },
+    prisma: db.prisma,
+    accounts,
+    apps,
+  });
+  provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'authorization server error'));
+  if (config.OAUTH_ISSUER.startsWith('https:')) provider.proxy = true;
+
+  const app = createHttpApp(logger, { database: () => db.pool.query('SELECT 1').then(() => true) });
+  app.use(INTERACTION_PATH, interactionRoutes(provider, config.ACCESS_TOKEN_SECRET));
+  // RFC 8414 metadata: the same document the provider serves for OpenID discovery.
+  app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
+    req.url = '/.well-known/openid-configuration';
+    next();
+  });
+  app.use(provider.callback());
+
+  const listening = await listen(app, config.USER_OAUTH_PORT);
+  logger.info({ url: listening.url, issuer: config.OAUTH_ISSUER }, 'authorization server listening');
+  return {
+    url: listening.url,
+    stop: async () => {
+      await listening.close();
+      await db.close();
+    },
+  };
+}
