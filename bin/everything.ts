@@ -16,7 +16,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
-import { userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
 const DEMO_USERS = [
   { login: 'demo_streamer', email: 'streamer@demo.test', password: 'demo-password', displayName: 'Demo Streamer' },
@@ -48,12 +48,17 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       DATABASE_URL: databaseUrl,
       ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
       IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
+      OAUTH_ROUTER_CLIENT_SECRET: process.env.OAUTH_ROUTER_CLIENT_SECRET ?? randomBytes(32).toString('base64url'),
     },
     bus,
     logger,
   });
   parts.unshift(...running.parts);
   const { user, chnl, router, facade } = running;
+  // Loaded here only: oidc-provider is an ES module, which the test runner's loader cannot require.
+  const { startUserOAuthSvc } = await import('../subgraphs/user/src/oauth/server');
+  const oauth = await startUserOAuthSvc(userOAuthConfigSchema.parse(running.env), logger.child({ process: 'user-oauth-svc' }));
+  parts.unshift({ name: 'user-oauth-svc', stop: oauth.stop });
 
   for (const demo of DEMO_USERS) {
     await user.accounts.signUp(demo).catch((error) => {
@@ -67,6 +72,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       'The platform is running:',
       `  REST facade   ${facade.url}/private/v1   (try: curl ${facade.url}/private/v1/users/demo_streamer)`,
       `  router        ${router.url}/graphql   (persisted operations only)`,
+      `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
       `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
@@ -104,5 +110,5 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
     { name: 'chnl-store-svc', stop: chnl.stop },
     { name: 'user-store-svc', stop: user.stop },
   ];
-  return { user, chnl, worker, router, facade, parts };
+  return { user, chnl, worker, router, facade, parts, env };
 }

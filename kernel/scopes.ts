@@ -18,3 +18,6 @@ export type Scope = keyof typeof SCOPES;
 export const SCOPE_NAMES = Object.keys(SCOPES) as Scope[];
 
 export const isScope = (value: string): value is Scope => Object.prototype.hasOwnProperty.call(SCOPES, value);
+
+/** The resource server every Public API access token is issued for (its `aud`). */
+export const PUBLIC_API_RESOURCE = 'urn:streaming:public-api';

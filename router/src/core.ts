@@ -5,14 +5,19 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import Redis from 'ioredis';
 import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity, verifyAccessToken } from '../../kernel/identity';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/identity';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
-import { loadPersistedOperations } from '../../kernel/persisted';
+import { loadPersistedOperations, operationApis, readManifest } from '../../kernel/persisted';
+import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
+import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, type VerifiedCaller } from './callers';
 import type { RouterConfig } from './config';
+import { createIntrospection, IntrospectionUnavailable } from './introspection';
 import { limitRules } from './limits';
+import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';
 import { SUBGRAPHS } from './subgraphs';
 
@@ -47,6 +52,18 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
   body: graphQLErrorBody(code, message),
 });
 
+const ANONYMOUS: VerifiedCaller = { kind: 'anonymous', scopes: [], permissions: [] };
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+/** Every API whose manifest holds an operation: the same text in two manifests has one id. */
+function apisByOperationId(): Map<string, string[]> {
+  const apis = new Map<string, string[]>();
+  for (const api of operationApis()) {
+    for (const op of readManifest(api).operations) apis.set(op.id, [...(apis.get(op.id) ?? []), api]);
+  }
+  return apis;
+}
+
 export async function createRouterCore(config: RouterConfig, logger: Logger): Promise<RouterCore> {
   const urls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config[s.env]]));
   const gateway = new ApolloGateway({
@@ -74,33 +91,75 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
   });
   await apollo.start();
   const operations = loadPersistedOperations();
+  const operationApisById = apisByOperationId();
+  const introspection = createIntrospection({
+    url: config.OAUTH_INTROSPECTION_URL,
+    clientId: config.OAUTH_ROUTER_CLIENT_ID,
+    clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET,
+    cacheMs: config.OAUTH_INTROSPECTION_CACHE_MS,
+    timeoutMs: config.OAUTH_INTROSPECTION_TIMEOUT_MS,
+    audience: PUBLIC_API_RESOURCE,
+  });
+  const access = apiAccessTable({ session: sessionVerifier(config.ACCESS_TOKEN_SECRET), oauth: oauthVerifier(introspection) });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const policy: RateLimitPolicy = { points: config.PUBLIC_RATE_LIMIT_POINTS, windowSeconds: config.PUBLIC_RATE_LIMIT_WINDOW_SECONDS };
+  const limiter = redis ? redisRateLimiter(redis, policy, config.RATE_LIMIT_KEY_PREFIX) : memoryRateLimiter(policy);
+
+  /**
+   * The caller, verified by the one kind of token the operation's API takes. No token is anonymous where the API
+   * admits anonymous callers; a bad, expired or wrong-kind token is refused rather than downgraded to anonymous.
+   */
+  async function authenticate(apis: string[], authorization: string | undefined): Promise<VerifiedCaller | RouterReply> {
+    const admitted = apis.flatMap((api) => access[apiFamily(api)] ?? []);
+    if (authorization === undefined) {
+      if (admitted.some((a) => a.anonymous)) return ANONYMOUS;
+      return refusal(401, 'UNAUTHENTICATED', 'this API needs a bearer token', { 'www-authenticate': 'Bearer' });
+    }
+    const token = BEARER.exec(authorization)?.[1];
+    let reason: 'expired' | 'invalid' = 'invalid';
+    for (const api of token ? admitted : []) {
+      const verified = await api.verify(token!);
+      if (verified.ok) return verified.caller;
+      if (verified.reason === 'expired') reason = 'expired';
+    }
+    return refusal(401, 'UNAUTHENTICATED', `access token ${reason}`, {
+      'www-authenticate': `Bearer error="invalid_token", error_description="token ${reason}"`,
+    });
+  }
 
   return {
     async execute({ body, authorization, requestId, clientIp }) {
       const resolved = resolvePersisted(operations, body);
       if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
 
-      // No token means anonymous (subgraphs decide what anonymous callers may see); a bad or expired token is
-      // refused here rather than silently downgraded to anonymous.
-      let userId: string | undefined;
-      if (authorization !== undefined) {
-        const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
-        const verified = match ? await verifyAccessToken(config.ACCESS_TOKEN_SECRET, match[1]) : { ok: false as const, reason: 'invalid' as const };
-        if (!verified.ok) {
-          return refusal(401, 'UNAUTHENTICATED', `access token ${verified.reason}`, {
-            'www-authenticate': `Bearer error="invalid_token", error_description="token ${verified.reason}"`,
-          });
-        }
-        userId = verified.claims.userId;
+      let caller: VerifiedCaller | RouterReply;
+      try {
+        caller = await authenticate(operationApisById.get(resolved.operation.id) ?? [], authorization);
+      } catch (error) {
+        if (!(error instanceof IntrospectionUnavailable)) throw error;
+        logger.warn({ err: error, requestId }, 'token introspection failed');
+        return refusal(503, 'UNAVAILABLE', 'the authorization server is unavailable, retry later');
       }
-      const identityToken = await signIdentity(config.IDENTITY_SECRET, {
-        kind: userId ? 'session' : 'anonymous',
-        userId,
-        ip: clientIp,
-        scopes: [],
-        permissions: [],
-        requestId,
-      });
+      if ('status' in caller) return caller;
+
+      // Apps share the Public API by (client, user): one app cannot starve another, nor one user of an app the rest.
+      let limitHeaders: Record<string, string> = {};
+      if (caller.kind === 'oauth') {
+        const decision = await limiter.take(`${caller.clientId}:${caller.userId ?? '-'}`);
+        limitHeaders = rateLimitHeaders(policy, decision);
+        if (!decision.allowed) {
+          return {
+            status: 429,
+            headers: { 'content-type': GRAPHQL_RESPONSE, ...limitHeaders },
+            body: JSON.stringify({
+              errors: [{ message: 'rate limit exceeded, retry later', extensions: { code: 'RATE_LIMITED', retryAfter: decision.retryAfterSeconds } }],
+            }),
+          };
+        }
+      }
+
+      const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...caller, ip: clientIp, requestId });
 
       const headers = new HeaderMap([['content-type', 'application/json']]);
       const response = await apollo.executeHTTPGraphQLRequest({
@@ -115,7 +174,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
       if (response.body.kind !== 'complete') return refusal(400, 'BAD_REQUEST', 'incremental delivery is not served here');
       return {
         status: response.status ?? 200,
-        headers: Object.fromEntries(response.headers),
+        headers: { ...Object.fromEntries(response.headers), ...limitHeaders },
         body: response.body.string,
       };
     },
@@ -129,6 +188,9 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
       return answers.every(Boolean);
     },
 
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await redis?.quit();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { createUserContext } from './context';
 import { connectUserDb, USER_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { AccountsService } from './services/accounts.service';
+import { DeveloperAppsService } from './services/developer-apps.service';
 import { LoginLimiter } from './services/login-limiter';
 
 /** user-store-svc: the user subgraph and the relay of the user domain's outbox. */
@@ -39,7 +40,7 @@ export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, 
       bus: () => bus.healthy(),
       ...(redis ? { redis: () => redis.ping().then((pong) => pong === 'PONG') } : {}),
     },
-    context: createUserContext(accounts),
+    context: createUserContext(accounts, new DeveloperAppsService(db.prisma)),
   });
   return {
     url: subgraph.url,

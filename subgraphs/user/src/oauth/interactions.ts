@@ -2,8 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { verifyAccessToken } from '../../../../kernel/identity';
-import { isScope, SCOPES } from '../../../../kernel/scopes';
-import { PUBLIC_API_RESOURCE } from './provider';
+import { isScope, PUBLIC_API_RESOURCE, SCOPES } from '../../../../kernel/scopes';
 
 class InteractionRefused extends Error {
   constructor(

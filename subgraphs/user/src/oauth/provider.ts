@@ -1,16 +1,15 @@
 import type { JWK } from 'jose';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { SCOPE_NAMES } from '../../../../kernel/scopes';
+import { PUBLIC_API_RESOURCE, SCOPE_NAMES } from '../../../../kernel/scopes';
 import { prismaAdapter } from '../data/oauth-adapter';
 import type { PrismaClient } from '../data/prisma/client';
 import type { AccountsService } from '../services/accounts.service';
 import { clientSecretMatches, hashClientSecret, type DeveloperAppsService } from '../services/developer-apps.service';
 
 /**
- * The Public API as one resource server: every access token is issued for it, opaque (so it can be revoked) and
+ * The Public API is one resource server: every access token is issued for it, opaque (so it can be revoked) and
  * carrying the Twitch-style scopes the user consented to.
  */
-export const PUBLIC_API_RESOURCE = 'urn:streaming:public-api';
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 export const OAUTH_ROUTES = {

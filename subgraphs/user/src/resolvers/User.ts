@@ -1,8 +1,11 @@
+import { hasScope } from '../../../../kernel/access';
 import type { User as UserRow } from '../data/db';
 import type { UserContext } from '../context';
 
 export const User = {
   __resolveReference: (ref: { id: string }, ctx: UserContext) => ctx.users.load(ref.id),
-  email: (user: UserRow, _: unknown, ctx: UserContext) => (ctx.self.has(user.id) ? user.email : null),
+  // The account itself (a session, or the account just signed up); an app acting for it needs user:read:email.
+  email: (user: UserRow, _: unknown, ctx: UserContext) =>
+    ctx.self.has(user.id) && (ctx.identity.kind !== 'oauth' || hasScope(ctx.identity, 'user:read:email')) ? user.email : null,
   createdAt: (user: UserRow) => user.createdAt.toISOString(),
 };

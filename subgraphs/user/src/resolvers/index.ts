@@ -1,5 +1,6 @@
+import { DeveloperApp } from './DeveloperApp';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { User } from './User';
 
-export const resolvers = { Query, Mutation, User };
+export const resolvers = { Query, Mutation, User, DeveloperApp };

@@ -1,0 +1,56 @@
+import type { CallerKind } from '../../kernel/identity';
+import { verifyAccessToken } from '../../kernel/identity';
+import type { Introspection } from './introspection';
+
+/** A caller whose token the router has verified, as the signed identity will carry it. */
+export interface VerifiedCaller {
+  kind: CallerKind;
+  userId?: string;
+  clientId?: string;
+  scopes: string[];
+  permissions: string[];
+  mfaAt?: number;
+}
+
+export type Verification = { ok: true; caller: VerifiedCaller } | { ok: false; reason: 'expired' | 'invalid' };
+
+export type TokenVerifier = (token: string) => Promise<Verification>;
+
+/** Who may call an API's persisted operations: anonymous callers or not, and the one kind of token it takes. */
+export interface ApiAccess {
+  anonymous: boolean;
+  verify: TokenVerifier;
+}
+
+export const sessionVerifier =
+  (accessTokenSecret: string): TokenVerifier =>
+  async (token) => {
+    const verified = await verifyAccessToken(accessTokenSecret, token);
+    if (!verified.ok) return verified;
+    return { ok: true, caller: { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [] } };
+  };
+
+export const oauthVerifier =
+  (introspection: Introspection): TokenVerifier =>
+  async (token) => {
+    const introspected = await introspection.verify(token);
+    if (!introspected) return { ok: false, reason: 'invalid' };
+    return { ok: true, caller: { kind: 'oauth', ...introspected, permissions: [] } };
+  };
+
+/**
+ * The verifier table: each API family (the part of a manifest's name before the version) admits one kind of
+ * token, so a token of another kind is refused before anything runs. An API missing from the table admits nobody.
+ *   private → anonymous callers and first-party sessions (our own apps);
+ *   public  → OAuth access tokens of third-party apps, never anonymous (like Helix);
+ *   admin   → staff tokens (verifyStaffToken, added with the Admin API).
+ */
+export function apiAccessTable(verifiers: { session: TokenVerifier; oauth: TokenVerifier }): Record<string, ApiAccess> {
+  return {
+    private: { anonymous: true, verify: verifiers.session },
+    public: { anonymous: false, verify: verifiers.oauth },
+  };
+}
+
+/** `public.v1` → `public`. */
+export const apiFamily = (api: string) => api.split('.')[0];
