@@ -30,7 +30,7 @@ export const userOAuthConfigSchema = z.object({
   ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
   /** Signs the server's cookies, newest first (older keys still verify); generated per run when unset. */
   OAUTH_COOKIE_KEYS: secretList.optional(),
-  /** A private JWK (JSON) signing what the server signs; generated per run when unset. */
+  /** A private JWK (JSON, with its `alg`) signing what the server signs; an ES256 key per run when unset. */
   OAUTH_SIGNING_JWK: z
     .string()
     .transform((v, ctx) => {

@@ -64,7 +64,16 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
     const grant =
       existing && existing.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: client.clientId });
-    if (approved.length) grant.addResourceScope(PUBLIC_API_RESOURCE, approved.join(' '));
+    // The scopes are the server's own (listed in discovery) and the Public API's: granted, or refused, as both.
+    const refused = requested.filter((scope) => !approved.includes(scope));
+    if (approved.length) {
+      grant.addOIDCScope(approved.join(' '));
+      grant.addResourceScope(PUBLIC_API_RESOURCE, approved.join(' '));
+    }
+    if (refused.length) {
+      grant.rejectOIDCScope(refused.join(' '));
+      grant.rejectResourceScope(PUBLIC_API_RESOURCE, refused.join(' '));
+    }
     const grantId = await grant.save();
     const redirectTo = await provider.interactionResult(
       req,

@@ -67,6 +67,8 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     cookies: { keys: options.cookieKeys },
     jwks: { keys: [options.signingKey] },
+    // Clients do not choose: what the server signs (ID tokens, if an app asks for openid) uses its one key.
+    clientDefaults: { id_token_signed_response_alg: (options.signingKey.alg ?? 'ES256') as 'ES256' },
     scopes: [...SCOPE_NAMES],
     responseTypes: ['code'],
     allowOmittingSingleRegisteredRedirectUri: false,
