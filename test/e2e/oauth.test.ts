@@ -117,7 +117,7 @@ describe('OAuth 2.0 authorization server', () => {
     const spa = await registerApp(platform.api, developer.token, { clientType: 'public' });
     const tokens = await tokenRequest(issuer, '/oauth/token', spa, { grant_type: 'client_credentials' });
     expect(tokens.status).toBe(400);
-    expect(tokens.body).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('client_credentials') });
+    expect(tokens.body).toMatchObject({ error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' });
     expect(tokens.body.access_token).toBeUndefined();
   });
 
