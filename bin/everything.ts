@@ -42,23 +42,30 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   const bus = kafka.KAFKA_BROKERS.length ? kafkaBusFromConfig(kafka, 'platform-all', logger) : createMemoryBus();
   parts.unshift({ name: 'bus', stop: () => bus.close() });
 
+  const oauthSecret = process.env.OAUTH_ROUTER_CLIENT_SECRET ?? randomBytes(32).toString('base64url');
+  const accessTokenSecret = process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
+  // Loaded here only: oidc-provider is an ES module, which the test runner's loader cannot require.
+  const { startUserOAuthSvc } = await import('../subgraphs/user/src/oauth/server');
+  const oauth = await startUserOAuthSvc(
+    userOAuthConfigSchema.parse({ ...process.env, DATABASE_URL: databaseUrl, ACCESS_TOKEN_SECRET: accessTokenSecret, OAUTH_ROUTER_CLIENT_SECRET: oauthSecret }),
+    logger.child({ process: 'user-oauth-svc' }),
+  );
+  parts.unshift({ name: 'user-oauth-svc', stop: oauth.stop });
+
   const running = await startAllProcesses({
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+      ACCESS_TOKEN_SECRET: accessTokenSecret,
       IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
-      OAUTH_ROUTER_CLIENT_SECRET: process.env.OAUTH_ROUTER_CLIENT_SECRET ?? randomBytes(32).toString('base64url'),
+      OAUTH_ROUTER_CLIENT_SECRET: oauthSecret,
+      OAUTH_INTROSPECTION_URL: `${oauth.url}/oauth/introspect`,
     },
     bus,
     logger,
   });
   parts.unshift(...running.parts);
   const { user, chnl, router, facade } = running;
-  // Loaded here only: oidc-provider is an ES module, which the test runner's loader cannot require.
-  const { startUserOAuthSvc } = await import('../subgraphs/user/src/oauth/server');
-  const oauth = await startUserOAuthSvc(userOAuthConfigSchema.parse(running.env), logger.child({ process: 'user-oauth-svc' }));
-  parts.unshift({ name: 'user-oauth-svc', stop: oauth.stop });
 
   for (const demo of DEMO_USERS) {
     await user.accounts.signUp(demo).catch((error) => {
@@ -110,5 +117,5 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
     { name: 'chnl-store-svc', stop: chnl.stop },
     { name: 'user-store-svc', stop: user.stop },
   ];
-  return { user, chnl, worker, router, facade, parts, env };
+  return { user, chnl, worker, router, facade, parts };
 }

@@ -23,8 +23,8 @@ const secretList = z
 
 export const userOAuthConfigSchema = z.object({
   USER_OAUTH_PORT: port(4010),
-  /** The authorization server's public URL, as apps and the discovery document name it. */
-  OAUTH_ISSUER: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4010'),
+  /** The authorization server's public URL, as apps and the discovery document name it; the URL it listens on by default. */
+  OAUTH_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   DATABASE_URL: databaseUrl,
   /** Verifies the first-party session that approves an app's request. */
   ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),

@@ -25,8 +25,11 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
   // Logging in happens in our own apps, never here: the limiter is never asked.
   const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET, new LoginLimiter(DEFAULT_LOGIN_LIMITS));
   const apps = new DeveloperAppsService(db.prisma);
+  const app = createHttpApp(logger, { database: () => db.pool.query('SELECT 1').then(() => true) });
+  const listening = await listen(app, config.USER_OAUTH_PORT);
+  const issuer = config.OAUTH_ISSUER ?? listening.url;
   const provider = createProvider({
-    issuer: config.OAUTH_ISSUER,
+    issuer,
     cookieKeys: config.OAUTH_COOKIE_KEYS ?? [randomBytes(32).toString('base64url')],
     signingKey: await signingKey(config.OAUTH_SIGNING_JWK),
     router: { clientId: config.OAUTH_ROUTER_CLIENT_ID, clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET },
@@ -35,9 +38,8 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
     apps,
   });
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'authorization server error'));
-  if (config.OAUTH_ISSUER.startsWith('https:')) provider.proxy = true;
+  if (issuer.startsWith('https:')) provider.proxy = true;
 
-  const app = createHttpApp(logger, { database: () => db.pool.query('SELECT 1').then(() => true) });
   app.use(INTERACTION_PATH, interactionRoutes(provider, config.ACCESS_TOKEN_SECRET));
   // RFC 8414 metadata: the same document the provider serves for OpenID discovery.
   app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
@@ -45,9 +47,7 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
     next();
   });
   app.use(provider.callback());
-
-  const listening = await listen(app, config.USER_OAUTH_PORT);
-  logger.info({ url: listening.url, issuer: config.OAUTH_ISSUER }, 'authorization server listening');
+  logger.info({ url: listening.url, issuer }, 'authorization server listening');
   return {
     url: listening.url,
     stop: async () => {
