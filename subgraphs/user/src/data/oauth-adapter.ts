@@ -9,7 +9,12 @@ export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefi
  * codes) is a row keyed by (kind, id) with the library's payload, plus the columns its look-ups need. Expired
  * rows are invisible; a consumed code or token keeps its row so a replay is recognised (and revokes the grant).
  */
-export function prismaAdapter(prisma: PrismaClient, clients: ClientLookup): new (kind: string) => Adapter {
+export function prismaAdapter(
+  prisma: PrismaClient,
+  clients: ClientLookup,
+  /** The error a second use of a single-use code or token raises (the library's invalid_grant). */
+  alreadyConsumed: (kind: string) => Error,
+): new (kind: string) => Adapter {
   return class PrismaAdapter implements Adapter {
     constructor(private readonly kind: string) {}
 
@@ -41,8 +46,16 @@ export function prismaAdapter(prisma: PrismaClient, clients: ClientLookup): new 
       return this.first({ uid });
     }
 
+    /**
+     * Spends a code or refresh token once, even when two requests race with it: the loser is a replay like any
+     * other, so the grant dies with it.
+     */
     async consume(id: string): Promise<void> {
-      await prisma.oAuthRecord.updateMany({ where: { kind: this.kind, id }, data: { consumedAt: new Date() } });
+      const spent = await prisma.oAuthRecord.updateMany({ where: { kind: this.kind, id, consumedAt: null }, data: { consumedAt: new Date() } });
+      if (spent.count === 1) return;
+      const row = await prisma.oAuthRecord.findUnique({ where: { kind_id: { kind: this.kind, id } } });
+      if (row?.grantId) await this.revokeByGrantId(row.grantId);
+      throw alreadyConsumed(this.kind);
     }
 
     async destroy(id: string): Promise<void> {

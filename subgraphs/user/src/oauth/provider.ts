@@ -49,7 +49,11 @@ export interface ProviderOptions {
 export function createProvider(options: ProviderOptions): Provider {
   const { router } = options;
   const configuration: Configuration = {
-    adapter: prismaAdapter(options.prisma, (clientId) => options.apps.clientMetadata(clientId)),
+    adapter: prismaAdapter(
+      options.prisma,
+      (clientId) => options.apps.clientMetadata(clientId),
+      (kind) => new errors.InvalidGrant(`${kind} already used`),
+    ),
     clients: [
       {
         client_id: router.clientId,

@@ -70,7 +70,7 @@ export class DeveloperAppsService {
     return { app, clientSecret };
   }
 
-  list(identity: Identity): Promise<DeveloperApp[]> {
+  async list(identity: Identity): Promise<DeveloperApp[]> {
     return this.prisma.developerApp.findMany({ where: { ownerId: owner(identity) }, orderBy: { createdAt: 'asc' } });
   }
 

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { createScratchDatabase } from '../../../../test/support/database';
+import { connectUserDb, type UserDb } from './db';
+import { prismaAdapter } from './oauth-adapter';
+
+class AlreadyConsumed extends Error {}
+
+/** The authorization server's storage, against a real PostgreSQL. */
+describe('prismaAdapter', () => {
+  let db: UserDb;
+  let drop: () => Promise<void>;
+  let Adapter: ReturnType<typeof prismaAdapter>;
+
+  beforeAll(async () => {
+    const database = await createScratchDatabase();
+    drop = database.drop;
+    db = connectUserDb(database.url, 4);
+    Adapter = prismaAdapter(db.prisma, async (clientId) => (clientId === 'known' ? { client_id: 'known' } : undefined), (kind) => new AlreadyConsumed(kind));
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  it('stores, finds by id, uid and user code, and hides what expired', async () => {
+    const codes = new Adapter('DeviceCode');
+    await codes.upsert('d1', { grantId: 'g1', userCode: 'ABCD-EFGH', uid: 'u1', kind: 'DeviceCode' }, 60);
+    await codes.upsert('d2', { grantId: 'g1', userCode: 'OLD', kind: 'DeviceCode' }, -1);
+    expect(await codes.find('d1')).toMatchObject({ userCode: 'ABCD-EFGH' });
+    expect(await codes.findByUid('u1')).toMatchObject({ grantId: 'g1' });
+    expect(await codes.findByUserCode('ABCD-EFGH')).toMatchObject({ uid: 'u1' });
+    expect(await codes.findByUserCode('OLD')).toBeUndefined();
+    expect(await new Adapter('AccessToken').find('d1')).toBeUndefined();
+  });
+
+  it('spends a code once, even when two uses race, and revokes the grant on the second', async () => {
+    const codes = new Adapter('AuthorizationCode');
+    const tokens = new Adapter('AccessToken');
+    const grantId = randomUUID();
+    await codes.upsert('c1', { grantId, kind: 'AuthorizationCode' }, 60);
+    await tokens.upsert('t1', { grantId, kind: 'AccessToken' }, 60);
+
+    const results = await Promise.allSettled([codes.consume('c1'), codes.consume('c1')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(AlreadyConsumed) });
+    expect(await codes.find('c1')).toBeUndefined();
+    expect(await tokens.find('t1')).toBeUndefined();
+  });
+
+  it('marks a consumed record so the library recognises a replay', async () => {
+    const refresh = new Adapter('RefreshToken');
+    await refresh.upsert('r1', { grantId: randomUUID(), kind: 'RefreshToken' }, 60);
+    await refresh.consume('r1');
+    expect(await refresh.find('r1')).toMatchObject({ consumed: expect.any(Number) });
+  });
+
+  it('reads clients from the developer apps, not from the table', async () => {
+    const clients = new Adapter('Client');
+    expect(await clients.find('known')).toEqual({ client_id: 'known' });
+    expect(await clients.find('unknown')).toBeUndefined();
+  });
+});
