@@ -99,6 +99,13 @@ describe('OAuth 2.0 authorization server', () => {
     expect((await publicCall(`/users?login=${viewer.login}`, tokens.access_token)).body.email).toBe(`${viewer.login}@example.test`);
   });
 
+  it('completes a request that also asks for openid, with an ID token naming the user', async () => {
+    const tokens = (await userTokens(issuer, app, viewer.token, 'openid user:read:email')) as { id_token?: string; access_token: string };
+    const claims = JSON.parse(Buffer.from(tokens.id_token!.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub: viewer.id, iss: issuer, aud: app.clientId });
+    expect((await publicCall(`/users?login=${viewer.login}`, tokens.access_token)).body.email).toBe(`${viewer.login}@example.test`);
+  });
+
   it('issues app tokens by client credentials, which act for no user', async () => {
     const tokens = await tokenRequest(issuer, '/oauth/token', app, { grant_type: 'client_credentials', scope: 'channel:manage:broadcast' });
     expect(tokens.status).toBe(200);

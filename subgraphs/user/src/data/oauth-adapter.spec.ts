@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { connectUserDb, type UserDb } from './db';
-import { prismaAdapter } from './oauth-adapter';
+import { deleteExpiredOAuthRecords, prismaAdapter } from './oauth-adapter';
 
 class AlreadyConsumed extends Error {}
 
@@ -59,5 +59,15 @@ describe('prismaAdapter', () => {
     const clients = new Adapter('Client');
     expect(await clients.find('known')).toEqual({ client_id: 'known' });
     expect(await clients.find('unknown')).toBeUndefined();
+  });
+
+  it('sweeps what expired beyond the grace period, and nothing else', async () => {
+    const sessions = new Adapter('Session');
+    await sessions.upsert('gone', { kind: 'Session' }, -7200);
+    await sessions.upsert('recent', { kind: 'Session' }, -60);
+    await sessions.upsert('alive', { kind: 'Session' }, 3600);
+    await deleteExpiredOAuthRecords(db.prisma, 3600);
+    const left = await db.prisma.oAuthRecord.findMany({ where: { kind: 'Session' }, select: { id: true } });
+    expect(left.map((r) => r.id).sort()).toEqual(['alive', 'recent']);
   });
 });

@@ -74,3 +74,12 @@ export function prismaAdapter(
     }
   };
 }
+
+/**
+ * Removes what expired more than `graceSeconds` ago. Consumed codes and refresh tokens are kept until then so a
+ * late replay is still recognised as one.
+ */
+export async function deleteExpiredOAuthRecords(prisma: PrismaClient, graceSeconds: number): Promise<number> {
+  const { count } = await prisma.oAuthRecord.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - graceSeconds * 1000) } } });
+  return count;
+}

@@ -40,8 +40,9 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
     if (details.uid !== req.params.uid) throw new InteractionRefused(400, 'invalid_request', 'the interaction cookie names another interaction');
     const client = await provider.Client.find(String(details.params.client_id));
     if (!client) throw new InteractionRefused(400, 'invalid_client', 'the app no longer exists');
-    const requested = String(details.params.scope ?? '').split(' ').filter(isScope);
-    return { details, client, requested };
+    const asked = String(details.params.scope ?? '').split(' ');
+    // `openid` (an ID token naming the user) comes with any consent; it grants nothing on the Public API.
+    return { details, client, requested: asked.filter(isScope), openid: asked.includes('openid') };
   };
 
   router.get('/:uid', async (req, res) => {
@@ -57,7 +58,7 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
 
   router.post('/:uid/consent', async (req, res) => {
     const accountId = await sessionUser(req);
-    const { details, client, requested } = await pending(req, res);
+    const { details, client, requested, openid } = await pending(req, res);
     const chosen = chosenScopes(req.body);
     const approved = chosen ? requested.filter((scope) => chosen.has(scope)) : requested;
 
@@ -66,6 +67,7 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
       existing && existing.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: client.clientId });
     // The scopes are the server's own (listed in discovery) and the Public API's: granted, or refused, as both.
     const refused = requested.filter((scope) => !approved.includes(scope));
+    if (openid) grant.addOIDCScope('openid');
     if (approved.length) {
       grant.addOIDCScope(approved.join(' '));
       grant.addResourceScope(PUBLIC_API_RESOURCE, approved.join(' '));

@@ -4,11 +4,15 @@ import { createHttpApp, listen } from '../../../../kernel/http';
 import type { Logger } from '../../../../kernel/log';
 import type { UserOAuthConfig } from '../config';
 import { connectUserDb } from '../data/db';
+import { deleteExpiredOAuthRecords } from '../data/oauth-adapter';
 import { AccountsService } from '../services/accounts.service';
 import { DeveloperAppsService } from '../services/developer-apps.service';
 import { LoginLimiter, DEFAULT_LOGIN_LIMITS } from '../services/login-limiter';
 import { interactionRoutes } from './interactions';
 import { createProvider, INTERACTION_PATH } from './provider';
+
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+const SWEEP_GRACE_SECONDS = 24 * 3600;
 
 async function signingKey(configured: Record<string, unknown> | undefined): Promise<JWK> {
   if (configured) return configured as unknown as JWK;
@@ -48,9 +52,16 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
   });
   app.use(provider.callback());
   logger.info({ url: listening.url, issuer }, 'authorization server listening');
+
+  // Every instance sweeps; deleting what another instance already deleted costs nothing.
+  const sweep = setInterval(() => {
+    deleteExpiredOAuthRecords(db.prisma, SWEEP_GRACE_SECONDS).catch((error) => logger.warn({ err: error }, 'sweeping expired OAuth records failed'));
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
   return {
     url: listening.url,
     stop: async () => {
+      clearInterval(sweep);
       await listening.close();
       await db.close();
     },

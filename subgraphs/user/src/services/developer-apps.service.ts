@@ -119,7 +119,7 @@ export class DeveloperAppsService {
       grant_types: confidential
         ? ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']
         : ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
-      scope: SCOPE_NAMES.join(' '),
+      scope: ['openid', ...SCOPE_NAMES].join(' '),
       ...(confidential
         ? { client_secret: app.secretHash!, token_endpoint_auth_method: 'client_secret_basic' as const }
         : { token_endpoint_auth_method: 'none' as const }),
