@@ -118,10 +118,12 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
     }
     const token = BEARER.exec(authorization)?.[1];
     let reason: 'expired' | 'invalid' = 'invalid';
-    for (const api of token ? admitted : []) {
-      const verified = await api.verify(token!);
-      if (verified.ok) return verified.caller;
-      if (verified.reason === 'expired') reason = 'expired';
+    if (token) {
+      for (const api of admitted) {
+        const verified = await api.verify(token);
+        if (verified.ok) return verified.caller;
+        if (verified.reason === 'expired') reason = 'expired';
+      }
     }
     return refusal(401, 'UNAUTHENTICATED', `access token ${reason}`, {
       'www-authenticate': `Bearer error="invalid_token", error_description="token ${reason}"`,
@@ -146,9 +148,13 @@ export async function createRouterCore(config: RouterConfig, logger: Logger): Pr
       // Apps share the Public API by (client, user): one app cannot starve another, nor one user of an app the rest.
       let limitHeaders: Record<string, string> = {};
       if (caller.kind === 'oauth') {
-        const decision = await limiter.take(`${caller.clientId}:${caller.userId ?? '-'}`);
-        limitHeaders = rateLimitHeaders(policy, decision);
-        if (!decision.allowed) {
+        // Without Redis the limit cannot be counted: the API stays up unlimited rather than failing every app.
+        const decision = await limiter.take(`${caller.clientId}:${caller.userId ?? '-'}`).catch((error: unknown) => {
+          logger.warn({ err: error, requestId }, 'rate limit not counted');
+          return undefined;
+        });
+        if (decision) limitHeaders = rateLimitHeaders(policy, decision);
+        if (decision && !decision.allowed) {
           return {
             status: 429,
             headers: { 'content-type': GRAPHQL_RESPONSE, ...limitHeaders },
