@@ -167,6 +167,42 @@ describe('OAuth 2.0 authorization server', () => {
     expect((await publicCall(`/users?login=${viewer.login}`, tokens.body.access_token)).body.email).toBe(`${viewer.login}@example.test`);
   });
 
+  it('shows the consent screen what the app asks for, and a refusal reaches the app as access_denied', async () => {
+    const jar = new CookieJar();
+    const params = new URLSearchParams({
+      client_id: app.clientId,
+      response_type: 'code',
+      redirect_uri: app.redirectUri,
+      scope: 'user:read:email chat:read',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    });
+    const start = await browse(jar, `${issuer}/oauth/authorize?${params}`);
+    const interaction = start.headers.get('location')!;
+    expect(interaction).toMatch(/^\/oauth\/interaction\/[^/]+$/);
+    const session = { authorization: `Bearer ${viewer.token}` };
+
+    const details = await browse(jar, `${issuer}${interaction}`, { headers: session });
+    expect(details.status).toBe(200);
+    expect(await details.json()).toMatchObject({
+      prompt: 'login',
+      client: { clientId: app.clientId, name: 'Test app' },
+      scopes: [
+        { scope: 'user:read:email', description: expect.any(String) },
+        { scope: 'chat:read', description: expect.any(String) },
+      ],
+    });
+
+    let response = await browse(jar, `${issuer}${interaction}/deny`, { method: 'POST', headers: session });
+    for (let hops = 0; hops < 5 && new URL(response.headers.get('location')!, issuer).origin === issuer; hops++) {
+      response = await browse(jar, new URL(response.headers.get('location')!, issuer).href);
+    }
+    const back = new URL(response.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(app.redirectUri);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('code')).toBeNull();
+  });
+
   it('refuses the consent step without a first-party session', async () => {
     const { stoppedAt, location } = await authorize(issuer, app, 'not-a-session', { scope: 'user:read:email' });
     expect(location).toBeUndefined();
