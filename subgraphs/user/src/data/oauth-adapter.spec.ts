@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { connectUserDb, type UserDb } from './db';
-import { deleteExpiredOAuthRecords, prismaAdapter } from './oauth-adapter';
+import { deleteExpiredOAuthRecords, deleteOAuthRecordsOfAccount, prismaAdapter } from './oauth-adapter';
 
 class AlreadyConsumed extends Error {}
 
@@ -69,5 +69,15 @@ describe('prismaAdapter', () => {
     await deleteExpiredOAuthRecords(db.prisma, 3600);
     const left = await db.prisma.oAuthRecord.findMany({ where: { kind: 'Session' }, select: { id: true } });
     expect(left.map((r) => r.id).sort()).toEqual(['alive', 'recent']);
+  });
+
+  it('revokes everything held for one account, and only for it', async () => {
+    const [someone, other] = [randomUUID(), randomUUID()];
+    await new Adapter('Grant').upsert('g-someone', { accountId: someone, kind: 'Grant' }, 3600);
+    await new Adapter('AccessToken').upsert('at-someone', { accountId: someone, grantId: 'g-someone', kind: 'AccessToken' }, 3600);
+    await new Adapter('AccessToken').upsert('at-other', { accountId: other, kind: 'AccessToken' }, 3600);
+    expect(await deleteOAuthRecordsOfAccount(db.prisma, someone)).toBe(2);
+    expect(await new Adapter('AccessToken').find('at-someone')).toBeUndefined();
+    expect(await new Adapter('AccessToken').find('at-other')).toMatchObject({ accountId: other });
   });
 });

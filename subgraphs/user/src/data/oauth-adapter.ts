@@ -83,3 +83,12 @@ export async function deleteExpiredOAuthRecords(prisma: PrismaClient, graceSecon
   const { count } = await prisma.oAuthRecord.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - graceSeconds * 1000) } } });
   return count;
 }
+
+/**
+ * Revokes everything the authorization server holds for a user: grants, codes, access and refresh tokens,
+ * sessions. For a user who must lose every app's access at once (an account suspended or deleted).
+ */
+export async function deleteOAuthRecordsOfAccount(prisma: PrismaClient, accountId: string): Promise<number> {
+  const { count } = await prisma.oAuthRecord.deleteMany({ where: { payload: { path: ['accountId'], equals: accountId } } });
+  return count;
+}
