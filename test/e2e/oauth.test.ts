@@ -301,6 +301,12 @@ describe('OAuth 2.0 authorization server', () => {
       expect((await publicCall(`/users?login=${viewer.login}`, tokens.access_token)).status).toBe(200);
     });
 
+    it('answers a public client, which cannot authenticate, nothing about its own token', async () => {
+      const spa = await registerApp(platform.api, developer.token, { clientType: 'public', redirectUris: ['http://127.0.0.1:8124/cb'] });
+      const tokens = await userTokens(issuer, spa, viewer.token, 'user:read:email');
+      expect((await tokenRequest(issuer, '/oauth/introspect', spa, { token: tokens.access_token })).body).toEqual({ active: false });
+    });
+
     it('refuses introspection without client authentication, or of another app’s token', async () => {
       const tokens = await userTokens(issuer, app, viewer.token, 'user:read:email');
       const anonymous = await tokenRequest(issuer, '/oauth/introspect', null, { token: tokens.access_token });

@@ -98,9 +98,10 @@ export function createProvider(options: ProviderOptions): Provider {
       revocation: { enabled: true },
       introspection: {
         enabled: true,
-        // A client may introspect its own tokens; only the router may introspect every client's.
+        // A confidential client may introspect its own tokens; only the router may introspect every client's. A
+        // public client proves nothing by naming its client_id, so it may introspect none.
         allowedPolicy: async (_ctx: KoaContextWithOIDC, client, token) =>
-          client.clientId === router.clientId || token.clientId === client.clientId,
+          client.clientId === router.clientId || (client.clientAuthMethod !== 'none' && token.clientId === client.clientId),
       },
       resourceIndicators: {
         enabled: true,
