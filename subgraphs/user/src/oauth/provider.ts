@@ -1,9 +1,9 @@
 import type { JWK } from 'jose';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { isUuid } from '../../../../kernel/ids';
 import { PUBLIC_API_RESOURCE, SCOPE_NAMES } from '../../../../kernel/scopes';
 import { prismaAdapter } from '../data/oauth-adapter';
 import type { PrismaClient } from '../data/prisma/client';
-import type { AccountsService } from '../services/accounts.service';
 import { clientSecretMatches, hashClientSecret, type DeveloperAppsService } from '../services/developer-apps.service';
 
 /**
@@ -36,7 +36,6 @@ export interface ProviderOptions {
   /** The router's own confidential client, allowed to introspect any token. */
   router: { clientId: string; clientSecret: string };
   prisma: PrismaClient;
-  accounts: AccountsService;
   apps: DeveloperAppsService;
 }
 
@@ -65,8 +64,9 @@ export function createProvider(options: ProviderOptions): Provider {
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
+    // An account that no longer exists can neither consent nor redeem a code it consented with.
     async findAccount(_ctx, sub) {
-      const [user] = await options.accounts.byIds([sub]);
+      const user = isUuid(sub) ? await options.prisma.user.findUnique({ where: { id: sub }, select: { id: true } }) : null;
       return user ? { accountId: user.id, claims: () => ({ sub: user.id }) } : undefined;
     },
     cookies: { keys: options.cookieKeys },

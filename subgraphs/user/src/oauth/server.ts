@@ -5,9 +5,7 @@ import type { Logger } from '../../../../kernel/log';
 import type { UserOAuthConfig } from '../config';
 import { connectUserDb } from '../data/db';
 import { deleteExpiredOAuthRecords } from '../data/oauth-adapter';
-import { AccountsService } from '../services/accounts.service';
 import { DeveloperAppsService } from '../services/developer-apps.service';
-import { LoginLimiter, DEFAULT_LOGIN_LIMITS } from '../services/login-limiter';
 import { interactionRoutes } from './interactions';
 import { createProvider, INTERACTION_PATH } from './provider';
 
@@ -26,10 +24,10 @@ async function signingKey(configured: Record<string, unknown> | undefined): Prom
  */
 export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger) {
   const db = connectUserDb(config.DATABASE_URL, 10, logger);
-  // Logging in happens in our own apps, never here: the limiter is never asked.
-  const accounts = new AccountsService(db.prisma, config.ACCESS_TOKEN_SECRET, new LoginLimiter(DEFAULT_LOGIN_LIMITS));
   const apps = new DeveloperAppsService(db.prisma);
   const app = createHttpApp(logger, { database: () => db.pool.query('SELECT 1').then(() => true) });
+  // The issuer defaults to the URL the server listens on, known once it listens; until the routes are mounted
+  // below (a few milliseconds), only the health checks answer.
   const listening = await listen(app, config.USER_OAUTH_PORT);
   const issuer = config.OAUTH_ISSUER ?? listening.url;
   const provider = createProvider({
@@ -38,7 +36,6 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
     signingKey: await signingKey(config.OAUTH_SIGNING_JWK),
     router: { clientId: config.OAUTH_ROUTER_CLIENT_ID, clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET },
     prisma: db.prisma,
-    accounts,
     apps,
   });
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'authorization server error'));
