@@ -35,6 +35,7 @@ const env = {
   KAFKA_TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
   ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
   IDENTITY_SECRET: randomBytes(32).toString('hex'),
+  OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
   LOG_LEVEL: 'warn',
   REST_FACADE_PORT: String(PORTS.facade),
   ROUTER_PORT: String(PORTS.router),

@@ -19,7 +19,7 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { bootstrapAdmin } from '../subgraphs/user/src/services/staff.service';
-import { userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
 
@@ -56,12 +56,24 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   const bus = kafka.KAFKA_BROKERS.length ? kafkaBusFromConfig(kafka, 'platform-all', logger) : createMemoryBus();
   parts.unshift({ name: 'bus', stop: () => bus.close() });
 
+  const oauthSecret = process.env.OAUTH_ROUTER_CLIENT_SECRET ?? randomBytes(32).toString('base64url');
+  const accessTokenSecret = process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
+  // Loaded here only: oidc-provider is an ES module, which the test runner's loader cannot require.
+  const { startUserOAuthSvc } = await import('../subgraphs/user/src/oauth/server');
+  const oauth = await startUserOAuthSvc(
+    userOAuthConfigSchema.parse({ ...process.env, DATABASE_URL: databaseUrl, ACCESS_TOKEN_SECRET: accessTokenSecret, OAUTH_ROUTER_CLIENT_SECRET: oauthSecret }),
+    logger.child({ process: 'user-oauth-svc' }),
+  );
+  parts.unshift({ name: 'user-oauth-svc', stop: oauth.stop });
+
   const running = await startAllProcesses({
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+      ACCESS_TOKEN_SECRET: accessTokenSecret,
       IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
+      OAUTH_ROUTER_CLIENT_SECRET: oauthSecret,
+      OAUTH_INTROSPECTION_URL: `${oauth.url}/oauth/introspect`,
     },
     bus,
     logger,
@@ -97,6 +109,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       'The platform is running:',
       `  REST facade   ${facade.url}/private/v1   (try: curl ${facade.url}/private/v1/users/demo_streamer)`,
       `  router        ${router.url}/graphql   (persisted operations only)`,
+      `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
       `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl), ${running.chat.url}/graphql (chat)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,

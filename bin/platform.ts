@@ -14,6 +14,8 @@ import { userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
 import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
+import { userOAuthConfigSchema } from '../subgraphs/user/src/config';
+import { startUserOAuthSvc } from '../subgraphs/user/src/oauth/server';
 import { startEverything } from './everything';
 
 /**
@@ -81,6 +83,11 @@ const PROCESSES: Record<string, Starter> = {
     ];
   },
   all: async (_name, logger) => startEverything(logger),
+  'user-oauth-svc': async (name, logger) => {
+    // Alone, it is one of several instances: each must verify the cookies the others signed.
+    const config = parseConfig(userOAuthConfigSchema.extend({ OAUTH_COOKIE_KEYS: userOAuthConfigSchema.shape.OAUTH_COOKIE_KEYS.unwrap() }));
+    return [{ name, ...(await startUserOAuthSvc(config, logger)) }];
+  },
 };
 
 async function main(): Promise<void> {

@@ -17,7 +17,11 @@ describe(parseConfig.name, () => {
   });
 
   it('should apply defaults to a valid environment', () => {
-    const config = parseConfig(routerConfigSchema, { ACCESS_TOKEN_SECRET: 'a'.repeat(32), IDENTITY_SECRET: 'b'.repeat(32) });
-    expect(config).toMatchObject({ ROUTER_PORT: 4100, LOG_LEVEL: 'info' });
+    const config = parseConfig(routerConfigSchema, {
+      ACCESS_TOKEN_SECRET: 'a'.repeat(32),
+      IDENTITY_SECRET: 'b'.repeat(32),
+      OAUTH_ROUTER_CLIENT_SECRET: 'c'.repeat(32),
+    });
+    expect(config).toMatchObject({ ROUTER_PORT: 4100, LOG_LEVEL: 'info', OAUTH_INTROSPECTION_CACHE_MS: 1000, PUBLIC_RATE_LIMIT_POINTS: 800 });
   });
 });

@@ -29,6 +29,9 @@ export function stopOnSignals(logger: Logger, parts: Stoppable[], graceMs = 15_0
         logger.error({ part: part.name, err: error }, 'stop failed');
       }
     }
+    // Log lines are written asynchronously: one still being written when the process exits would land after the
+    // lines flushed at exit, or not at all.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -106,6 +106,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       requestId: req.id,
       clientIp: req.socket.remoteAddress,
     });
+    if (result.headers) res.set(result.headers);
     if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);
     const value = pickResult(result.data, route.resultPath);
     if (value === null && route.whenNull) throw new ProblemError(route.whenNull);
@@ -137,8 +138,9 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
   for (const [operationId, route] of routes) api.register(operationId, execute(route));
 
   // Only the token's presence is checked here: the router verifies it, so one verification serves REST and GraphQL.
+  // An OAuth 2.0 scheme's scopes are checked by the subgraphs, which name the missing one.
   for (const [name, scheme] of Object.entries(api.definition.components?.securitySchemes ?? {})) {
-    if ('type' in scheme && scheme.type === 'http' && scheme.scheme.toLowerCase() === 'bearer') {
+    if ('type' in scheme && (scheme.type === 'oauth2' || (scheme.type === 'http' && scheme.scheme.toLowerCase() === 'bearer'))) {
       api.registerSecurityHandler(name, (ctx: Context) => BEARER.test(ctx.request.headers.authorization ?? ''));
     }
   }

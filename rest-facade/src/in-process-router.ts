@@ -1,6 +1,6 @@
 import type { RouterCore } from '../../router/src/core';
 import { ProblemError } from './problem';
-import type { GraphQLResult, RouterClient } from './router-client';
+import { forwardedHeaders, type GraphQLResult, type RouterClient } from './router-client';
 
 /**
  * The facade and the router in one process (edge-gtw): the same request the facade would post to the router is
@@ -17,7 +17,7 @@ export function createInProcessRouterClient(core: RouterCore): RouterClient {
         clientIp: call.clientIp,
       });
       try {
-        return JSON.parse(reply.body) as GraphQLResult;
+        return { ...(JSON.parse(reply.body) as GraphQLResult), headers: forwardedHeaders(reply.headers) };
       } catch (error) {
         throw new ProblemError('BAD_GATEWAY', 'the request could not be completed', { cause: error });
       }

@@ -49,17 +49,19 @@ export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
   if (!isErrorCode(code)) return new ProblemError('BAD_GATEWAY', 'the request could not be completed', { cause: error });
   // A server-side failure's message may describe internals; a client's own mistake is explained to it.
   if (statusOf(code) >= 500) return new ProblemError(code, undefined, { cause: error });
-  const fields = error.extensions?.fields;
+  const fields = Array.isArray(error.extensions?.fields) ? error.extensions.fields.filter(isFieldProblem) : undefined;
   const retryAfter = error.extensions?.retryAfter;
-  return new ProblemError(code, typeof error.message === 'string' ? error.message : undefined, {
-    errors: Array.isArray(fields) ? fields.filter(isFieldProblem) : undefined,
-    headers: typeof retryAfter === 'number' && retryAfter > 0 ? { 'retry-after': String(Math.ceil(retryAfter)) } : undefined,
-  });
+  const headers: Record<string, string> = {};
+  if (typeof retryAfter === 'number' && retryAfter > 0) headers['retry-after'] = String(Math.ceil(retryAfter));
+  // RFC 6750 §3.1: the client learns which scope to ask the user for.
+  const scope = code === 'INSUFFICIENT_SCOPE' ? fields?.find((f) => f.field === 'scope')?.message : undefined;
+  if (scope && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) headers['www-authenticate'] = `Bearer error="insufficient_scope", scope="${scope}"`;
+  return new ProblemError(code, typeof error.message === 'string' ? error.message : undefined, { errors: fields, headers });
 }
 
 function sendProblem(req: Request, res: Response, problem: ProblemError): void {
-  // RFC 9110 §15.5.2: a 401 names the scheme that would succeed.
-  if (problem.status === 401) res.setHeader('www-authenticate', 'Bearer');
+  // RFC 9110 §15.5.2: a 401 names the scheme that would succeed (the router's own challenge, when it sent one).
+  if (problem.status === 401 && !res.getHeader('www-authenticate')) res.setHeader('www-authenticate', 'Bearer');
   res
     .status(problem.status)
     .set(problem.headers)

@@ -17,6 +17,20 @@ export interface GraphQLCall {
 export interface GraphQLResult {
   data?: Record<string, unknown> | null;
   errors?: GraphQLErrorShape[];
+  /** The router's headers the client must see (rate limits), success or not. */
+  headers?: Record<string, string>;
+}
+
+/** Headers of the router's answer that are the client's business too: rate limits, and why a token failed. */
+export const FORWARDED_HEADERS = ['ratelimit-policy', 'ratelimit', 'www-authenticate'];
+
+export function forwardedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = headers[name];
+    if (typeof value === 'string') picked[name] = value;
+  }
+  return picked;
 }
 
 export interface RouterClient {
@@ -33,6 +47,7 @@ const HEALTH_TIMEOUT_MS = 1000;
 
 interface Reply {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: Buffer;
 }
 
@@ -67,7 +82,7 @@ export function createRouterClient(graphqlUrl: string, timeoutMs: number): Route
       const req = send(url, { method, agent, headers, timeout }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new RouterTimeout()));
@@ -100,7 +115,7 @@ export function createRouterClient(graphqlUrl: string, timeoutMs: number): Route
         throw new ProblemError('UNAVAILABLE', 'the service is unavailable, retry later', { cause: error });
       }
       const result = parseJson(reply.body);
-      if (isGraphQLResult(result)) return result;
+      if (isGraphQLResult(result)) return { ...result, headers: forwardedHeaders(reply.headers) };
       const cause = { routerStatus: reply.status, body: reply.body.subarray(0, 200).toString('utf8') };
       if (reply.status === 503) throw new ProblemError('UNAVAILABLE', 'the service is unavailable, retry later', { cause });
       throw new ProblemError('BAD_GATEWAY', 'the request could not be completed', { cause });

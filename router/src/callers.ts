@@ -1,64 +1,70 @@
-import type { ErrorCode } from '../../kernel/errors';
-import { type Identity, type TokenFailure, verifyAccessToken, verifyStaffToken } from '../../kernel/identity';
-import type { Revocations } from './revocations';
+import type { CallerKind } from '../../kernel/identity';
+import { verifyAccessToken, verifyStaffToken } from '../../kernel/identity';
+import type { Introspection } from './introspection';
 
-/** The identity fields a token proves; the router adds the request's own (request id, client address). */
-export type Caller = Omit<Identity, 'requestId' | 'ip'>;
-
-export type CallerRefusal = { status: number; code: ErrorCode; message: string; headers: Record<string, string> };
-
-const ANONYMOUS: Caller = { kind: 'anonymous', scopes: [], permissions: [] };
+/** A caller whose token the router has verified, as the signed identity will carry it. */
+export interface VerifiedCaller {
+  kind: CallerKind;
+  userId?: string;
+  clientId?: string;
+  scopes: string[];
+  permissions: string[];
+  mfaAt?: number;
+}
 
 /**
- * Which callers each API admits, and how its bearer tokens are read: one API, one kind of token. A token of
- * another kind fails that API's verification, so a Private or Public token never opens an Admin operation.
- * Anonymous calls reach the subgraphs, which decide what an anonymous caller may do (read public data, log in).
+ * `issuedAt` (epoch ms) of a signed token, which the router honours without asking anyone: a suspension after it
+ * revokes it (see revocations.ts). Opaque OAuth tokens have none: the authorization server forgets them instead.
  */
-type Verify = (token: string, secret: string) => Promise<{ ok: true; caller: Caller; issuedAt: number } | { ok: false; reason: TokenFailure }>;
+export type Verification = { ok: true; caller: VerifiedCaller; issuedAt?: number } | { ok: false; reason: 'expired' | 'invalid' };
 
-const VERIFIERS: Record<string, { anonymous: boolean; verify: Verify }> = {
-  'private.v1': {
-    anonymous: true,
-    verify: async (token, secret) => {
-      const result = await verifyAccessToken(secret, token);
-      if (!result.ok) return result;
-      return { ok: true, caller: { kind: 'session', userId: result.claims.userId, scopes: [], permissions: [] }, issuedAt: result.claims.issuedAt };
-    },
-  },
-  'admin.v1': {
-    anonymous: true,
-    verify: async (token, secret) => {
-      const result = await verifyStaffToken(secret, token);
-      if (!result.ok) return result;
-      const { userId, permissions, mfaAt, issuedAt } = result.claims;
-      return { ok: true, caller: { kind: 'staff', userId, scopes: [], permissions, mfaAt }, issuedAt };
-    },
-  },
-};
+export type TokenVerifier = (token: string) => Promise<Verification>;
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
-
-const unauthenticated = (description: string): CallerRefusal => ({
-  status: 401,
-  code: 'UNAUTHENTICATED',
-  message: `access token ${description}`,
-  headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="token ${description}"` },
-});
-
-export async function authenticate(
-  api: string,
-  authorization: string | undefined,
-  secret: string,
-  revocations: Revocations,
-): Promise<{ caller: Caller } | CallerRefusal> {
-  const rule = VERIFIERS[api];
-  if (!rule) return { status: 403, code: 'FORBIDDEN', message: `no caller may run ${api} operations`, headers: {} };
-  if (authorization === undefined) {
-    return rule.anonymous ? { caller: ANONYMOUS } : { ...unauthenticated('missing'), headers: { 'www-authenticate': 'Bearer' } };
-  }
-  const match = BEARER.exec(authorization);
-  const verified = match ? await rule.verify(match[1]!, secret) : ({ ok: false, reason: 'invalid' } as const);
-  if (!verified.ok) return unauthenticated(verified.reason);
-  if (verified.caller.userId && revocations.revoked(verified.caller.userId, verified.issuedAt)) return unauthenticated('revoked');
-  return { caller: verified.caller };
+/** Who may call an API's persisted operations: anonymous callers or not, and the one kind of token it takes. */
+export interface ApiAccess {
+  anonymous: boolean;
+  verify: TokenVerifier;
 }
+
+export const sessionVerifier =
+  (accessTokenSecret: string): TokenVerifier =>
+  async (token) => {
+    const verified = await verifyAccessToken(accessTokenSecret, token);
+    if (!verified.ok) return verified;
+    return { ok: true, caller: { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [] }, issuedAt: verified.claims.issuedAt };
+  };
+
+export const staffVerifier =
+  (accessTokenSecret: string): TokenVerifier =>
+  async (token) => {
+    const verified = await verifyStaffToken(accessTokenSecret, token);
+    if (!verified.ok) return verified;
+    const { userId, permissions, mfaAt, issuedAt } = verified.claims;
+    return { ok: true, caller: { kind: 'staff', userId, scopes: [], permissions, mfaAt }, issuedAt };
+  };
+
+export const oauthVerifier =
+  (introspection: Introspection): TokenVerifier =>
+  async (token) => {
+    const introspected = await introspection.verify(token);
+    if (!introspected) return { ok: false, reason: 'invalid' };
+    return { ok: true, caller: { kind: 'oauth', ...introspected, permissions: [] } };
+  };
+
+/**
+ * The verifier table: each API family (the part of a manifest's name before the version) admits one kind of
+ * token, so a token of another kind is refused before anything runs. An API missing from the table admits nobody.
+ *   private → anonymous callers and first-party sessions (our own apps);
+ *   public  → OAuth access tokens of third-party apps, never anonymous (like Helix);
+ *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest).
+ */
+export function apiAccessTable(verifiers: { session: TokenVerifier; oauth: TokenVerifier; staff: TokenVerifier }): Record<string, ApiAccess> {
+  return {
+    private: { anonymous: true, verify: verifiers.session },
+    public: { anonymous: false, verify: verifiers.oauth },
+    admin: { anonymous: true, verify: verifiers.staff },
+  };
+}
+
+/** `public.v1` → `public`. */
+export const apiFamily = (api: string) => api.split('.')[0];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, port, secret, url } from '../../kernel/config';
+import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
 
 export const routerConfigSchema = z.object({
   ROUTER_PORT: port(4100),
@@ -14,6 +14,20 @@ export const routerConfigSchema = z.object({
     .default('127.0.0.1,::1,::ffff:127.0.0.1')
     .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
   LOG_LEVEL: logLevel,
+  /** The authorization server's introspection endpoint, which alone knows the Public API's opaque tokens. */
+  OAUTH_INTROSPECTION_URL: url.default('http://127.0.0.1:4010/oauth/introspect'),
+  /** The router's own confidential client at the authorization server. */
+  OAUTH_ROUTER_CLIENT_ID: z.string().min(1).default('router-gtw'),
+  OAUTH_ROUTER_CLIENT_SECRET: secret('OAUTH_ROUTER_CLIENT_SECRET'),
+  /** How long an introspection answer is reused: a revoked token keeps working at most this long. */
+  OAUTH_INTROSPECTION_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(1000),
+  OAUTH_INTROSPECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /** The Public API's token buckets, shared by every router instance; in this process only without it. */
+  REDIS_URL: redisUrl.optional(),
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('router:ratelimit:public'),
+  /** Requests per (client, user) per window, refilled continuously (Helix: 800 a minute). */
+  PUBLIC_RATE_LIMIT_POINTS: z.coerce.number().int().positive().default(800),
+  PUBLIC_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

@@ -5,16 +5,20 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import Redis from 'ioredis';
 import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
 import type { EventBus } from '../../kernel/bus/port';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/identity';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
-import { loadPersistedOperations } from '../../kernel/persisted';
+import { loadPersistedOperations, operationApis, readManifest } from '../../kernel/persisted';
+import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
+import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
 import type { RouterConfig } from './config';
-import { authenticate } from './callers';
+import { createIntrospection, IntrospectionUnavailable } from './introspection';
 import { limitRules } from './limits';
+import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';
 import { createRevocations } from './revocations';
 import { SUBGRAPHS } from './subgraphs';
@@ -50,7 +54,19 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
   body: graphQLErrorBody(code, message),
 });
 
-/** `bus` carries the suspensions that revoke tokens before they expire. */
+const ANONYMOUS: VerifiedCaller = { kind: 'anonymous', scopes: [], permissions: [] };
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+/** Every API whose manifest holds an operation: the same text in two manifests has one id. */
+function apisByOperationId(): Map<string, string[]> {
+  const apis = new Map<string, string[]>();
+  for (const api of operationApis()) {
+    for (const op of readManifest(api).operations) apis.set(op.id, [...(apis.get(op.id) ?? []), api]);
+  }
+  return apis;
+}
+
+/** `bus` carries the suspensions that revoke signed tokens before they expire. */
 export async function createRouterCore(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RouterCore> {
   const revocations = createRevocations(bus, logger);
   await revocations.start();
@@ -80,15 +96,85 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
   });
   await apollo.start();
   const operations = loadPersistedOperations();
+  const operationApisById = apisByOperationId();
+  const introspection = createIntrospection({
+    url: config.OAUTH_INTROSPECTION_URL,
+    clientId: config.OAUTH_ROUTER_CLIENT_ID,
+    clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET,
+    cacheMs: config.OAUTH_INTROSPECTION_CACHE_MS,
+    timeoutMs: config.OAUTH_INTROSPECTION_TIMEOUT_MS,
+    audience: PUBLIC_API_RESOURCE,
+  });
+  const access = apiAccessTable({
+    session: sessionVerifier(config.ACCESS_TOKEN_SECRET),
+    oauth: oauthVerifier(introspection),
+    staff: staffVerifier(config.ACCESS_TOKEN_SECRET),
+  });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const policy: RateLimitPolicy = { points: config.PUBLIC_RATE_LIMIT_POINTS, windowSeconds: config.PUBLIC_RATE_LIMIT_WINDOW_SECONDS };
+  const limiter = redis ? redisRateLimiter(redis, policy, config.RATE_LIMIT_KEY_PREFIX) : memoryRateLimiter(policy);
+
+  /**
+   * The caller, verified by the one kind of token the operation's API takes. No token is anonymous where the API
+   * admits anonymous callers; a bad, expired or wrong-kind token is refused rather than downgraded to anonymous.
+   */
+  async function authenticate(apis: string[], authorization: string | undefined): Promise<VerifiedCaller | RouterReply> {
+    const admitted = apis.flatMap((api) => access[apiFamily(api)] ?? []);
+    if (authorization === undefined) {
+      if (admitted.some((a) => a.anonymous)) return ANONYMOUS;
+      return refusal(401, 'UNAUTHENTICATED', 'this API needs a bearer token', { 'www-authenticate': 'Bearer' });
+    }
+    const token = BEARER.exec(authorization)?.[1];
+    let reason: 'expired' | 'invalid' = 'invalid';
+    if (token) {
+      for (const api of admitted) {
+        const verified = await api.verify(token);
+        if (verified.ok) return verified.caller;
+        if (verified.reason === 'expired') reason = 'expired';
+      }
+    }
+    return refusal(401, 'UNAUTHENTICATED', `access token ${reason}`, {
+      'www-authenticate': `Bearer error="invalid_token", error_description="token ${reason}"`,
+    });
+  }
 
   return {
     async execute({ body, authorization, requestId, clientIp }) {
       const resolved = resolvePersisted(operations, body);
       if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
 
-      const authenticated = await authenticate(resolved.operation.api, authorization, config.ACCESS_TOKEN_SECRET, revocations);
-      if ('code' in authenticated) return refusal(authenticated.status, authenticated.code, authenticated.message, authenticated.headers);
-      const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...authenticated.caller, ip: clientIp, requestId });
+      let caller: VerifiedCaller | RouterReply;
+      try {
+        caller = await authenticate(operationApisById.get(resolved.operation.id) ?? [], authorization);
+      } catch (error) {
+        if (!(error instanceof IntrospectionUnavailable)) throw error;
+        logger.warn({ err: error, requestId }, 'token introspection failed');
+        return refusal(503, 'UNAVAILABLE', 'the authorization server is unavailable, retry later');
+      }
+      if ('status' in caller) return caller;
+
+      // Apps share the Public API by (client, user): one app cannot starve another, nor one user of an app the rest.
+      let limitHeaders: Record<string, string> = {};
+      if (caller.kind === 'oauth') {
+        // Without Redis the limit cannot be counted: the API stays up unlimited rather than failing every app.
+        const decision = await limiter.take(`${caller.clientId}:${caller.userId ?? '-'}`).catch((error: unknown) => {
+          logger.warn({ err: error, requestId }, 'rate limit not counted');
+          return undefined;
+        });
+        if (decision) limitHeaders = rateLimitHeaders(policy, decision);
+        if (decision && !decision.allowed) {
+          return {
+            status: 429,
+            headers: { 'content-type': GRAPHQL_RESPONSE, ...limitHeaders },
+            body: JSON.stringify({
+              errors: [{ message: 'rate limit exceeded, retry later', extensions: { code: 'RATE_LIMITED', retryAfter: decision.retryAfterSeconds } }],
+            }),
+          };
+        }
+      }
+
+      const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...caller, ip: clientIp, requestId });
 
       const headers = new HeaderMap([['content-type', 'application/json']]);
       const response = await apollo.executeHTTPGraphQLRequest({
@@ -103,7 +189,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
       if (response.body.kind !== 'complete') return refusal(400, 'BAD_REQUEST', 'incremental delivery is not served here');
       return {
         status: response.status ?? 200,
-        headers: Object.fromEntries(response.headers),
+        headers: { ...Object.fromEntries(response.headers), ...limitHeaders },
         body: response.body.string,
       };
     },
@@ -117,9 +203,10 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
       return revocations.ready() && answers.every(Boolean);
     },
 
-    stop: async () => {
+    async stop() {
       await apollo.stop();
       await revocations.stop();
+      await redis?.quit();
     },
   };
 }

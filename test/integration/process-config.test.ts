@@ -14,12 +14,13 @@ describe('process entry point', () => {
     spawnSync(process.execPath, [entry, name], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
 
   it.each([
-    ['router-gtw', { ROUTER_PORT: 'x' }, ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET']],
+    ['router-gtw', { ROUTER_PORT: 'x' }, ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'OAUTH_ROUTER_CLIENT_SECRET']],
     ['user-store-svc', { DATABASE_URL: 'mysql://nope' }, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'REDIS_URL']],
     ['chnl-provision-wkr', {}, ['DATABASE_URL']],
     ['chat-store-svc', { CHAT_STORE_PORT: '-1' }, ['CHAT_STORE_PORT', 'DATABASE_URL', 'IDENTITY_SECRET', 'REDIS_URL']],
     ['chat-provision-wkr', {}, ['DATABASE_URL']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
+    ['user-oauth-svc', {}, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'OAUTH_ROUTER_CLIENT_SECRET', 'OAUTH_COOKIE_KEYS']],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {
     const result = run(name, env);
     expect(result.status).toBe(78);

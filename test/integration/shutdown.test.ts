@@ -24,6 +24,7 @@ describe('shutdown on SIGTERM', () => {
           CHAT_PROVISION_HEALTH_PORT: '0',
           ROUTER_PORT: '0',
           REST_FACADE_PORT: '0',
+          USER_OAUTH_PORT: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -39,7 +40,7 @@ describe('shutdown on SIGTERM', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       const stopped = [...output.matchAll(/"part":"([^"]+)","msg":"stopped"/g)].map((m) => m[1]);
-      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'bus']);
+      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'user-oauth-svc', 'bus']);
     } finally {
       await database.drop();
     }

@@ -8,12 +8,13 @@ import { createScratchDatabase } from './database';
 export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
   const database = await createScratchDatabase();
   const identitySecret = randomBytes(32).toString('base64url');
-  const accessTokenSecret = randomBytes(32).toString('base64url');
+  const accessTokenSecret = extraEnv.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
   const running = await startAllProcesses({
     env: {
       DATABASE_URL: database.url,
       ACCESS_TOKEN_SECRET: accessTokenSecret,
       IDENTITY_SECRET: identitySecret,
+      OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
       USER_STORE_PORT: '0',
       CHNL_STORE_PORT: '0',
       CHNL_PROVISION_HEALTH_PORT: '0',

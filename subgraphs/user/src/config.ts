@@ -17,3 +17,36 @@ export const userStoreConfigSchema = z.object({
 });
 
 export type UserStoreConfig = z.infer<typeof userStoreConfigSchema>;
+
+const secretList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters')).min(1, 'needs at least one key'));
+
+export const userOAuthConfigSchema = z.object({
+  USER_OAUTH_PORT: port(4010),
+  /** The authorization server's public URL, as apps and the discovery document name it; the URL it listens on by default. */
+  OAUTH_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: databaseUrl,
+  /** Verifies the first-party session that approves an app's request. */
+  ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
+  /** Signs the server's cookies, newest first (older keys still verify); generated per run when unset. */
+  OAUTH_COOKIE_KEYS: secretList.optional(),
+  /** A private JWK (JSON, with its `alg`) signing what the server signs; an ES256 key per run when unset. */
+  OAUTH_SIGNING_JWK: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as Record<string, unknown>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** The router's confidential client, the one allowed to introspect every token. */
+  OAUTH_ROUTER_CLIENT_ID: z.string().min(1).default('router-gtw'),
+  OAUTH_ROUTER_CLIENT_SECRET: secret('OAUTH_ROUTER_CLIENT_SECRET'),
+});
+
+export type UserOAuthConfig = z.infer<typeof userOAuthConfigSchema>;

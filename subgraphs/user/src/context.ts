@@ -4,12 +4,14 @@ import type { Logger } from '../../../kernel/log';
 import type { User } from './data/db';
 import type { AccountsService } from './services/accounts.service';
 import type { StaffService } from './services/staff.service';
+import type { DeveloperAppsService } from './services/developer-apps.service';
 
 export interface UserContext {
   identity: Identity;
   log: Logger;
   accounts: AccountsService;
   staff: StaffService;
+  apps: DeveloperAppsService;
   /** Per request, so a plan that resolves 50 users makes one query, and nothing is cached across callers. */
   users: DataLoader<string, User | null>;
   /** Accounts whose private fields the caller may read: their own, and one they have just created. */
@@ -18,14 +20,15 @@ export interface UserContext {
   staffReader: boolean;
 }
 
-export function createUserContext(accounts: AccountsService, staff: StaffService) {
+export function createUserContext(accounts: AccountsService, staff: StaffService, apps: DeveloperAppsService) {
   return (identity: Identity, log: Logger): UserContext => ({
     identity,
     log,
     accounts,
     staff,
+    apps,
     users: new DataLoader((ids) => accounts.byIds(ids)),
-    self: new Set(identity.kind === 'session' && identity.userId ? [identity.userId] : []),
+    self: new Set((identity.kind === 'session' || identity.kind === 'oauth') && identity.userId ? [identity.userId] : []),
     staffReader: staff.canReadUsers(identity),
   });
 }

@@ -9,6 +9,7 @@ import { createUserContext } from './context';
 import { connectUserDb, USER_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { AccountsService } from './services/accounts.service';
+import { DeveloperAppsService } from './services/developer-apps.service';
 import { LoginLimiter } from './services/login-limiter';
 import { StaffService } from './services/staff.service';
 
@@ -41,7 +42,7 @@ export async function startUserStoreSvc(config: UserStoreConfig, bus: EventBus, 
       bus: () => bus.healthy(),
       ...(redis ? { redis: () => redis.ping().then((pong) => pong === 'PONG') } : {}),
     },
-    context: createUserContext(accounts, staff),
+    context: createUserContext(accounts, staff, new DeveloperAppsService(db.prisma)),
   });
   return {
     url: subgraph.url,

@@ -7,7 +7,7 @@ export const Channel = {
   socialLinks: (channel: ChannelRow) => (Array.isArray(channel.socialLinks) ? channel.socialLinks : []),
   followedByViewer: (channel: ChannelRow, _: unknown, ctx: ChnlContext) => ctx.followedByViewer.load(channel.id),
   followers: (channel: ChannelRow, args: { first?: number | null; after?: string | null }, ctx: ChnlContext) =>
-    ctx.channels.followers(channel, args.first, args.after),
+    ctx.channels.followers(channel, ctx.identity, args.first, args.after),
   moderators: (channel: ChannelRow, _: unknown, ctx: ChnlContext) => ctx.channels.members(channel.id, 'moderator'),
   vips: (channel: ChannelRow, _: unknown, ctx: ChnlContext) => ctx.channels.members(channel.id, 'vip'),
   createdAt: (channel: ChannelRow) => channel.createdAt.toISOString(),

@@ -5,6 +5,15 @@ import { createScratchDatabase } from '../../../../test/support/database';
 import { connectChnlDb, type ChnlDb } from '../data/db';
 import { ChannelsService } from './channels.service';
 
+const caller = (userId?: string, overrides: Partial<Identity> = {}): Identity => ({
+  kind: userId ? 'session' : 'anonymous',
+  userId,
+  scopes: [],
+  permissions: [],
+  requestId: 'spec',
+  ...overrides,
+});
+
 /** Against a real PostgreSQL: the service is the only writer of the chnl schema. */
 describe(ChannelsService.name, () => {
   let db: ChnlDb;
@@ -46,7 +55,7 @@ describe(ChannelsService.name, () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const page: Awaited<ReturnType<ChannelsService['followers']>> = await service.followers(fresh, 3, after);
+      const page: Awaited<ReturnType<ChannelsService['followers']>> = await service.followers(fresh, caller(), 3, after);
       seen.push(...page.nodes.map((f) => f.userId));
       expect(page.totalCount).toBe(7);
       after = page.pageInfo.endCursor;
@@ -56,7 +65,7 @@ describe(ChannelsService.name, () => {
 
   it('should refuse a forged cursor with the field named', async () => {
     const channel = await newChannel();
-    await expect(service.followers(channel, 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'after' }] });
+    await expect(service.followers(channel, caller(), 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'after' }] });
   });
 
   it('should count a follow once and write one event per real change', async () => {
@@ -71,13 +80,13 @@ describe(ChannelsService.name, () => {
 
   it('should let only the owner update, and refuse invalid fields without writing', async () => {
     const channel = await newChannel();
-    await expect(service.update(channel.id, randomUUID(), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
-    await expect(service.update(channel.id, undefined, { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(service.update(channel.id, channel.ownerId, { language: 'english', tags: Array(11).fill('t') })).rejects.toMatchObject({
+    await expect(service.update(channel.id, caller(randomUUID()), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.update(channel.id, caller(), { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(service.update(channel.id, caller(channel.ownerId), { language: 'english', tags: Array(11).fill('t') })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [{ field: 'language' }, { field: 'tags' }],
     });
-    const updated = await service.update(channel.id, channel.ownerId, { title: 'New title', mature: true });
+    const updated = await service.update(channel.id, caller(channel.ownerId), { title: 'New title', mature: true });
     expect(updated).toMatchObject({ title: 'New title', mature: true });
     expect(await outboxTopics(channel.id)).toEqual(['chnl.channel.created.v1', 'chnl.channel.updated.v1']);
   });
@@ -114,5 +123,22 @@ describe(ChannelsService.name, () => {
       'chnl.vip.added.v1',
       'chnl.moderator.removed.v1',
     ]);
+  });
+
+  it('should let an app change a channel or read its followers only with the scope and for the broadcaster', async () => {
+    const channel = await newChannel();
+    const app = (userId: string | undefined, scopes: string[]) => caller(userId, { kind: 'oauth', clientId: 'app', scopes });
+    await expect(service.update(channel.id, app(channel.ownerId, ['channel:read:followers']), { title: 'x' })).rejects.toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+      fields: [{ field: 'scope', message: 'channel:manage:broadcast' }],
+    });
+    await expect(service.update(channel.id, app(undefined, ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(service.update(channel.id, app(randomUUID(), ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    expect(await service.update(channel.id, app(channel.ownerId, ['channel:manage:broadcast']), { title: 'By app' })).toMatchObject({ title: 'By app' });
+
+    await expect(service.followers(channel, app(channel.ownerId, ['user:read:email']), 5, null)).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+    await expect(service.followers(channel, app(randomUUID(), ['channel:read:followers']), 5, null)).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.followers(channel, app(undefined, ['channel:read:followers']), 5, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await service.followers(channel, app(channel.ownerId, ['channel:read:followers']), 5, null)).totalCount).toBe(0);
   });
 });

@@ -52,8 +52,10 @@ export class ChannelsService {
     });
   }
 
-  async update(channelId: string, callerId: string | undefined, input: UpdateChannelInput): Promise<Channel> {
-    if (!callerId) throw new DomainError('UNAUTHENTICATED', 'log in to change a channel');
+  /** The broadcaster only; an app needs channel:manage:broadcast. */
+  async update(channelId: string, caller: Identity, input: UpdateChannelInput): Promise<Channel> {
+    requireScope(caller, 'channel:manage:broadcast');
+    const callerId = actingUser(caller);
     const changes = validateChanges(input);
     const channel = await this.get(channelId);
     if (channel.ownerId !== callerId) throw new DomainError('CHNL_NOT_OWNER', 'only the channel owner can change it');
@@ -148,7 +150,18 @@ export class ChannelsService {
   }
 
   /** Newest first, keyset-paginated on (followed at, user id) so pages stay stable while people follow. */
-  async followers(channel: Channel, first: number | null | undefined, after: string | null | undefined): Promise<FollowersPage> {
+  async followers(
+    channel: Channel,
+    viewer: Identity,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<FollowersPage> {
+    // Our own apps show followers on the channel page to anyone; a third-party app reads them only for the
+    // broadcaster who granted channel:read:followers.
+    if (viewer.kind === 'oauth') {
+      requireScope(viewer, 'channel:read:followers');
+      if (actingUser(viewer) !== channel.ownerId) throw new DomainError('CHNL_NOT_OWNER', "only the broadcaster's token may read the followers");
+    }
     const size = Math.min(Math.max(first ?? 20, 1), MAX_PAGE_SIZE);
     const cursor = after ? decodeCursor(after) : undefined;
     const rows = await this.prisma.follow.findMany({

@@ -11,3 +11,4 @@ export const connectUserDb = (databaseUrl: string, max = 10, logger?: Logger): U
   connectDomainDb(PrismaClient, databaseUrl, USER_SCHEMA, max, logger);
 
 export type { User } from './prisma/client';
+export type { DeveloperApp } from './prisma/client';

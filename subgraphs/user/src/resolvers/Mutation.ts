@@ -3,6 +3,9 @@ import type { SignUpInput } from '../services/accounts.service';
 import type { StaffRoleInput } from '../services/staff.service';
 
 type Reasoned = { reason?: string | null };
+import type { DeveloperAppInput, IssuedApp } from '../services/developer-apps.service';
+
+const withSecret = ({ app, clientSecret }: IssuedApp) => ({ ...app, clientSecret });
 
 export const Mutation = {
   signUp: async (_: unknown, args: { input: SignUpInput }, ctx: UserContext) => {
@@ -34,4 +37,12 @@ export const Mutation = {
     ctx.staff.grantRole(ctx.identity, args.userId, args.role, args.reason ?? null),
   revokeStaffRole: (_: unknown, args: { userId: string; role: string } & Reasoned, ctx: UserContext) =>
     ctx.staff.revokeRole(ctx.identity, args.userId, args.role, args.reason ?? null),
+  createDeveloperApp: async (_: unknown, args: { input: DeveloperAppInput }, ctx: UserContext) =>
+    withSecret(await ctx.apps.create(ctx.identity, args.input)),
+  deleteDeveloperApp: async (_: unknown, args: { clientId: string }, ctx: UserContext) => {
+    await ctx.apps.delete(ctx.identity, args.clientId);
+    return { deleted: true };
+  },
+  rotateDeveloperAppSecret: async (_: unknown, args: { clientId: string }, ctx: UserContext) =>
+    withSecret(await ctx.apps.rotateSecret(ctx.identity, args.clientId)),
 };

@@ -7,6 +7,7 @@ import { type Identity, STAFF_TOKEN_TTL_SECONDS, issueStaffToken } from '../../.
 import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
 import { USER_SCHEMA, type User } from '../data/db';
+import { deleteOAuthRecordsOfAccount } from '../data/oauth-adapter';
 import type { AccountsService } from './accounts.service';
 import { STAFF_PERMISSIONS, type StaffPermission, isStaffPermission } from './staff-permissions';
 import { newTotpEnrolment, totpStep } from './totp';
@@ -176,8 +177,8 @@ export class StaffService {
   }
 
   /**
-   * The account can no longer log in, its refresh tokens are revoked, and the event tells the router to refuse
-   * every token issued before now (within a second, wherever it runs).
+   * The account can no longer log in, its refresh tokens and OAuth grants are revoked, and the event tells the
+   * router to refuse every signed token issued before now (within a second, wherever it runs).
    */
   async suspend(identity: Identity, userId: string, reason: string | null): Promise<User> {
     const actor = this.require(identity, 'users:suspend');
@@ -189,6 +190,8 @@ export class StaffService {
       const suspendedAt = new Date();
       const updated = await tx.user.update({ where: { id: userId }, data: { suspendedAt } });
       await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: suspendedAt } });
+      // Every grant, code and token the user gave apps: introspection stops vouching for them within its cache time.
+      await deleteOAuthRecordsOfAccount(tx, userId);
       await recordAudit(tx, identity, 'user.suspended', { type: 'user', id: userId }, why);
       await this.emit(tx, makeEvent('user.account.suspended.v1', { userId, suspendedAt: suspendedAt.toISOString() }), userId);
       return updated;

@@ -1,0 +1,134 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { verifyAccessToken } from '../../../../kernel/identity';
+import { isScope, PUBLIC_API_RESOURCE, SCOPES } from '../../../../kernel/scopes';
+
+class InteractionRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The consent step, driven by our own apps: the user is the one whose first-party session (the Private API access
+ * token, `Authorization: Bearer`) calls these endpoints, which logs them in to the authorization server and
+ * approves the scopes the app asked for. The browser's interaction cookie ties the call to the pending request.
+ *
+ * - `GET  /oauth/interaction/:uid`          what the app asks for (client, scopes), for the consent screen;
+ * - `POST /oauth/interaction/:uid/consent`  approves the requested scopes, or the subset in `scopes` (JSON array
+ *                                           or a space-separated form field), and redirects back into the server;
+ * - `POST /oauth/interaction/:uid/deny`     refuses: the app gets `access_denied`.
+ */
+export function interactionRoutes(provider: Provider, accessTokenSecret: string): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '16kb' }), express.urlencoded({ extended: false, limit: '16kb' }));
+
+  const sessionUser = async (req: Request): Promise<string> => {
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.headers.authorization ?? '');
+    const verified = match ? await verifyAccessToken(accessTokenSecret, match[1]) : undefined;
+    if (!verified?.ok) throw new InvalidSession();
+    return verified.claims.userId;
+  };
+
+  const pending = async (req: Request, res: Response) => {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== req.params.uid) throw new InteractionRefused(400, 'invalid_request', 'the interaction cookie names another interaction');
+    const client = await provider.Client.find(String(details.params.client_id));
+    if (!client) throw new InteractionRefused(400, 'invalid_client', 'the app no longer exists');
+    const asked = String(details.params.scope ?? '').split(' ');
+    // `openid` (an ID token naming the user) comes with any consent; it grants nothing on the Public API.
+    return { details, client, requested: asked.filter(isScope), openid: asked.includes('openid') };
+  };
+
+  router.get('/:uid', async (req, res) => {
+    await sessionUser(req);
+    const { details, client, requested } = await pending(req, res);
+    res.json({
+      uid: details.uid,
+      prompt: details.prompt.name,
+      client: { clientId: client.clientId, name: client.clientName ?? client.clientId },
+      scopes: requested.map((scope) => ({ scope, description: SCOPES[scope] })),
+    });
+  });
+
+  router.post('/:uid/consent', async (req, res) => {
+    const accountId = await sessionUser(req);
+    const { details, client, requested, openid } = await pending(req, res);
+    const chosen = chosenScopes(req.body);
+    const approved = chosen ? requested.filter((scope) => chosen.has(scope)) : requested;
+
+    const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    const grant =
+      existing && existing.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: client.clientId });
+    // The scopes are the server's own (listed in discovery) and the Public API's: granted, or refused, as both.
+    const refused = requested.filter((scope) => !approved.includes(scope));
+    if (openid) grant.addOIDCScope('openid');
+    if (approved.length) {
+      grant.addOIDCScope(approved.join(' '));
+      grant.addResourceScope(PUBLIC_API_RESOURCE, approved.join(' '));
+    }
+    if (refused.length) {
+      grant.rejectOIDCScope(refused.join(' '));
+      grant.rejectResourceScope(PUBLIC_API_RESOURCE, refused.join(' '));
+    }
+    const grantId = await grant.save();
+    const redirectTo = await provider.interactionResult(
+      req,
+      res,
+      { login: { accountId }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+    res.redirect(303, redirectTo);
+  });
+
+  router.post('/:uid/deny', async (req, res) => {
+    await sessionUser(req);
+    await pending(req, res);
+    const redirectTo = await provider.interactionResult(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'the user refused' },
+      { mergeWithLastSubmission: false },
+    );
+    res.redirect(303, redirectTo);
+  });
+
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof InvalidSession) {
+      res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token', error_description: error.message });
+      return;
+    }
+    if (error instanceof InteractionRefused) {
+      res.status(error.status).json({ error: error.error, error_description: error.message });
+      return;
+    }
+    if (error instanceof errors.SessionNotFound || error instanceof errors.OIDCProviderError) {
+      res.status(400).json({ error: 'invalid_request', error_description: 'no such pending authorization (expired, finished, or the interaction cookie is missing)' });
+      return;
+    }
+    req.log.error({ err: error }, 'interaction failed');
+    res.status(500).json({ error: 'server_error' });
+  });
+  return router;
+}
+
+class InvalidSession extends Error {
+  constructor() {
+    super('a first-party session (Authorization: Bearer <access token>) is required');
+  }
+}
+
+/** The scopes the user kept, if they narrowed the request: `{ "scopes": [...] }` or a form field `scope=a b`. */
+function chosenScopes(body: unknown): Set<string> | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { scopes, scope } = body as { scopes?: unknown; scope?: unknown };
+  if (Array.isArray(scopes)) return new Set(scopes.filter((s): s is string => typeof s === 'string'));
+  if (typeof scope === 'string') return new Set(scope.split(' ').filter(Boolean));
+  return undefined;
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Identity } from '../../../../kernel/identity';
+import { createScratchDatabase } from '../../../../test/support/database';
+import { connectUserDb, type UserDb } from '../data/db';
+import { clientSecretMatches, DeveloperAppsService } from './developer-apps.service';
+
+const caller = (userId: string | undefined, kind: Identity['kind'] = 'session'): Identity => ({
+  kind,
+  userId,
+  scopes: [],
+  permissions: [],
+  requestId: 'spec',
+});
+
+/** Developer apps against a real PostgreSQL. */
+describe(DeveloperAppsService.name, () => {
+  let db: UserDb;
+  let drop: () => Promise<void>;
+  let service: DeveloperAppsService;
+
+  beforeAll(async () => {
+    const database = await createScratchDatabase();
+    drop = database.drop;
+    db = connectUserDb(database.url, 4);
+    service = new DeveloperAppsService(db.prisma);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  const newOwner = async () => {
+    const id = randomUUID();
+    await db.prisma.user.create({ data: { id, login: `dev_${id.slice(0, 8)}`, email: `${id}@example.test`, displayName: 'Dev', passwordHash: 'x' } });
+    return id;
+  };
+
+  it('stores only a hash of the secret, shown once, and rotates it', async () => {
+    const owner = await newOwner();
+    const { app, clientSecret } = await service.create(caller(owner), { name: 'App', redirectUris: ['https://a.example/cb'], clientType: 'confidential' });
+    expect(clientSecret).toEqual(expect.any(String));
+    expect(app.secretHash).not.toContain(clientSecret);
+    expect(clientSecretMatches(app.secretHash!, clientSecret!)).toBe(true);
+
+    const rotated = await service.rotateSecret(caller(owner), app.clientId);
+    expect(clientSecretMatches(rotated.app.secretHash!, clientSecret!)).toBe(false);
+    expect(clientSecretMatches(rotated.app.secretHash!, rotated.clientSecret!)).toBe(true);
+    expect(rotated.app.secretRotatedAt).toBeInstanceOf(Date);
+    expect(await service.clientMetadata(app.clientId)).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://a.example/cb'] });
+  });
+
+  it('gives a public client no secret and no client credentials grant', async () => {
+    const owner = await newOwner();
+    const { app, clientSecret } = await service.create(caller(owner), { name: 'TV', redirectUris: ['http://127.0.0.1:9000/cb'], clientType: 'public' });
+    expect(clientSecret).toBeNull();
+    const metadata = await service.clientMetadata(app.clientId);
+    expect(metadata).toMatchObject({ token_endpoint_auth_method: 'none' });
+    expect(metadata?.grant_types).not.toContain('client_credentials');
+    await expect(service.rotateSecret(caller(owner), app.clientId)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('refuses bad fields, naming each', async () => {
+    const owner = await newOwner();
+    await expect(
+      service.create(caller(owner), { name: '', redirectUris: ['http://evil.example/cb', 'https://a.example/cb#frag', 'not a uri'], clientType: 'public' }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'name' }, { field: 'redirectUris.0' }, { field: 'redirectUris.1' }, { field: 'redirectUris.2' }],
+    });
+  });
+
+  it('shows and changes an app for its owner only, and never for an app token', async () => {
+    const owner = await newOwner();
+    const stranger = await newOwner();
+    const { app } = await service.create(caller(owner), { name: 'Mine', redirectUris: ['https://a.example/cb'], clientType: 'confidential' });
+    expect(await service.get(caller(stranger), app.clientId)).toBeNull();
+    expect(await service.list(caller(stranger))).toEqual([]);
+    await expect(service.rotateSecret(caller(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.delete(caller(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.list(caller(owner, 'oauth'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(service.list(caller(undefined, 'anonymous'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    await service.delete(caller(owner), app.clientId);
+    expect(await service.clientMetadata(app.clientId)).toBeUndefined();
+  });
+});

@@ -1,0 +1,191 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createMemoryBus } from '../../kernel/bus/memory';
+import { createLogger } from '../../kernel/log';
+import { startRestFacade, type RunningRestFacade } from '../../rest-facade/src';
+import { restFacadeConfigSchema } from '../../rest-facade/src/config';
+import { startRouter, type RunningRouter } from '../../router/src/app';
+import { routerConfigSchema } from '../../router/src/config';
+import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
+
+type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
+
+/** The Public API through the REST facade, with tokens the authorization server issued. */
+describe('Public API v1', () => {
+  let platform: OAuthPlatform;
+  let app: RegisteredApp;
+  let broadcaster: Account;
+  let other: Account;
+  let channelId: string;
+  let otherChannelId: string;
+  const tokens: Record<string, string> = {};
+
+  const channelOf = (login: string) =>
+    eventually(async () => (await call(`${platform.api}/users/${login}`)).body.channel?.id as string | undefined);
+  const get = (path: string, token?: string) => call(`${platform.publicApi}${path}`, { token });
+
+  beforeAll(async () => {
+    platform = await startOAuthPlatform(createMemoryBus());
+    broadcaster = await signUpAndLogIn(platform.api, 'pub_caster');
+    other = await signUpAndLogIn(platform.api, 'pub_other');
+    app = await registerApp(platform.api, broadcaster.token);
+    const issue = async (scope: string) => (await userTokens(platform.issuer, app, broadcaster.token, scope)).access_token;
+    tokens.all = await issue('user:read:email channel:manage:broadcast channel:read:followers');
+    tokens.emailOnly = await issue('user:read:email');
+    tokens.chatOnly = await issue('chat:read');
+    tokens.otherAll = (await userTokens(platform.issuer, app, other.token, 'user:read:email channel:manage:broadcast channel:read:followers')).access_token;
+    channelId = await channelOf(broadcaster.login);
+    otherChannelId = await channelOf(other.login);
+    await call(`${platform.api}/channels/${channelId}/follow`, { method: 'PUT', token: other.token });
+  }, 90_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('answers 401 with WWW-Authenticate without a token, on every route', async () => {
+    for (const [method, path] of [
+      ['GET', `/users?login=${broadcaster.login}`],
+      ['GET', `/channels/${channelId}`],
+      ['PATCH', `/channels/${channelId}`],
+      ['GET', `/channels/${channelId}/followers`],
+    ]) {
+      const res = await call(`${platform.publicApi}${path}`, { method, body: method === 'PATCH' ? { title: 'x' } : undefined });
+      expect([method, path, res.status, res.body.code]).toEqual([method, path, 401, 'UNAUTHENTICATED']);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+
+  it('answers 401 invalid_token for a token the authorization server does not know', async () => {
+    const res = await get(`/channels/${channelId}`, randomBytes(32).toString('base64url'));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+  });
+
+  it('shows the email only to the token of that user with user:read:email', async () => {
+    expect((await get(`/users?login=${broadcaster.login}`, tokens.emailOnly)).body).toMatchObject({
+      id: broadcaster.id,
+      email: `${broadcaster.login}@example.test`,
+    });
+    expect((await get(`/users?login=${broadcaster.login}`, tokens.chatOnly)).body.email).toBeNull();
+    const someoneElse = await get(`/users?login=${other.login}`, tokens.emailOnly);
+    expect(someoneElse.status).toBe(200);
+    expect(someoneElse.body).toMatchObject({ id: other.id, email: null });
+    expect((await get('/users?login=nobody_here_at_all', tokens.emailOnly)).body.code).toBe('USER_NOT_FOUND');
+  });
+
+  it('reads any channel, and answers 404 for a missing one', async () => {
+    const res = await get(`/channels/${otherChannelId}`, tokens.chatOnly);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: otherChannelId, owner: { id: other.id, login: other.login } });
+    expect((await get(`/channels/${randomUUID()}`, tokens.chatOnly)).status).toBe(404);
+  });
+
+  it('changes the broadcaster’s channel with channel:manage:broadcast', async () => {
+    const res = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.all, body: { title: 'Live from the API' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: channelId, title: 'Live from the API' });
+  });
+
+  it('refuses a token missing the scope: 403 insufficient_scope naming it', async () => {
+    const patch = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.emailOnly, body: { title: 'nope' } });
+    expect(patch.status).toBe(403);
+    expect(patch.body.code).toBe('INSUFFICIENT_SCOPE');
+    expect(patch.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="channel:manage:broadcast"');
+
+    const followers = await get(`/channels/${channelId}/followers`, tokens.emailOnly);
+    expect(followers.status).toBe(403);
+    expect(followers.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="channel:read:followers"');
+    expect((await get(`/channels/${channelId}`, tokens.all)).body.title).toBe('Live from the API');
+  });
+
+  it('lets only the broadcaster’s token change the channel or read its followers', async () => {
+    const patch = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.otherAll, body: { title: 'hijacked' } });
+    expect(patch.status).toBe(403);
+    expect(patch.body.code).toBe('CHNL_NOT_OWNER');
+    expect((await get(`/channels/${channelId}/followers`, tokens.otherAll)).status).toBe(403);
+
+    const mine = await get(`/channels/${channelId}/followers`, tokens.all);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ total: 1, data: [{ user: { id: other.id, login: other.login } }] });
+  });
+
+  it('announces the rate limit on every answer, success or refusal', async () => {
+    for (const res of [await get(`/channels/${channelId}`, tokens.chatOnly), await get(`/channels/${channelId}/followers`, tokens.chatOnly)]) {
+      expect(res.headers.get('ratelimit-policy')).toBe('"public";q=800;w=60');
+      expect(res.headers.get('ratelimit')).toMatch(/^"public";r=\d+;t=\d+$/);
+    }
+  });
+});
+
+/** One bucket per (app, user) in Redis, drawn from by every router instance behind every facade. */
+describe('Public API rate limit across two facades sharing Redis', () => {
+  const POINTS = 5;
+  let platform: OAuthPlatform;
+  let secondRouter: RunningRouter;
+  let secondFacade: RunningRestFacade;
+  let channelId: string;
+  let tokenA: string;
+  let tokenB: string;
+
+  beforeAll(async () => {
+    const limits = {
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      RATE_LIMIT_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:ratelimit`,
+      PUBLIC_RATE_LIMIT_POINTS: String(POINTS),
+      PUBLIC_RATE_LIMIT_WINDOW_SECONDS: '3600',
+    };
+    platform = await startOAuthPlatform(createMemoryBus(), limits);
+    const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+    secondRouter = await startRouter(
+      routerConfigSchema.parse({
+        ...platform.secrets,
+        ...limits,
+        IDENTITY_SECRET: platform.identitySecret,
+        ROUTER_PORT: '0',
+        USER_SUBGRAPH_URL: `${platform.user.url}/graphql`,
+        CHNL_SUBGRAPH_URL: `${platform.chnl.url}/graphql`,
+        CHAT_SUBGRAPH_URL: `${platform.chat.url}/graphql`,
+        OAUTH_INTROSPECTION_URL: `${platform.issuer}/oauth/introspect`,
+      }),
+      logger,
+      createMemoryBus(),
+    );
+    secondFacade = await startRestFacade(
+      restFacadeConfigSchema.parse({ REST_FACADE_PORT: '0', ROUTER_URL: `${secondRouter.url}/graphql` }),
+      logger,
+    );
+    const user = await signUpAndLogIn(platform.api, 'limited');
+    const app = await registerApp(platform.api, user.token);
+    tokenA = (await userTokens(platform.issuer, app, user.token, 'chat:read')).access_token;
+    tokenB = (await userTokens(platform.issuer, app, user.token, 'user:read:email')).access_token;
+    channelId = await eventually(async () => (await call(`${platform.api}/users/${user.login}`)).body.channel?.id as string | undefined);
+  }, 90_000);
+
+  afterAll(async () => {
+    await secondFacade?.stop();
+    await secondRouter?.stop();
+    await platform?.stop();
+  });
+
+  it('counts one bucket per app and user whichever facade and token the calls go through, then answers 429', async () => {
+    const facades = [platform.publicApi, `${secondFacade.url}/public/v1`];
+    const remaining: number[] = [];
+    for (let i = 0; i < POINTS; i++) {
+      // Two tokens of the same app for the same user share the bucket.
+      const res = await call(`${facades[i % 2]}/channels/${channelId}`, { token: i % 2 ? tokenB : tokenA });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toBe(`"public";q=${POINTS};w=3600`);
+      remaining.push(Number(/r=(\d+)/.exec(res.headers.get('ratelimit')!)![1]));
+    }
+    expect(remaining).toEqual([4, 3, 2, 1, 0]);
+
+    for (const facade of facades) {
+      const refused = await call(`${facade}/channels/${channelId}`, { token: tokenA });
+      expect(refused.status).toBe(429);
+      expect(refused.body.code).toBe('RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.headers.get('ratelimit')).toMatch(/^"public";r=0;t=\d+$/);
+    }
+  });
+});
