@@ -130,7 +130,15 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
     if (token) {
       for (const api of admitted) {
         const verified = await api.verify(token);
-        if (verified.ok) return verified.caller;
+        if (verified.ok) {
+          const { userId } = verified.caller;
+          if (userId && verified.issuedAt !== undefined && revocations.revoked(userId, verified.issuedAt)) {
+            return refusal(401, 'UNAUTHENTICATED', 'access token revoked', {
+              'www-authenticate': 'Bearer error="invalid_token", error_description="token revoked"',
+            });
+          }
+          return verified.caller;
+        }
         if (verified.reason === 'expired') reason = 'expired';
       }
     }

@@ -5,14 +5,17 @@ import { fromRoot } from '../../kernel/paths';
 import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff.service';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { registerApp, startOAuthPlatform, tokenRequest, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
+import { call, eventually, signUpAndLogIn } from '../support/platform';
 
 /**
- * The Admin API through the REST facade, with suspensions reaching the router over real Kafka: staff log in with
- * a password and a TOTP code, act within their permissions only, and every action lands in the audit log.
+ * The Admin API through the REST facade, with suspensions reaching the router over real Kafka and the
+ * authorization server beside it: staff log in with a password and a TOTP code, act within their permissions
+ * only, and every action lands in the audit log.
  */
 describe('admin API', () => {
-  let platform: TestPlatform;
+  let platform: OAuthPlatform;
+  let app: RegisteredApp;
   let admin: string;
   let privateApi: string;
   let adminToken: string;
@@ -25,10 +28,11 @@ describe('admin API', () => {
   const nextStep = (secret: string) => totpCode(secret, Date.now() + 30_000);
 
   beforeAll(async () => {
-    platform = await startTestPlatform(await kafkaBusForTests('admin-api'));
+    platform = await startOAuthPlatform(await kafkaBusForTests('admin-api'));
     privateApi = platform.api;
     admin = `${platform.facade.url}/admin/v1`;
     adminUser = await signUpAndLogIn(privateApi, 'boss');
+    app = await registerApp(privateApi, (await signUpAndLogIn(privateApi, 'developer')).token);
     adminSecret = (await bootstrapAdmin(platform.user.prisma, adminUser.login)).totpSecret;
     const login = await adminLogIn(adminUser.login, totpCode(adminSecret));
     expect(login.status).toBe(201);
@@ -113,14 +117,20 @@ describe('admin API', () => {
   it('should end a suspended user\'s sessions and tokens within a second, and log who did it', async () => {
     const victim = await signUpAndLogIn(privateApi, 'victim');
     const session = (await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } })).body;
+    const appTokens = await userTokens(platform.issuer, app, victim.token, 'user:read:email');
+    const publicMe = () => call(`${platform.publicApi}/users?login=${victim.login}`, { token: appTokens.access_token });
     expect((await call(`${privateApi}/me`, { token: victim.token })).status).toBe(200);
+    expect((await publicMe()).status).toBe(200);
 
     const suspended = await call(`${admin}/users/${victim.id}/suspension`, { method: 'POST', token: adminToken, body: { reason: 'spam' } });
     expect(suspended.status).toBe(200);
     expect(suspended.body.suspendedAt).toEqual(expect.any(String));
     const at = Date.now();
     await eventually(async () => (await call(`${privateApi}/me`, { token: victim.token })).status === 401, 1_000);
+    await eventually(async () => (await publicMe()).status === 401, 1_000);
     expect(Date.now() - at).toBeLessThan(1_000);
+    const refreshed = await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'refresh_token', refresh_token: appTokens.refresh_token! });
+    expect(refreshed.status).toBe(400);
     expect((await call(`${privateApi}/me`, { token: session.accessToken })).status).toBe(401);
     expect((await call(`${privateApi}/sessions/refresh`, { method: 'POST', body: { refreshToken: session.refreshToken } })).status).toBe(401);
     const login = await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } });
@@ -188,9 +198,13 @@ describe('admin API', () => {
       const added = await call(`${admin}/staff`, { method: 'POST', token: adminToken, body: { userId: member.id, roles: ['payments-only'] } });
       const unprivileged = await adminLogIn(member.login, totpCode(added.body.totpSecret));
       expect(unprivileged.body.permissions).toEqual(['payments:read']);
+      const appToken = await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'client_credentials' });
+      expect(appToken.status).toBe(200);
       callers = {
         anonymous: undefined,
         user: target.token,
+        'OAuth app for a user': (await userTokens(platform.issuer, app, target.token, 'user:read:email moderator:manage:banned_users')).access_token,
+        'OAuth app token': appToken.body.access_token,
         'staff without the permission': unprivileged.body.accessToken,
         'staff without a fresh second factor': await issueStaffToken(platform.accessTokenSecret, {
           userId: adminUser.id,

@@ -88,6 +88,8 @@ describe('object-level authorization matrix', () => {
   let victimApp: { clientId: string; name: string };
   let victimChannel: { id: string; title: string };
   let victimRefreshToken: string;
+  let victimMessageId: string;
+  const victimTerm = `secretterm${randomBytes(3).toString('hex')}`;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -107,6 +109,14 @@ describe('object-level authorization matrix', () => {
     await eventually(async () => (await call(`${platform.api}/users/${follower.login}`)).body.channel?.id as string | undefined);
     await call(`${platform.api}/channels/${channelId}/follow`, { method: 'PUT', token: follower.token });
     victimChannel = { id: channelId, title: (await call(`${platform.api}/users/${victim.login}`)).body.channel.title };
+    // The victim's chat: a message in their room (the room is made from the channel event) and a blocked term,
+    // which only the broadcaster and their moderators may read.
+    const chat = `${platform.api}/channels/${channelId}/chat`;
+    victimMessageId = await eventually(async () => {
+      const sent = await call(`${chat}/messages`, { method: 'POST', token: victim.token, body: { text: 'my own words' } });
+      return sent.status === 201 ? (sent.body.id as string) : undefined;
+    });
+    expect((await call(`${chat}/blocked-terms`, { method: 'POST', token: victim.token, body: { term: victimTerm } })).status).toBe(201);
 
     // The attacker's tokens: a session of their own, and an app token of their own app with every scope.
     const attackerApp = await registerApp(platform.api, attacker.token);
@@ -135,6 +145,8 @@ describe('object-level authorization matrix', () => {
       login: victim.login,
       channelId: victimChannel.id,
       clientId: victimApp.clientId,
+      messageId: victimMessageId,
+      replyToId: victimMessageId,
     };
     // What only the victim may see: their email, their apps, their tokens; and on the Public API, who follows them.
     const secrets = (api: string) => [
@@ -143,6 +155,7 @@ describe('object-level authorization matrix', () => {
       victimApp.clientId,
       victimRefreshToken,
       victim.token,
+      victimTerm,
       ...(api.startsWith('public.') ? [follower.login] : []),
     ];
 
@@ -188,6 +201,9 @@ describe('object-level authorization matrix', () => {
         'private.v1 GetDeveloperApp',
         'private.v1 DeleteDeveloperApp',
         'private.v1 RotateDeveloperAppSecret',
+        'private.v1 DeleteChatMessage',
+        'private.v1 BanChatUser',
+        'private.v1 GetChatBlockedTerms',
         'public.v1 GetUsers',
         'public.v1 ModifyChannelInformation',
         'public.v1 GetChannelFollowers',
@@ -202,5 +218,9 @@ describe('object-level authorization matrix', () => {
     expect(app.body).toMatchObject({ name: victimApp.name, secretRotatedAt: null });
     const followers = await call(`${platform.api}/channels/${victimChannel.id}/followers`);
     expect(followers.body.data.map((f: { user: { login: string } }) => f.user.login)).toEqual([follower.login]);
+    const chat = `${platform.api}/channels/${victimChannel.id}/chat`;
+    const history = await call(`${chat}/messages`, { token: victim.token });
+    expect(history.body.data.map((m: { id: string }) => m.id)).toContain(victimMessageId);
+    expect((await call(`${chat}/blocked-terms`, { token: victim.token })).body).toEqual([expect.objectContaining({ term: victimTerm })]);
   });
 });
