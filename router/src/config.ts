@@ -20,7 +20,7 @@ export const routerConfigSchema = z.object({
   OAUTH_ROUTER_CLIENT_ID: z.string().min(1).default('router-gtw'),
   OAUTH_ROUTER_CLIENT_SECRET: secret('OAUTH_ROUTER_CLIENT_SECRET'),
   /** How long an introspection answer is reused: a revoked token keeps working at most this long. */
-  OAUTH_INTROSPECTION_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(1000),
+  OAUTH_INTROSPECTION_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(500),
   OAUTH_INTROSPECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The Public API's token buckets, shared by every router instance; in this process only without it. */
   REDIS_URL: redisUrl.optional(),
