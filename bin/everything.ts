@@ -17,6 +17,8 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { startRtGtw } from '../realtime/src/app';
+import { rtGtwConfigSchema } from '../realtime/src/config';
 
 const DEMO_USERS = [
   { login: 'demo_streamer', email: 'streamer@demo.test', password: 'demo-password', displayName: 'Demo Streamer' },
@@ -54,6 +56,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   });
   parts.unshift(...running.parts);
   const { user, chnl, router, facade } = running;
+  const { rt } = running;
 
   for (const demo of DEMO_USERS) {
     await user.accounts.signUp(demo).catch((error) => {
@@ -68,6 +71,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       `  REST facade   ${facade.url}/private/v1   (try: curl ${facade.url}/private/v1/users/demo_streamer)`,
       `  router        ${router.url}/graphql   (persisted operations only)`,
       `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl)`,
+      `  realtime      ${rt.wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,
@@ -97,12 +101,14 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
     restFacadeConfigSchema.parse({ ...env, ROUTER_URL: `${router.url}/graphql` }),
     log('rest-facade-gtw'),
   );
+  const rt = await startRtGtw(rtGtwConfigSchema.parse(env), bus, log('rt-gtw'));
   const parts: Stoppable[] = [
+    { name: 'rt-gtw', stop: rt.stop },
     { name: 'rest-facade-gtw', stop: facade.stop },
     { name: 'router-gtw', stop: router.stop },
     { name: 'chnl-provision-wkr', stop: worker.stop },
     { name: 'chnl-store-svc', stop: chnl.stop },
     { name: 'user-store-svc', stop: user.stop },
   ];
-  return { user, chnl, worker, router, facade, parts };
+  return { user, chnl, worker, router, facade, rt, parts };
 }

@@ -13,6 +13,8 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { startEverything } from './everything';
+import { rtGtwConfigSchema } from '../realtime/src/config';
+import { startRtGtw } from '../realtime/src/app';
 
 /**
  * One entry point for every process: `node dist/bin/platform.js <process-name>`. Each process reads and validates
@@ -60,6 +62,11 @@ const PROCESSES: Record<string, Starter> = {
       { name: 'rest-facade-gtw', stop: facade.stop },
       { name: 'router-gtw', stop: router.stop },
     ];
+  },
+  'rt-gtw': async (name, logger) => {
+    const config = parseConfig(rtGtwConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startRtGtw(config, bus, logger)) }, bus];
   },
   all: async (_name, logger) => startEverything(logger),
 };

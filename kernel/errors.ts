@@ -37,6 +37,8 @@ export const ERROR_STATUS = {
   CHNL_NOT_FOUND: 404,
   CHNL_NOT_OWNER: 403,
   CHNL_SELF_FOLLOW: 422,
+  // chat domain (rt-gtw refuses a banned user's subscriptions to the room with it)
+  CHAT_BANNED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
