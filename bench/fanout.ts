@@ -11,14 +11,17 @@ import type { EventBus } from '../kernel/bus/port';
 import { makeEvent } from '../kernel/events';
 import { readManifest } from '../kernel/persisted';
 import type { ChatMessageCreatedData } from '../contracts/events/types';
+import { chatMessagesPayload } from './fanout-payload';
 
 /**
  * The fan-out benchmark: N viewers in M rooms, messages published at fixed rates, publish → delivery latency and
  * delivered messages/s, for
- *   rt   rt-gtw on its own, fed from Kafka; viewers are graphql-ws clients of the ChatMessages subscription
- *   raw  a bare `ws` server handed the messages over IPC, writing the same frames to the same number of sockets
- * Both ladders run in one process against the same load, interleaved rate by rate. The publisher is a function:
- * today it publishes chat.message.created.v1 on Kafka as the chat domain's relay does.
+ *   rt         rt-gtw on its own, fed from Kafka; viewers are graphql-ws clients of the ChatMessages subscription
+ *   raw        the baseline: a bare `ws` server handed the payloads over IPC, writing the same frames to as many
+ *              sockets (the writes alone)
+ *   raw-kafka  the same bare server reading the same topic with a bare kafkajs consumer (the writes and the feed)
+ * The ladders run against the same load, interleaved rate by rate. The publisher is a function: today it publishes
+ * chat.message.created.v1 on Kafka as the chat domain's relay does (REST send → chat subgraph → Kafka once merged).
  */
 export interface OutgoingChatMessage {
   channelId: string;
@@ -76,26 +79,11 @@ export const kafkaPublisher =
       messages.map((m) => ({ key: m.channelId, value: JSON.stringify(makeEvent('chat.message.created.v1', chatMessage(m))) })),
     );
 
-/** What the raw server writes: the payload rt-gtw's ChatMessages selection produces for the same message. */
+/** The raw server over IPC is handed the payload rt-gtw would produce for the same message. */
 const rawPublisher =
   (server: ChildProcess): Publisher =>
   async (messages) => {
-    server.send(
-      messages.map((m) => {
-        const data = chatMessage(m);
-        const chatMessages = {
-          id: data.messageId,
-          channelId: data.channelId,
-          sender: { id: data.senderId, login: data.senderLogin, displayName: data.senderDisplayName },
-          text: data.text,
-          fragments: data.fragments.map((f) => ({ ...f, type: f.type.toUpperCase() })),
-          replyToId: null,
-          badges: [],
-          sentAt: data.sentAt,
-        };
-        return { room: m.channelId, payload: JSON.stringify({ data: { chatMessages } }) };
-      }),
-    );
+    server.send(messages.map((m) => ({ room: m.channelId, payload: chatMessagesPayload(chatMessage(m)) })));
   };
 
 /** Latencies of the frames received while a step runs; the text carries the publish time. */
@@ -176,39 +164,74 @@ async function waitForReady(url: string, timeoutMs = 60_000): Promise<void> {
   }
 }
 
+async function forkReady(child: ChildProcess): Promise<ChildProcess> {
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready`)));
+  });
+  return child;
+}
+
+interface Target {
+  name: TargetName;
+  publish: Publisher;
+  recorder: Recorder;
+}
+
+type TargetName = 'raw' | 'raw-kafka' | 'rt';
+
 export async function runFanout(options: FanoutOptions): Promise<Step[]> {
   const children: ChildProcess[] = [];
-  const prefix = `fanout${randomBytes(3).toString('hex')}.`;
-  const bus = namespacedBus(createKafkaBus({ brokers: options.kafkaBrokers, clientId: 'bench-fanout' }), prefix);
+  const rtPrefix = `fanout${randomBytes(3).toString('hex')}.`;
+  const rawPrefix = `fanoutraw${randomBytes(3).toString('hex')}.`;
+  const kafka = createKafkaBus({ brokers: options.kafkaBrokers, clientId: 'bench-fanout' });
   const clients: Client[] = [];
   const sockets: WebSocket[] = [];
   try {
+    await kafka.ensureTopics([`${rtPrefix}chat.message.created.v1`, `${rawPrefix}chat.message.created.v1`]);
+    const kafkaEnv = { ...process.env, KAFKA_BROKERS: options.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
     const rt = fork(entry, ['rt-gtw'], {
       env: {
-        ...process.env,
-        KAFKA_BROKERS: options.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
+        ...kafkaEnv,
+        KAFKA_TOPIC_PREFIX: rtPrefix,
         ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
         RT_PORT: String(options.rtPort),
-        RT_REDIS_PREFIX: `${prefix}rt:`,
-        LOG_LEVEL: 'warn',
+        RT_REDIS_PREFIX: `${rtPrefix}rt:`,
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(rt);
-    const raw = fork(join(__dirname, 'raw-ws-server.js'), [String(options.rawPort)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const rawScript = join(__dirname, 'raw-ws-server.js');
+    const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const raw = await forkReady(fork(rawScript, [String(options.rawPort), 'ipc'], { stdio }));
     children.push(raw);
-    await new Promise((resolve) => raw.once('message', resolve));
+    const rawKafka = await forkReady(
+      fork(rawScript, [String(options.rawPort + 1), 'kafka'], { stdio, env: { ...kafkaEnv, KAFKA_TOPIC_PREFIX: rawPrefix } }),
+    );
+    children.push(rawKafka);
     await waitForReady(`http://127.0.0.1:${options.rtPort}/readyz`);
-    await bus.ensureTopics(['chat.message.created.v1']);
+    const rtBus = namespacedBus(kafka, rtPrefix);
+    const rawBus = namespacedBus(kafka, rawPrefix);
 
     const roomIds = Array.from({ length: options.rooms }, () => randomUUID());
     const viewersPerRoom = Math.floor(options.viewers / options.rooms);
     const hash = readManifest('realtime.v1').operations.find((op) => op.name === 'ChatMessages')!.id;
-    const rtRecorder = new Recorder();
-    const rawRecorder = new Recorder();
-    let subscribed = 0;
+    const targets: Target[] = [
+      { name: 'raw', publish: rawPublisher(raw), recorder: new Recorder() },
+      { name: 'raw-kafka', publish: kafkaPublisher(rawBus), recorder: new Recorder() },
+      { name: 'rt', publish: kafkaPublisher(rtBus), recorder: new Recorder() },
+    ];
+    const [rawTarget, rawKafkaTarget, rtTarget] = targets;
+    let opened = 0;
+    const rawViewer = (port: number, recorder: Recorder, channelId: string) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/?room=${channelId}&id=${randomUUID()}`);
+      socket.on('message', (data) => recorder.record((JSON.parse(String(data)).payload.data.chatMessages as { text: string }).text));
+      socket.on('open', () => {
+        opened += 1;
+      });
+      sockets.push(socket);
+    };
     for (const channelId of roomIds) {
       for (let i = 0; i < viewersPerRoom; i += 1) {
         const client = createClient({ url: `ws://127.0.0.1:${options.rtPort}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
@@ -216,43 +239,38 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
         client.subscribe<{ chatMessages: { text: string } }>(
           { query: '', variables: { channelId }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } },
           {
-            next: (result) => rtRecorder.record(result.data!.chatMessages.text),
+            next: (result) => rtTarget.recorder.record(result.data!.chatMessages.text),
             error: (error) => console.error('fan-out client error', error),
             complete: () => undefined,
           },
         );
-        const socket = new WebSocket(`ws://127.0.0.1:${options.rawPort}/?room=${channelId}&id=${randomUUID()}`);
-        socket.on('message', (data) => rawRecorder.record((JSON.parse(String(data)).payload.data.chatMessages as { text: string }).text));
-        socket.on('open', () => {
-          subscribed += 1;
-        });
-        sockets.push(socket);
+        rawViewer(options.rawPort, rawTarget.recorder, channelId);
+        rawViewer(options.rawPort + 1, rawKafkaTarget.recorder, channelId);
       }
     }
-    while (subscribed < roomIds.length * viewersPerRoom) await sleep(50);
+    while (opened < 2 * roomIds.length * viewersPerRoom) await sleep(50);
 
-    const publishers = { rt: kafkaPublisher(bus), raw: rawPublisher(raw) };
-    const recorders = { rt: rtRecorder, raw: rawRecorder };
-    const pids = { 'rt-gtw': rt.pid, 'raw-ws-server': raw.pid, 'bench (clients)': process.pid };
-    // Every rt client has subscribed once a warm-up message reaches all of them.
-    for (let attempt = 1; ; attempt += 1) {
-      const warm = await runStep('rt', options.rates[0], 1, roomIds, viewersPerRoom, publishers.rt, rtRecorder, pids);
-      if (warm.delivered >= warm.expected) break;
-      if (attempt === 20) throw new Error(`rt-gtw delivered ${warm.delivered} of ${warm.expected} warm-up frames`);
+    const pids = { 'rt-gtw': rt.pid, 'raw-ws-server': raw.pid, 'raw-ws-server kafka': rawKafka.pid, 'bench (clients)': process.pid };
+    // A target is warm once a message reaches every one of its viewers: sockets open, subscriptions and consumers in.
+    for (const target of targets) {
+      for (let attempt = 1; ; attempt += 1) {
+        const warm = await runStep(target.name, options.rates[0], 1, roomIds, viewersPerRoom, target.publish, target.recorder, pids);
+        if (warm.delivered >= warm.expected) break;
+        if (attempt === 20) throw new Error(`${target.name} delivered ${warm.delivered} of ${warm.expected} warm-up frames`);
+      }
     }
-    await runStep('raw', options.rates[0], 1, roomIds, viewersPerRoom, publishers.raw, rawRecorder, pids);
 
     const steps: Step[] = [];
     for (const rate of options.rates) {
-      for (const target of ['raw', 'rt'] as const) {
-        steps.push(await runStep(target, rate, options.stepSeconds, roomIds, viewersPerRoom, publishers[target], recorders[target], pids));
+      for (const target of targets) {
+        steps.push(await runStep(target.name, rate, options.stepSeconds, roomIds, viewersPerRoom, target.publish, target.recorder, pids));
       }
     }
     return steps;
   } finally {
     clients.forEach((client) => void client.dispose());
     sockets.forEach((socket) => socket.terminate());
-    await bus.close();
+    await kafka.close();
     for (const child of children) child.kill('SIGTERM');
   }
 }
@@ -261,20 +279,25 @@ export function printFanout(options: FanoutOptions, steps: Step[]): void {
   const viewersPerRoom = Math.floor(options.viewers / options.rooms);
   console.log(
     `\nfan-out: ${options.viewers} viewers in ${options.rooms} rooms (${viewersPerRoom} per room), ${options.stepSeconds} s per rate, ` +
-      'publish → delivery on loopback, 2 cores shared by all processes and Kafka\n',
+      'publish → delivery on loopback, 2 cores shared by every process and Kafka\n',
   );
-  console.log('target  msgs/s in  frames expected  delivered  delivered/s   p50 ms   p99 ms   CPU ms per 1000 frames (rt-gtw / raw / clients)');
+  const processes = Object.keys(steps[0]?.cpuMsPer1000 ?? {});
+  console.log(`target     msgs/s in  frames expected  delivered  delivered/s   p50 ms   p99 ms   CPU ms per 1000 frames (${processes.join(' / ')})`);
   for (const s of steps) {
     const cpu = Object.values(s.cpuMsPer1000).map((v) => v.toFixed(0)).join(' / ');
     console.log(
-      `${s.target.padEnd(6)} ${String(s.rate).padStart(10)} ${String(s.expected).padStart(16)} ${String(s.delivered).padStart(10)} ${s.perSecond.toFixed(0).padStart(12)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)}   ${cpu}`,
+      `${s.target.padEnd(10)} ${String(s.rate).padStart(9)} ${String(s.expected).padStart(16)} ${String(s.delivered).padStart(10)} ${s.perSecond.toFixed(0).padStart(12)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)}   ${cpu}`,
     );
   }
-  console.log('\nratios rt / raw per rate (goal at 500 viewers: delivered/s ≥ 0.8x, p99 ≤ 1.5x)');
+  const at = (target: TargetName, rate: number) => steps.find((s) => s.target === target && s.rate === rate)!;
+  console.log(`\nratios per rate, at ${options.viewers} viewers (goal: delivered/s ≥ 0.8x, p99 ≤ 1.5x of the raw baseline)`);
+  console.log('  msgs/s in   rt / raw: delivered/s   p99     rt / raw-kafka: delivered/s   p99');
   for (const rate of options.rates) {
-    const rt = steps.find((s) => s.target === 'rt' && s.rate === rate)!;
-    const raw = steps.find((s) => s.target === 'raw' && s.rate === rate)!;
-    console.log(`  ${String(rate).padStart(5)} msgs/s: delivered/s ${(rt.perSecond / raw.perSecond).toFixed(2)}x, p99 ${(rt.p99 / raw.p99).toFixed(2)}x`);
+    const [rt, raw, rawKafka] = [at('rt', rate), at('raw', rate), at('raw-kafka', rate)];
+    console.log(
+      `  ${String(rate).padStart(9)}   ${(rt.perSecond / raw.perSecond).toFixed(2).padStart(18)}x ${(rt.p99 / raw.p99).toFixed(2).padStart(6)}x ` +
+        `${(rt.perSecond / rawKafka.perSecond).toFixed(2).padStart(25)}x ${(rt.p99 / rawKafka.p99).toFixed(2).padStart(6)}x`,
+    );
   }
   const under = steps.filter((s) => s.target === 'rt' && s.p99 < 100 && s.delivered >= s.expected);
   const best = under.sort((a, b) => b.perSecond - a.perSecond)[0];
@@ -289,22 +312,11 @@ export function fanoutOptionsFromEnv(env: NodeJS.ProcessEnv): FanoutOptions {
   return {
     viewers: Number(env.BENCH_FANOUT_VIEWERS ?? 500),
     rooms: Number(env.BENCH_FANOUT_ROOMS ?? 5),
-    rates: (env.BENCH_FANOUT_RATES ?? '20,50,100,200,400').split(',').map(Number),
+    rates: (env.BENCH_FANOUT_RATES ?? '100,200,400,800').split(',').map(Number),
     stepSeconds: Number(env.BENCH_FANOUT_STEP_SECONDS ?? 4),
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     rtPort: Number(env.BENCH_RT_PORT ?? 4707),
     rawPort: Number(env.BENCH_RAW_WS_PORT ?? 4798),
   };
-}
-
-if (require.main === module) {
-  const options = fanoutOptionsFromEnv(process.env);
-  runFanout(options).then(
-    (steps) => printFanout(options, steps),
-    (error) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
 }

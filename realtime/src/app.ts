@@ -88,7 +88,13 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     }
   };
   await bus.ensureTopics([...CHAT_TOPICS]);
-  const feedSubscription = await bus.subscribe({ groupId: `rt-gtw.${instanceId}`, topics: [...CHAT_TOPICS], fromBeginning: false, handle: feed });
+  const feedSubscription = await bus.subscribe({
+    groupId: `rt-gtw.${instanceId}`,
+    topics: [...CHAT_TOPICS],
+    fromBeginning: false,
+    commitOffsets: false,
+    handle: feed,
+  });
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     schema,
