@@ -22,6 +22,7 @@ describe('shutdown on SIGTERM', () => {
           CHNL_PROVISION_HEALTH_PORT: '0',
           ROUTER_PORT: '0',
           REST_FACADE_PORT: '0',
+          RT_PORT: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -37,7 +38,7 @@ describe('shutdown on SIGTERM', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       const stopped = [...output.matchAll(/"part":"([^"]+)","msg":"stopped"/g)].map((m) => m[1]);
-      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'bus']);
+      expect(stopped).toEqual(['rt-gtw', 'rest-facade-gtw', 'router-gtw', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'bus']);
     } finally {
       await database.drop();
     }
