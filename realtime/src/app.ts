@@ -63,6 +63,8 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const rooms = new Rooms(schema);
   const verify = options.verifyToken ?? sessionTokenVerifier(config.ACCESS_TOKEN_SECRET);
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
+  // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const ttlMs = Math.max(5_000, 3 * config.RT_VIEWER_COUNT_INTERVAL_MS);
   const counter = redis
     ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })

@@ -154,6 +154,20 @@ describe('Rooms', () => {
     expect(late.frames.map((f) => JSON.parse(f).payload.data.viewerCount.count)).toEqual([1, 2]);
     expect(rooms.viewerCountChannels()).toEqual([channelId]);
   });
+
+  it('should give a viewer count to a selection that is new in the room even when the count is unchanged', () => {
+    const rooms = new Rooms(schema);
+    const channelId = randomUUID();
+    const stays = subscribe(rooms, new RecordingSink(), 'm', 'ChatMessages', channelId);
+    const first = subscribe(rooms, new RecordingSink(), 'v', 'ViewerCount', channelId);
+    expect(rooms.pushViewerCount(channelId, 2, new Date())).toBe(1);
+    first.leave();
+    const again = new RecordingSink();
+    subscribe(rooms, again, 'v', 'ViewerCount', channelId);
+    expect(rooms.pushViewerCount(channelId, 2, new Date())).toBe(1);
+    expect(JSON.parse(again.frames[0]).payload.data.viewerCount.count).toBe(2);
+    stays.leave();
+  });
 });
 
 describe('Bans', () => {

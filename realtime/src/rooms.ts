@@ -36,7 +36,7 @@ export type ChatEvent = EventsByTopic[ChatTopic];
 /** Subscriptions that share an operation and its variables: one execution and one JSON text per event. */
 class Selection {
   readonly members = new Set<Member>();
-  /** The last viewer count's payload, for members that joined after it was sent. */
+  /** For a viewerCount selection: the last count's payload, and the members that have received it. */
   lastPayload?: string;
   readonly primed = new WeakSet<Member>();
 
@@ -185,15 +185,15 @@ export class Rooms {
   pushViewerCount(channelId: string, count: number, at: Date): number {
     const room = this.rooms.get(channelId);
     if (!room) return 0;
-    if (room.lastViewerCount !== count) {
-      room.lastViewerCount = count;
-      return this.dispatch(channelId, 'viewerCount', { viewerCount: { channelId, count, at: at.toISOString() } });
-    }
+    const changed = room.lastViewerCount !== count;
+    room.lastViewerCount = count;
+    const root = { viewerCount: { channelId, count, at: at.toISOString() } };
     let written = 0;
-    for (const selection of room.selections.values()) {
-      if (selection.operation.field !== 'viewerCount' || selection.lastPayload === undefined) continue;
-      for (const member of selection.members) {
-        if (selection.primed.has(member)) continue;
+    for (const selection of [...room.selections.values()]) {
+      if (selection.operation.field !== 'viewerCount') continue;
+      if (changed || selection.lastPayload === undefined) selection.lastPayload = this.execute(selection, root);
+      for (const member of [...selection.members]) {
+        if (!changed && selection.primed.has(member)) continue;
         selection.primed.add(member);
         member.sink.send(`${member.prefix}${selection.lastPayload}}`);
         written += 1;
@@ -210,9 +210,7 @@ export class Rooms {
     for (const selection of [...room.selections.values()]) {
       if (selection.operation.field !== field) continue;
       const payload = this.execute(selection, root);
-      selection.lastPayload = payload;
       for (const member of [...selection.members]) {
-        selection.primed.add(member);
         member.sink.send(`${member.prefix}${payload}}`);
         written += 1;
       }
