@@ -20,6 +20,7 @@ import { eventually } from '../support/platform';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = randomBytes(32).toString('base64url');
 const logger = createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent');
+const prefix = `t${randomBytes(4).toString('hex')}:rt:`;
 const operations = new Map(readManifest(REALTIME_API).operations.map((op) => [op.name, op]));
 const op = (name: string) => operations.get(name)!.id;
 
@@ -59,7 +60,7 @@ describe('rt-gtw', () => {
       RT_PORT: '0',
       ACCESS_TOKEN_SECRET: SECRET,
       REDIS_URL,
-      RT_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:rt:`,
+      RT_REDIS_PREFIX: prefix,
       RT_CONNECTION_INIT_TIMEOUT_MS: '300',
       RT_MAX_BUFFERED_BYTES: '65536',
     };
@@ -79,7 +80,7 @@ describe('rt-gtw', () => {
     await bus?.close();
   });
 
-  it('should deliver a room messages, in order, to viewers on every instance, one payload per selection', async () => {
+  it("should deliver a room's messages, in order, to its viewers on every instance", async () => {
     const channelId = randomUUID();
     const onB = await connect(b);
     const alsoOnB = await connect(b, { authorization: `Bearer ${await tokenFor(randomUUID())}` });
@@ -203,7 +204,7 @@ describe('rt-gtw', () => {
     expect(user.of('later')).toEqual([]);
   });
 
-  it('should count a room viewers across instances and push the count only when it changed', async () => {
+  it("should count a room's viewers across instances and push the count only when it changed", async () => {
     const channelId = randomUUID();
     const counter = await connect(a);
     counter.subscribe('v', op('ViewerCount'), { channelId });
@@ -245,6 +246,23 @@ describe('rt-gtw', () => {
     // The close frame waits behind the unsent bytes, which are thrown away if the socket is destroyed first.
     expect([SLOW_CONSUMER_CLOSE_CODE, 1006]).toContain((await slow.waitForClose()).code);
   }, 60_000);
+
+  it('should tell its clients it is going away when it stops, and withdraw its viewer counts', async () => {
+    const channelId = randomUUID();
+    const third = await startRtGtw(
+      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_SECRET: SECRET, REDIS_URL, RT_REDIS_PREFIX: prefix }),
+      bus,
+      logger.child({ instance: 'c' }),
+    );
+    const leaving = await connect(third);
+    leaving.subscribe('m', op('ChatMessages'), { channelId });
+    const counter = await connect(a);
+    counter.subscribe('v', op('ViewerCount'), { channelId });
+    await counter.waitFor((f) => f.id === 'v' && f.payload.data.viewerCount.count === 2);
+    await third.stop();
+    expect((await leaving.waitForClose()).code).toBe(1001);
+    await counter.waitFor((f) => f.id === 'v' && f.payload.data.viewerCount.count === 1);
+  });
 
   describe('protocol abuse', () => {
     it('should close a socket that sends no connection_init with 4408', async () => {
