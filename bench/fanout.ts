@@ -18,7 +18,7 @@ import { chatMessagesPayload } from './fanout-payload';
  * delivered messages/s, for
  *   rt         rt-gtw on its own, fed from Kafka; viewers are graphql-ws clients of the ChatMessages subscription
  *   raw        the baseline: a bare `ws` server handed the payloads over IPC, writing the same frames to as many
- *              sockets (the writes alone)
+ *              sockets of the same graphql-ws clients (the writes alone)
  *   raw-kafka  the same bare server reading the same topic with a bare kafkajs consumer (the writes and the feed)
  * The ladders run against the same load, interleaved rate by rate. The publisher is a function: today it publishes
  * chat.message.created.v1 on Kafka as the chat domain's relay does (REST send → chat subgraph → Kafka once merged).
@@ -186,7 +186,6 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
   const rawPrefix = `fanoutraw${randomBytes(3).toString('hex')}.`;
   const kafka = createKafkaBus({ brokers: options.kafkaBrokers, clientId: 'bench-fanout' });
   const clients: Client[] = [];
-  const sockets: WebSocket[] = [];
   try {
     await kafka.ensureTopics([`${rtPrefix}chat.message.created.v1`, `${rawPrefix}chat.message.created.v1`]);
     const kafkaEnv = { ...process.env, KAFKA_BROKERS: options.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
@@ -223,32 +222,26 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
       { name: 'rt', publish: kafkaPublisher(rtBus), recorder: new Recorder() },
     ];
     const [rawTarget, rawKafkaTarget, rtTarget] = targets;
-    let opened = 0;
-    const rawViewer = (port: number, recorder: Recorder, channelId: string) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/?room=${channelId}&id=${randomUUID()}`);
-      socket.on('message', (data) => recorder.record((JSON.parse(String(data)).payload.data.chatMessages as { text: string }).text));
-      socket.on('open', () => {
-        opened += 1;
-      });
-      sockets.push(socket);
+    // The same graphql-ws client for every target, so the viewers' side costs the same.
+    const viewer = (port: number, recorder: Recorder, channelId: string, sha256Hash: string) => {
+      const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+      clients.push(client);
+      client.subscribe<{ chatMessages: { text: string } }>(
+        { query: '', variables: { channelId }, extensions: { persistedQuery: { version: 1, sha256Hash } } },
+        {
+          next: (result) => recorder.record(result.data!.chatMessages.text),
+          error: (error) => console.error('fan-out client error', error),
+          complete: () => undefined,
+        },
+      );
     };
     for (const channelId of roomIds) {
       for (let i = 0; i < viewersPerRoom; i += 1) {
-        const client = createClient({ url: `ws://127.0.0.1:${options.rtPort}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
-        clients.push(client);
-        client.subscribe<{ chatMessages: { text: string } }>(
-          { query: '', variables: { channelId }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } },
-          {
-            next: (result) => rtTarget.recorder.record(result.data!.chatMessages.text),
-            error: (error) => console.error('fan-out client error', error),
-            complete: () => undefined,
-          },
-        );
-        rawViewer(options.rawPort, rawTarget.recorder, channelId);
-        rawViewer(options.rawPort + 1, rawKafkaTarget.recorder, channelId);
+        viewer(options.rtPort, rtTarget.recorder, channelId, hash);
+        viewer(options.rawPort, rawTarget.recorder, channelId, hash);
+        viewer(options.rawPort + 1, rawKafkaTarget.recorder, channelId, hash);
       }
     }
-    while (opened < 2 * roomIds.length * viewersPerRoom) await sleep(50);
 
     const pids = { 'rt-gtw': rt.pid, 'raw-ws-server': raw.pid, 'raw-ws-server kafka': rawKafka.pid, 'bench (clients)': process.pid };
     // A target is warm once a message reaches every one of its viewers: sockets open, subscriptions and consumers in.
@@ -269,7 +262,6 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
     return steps;
   } finally {
     clients.forEach((client) => void client.dispose());
-    sockets.forEach((socket) => socket.terminate());
     await kafka.close();
     for (const child of children) child.kill('SIGTERM');
   }
@@ -317,6 +309,6 @@ export function fanoutOptionsFromEnv(env: NodeJS.ProcessEnv): FanoutOptions {
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     rtPort: Number(env.BENCH_RT_PORT ?? 4707),
-    rawPort: Number(env.BENCH_RAW_WS_PORT ?? 4798),
+    rawPort: Number(env.BENCH_RAW_WS_PORT ?? 4796),
   };
 }

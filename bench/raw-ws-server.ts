@@ -6,12 +6,12 @@ import { chatMessagesPayload } from './fanout-payload';
 
 /**
  * The floors of the fan-out benchmark: a bare `ws` server that keeps its sockets by room and writes, for each
- * message, the same graphql-ws `next` frame rt-gtw writes to every socket of the room. No protocol, no GraphQL.
+ * message, the same graphql-ws `next` frame rt-gtw writes to every socket of the room. No GraphQL, no checks.
  *   ipc    the benchmark hands it the payloads over IPC: the writes alone
  *   kafka  it reads chat.message.created.v1 with a bare kafkajs consumer (no commits): the writes and the feed
  * Arguments: port, feed; for kafka, KAFKA_BROKERS and KAFKA_TOPIC_PREFIX in the environment.
  */
-const port = Number(process.argv[2] ?? 4798);
+const port = Number(process.argv[2] ?? 4796);
 const feed = process.argv[3] === 'kafka' ? 'kafka' : 'ipc';
 const rooms = new Map<string, { socket: WebSocket; prefix: string }[]>();
 
@@ -37,13 +37,18 @@ async function main(): Promise<void> {
       for (const { room, payload } of batch) broadcast(room, payload);
     });
   }
-  const wss = new WebSocketServer({ port, host: '127.0.0.1' });
-  wss.on('connection', (socket, request) => {
-    const params = new URL(request.url ?? '/', 'http://raw').searchParams;
-    const room = params.get('room') ?? '';
-    const member = { socket, prefix: `{"id":${JSON.stringify(params.get('id') ?? '1')},"type":"next","payload":` };
-    rooms.set(room, [...(rooms.get(room) ?? []), member]);
-    socket.on('close', () => rooms.set(room, (rooms.get(room) ?? []).filter((m) => m !== member)));
+  // Just enough of graphql-transport-ws for the same graphql-ws clients to subscribe: an ack, and a room per subscribe.
+  const wss = new WebSocketServer({ port, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; id?: string; payload?: { variables?: { channelId?: string } } };
+      if (message.type === 'connection_init') socket.send('{"type":"connection_ack"}');
+      if (message.type !== 'subscribe') return;
+      const room = message.payload?.variables?.channelId ?? '';
+      const member = { socket, prefix: `{"id":${JSON.stringify(message.id)},"type":"next","payload":` };
+      rooms.set(room, [...(rooms.get(room) ?? []), member]);
+      socket.on('close', () => rooms.set(room, (rooms.get(room) ?? []).filter((m) => m !== member)));
+    });
   });
   wss.on('listening', () => process.send?.('ready'));
 }
