@@ -12,8 +12,8 @@ import type { Logger } from '../../kernel/log';
 import { authenticate, sessionTokenVerifier, type TokenVerifier } from './auth';
 import type { RtGtwConfig } from './config';
 import { Connection, ParkedSubscription } from './connection';
-import { PersistedSubscriptions, type ResolvedSubscription } from './operations';
-import { CHAT_TOPICS, type ChatTopic, nextFramePrefix, Rooms } from './rooms';
+import { PersistedSubscriptions } from './operations';
+import { CHAT_TOPICS, type ChatTopic, type Member, nextFramePrefix, Rooms } from './rooms';
 import { buildRealtimeSchema } from './schema';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
 
@@ -26,10 +26,12 @@ interface Extra {
   request: HttpRequest;
 }
 
-/** What onSubscribe hands to subscribe(): the room and selection a subscription joins. */
-interface Ticket extends ResolvedSubscription {
+/** What onSubscribe hands to subscribe(): the subscription, and how it joins its room and selection. */
+interface Ticket {
   conn: Connection;
-  id: string;
+  parked: ParkedSubscription;
+  prefix: string;
+  join(member: Member): void;
 }
 
 /** Event ids already fanned out, so a message the relay publishes twice reaches viewers once. */
@@ -62,14 +64,14 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const persisted = new PersistedSubscriptions(schema);
   const rooms = new Rooms(schema);
   const verify = options.verifyToken ?? sessionTokenVerifier(config.ACCESS_TOKEN_SECRET);
+  const log = logger.child({ instanceId });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
   // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  redis?.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const ttlMs = Math.max(5_000, 3 * config.RT_VIEWER_COUNT_INTERVAL_MS);
   const counter = redis
     ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })
     : createLocalViewerCounter();
-  const log = logger.child({ instanceId });
 
   const recent = new RecentIds(10_000);
   const feed = async (message: IncomingMessage): Promise<void> => {
@@ -120,7 +122,21 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
         const retryAfter = Number.isFinite(until) ? Math.ceil((until - Date.now()) / 1000) : undefined;
         return [new DomainError('CHAT_BANNED', 'you are banned from this room', undefined, retryAfter)];
       }
-      const ticket: Ticket = { ...resolved, conn, id };
+      // Counted here, not in subscribe(): the subscribe messages of one read reach this hook before any reaches that.
+      let leave = (): void => undefined;
+      const parked = new ParkedSubscription(() => {
+        leave();
+        if (conn.subscriptions.get(id) === parked) conn.subscriptions.delete(id);
+      });
+      conn.subscriptions.set(id, parked);
+      const ticket: Ticket = {
+        parked,
+        join: (member) => {
+          leave = rooms.join(resolved.channelId, resolved.selectionKey, resolved.operation, resolved.variables, member);
+        },
+        prefix: nextFramePrefix(id),
+        conn,
+      };
       return {
         schema,
         document: resolved.operation.document,
@@ -131,19 +147,9 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     },
     // Instead of graphql's subscribe: joins the room, whose fan-out writes this subscription's frames.
     subscribe: (args) => {
-      const ticket = args.contextValue as Ticket;
-      const { conn, id } = ticket;
-      let leave = (): void => undefined;
-      const parked = new ParkedSubscription(() => {
-        leave();
-        if (conn.subscriptions.get(id) === parked) conn.subscriptions.delete(id);
-      });
-      conn.subscriptions.set(id, parked);
-      leave = rooms.join(ticket.channelId, ticket.selectionKey, ticket.operation, ticket.variables, {
-        sink: conn,
-        prefix: nextFramePrefix(id),
-        complete: () => parked.end(),
-      });
+      const { parked, join, prefix, conn } = args.contextValue as Ticket;
+      // The socket may have closed since onSubscribe, ending the subscription: it must not join a room then.
+      if (!parked.ended) join({ sink: conn, prefix, complete: () => parked.end() });
       return parked;
     },
   });

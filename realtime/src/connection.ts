@@ -18,12 +18,16 @@ const DONE: IteratorResult<never, undefined> = { done: true, value: undefined };
  */
 export class ParkedSubscription implements AsyncIterableIterator<ExecutionResult> {
   private wake?: (result: IteratorResult<never, undefined>) => void;
-  private ended = false;
+  private done = false;
 
   constructor(private readonly onEnd: () => void) {}
 
+  get ended(): boolean {
+    return this.done;
+  }
+
   next(): Promise<IteratorResult<never, undefined>> {
-    if (this.ended) return Promise.resolve(DONE);
+    if (this.done) return Promise.resolve(DONE);
     return new Promise((resolve) => {
       this.wake = resolve;
     });
@@ -35,8 +39,8 @@ export class ParkedSubscription implements AsyncIterableIterator<ExecutionResult
   }
 
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.done) return;
+    this.done = true;
     this.onEnd();
     this.wake?.(DONE);
   }

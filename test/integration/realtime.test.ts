@@ -301,6 +301,20 @@ describe('rt-gtw', () => {
       expect((await forged.waitForClose()).code).toBe(4403);
     });
 
+    it('should refuse more subscriptions on one socket than allowed, and close a socket that sends too large a message', async () => {
+      const client = await connect(a);
+      const channelId = randomUUID();
+      for (let i = 0; i < 50; i += 1) client.subscribe(`s${i}`, op('ChatMessages'), { channelId });
+      client.subscribe('one-too-many', op('ChatMessages'), { channelId });
+      const refused = await client.waitFor((f) => f.id === 'one-too-many');
+      expect(refused).toEqual({ id: 'one-too-many', type: 'error', payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })] });
+      expect(client.frames.filter((f) => f.type === 'error')).toHaveLength(1);
+
+      const flooding = await connect(a);
+      flooding.send({ type: 'ping', payload: { junk: 'x'.repeat(20_000) } });
+      expect((await flooding.waitForClose()).code).toBe(1009);
+    });
+
     it('should close a socket that does not speak graphql-transport-ws with 4406', async () => {
       const client = track(await RawGraphQLWsClient.open(a.wsUrl, null));
       expect((await client.waitForClose()).code).toBe(4406);
