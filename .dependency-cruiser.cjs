@@ -38,11 +38,18 @@ module.exports = {
       to: { path: '^subgraphs/' },
     },
     {
+      name: 'realtime-imports-no-subgraph',
+      comment: "The realtime gateway learns of other domains through their events only; a subgraph's internals are not its to import.",
+      severity: 'error',
+      from: { path: '^realtime/', pathNot: SPEC },
+      to: { path: '^subgraphs/' },
+    },
+    {
       name: 'kernel-imports-no-app',
       comment: 'The shared kernel is the bottom layer: it never imports a subgraph, the router or the REST facade.',
       severity: 'error',
       from: { path: '^kernel/', pathNot: SPEC },
-      to: { path: '^(subgraphs|router|rest-facade)/' },
+      to: { path: '^(subgraphs|router|rest-facade|realtime)/' },
     },
   ],
   options: {

@@ -7,6 +7,7 @@ import { recreateDatabase } from '../kernel/db/admin';
 import { signIdentity } from '../kernel/identity';
 import { loadPersistedOperations } from '../kernel/persisted';
 import { migrateDeploy } from '../scripts/migrate';
+import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
 
 /**
  * `npm run bench`: one REST route against the layers under it, in one run on loopback, each process of the
@@ -16,7 +17,8 @@ import { migrateDeploy } from '../scripts/migrate';
  *   router   the same persisted operation posted to the router   router → user + chnl subgraphs
  *   subgraph the user subgraph's part of it, called directly with a signed identity
  *   bare     node:http answering a JSON body of the same size
- * and prints requests/s, latencies, the CPU each process spent per request, and the ratios between them.
+ * and prints requests/s, latencies, the CPU each process spent per request, and the ratios between them; then the
+ * fan-out benchmark of the realtime gateway (fanout.ts).
  * BENCH_PROFILE=router-gtw,rest-facade-gtw writes those processes' CPU profiles to .data/profiles/.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -213,7 +215,23 @@ async function main(): Promise<void> {
   if (results.some((r) => r.errors > 0)) throw new Error('some requests failed: the figures above are not valid');
 }
 
-main()
+/** `npm run bench` runs both; `npm run bench -- http` or `npm run bench -- fanout` one of them. */
+async function benchmarks(): Promise<void> {
+  const only = process.argv[2];
+  if (only !== 'fanout') {
+    try {
+      await main();
+    } finally {
+      for (const child of children.splice(0)) child.kill('SIGTERM');
+    }
+  }
+  if (only !== 'http') {
+    const options = fanoutOptionsFromEnv(env);
+    printFanout(options, await runFanout(options));
+  }
+}
+
+benchmarks()
   .then(
     () => 0,
     (error) => {

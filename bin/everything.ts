@@ -22,6 +22,8 @@ import { bootstrapAdmin } from '../subgraphs/user/src/services/staff.service';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
+import { startRtGtw } from '../realtime/src/app';
+import { rtGtwConfigSchema } from '../realtime/src/config';
 
 const DEMO_USERS = [
   { login: 'demo_streamer', email: 'streamer@demo.test', password: 'demo-password', displayName: 'Demo Streamer' },
@@ -80,6 +82,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   });
   parts.unshift(...running.parts);
   const { user, chnl, router, facade } = running;
+  const { rt } = running;
 
   for (const demo of DEMO_USERS) {
     await user.accounts.signUp(demo).catch((error) => {
@@ -111,6 +114,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       `  router        ${router.url}/graphql   (persisted operations only)`,
       `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
       `  subgraphs     ${user.url}/graphql (user), ${chnl.url}/graphql (chnl), ${running.chat.url}/graphql (chat)`,
+      `  realtime      ${rt.wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,
@@ -151,7 +155,9 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
     restFacadeConfigSchema.parse({ ...env, ROUTER_URL: `${router.url}/graphql` }),
     log('rest-facade-gtw'),
   );
+  const rt = await startRtGtw(rtGtwConfigSchema.parse(env), bus, log('rt-gtw'));
   const parts: Stoppable[] = [
+    { name: 'rt-gtw', stop: rt.stop },
     { name: 'rest-facade-gtw', stop: facade.stop },
     { name: 'router-gtw', stop: router.stop },
     { name: 'chat-provision-wkr', stop: chatWorker.stop },
@@ -160,5 +166,5 @@ export async function startAllProcesses({ env, bus, logger }: AllProcessesOption
     { name: 'chnl-store-svc', stop: chnl.stop },
     { name: 'user-store-svc', stop: user.stop },
   ];
-  return { user, chnl, worker, chat, chatWorker, router, facade, parts };
+  return { user, chnl, worker, chat, chatWorker, router, facade, rt, parts };
 }

@@ -17,6 +17,8 @@ import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src'
 import { userOAuthConfigSchema } from '../subgraphs/user/src/config';
 import { startUserOAuthSvc } from '../subgraphs/user/src/oauth/server';
 import { startEverything } from './everything';
+import { rtGtwConfigSchema } from '../realtime/src/config';
+import { startRtGtw } from '../realtime/src/app';
 
 /**
  * One entry point for every process: `node dist/bin/platform.js <process-name>`. Each process reads and validates
@@ -81,6 +83,11 @@ const PROCESSES: Record<string, Starter> = {
       { name: 'router-gtw', stop: router.stop },
       bus,
     ];
+  },
+  'rt-gtw': async (name, logger) => {
+    const config = parseConfig(rtGtwConfigSchema);
+    const bus = await kafkaFor(name, logger);
+    return [{ name, ...(await startRtGtw(config, bus, logger)) }, bus];
   },
   all: async (_name, logger) => startEverything(logger),
   'user-oauth-svc': async (name, logger) => {

@@ -158,6 +158,10 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         }
         failures.delete(partitionKey);
         payload.resolveOffset(message.offset);
+        if (subscribeOptions.commitOffsets === false) {
+          await payload.heartbeat();
+          continue;
+        }
         // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter once stop() has begun,
         // which would lose the commit of the message that stop() waited for.
         await payload.commitOffsetsIfNecessary({

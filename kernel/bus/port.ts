@@ -33,6 +33,13 @@ export interface SubscribeOptions {
    * delay, and the later messages of its partition wait for it.
    */
   handle(message: IncomingMessage): Promise<void>;
+  /**
+   * False: no offset is ever committed (true by default). For readers that keep no position because they start at
+   * the end every time, such as a fan-out gateway whose every instance has a group of its own: a commit per
+   * message would cost a broker round trip each for a position nobody reads. The memory bus keeps positions in
+   * its process either way.
+   */
+  commitOffsets?: boolean;
 }
 
 export interface Subscription {

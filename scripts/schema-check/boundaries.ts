@@ -9,7 +9,7 @@ const { error, info } = reporter('boundaries');
 
 const CONFIG = '.dependency-cruiser.cjs';
 /** The folders the rules constrain; bin/, bench/, test/ and scripts/ are composition roots and import anything. */
-const CONSTRAINED = ['subgraphs', 'router', 'rest-facade', 'kernel'];
+const CONSTRAINED = ['subgraphs', 'router', 'rest-facade', 'kernel', 'realtime'];
 // dependency-cruiser is published as ES modules only, which jest's loader cannot require: it runs as its own CLI.
 const DEPCRUISE = fromRoot('node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 

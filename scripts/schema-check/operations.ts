@@ -1,6 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DocumentNode, type GraphQLSchema, Kind, NoDeprecatedCustomRule, parse, validate } from 'graphql';
+import { buildSchema, type DocumentNode, type GraphQLSchema, Kind, NoDeprecatedCustomRule, parse, validate } from 'graphql';
 import { type Manifest, type PersistedOperation, readManifest, sha256 } from '../../kernel/persisted';
 import type { GitBase } from './base';
 import { type Finding, messageOf, reporter } from './findings';
@@ -9,6 +9,16 @@ const { error, warning, info } = reporter('operations');
 
 const OPERATIONS = 'contracts/operations';
 const MANIFEST = /^(.+)\.manifest\.json$/;
+/** APIs served by a gateway of their own rather than the router: their operations run against that gateway's schema. */
+const GATEWAY_SCHEMAS: Record<string, string> = { 'realtime.v1': 'realtime/schema.graphql' };
+
+function gatewaySchema(root: string, api: string, file: string): { schema?: GraphQLSchema; findings: Finding[] } {
+  try {
+    return { schema: buildSchema(readFileSync(join(root, file), 'utf8')), findings: [] };
+  } catch (thrown) {
+    return { findings: [error(`${api}: ${file} is not a valid schema, its operations are not validated: ${messageOf(thrown)}`)] };
+  }
+}
 
 /** Problems of one operation's own text: its id, and that it is the one operation its entry says it is. */
 function operationProblems(op: PersistedOperation): { document?: DocumentNode; problems: string[] } {
@@ -105,7 +115,10 @@ export function checkOperations(root: string, base: GitBase, apiSchema: GraphQLS
       findings.push(error(`${api}: the manifest cannot be read: ${messageOf(thrown)}`));
       continue;
     }
-    const problems = checkManifest(api, manifest, apiSchema);
+    const gateway = GATEWAY_SCHEMAS[api] ? gatewaySchema(root, api, GATEWAY_SCHEMAS[api]) : undefined;
+    const schema = gateway ? gateway.schema : apiSchema;
+    findings.push(...(gateway?.findings ?? []));
+    const problems = checkManifest(api, manifest, schema);
     findings.push(...problems);
     const baseText = base.read(`${OPERATIONS}/${api}.manifest.json`);
     if (baseText === undefined) {
@@ -113,8 +126,8 @@ export function checkOperations(root: string, base: GitBase, apiSchema: GraphQLS
     } else if (Array.isArray(manifest.operations)) {
       findings.push(...compareWithBase(api, manifest, baseText));
     }
-    if (apiSchema && !problems.some((f) => f.severity === 'error')) {
-      findings.push(info(`${api}: all ${manifest.operations.length} operations validate against the API schema`));
+    if (schema && !problems.some((f) => f.severity === 'error')) {
+      findings.push(info(`${api}: all ${manifest.operations.length} operations validate against ${GATEWAY_SCHEMAS[api] ?? 'the API schema'}`));
     }
   }
   for (const file of base.list(OPERATIONS)) {

@@ -32,3 +32,35 @@ describeBusContract('kafka', () => {
   }
   return createKafkaBus({ brokers, clientId: 'bus-contract' });
 });
+
+describe('Kafka bus without commits', () => {
+  it('should leave no position behind a subscription that commits no offsets', async () => {
+    const bus = createKafkaBus({ brokers, clientId: 'bus-uncommitted' });
+    const topic = `test.uncommitted-${Date.now()}.happened.v1`;
+    const groupId = `uncommitted-${Date.now()}`;
+    try {
+      await bus.ensureTopics([topic]);
+      await bus.publish(topic, [{ key: 'k', value: 'one' }, { key: 'k', value: 'two' }]);
+      const read = async (commitOffsets: boolean) => {
+        const received: string[] = [];
+        const subscription = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, commitOffsets, handle: async (m) => void received.push(m.value) });
+        const deadline = Date.now() + 30_000;
+        while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        await subscription.stop();
+        return received;
+      };
+      expect(await read(false)).toEqual(['one', 'two']);
+      // Nothing was committed, so the group starts over; this time it commits.
+      expect(await read(true)).toEqual(['one', 'two']);
+      await bus.publish(topic, [{ key: 'k', value: 'three' }]);
+      const after: string[] = [];
+      const subscription = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, handle: async (m) => void after.push(m.value) });
+      const deadline = Date.now() + 30_000;
+      while (after.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await subscription.stop();
+      expect(after).toEqual(['three']);
+    } finally {
+      await bus.close();
+    }
+  }, 120_000);
+});

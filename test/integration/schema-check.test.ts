@@ -83,6 +83,20 @@ describe('schema check', () => {
   });
 
   describe('fails', () => {
+    it('should fail a realtime subscription that the realtime schema no longer serves', async () => {
+      edit('realtime/schema.graphql', /\s*"""The NFKC-normalised text\."""\n\s*text: String!/, '');
+
+      const errors = errorsOf(await check(['operations']));
+
+      expect(errors).toEqual([
+        {
+          severity: 'error',
+          area: 'operations',
+          message: expect.stringMatching(/^realtime\.v1 ChatMessages: Cannot query field "text" on type "ChatMessage"/),
+        },
+      ]);
+    });
+
     it('should fail removing a field a persisted operation uses', async () => {
       edit('subgraphs/chnl/schema.graphql', /\s*"""How many users follow the channel\."""\n\s*followerCount: Int!/, '');
       recompose();

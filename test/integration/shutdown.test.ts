@@ -25,6 +25,7 @@ describe('shutdown on SIGTERM', () => {
           ROUTER_PORT: '0',
           REST_FACADE_PORT: '0',
           USER_OAUTH_PORT: '0',
+          RT_PORT: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -40,7 +41,7 @@ describe('shutdown on SIGTERM', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       const stopped = [...output.matchAll(/"part":"([^"]+)","msg":"stopped"/g)].map((m) => m[1]);
-      expect(stopped).toEqual(['rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'user-oauth-svc', 'bus']);
+      expect(stopped).toEqual(['rt-gtw', 'rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'user-oauth-svc', 'bus']);
     } finally {
       await database.drop();
     }

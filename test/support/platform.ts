@@ -22,6 +22,7 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
       CHAT_PROVISION_HEALTH_PORT: '0',
       ROUTER_PORT: '0',
       REST_FACADE_PORT: '0',
+      RT_PORT: '0',
       // Every test logs in from 127.0.0.1; the per-address limit has a test of its own.
       LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
       ...extraEnv,

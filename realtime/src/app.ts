@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage as HttpRequest } from 'node:http';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
+import { DomainError } from '../../kernel/errors';
+import { parseEvent } from '../../kernel/events';
+import { createHttpApp, listen } from '../../kernel/http';
+import type { Logger } from '../../kernel/log';
+import { authenticate, sessionTokenVerifier, type TokenVerifier } from './auth';
+import type { RtGtwConfig } from './config';
+import { Connection, ParkedSubscription } from './connection';
+import { PersistedSubscriptions } from './operations';
+import { CHAT_TOPICS, type ChatTopic, type Member, nextFramePrefix, Rooms } from './rooms';
+import { buildRealtimeSchema } from './schema';
+import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
+
+export const REALTIME_PATH = '/graphql';
+/** On stop, how long clients get to answer the close before their sockets are destroyed. */
+const CLOSE_WAIT_MS = 2_000;
+
+interface Extra {
+  conn: Connection;
+  request: HttpRequest;
+}
+
+/** What onSubscribe hands to subscribe(): the subscription, and how it joins its room and selection. */
+interface Ticket {
+  conn: Connection;
+  parked: ParkedSubscription;
+  prefix: string;
+  join(member: Member): void;
+}
+
+/** Event ids already fanned out, so a message the relay publishes twice reaches viewers once. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  /** True the first time an id is seen. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+    return true;
+  }
+}
+
+export interface RtGtwOptions {
+  /** How bearer tokens are verified; session access tokens by default. */
+  verifyToken?: TokenVerifier;
+}
+
+/**
+ * rt-gtw: the realtime API over graphql-ws. graphql-ws (makeServer) runs the protocol: the handshake, its close
+ * codes, subscribe and complete. Events come from Kafka in a consumer group of this instance's own, from the end,
+ * so every instance sees every event; each is executed once per room and selection and written to the sockets
+ * directly (rooms.ts).
+ */
+export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Logger, options: RtGtwOptions = {}) {
+  const instanceId = config.RT_INSTANCE_ID ?? `rt-${randomBytes(6).toString('hex')}`;
+  const schema = buildRealtimeSchema();
+  const persisted = new PersistedSubscriptions(schema);
+  const rooms = new Rooms(schema);
+  const verify = options.verifyToken ?? sessionTokenVerifier(config.ACCESS_TOKEN_SECRET);
+  const log = logger.child({ instanceId });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
+  // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.
+  redis?.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const ttlMs = Math.max(5_000, 3 * config.RT_VIEWER_COUNT_INTERVAL_MS);
+  const counter = redis
+    ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })
+    : createLocalViewerCounter();
+
+  const recent = new RecentIds(10_000);
+  const feed = async (message: IncomingMessage): Promise<void> => {
+    let event;
+    try {
+      event = parseEvent(message.topic as ChatTopic, message.value);
+    } catch (error) {
+      // Every instance reads every message: dead-lettering here would file one copy per instance. The producer's
+      // side checks the contract before its outbox; what still breaks it is logged and skipped.
+      log.error({ err: error, topic: message.topic, offset: message.offset }, 'event skipped: it breaks its contract');
+      return;
+    }
+    if (!recent.add(event.id)) return;
+    try {
+      rooms.onChatEvent(event);
+    } catch (error) {
+      log.error({ err: error, topic: message.topic, offset: message.offset }, 'event could not be fanned out');
+    }
+  };
+  await bus.ensureTopics([...CHAT_TOPICS]);
+  const feedSubscription = await bus.subscribe({
+    groupId: `rt-gtw.${instanceId}`,
+    topics: [...CHAT_TOPICS],
+    fromBeginning: false,
+    commitOffsets: false,
+    handle: feed,
+  });
+
+  const server = makeServer<Record<string, unknown> | undefined, Extra>({
+    schema,
+    connectionInitWaitTimeout: config.RT_CONNECTION_INIT_TIMEOUT_MS,
+    onConnect: async (ctx) => {
+      const identity = await authenticate(ctx.connectionParams, verify);
+      if (!identity) return false;
+      ctx.extra.conn.identity = identity;
+      return true;
+    },
+    onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      const { conn } = ctx.extra;
+      const resolved = persisted.resolve(payload);
+      if (!('channelId' in resolved)) return resolved;
+      if (conn.subscriptions.size >= config.RT_MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        return [new DomainError('BAD_REQUEST', `at most ${config.RT_MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection`)];
+      }
+      const userId = conn.userId;
+      const until = userId ? rooms.bans.until(resolved.channelId, userId, Date.now()) : undefined;
+      if (until !== undefined) {
+        const retryAfter = Number.isFinite(until) ? Math.ceil((until - Date.now()) / 1000) : undefined;
+        return [new DomainError('CHAT_BANNED', 'you are banned from this room', undefined, retryAfter)];
+      }
+      // Counted here, not in subscribe(): the subscribe messages of one read reach this hook before any reaches that.
+      let leave = (): void => undefined;
+      const parked = new ParkedSubscription(() => {
+        leave();
+        if (conn.subscriptions.get(id) === parked) conn.subscriptions.delete(id);
+      });
+      conn.subscriptions.set(id, parked);
+      const ticket: Ticket = {
+        parked,
+        join: (member) => {
+          leave = rooms.join(resolved.channelId, resolved.selectionKey, resolved.operation, resolved.variables, member);
+        },
+        prefix: nextFramePrefix(id),
+        conn,
+      };
+      return {
+        schema,
+        document: resolved.operation.document,
+        operationName: resolved.operation.name,
+        variableValues: resolved.variables,
+        contextValue: ticket,
+      };
+    },
+    // Instead of graphql's subscribe: joins the room, whose fan-out writes this subscription's frames.
+    subscribe: (args) => {
+      const { parked, join, prefix, conn } = args.contextValue as Ticket;
+      // The socket may have closed since onSubscribe, ending the subscription: it must not join a room then.
+      if (!parked.ended) join({ sink: conn, prefix, complete: () => parked.end() });
+      return parked;
+    },
+  });
+
+  const app = createHttpApp(log, {
+    feed: () => bus.healthy(),
+    ...(redis ? { redis: () => redis.ping().then((r) => r === 'PONG') } : {}),
+  });
+  const listening = await listen(app, config.RT_PORT);
+  const wss = new WebSocketServer({
+    server: listening.server,
+    path: REALTIME_PATH,
+    maxPayload: config.RT_MAX_CLIENT_MESSAGE_BYTES,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
+  const alive = new WeakSet<WebSocket>();
+  wss.on('connection', (socket, request) => {
+    const conn = new Connection(socket, config.RT_MAX_BUFFERED_BYTES, log);
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    socket.on('error', (error) => log.warn({ err: error }, 'socket error'));
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: async (data) => conn.send(data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', async (data) => {
+            try {
+              await handle(String(data));
+            } catch (error) {
+              // graphql-ws throws on a well-formed message of a type a client must not send (`next`, `error`...).
+              log.warn({ err: error }, 'bad client message');
+              socket.close(CloseCode.BadRequest, 'Invalid message received');
+            }
+          }),
+      },
+      { conn, request },
+    );
+    socket.once('close', (code, reason) => {
+      conn.endAll();
+      void closed(code, reason.toString());
+    });
+  });
+
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.delete(socket);
+      socket.ping();
+    }
+  }, config.RT_KEEPALIVE_MS);
+
+  let exchanging = false;
+  const viewerTick = setInterval(async () => {
+    if (exchanging) return;
+    exchanging = true;
+    try {
+      const totals = await counter.exchange(rooms.localViewerCounts(), rooms.viewerCountChannels());
+      const at = new Date();
+      for (const [channelId, count] of totals) rooms.pushViewerCount(channelId, count, at);
+      rooms.bans.sweep(at.getTime());
+    } catch (error) {
+      log.warn({ err: error }, 'viewer counts not exchanged');
+    } finally {
+      exchanging = false;
+    }
+  }, config.RT_VIEWER_COUNT_INTERVAL_MS);
+
+  log.info({ url: listening.url, path: REALTIME_PATH }, 'realtime gateway listening');
+  return {
+    url: listening.url,
+    wsUrl: `${listening.url.replace(/^http/, 'ws')}${REALTIME_PATH}`,
+    instanceId,
+    rooms,
+    stop: async () => {
+      clearInterval(keepAlive);
+      clearInterval(viewerTick);
+      // Clients reconnect elsewhere on 1001; the HTTP server can only close once the upgraded sockets are gone.
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      const laggards = setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), CLOSE_WAIT_MS);
+      await closed;
+      clearTimeout(laggards);
+      await listening.close();
+      await feedSubscription.stop();
+      await counter.stop().catch((error) => log.warn({ err: error }, 'viewer counts not withdrawn'));
+      await redis?.quit();
+    },
+  };
+}
+
+export type RunningRtGtw = Awaited<ReturnType<typeof startRtGtw>>;

@@ -1,0 +1,33 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Identity } from '../../kernel/identity';
+import { issueAccessToken } from '../../kernel/identity';
+import { authenticate, CHAT_READ_SCOPE, sessionTokenVerifier, type TokenVerifier } from './auth';
+
+const secret = randomBytes(32).toString('hex');
+const app = (scopes: string[]): TokenVerifier => async () =>
+  ({ kind: 'oauth', userId: randomUUID(), clientId: 'app', scopes, permissions: [], requestId: 'r' }) satisfies Identity;
+
+describe('authenticate', () => {
+  it('should make a connection without a token an anonymous viewer', async () => {
+    expect(await authenticate(undefined, sessionTokenVerifier(secret))).toMatchObject({ kind: 'anonymous' });
+    expect(await authenticate({}, sessionTokenVerifier(secret))).toMatchObject({ kind: 'anonymous' });
+  });
+
+  it('should take a session access token as its user', async () => {
+    const userId = randomUUID();
+    const token = await issueAccessToken(secret, { userId, sessionId: randomUUID() });
+    expect(await authenticate({ authorization: `Bearer ${token}` }, sessionTokenVerifier(secret))).toMatchObject({ kind: 'session', userId });
+  });
+
+  it('should refuse a malformed, invalid or foreign token rather than fall back to anonymous', async () => {
+    const foreign = await issueAccessToken(randomBytes(32).toString('hex'), { userId: randomUUID(), sessionId: randomUUID() });
+    for (const authorization of [`Bearer ${foreign}`, 'Bearer nope', 'Basic abc', 42, '']) {
+      expect(await authenticate({ authorization }, sessionTokenVerifier(secret))).toBeNull();
+    }
+  });
+
+  it('should let an app in only with the chat:read scope', async () => {
+    expect(await authenticate({ authorization: 'Bearer t' }, app([]))).toBeNull();
+    expect(await authenticate({ authorization: 'Bearer t' }, app([CHAT_READ_SCOPE]))).toMatchObject({ kind: 'oauth' });
+  });
+});

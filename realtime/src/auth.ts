@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { hasScope } from '../../kernel/access';
+import { type Identity, verifyAccessToken } from '../../kernel/identity';
+
+/** Reading chat needs this scope from a third-party app; our own apps' sessions hold every user right. */
+export const CHAT_READ_SCOPE = 'chat:read';
+
+/**
+ * Turns a bearer token into the caller's identity, or null when the token is not valid. The session verifier is
+ * the default; an OAuth one (returning kind `oauth` with the token's scopes) can be passed to startRtGtw beside it.
+ */
+export type TokenVerifier = (token: string) => Promise<Identity | null>;
+
+export function sessionTokenVerifier(secret: string): TokenVerifier {
+  return async (token) => {
+    const verified = await verifyAccessToken(secret, token);
+    if (!verified.ok) return null;
+    return { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [], requestId: randomUUID() };
+  };
+}
+
+const anonymous = (): Identity => ({ kind: 'anonymous', scopes: [], permissions: [], requestId: randomUUID() });
+
+/**
+ * The identity of a connection from its `connection_init` payload `{ authorization: "Bearer <token>" }`: anonymous
+ * without one (anonymous viewers read public rooms), null (refused, 4403) for a token that is malformed, invalid,
+ * expired or lacks chat:read. A bad token is never downgraded to anonymous, as the router does for HTTP.
+ */
+export async function authenticate(params: Record<string, unknown> | undefined, verify: TokenVerifier): Promise<Identity | null> {
+  const authorization = params?.authorization;
+  if (authorization === undefined || authorization === null) return anonymous();
+  if (typeof authorization !== 'string') return null;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+  if (!match) return null;
+  const identity = await verify(match[1]);
+  if (!identity || !hasScope(identity, CHAT_READ_SCOPE)) return null;
+  return identity;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { logLevel, port, redisUrl, secret } from '../../kernel/config';
+
+export const rtGtwConfigSchema = z.object({
+  RT_PORT: port(4200),
+  ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
+  /** Counts viewers across instances; without it each instance counts its own (one instance, or `npm start`). */
+  REDIS_URL: redisUrl.optional(),
+  /** Lets several environments (or test runs) share one Redis. */
+  RT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/, 'only letters, digits, : . _ -').default('rt:'),
+  /** Names this instance's consumer group and its share of the viewer counts; unique per instance when not given. */
+  RT_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'only letters, digits, . _ -, at most 64').optional(),
+  /** A socket holding more unsent bytes than this is a slow consumer: it is closed (1013) and dropped. */
+  RT_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).default(1_048_576),
+  /** The largest message a client may send; subscribe messages of persisted operations are small. */
+  RT_MAX_CLIENT_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(16_384),
+  RT_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(50),
+  /** How long a socket may stay open without connection_init before it is closed (4408). */
+  RT_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+  /** Viewer counts are exchanged and pushed this often; never more than once a second. */
+  RT_VIEWER_COUNT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(1_000),
+  /** Pings every socket this often and drops the ones that do not answer within the next period. */
+  RT_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(15_000),
+  LOG_LEVEL: logLevel,
+});
+
+export type RtGtwConfig = z.infer<typeof rtGtwConfigSchema>;

@@ -1,0 +1,233 @@
+import { execute, type GraphQLSchema } from 'graphql';
+import type { EventsByTopic } from '../../contracts/events/types';
+import type { PreparedOperation } from './operations';
+import type { ChatEventValue, RootField, RootValue } from './schema';
+
+/** A connection as the rooms see it: who it is, and where its frames go. */
+export interface Sink {
+  readonly userId?: string;
+  /** Writes one whole graphql-ws frame; a sink that cannot keep up drops itself (see connection.ts). */
+  send(frame: string): void;
+}
+
+/** One subscription of one connection, in one room. */
+export interface Member {
+  readonly sink: Sink;
+  /** `{"id":<id>,"type":"next","payload":` for this subscription's id, built once. */
+  readonly prefix: string;
+  /** Ends the subscription from the server's side: the client receives `complete`. */
+  complete(): void;
+}
+
+export const nextFramePrefix = (id: string): string => `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+
+/** The chat topics rt-gtw consumes. */
+export const CHAT_TOPICS = [
+  'chat.message.created.v1',
+  'chat.message.deleted.v1',
+  'chat.user.banned.v1',
+  'chat.room.updated.v1',
+  'chat.room.cleared.v1',
+] as const;
+
+export type ChatTopic = (typeof CHAT_TOPICS)[number];
+export type ChatEvent = EventsByTopic[ChatTopic];
+
+/** Subscriptions that share an operation and its variables: one execution and one JSON text per event. */
+class Selection {
+  readonly members = new Set<Member>();
+  /** For a viewerCount selection: the last count's payload, and the members that have received it. */
+  lastPayload?: string;
+  readonly primed = new WeakSet<Member>();
+
+  constructor(
+    readonly operation: PreparedOperation,
+    readonly variables: Record<string, unknown>,
+  ) {}
+}
+
+class Room {
+  readonly selections = new Map<string, Selection>();
+  /** A viewer is a connection with any subscription in the room; the value counts its subscriptions. */
+  readonly viewers = new Map<Sink, number>();
+  lastViewerCount?: number;
+
+  constructor(readonly channelId: string) {}
+}
+
+/** Bans and timeouts learned from chat.user.banned.v1, per room; a timeout is forgotten once it has ended. */
+export class Bans {
+  private readonly rooms = new Map<string, Map<string, number>>();
+
+  add(channelId: string, userId: string, expiresAt: string | null): void {
+    let room = this.rooms.get(channelId);
+    if (!room) this.rooms.set(channelId, (room = new Map()));
+    room.set(userId, expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(expiresAt));
+  }
+
+  /** When the user's ban in the room ends (Infinity: permanent), or undefined when they are not banned now. */
+  until(channelId: string, userId: string, now: number): number | undefined {
+    const until = this.rooms.get(channelId)?.get(userId);
+    if (until === undefined) return undefined;
+    if (until > now) return until;
+    this.forget(channelId, userId);
+    return undefined;
+  }
+
+  /** Drops ended timeouts, so memory holds only bans still in force. */
+  sweep(now: number): void {
+    for (const [channelId, users] of this.rooms) {
+      for (const [userId, until] of users) if (until <= now) this.forget(channelId, userId);
+    }
+  }
+
+  private forget(channelId: string, userId: string): void {
+    const room = this.rooms.get(channelId);
+    room?.delete(userId);
+    if (room?.size === 0) this.rooms.delete(channelId);
+  }
+}
+
+const CHAT_EVENT_TYPENAMES = {
+  'chat.message.deleted.v1': 'ChatMessageDeleted',
+  'chat.user.banned.v1': 'ChatUserBanned',
+  'chat.room.updated.v1': 'ChatRoomUpdated',
+  'chat.room.cleared.v1': 'ChatRoomCleared',
+} as const;
+
+/**
+ * The fan-out: subscriptions grouped by room (channel) and, within a room, by selection. An event is executed
+ * once per selection of its room, its payload serialised once, and each member's frame is that text behind the
+ * member's own prefix. Everything here is synchronous, so events leave in the order they arrived.
+ */
+export class Rooms {
+  private readonly rooms = new Map<string, Room>();
+  readonly bans = new Bans();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Adds a member to the room's selection for (operation, variables); returns what removes it, idempotently. */
+  join(channelId: string, selectionKey: string, operation: PreparedOperation, variables: Record<string, unknown>, member: Member): () => void {
+    let room = this.rooms.get(channelId);
+    if (!room) this.rooms.set(channelId, (room = new Room(channelId)));
+    let selection = room.selections.get(selectionKey);
+    if (!selection) room.selections.set(selectionKey, (selection = new Selection(operation, variables)));
+    selection.members.add(member);
+    room.viewers.set(member.sink, (room.viewers.get(member.sink) ?? 0) + 1);
+    const joined = { room, selection };
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.leave(joined.room, selectionKey, joined.selection, member);
+    };
+  }
+
+  private leave(room: Room, selectionKey: string, selection: Selection, member: Member): void {
+    selection.members.delete(member);
+    if (selection.members.size === 0) room.selections.delete(selectionKey);
+    const subscriptions = (room.viewers.get(member.sink) ?? 1) - 1;
+    if (subscriptions > 0) room.viewers.set(member.sink, subscriptions);
+    else room.viewers.delete(member.sink);
+    if (room.selections.size === 0) this.rooms.delete(room.channelId);
+  }
+
+  /** Routes a chat event to its room; returns the frames written. */
+  onChatEvent(event: ChatEvent): number {
+    const channelId = event.data.channelId.toLowerCase();
+    if (event.type === 'chat.message.created.v1') return this.dispatch(channelId, 'chatMessages', { chatMessages: event.data });
+    const value = { __typename: CHAT_EVENT_TYPENAMES[event.type], ...event.data } as ChatEventValue;
+    if (event.type !== 'chat.user.banned.v1') return this.dispatch(channelId, 'chatEvents', { chatEvents: value });
+
+    const { userId, expiresAt } = event.data;
+    this.bans.add(channelId, userId, expiresAt);
+    const written = this.dispatch(channelId, 'chatEvents', { chatEvents: value });
+    if (this.bans.until(channelId, userId, this.now()) !== undefined) this.completeUser(channelId, userId);
+    return written;
+  }
+
+  /** Ends every subscription the user holds in the room, after the frames already written to them. */
+  private completeUser(channelId: string, userId: string): void {
+    const room = this.rooms.get(channelId);
+    if (!room) return;
+    const banned: Member[] = [];
+    for (const selection of room.selections.values()) {
+      for (const member of selection.members) if (member.sink.userId === userId) banned.push(member);
+    }
+    banned.forEach((member) => member.complete());
+  }
+
+  /** Connections per room on this instance. */
+  localViewerCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const room of this.rooms.values()) counts.set(room.channelId, room.viewers.size);
+    return counts;
+  }
+
+  /** The rooms someone follows the viewer count of. */
+  viewerCountChannels(): string[] {
+    const channels: string[] = [];
+    for (const room of this.rooms.values()) {
+      for (const selection of room.selections.values()) {
+        if (selection.operation.field === 'viewerCount') {
+          channels.push(room.channelId);
+          break;
+        }
+      }
+    }
+    return channels;
+  }
+
+  /** Sends a room's count to its viewerCount subscribers when it changed, and to those who have none yet. */
+  pushViewerCount(channelId: string, count: number, at: Date): number {
+    const room = this.rooms.get(channelId);
+    if (!room) return 0;
+    const changed = room.lastViewerCount !== count;
+    room.lastViewerCount = count;
+    const root = { viewerCount: { channelId, count, at: at.toISOString() } };
+    let written = 0;
+    for (const selection of [...room.selections.values()]) {
+      if (selection.operation.field !== 'viewerCount') continue;
+      if (changed || selection.lastPayload === undefined) selection.lastPayload = this.execute(selection, root);
+      for (const member of [...selection.members]) {
+        if (!changed && selection.primed.has(member)) continue;
+        selection.primed.add(member);
+        member.sink.send(`${member.prefix}${selection.lastPayload}}`);
+        written += 1;
+      }
+    }
+    return written;
+  }
+
+  private dispatch(channelId: string, field: RootField, root: RootValue): number {
+    const room = this.rooms.get(channelId);
+    if (!room) return 0;
+    let written = 0;
+    // A member may leave while we write (a slow consumer drops itself): iterate over copies.
+    for (const selection of [...room.selections.values()]) {
+      if (selection.operation.field !== field) continue;
+      const payload = this.execute(selection, root);
+      for (const member of [...selection.members]) {
+        member.sink.send(`${member.prefix}${payload}}`);
+        written += 1;
+      }
+    }
+    return written;
+  }
+
+  private execute(selection: Selection, root: RootValue): string {
+    const result = execute({
+      schema: this.schema,
+      document: selection.operation.document,
+      operationName: selection.operation.name,
+      rootValue: root,
+      variableValues: selection.variables,
+    });
+    // The realtime resolvers are synchronous; a promise here would break the order of a room's events.
+    if ('then' in result) throw new Error(`${selection.operation.name} resolved asynchronously`);
+    return JSON.stringify(result);
+  }
+}

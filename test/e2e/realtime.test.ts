@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import type { EventBus } from '../../kernel/bus/port';
+import { createLogger } from '../../kernel/log';
+import { readManifest } from '../../kernel/persisted';
+import { startRtGtw, type RunningRtGtw } from '../../realtime/src/app';
+import { rtGtwConfigSchema } from '../../realtime/src/config';
+import { RawGraphQLWsClient } from '../support/graphql-ws';
+import { kafkaBusForTests } from '../support/kafka';
+import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+
+/**
+ * Chat in real time, end to end on real Kafka: a message sent through the REST facade goes chat subgraph → outbox →
+ * relay → Kafka → every rt-gtw instance → the viewers of the room; a ban through the REST facade ends the banned
+ * viewer's subscription.
+ */
+const operations = new Map(readManifest('realtime.v1').operations.map((op) => [op.name, op.id]));
+
+describe('Realtime chat through the Private API', () => {
+  let bus: EventBus;
+  let platform: TestPlatform;
+  let db: Pool;
+  let other: RunningRtGtw;
+  const clients: RawGraphQLWsClient[] = [];
+
+  beforeAll(async () => {
+    bus = await kafkaBusForTests('rt-e2e');
+    platform = await startTestPlatform(bus);
+    db = new Pool({ connectionString: platform.databaseUrl, max: 2 });
+    other = await startRtGtw(
+      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex') }),
+      bus,
+      createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    clients.forEach((client) => client.close());
+    await other?.stop();
+    await db?.end();
+    await platform?.stop();
+  });
+
+  const room = async () => {
+    const owner = await signUpAndLogIn(platform.api, 'caster');
+    await eventually(async () => (await db.query('SELECT 1 FROM chat.chatter WHERE user_id = $1', [owner.id])).rowCount);
+    const channelId = await eventually(async () => (await call(`${platform.api}/me`, { token: owner.token })).body?.channel?.id as string | undefined);
+    await eventually(async () => (await call(`${platform.api}/channels/${channelId}/chat/settings`)).status === 200);
+    return { owner, channelId, chat: `${platform.api}/channels/${channelId}/chat` };
+  };
+
+  it('should deliver messages sent through the REST facade, in order, to a viewer on another instance', async () => {
+    const { owner, channelId, chat } = await room();
+    const viewer = await RawGraphQLWsClient.connect(other.wsUrl);
+    clients.push(viewer);
+    viewer.subscribe('m', operations.get('ChatMessages')!, { channelId });
+    await eventually(async () => other.rooms.localViewerCounts().get(channelId) === 1);
+
+    const texts = Array.from({ length: 5 }, (_, i) => `hello ${i}`);
+    for (const text of texts) expect((await call(`${chat}/messages`, { method: 'POST', token: owner.token, body: { text } })).status).toBe(201);
+
+    const frames = await viewer.waitForFrames('m', texts.length, 30_000);
+    expect(frames.map((f) => f.payload.data.chatMessages.text)).toEqual(texts);
+    expect(frames[0].payload.data.chatMessages.sender).toEqual({ id: owner.id, login: owner.login, displayName: expect.any(String) });
+  }, 60_000);
+
+  it('should tell a viewer banned through the REST facade and end their subscriptions to the room', async () => {
+    const { owner, channelId, chat } = await room();
+    const viewer = await signUpAndLogIn(platform.api, 'viewer');
+    const client = await RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${viewer.token}` });
+    clients.push(client);
+    client.subscribe('e', operations.get('ChatEvents')!, { channelId });
+    client.subscribe('m', operations.get('ChatMessages')!, { channelId });
+    await eventually(async () => platform.rt.rooms.localViewerCounts().get(channelId) === 1);
+
+    expect((await call(`${chat}/bans/${viewer.id}`, { method: 'POST', token: owner.token, body: { reason: 'rude' } })).status).toBeLessThan(300);
+
+    await client.waitFor((f) => f.id === 'm' && f.type === 'complete', 30_000);
+    expect(client.of('e')).toEqual([
+      { id: 'e', type: 'next', payload: { data: { chatEvents: expect.objectContaining({ __typename: 'ChatUserBanned', userId: viewer.id, expiresAt: null }) } } },
+      { id: 'e', type: 'complete' },
+    ]);
+    client.subscribe('again', operations.get('ChatMessages')!, { channelId });
+    expect((await client.waitFor((f) => f.id === 'again')).payload[0].extensions.code).toBe('CHAT_BANNED');
+  }, 60_000);
+});
