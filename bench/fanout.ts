@@ -9,19 +9,22 @@ import { createKafkaBus } from '../kernel/bus/kafka';
 import { namespacedBus } from '../kernel/bus/namespace';
 import type { EventBus } from '../kernel/bus/port';
 import { makeEvent } from '../kernel/events';
+import { recreateDatabase } from '../kernel/db/admin';
 import { readManifest } from '../kernel/persisted';
+import { migrateDeploy } from '../scripts/migrate';
 import type { ChatMessageCreatedData } from '../contracts/events/types';
 import { chatMessagesPayload } from './fanout-payload';
 
 /**
  * The fan-out benchmark: N viewers in M rooms, messages published at fixed rates, publish → delivery latency and
  * delivered messages/s, for
- *   rt         rt-gtw on its own, fed from Kafka; viewers are graphql-ws clients of the ChatMessages subscription
+ *   rt-rest    the real path: POST /private/v1/channels/{id}/chat/messages on edge-gtw → chat subgraph → outbox →
+ *              relay → Kafka → rt-gtw → viewers (graphql-ws clients of the ChatMessages subscription)
+ *   rt         rt-gtw alone: the same chat.message.created.v1 events published straight onto its Kafka topic
  *   raw        the baseline: a bare `ws` server handed the payloads over IPC, writing the same frames to as many
  *              sockets of the same graphql-ws clients (the writes alone)
  *   raw-kafka  the same bare server reading the same topic with a bare kafkajs consumer (the writes and the feed)
- * The ladders run against the same load, interleaved rate by rate. The publisher is a function: today it publishes
- * chat.message.created.v1 on Kafka as the chat domain's relay does (REST send → chat subgraph → Kafka once merged).
+ * The ladders run against the same load, interleaved rate by rate.
  */
 export interface OutgoingChatMessage {
   channelId: string;
@@ -41,6 +44,9 @@ export interface FanoutOptions {
   redisUrl?: string;
   rtPort: number;
   rawPort: number;
+  /** The first of the ports the real path's processes listen on (edge-gtw's facade on it). */
+  platformPort: number;
+  databaseUrl: string;
 }
 
 interface Step {
@@ -78,6 +84,22 @@ export const kafkaPublisher =
       'chat.message.created.v1',
       messages.map((m) => ({ key: m.channelId, value: JSON.stringify(makeEvent('chat.message.created.v1', chatMessage(m))) })),
     );
+
+/** The real path: each message is one REST call of the room's broadcaster, answered 201 once stored. */
+const restPublisher =
+  (api: string, tokens: Map<string, string>): Publisher =>
+  async (messages) => {
+    await Promise.all(
+      messages.map(async (m) => {
+        const res = await fetch(`${api}/channels/${m.channelId}/chat/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens.get(m.channelId)}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ text: m.text }),
+        });
+        if (res.status !== 201) throw new Error(`send answered ${res.status}: ${await res.text()}`);
+      }),
+    );
+  };
 
 /** The raw server over IPC is handed the payload rt-gtw would produce for the same message. */
 const rawPublisher =
@@ -176,9 +198,70 @@ interface Target {
   name: TargetName;
   publish: Publisher;
   recorder: Recorder;
+  rooms: string[];
 }
 
-type TargetName = 'raw' | 'raw-kafka' | 'rt';
+type TargetName = 'raw' | 'raw-kafka' | 'rt' | 'rt-rest';
+
+const PLATFORM = ['user-store-svc', 'chnl-store-svc', 'chnl-provision-wkr', 'chat-store-svc', 'chat-provision-wkr', 'edge-gtw'] as const;
+
+/**
+ * The processes of the real path, each on its own as in production, sharing rt-gtw's topic prefix; one broadcaster
+ * per room, whose channel (and chat room, made from the channel's event) is the room. Chat limits are lifted: the
+ * bench measures delivery, not the per-user limits.
+ */
+async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, children: ChildProcess[]) {
+  await recreateDatabase(options.databaseUrl);
+  await migrateDeploy(options.databaseUrl);
+  const port = (i: number) => String(options.platformPort + i);
+  const platformEnv = {
+    ...env,
+    DATABASE_URL: options.databaseUrl,
+    IDENTITY_SECRET: randomBytes(32).toString('hex'),
+    OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
+    REST_FACADE_PORT: port(0),
+    ROUTER_PORT: port(1),
+    USER_STORE_PORT: port(2),
+    CHNL_STORE_PORT: port(3),
+    CHNL_PROVISION_HEALTH_PORT: port(4),
+    CHAT_STORE_PORT: port(5),
+    CHAT_PROVISION_HEALTH_PORT: port(6),
+    USER_SUBGRAPH_URL: `http://127.0.0.1:${port(2)}/graphql`,
+    CHNL_SUBGRAPH_URL: `http://127.0.0.1:${port(3)}/graphql`,
+    CHAT_SUBGRAPH_URL: `http://127.0.0.1:${port(5)}/graphql`,
+    CHAT_REDIS_PREFIX: `${env.KAFKA_TOPIC_PREFIX}chat`,
+    CHAT_VIEWER_MESSAGES_PER_30S: '1000000',
+    CHAT_MODERATOR_MESSAGES_PER_30S: '1000000',
+  };
+  for (const name of PLATFORM) children.push(fork(entry, [name], { env: platformEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  for (const i of [0, 2, 3, 4, 5, 6]) await waitForReady(`http://127.0.0.1:${port(i)}/readyz`);
+
+  const api = `http://127.0.0.1:${port(0)}/private/v1`;
+  const post = async (path: string, body: unknown, token?: string) => {
+    const res = await fetch(`${api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const tokens = new Map<string, string>();
+  for (let i = 0; i < options.rooms; i += 1) {
+    const login = `fan${randomBytes(4).toString('hex')}`;
+    await post('/users', { input: { login, email: `${login}@bench.test`, password: 'bench-password' } });
+    const token = (await post('/sessions', { login, password: 'bench-password' })).body.accessToken as string;
+    let channelId: string | undefined;
+    for (let attempt = 0; !channelId; attempt += 1) {
+      if (attempt === 300) throw new Error(`no chat room for ${login}`);
+      const user = await fetch(`${api}/users/${login}`).then((r) => r.json() as Promise<{ channel?: { id: string } }>);
+      if (user.channel && (await post(`/channels/${user.channel.id}/chat/messages`, { text: 'room check' }, token)).status === 201) {
+        channelId = user.channel.id;
+      } else await sleep(100);
+    }
+    tokens.set(channelId, token);
+  }
+  return { api, tokens, pids: Object.fromEntries(PLATFORM.map((name, i) => [name, children[children.length - PLATFORM.length + i].pid])) };
+}
 
 export async function runFanout(options: FanoutOptions): Promise<Step[]> {
   const children: ChildProcess[] = [];
@@ -189,6 +272,7 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
   try {
     await kafka.ensureTopics([`${rtPrefix}chat.message.created.v1`, `${rawPrefix}chat.message.created.v1`]);
     const kafkaEnv = { ...process.env, KAFKA_BROKERS: options.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
+    const realPath = await startRealPath(options, { ...kafkaEnv, KAFKA_TOPIC_PREFIX: rtPrefix, REDIS_URL: options.redisUrl }, children);
     const rt = fork(entry, ['rt-gtw'], {
       env: {
         ...kafkaEnv,
@@ -217,11 +301,12 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
     const viewersPerRoom = Math.floor(options.viewers / options.rooms);
     const hash = readManifest('realtime.v1').operations.find((op) => op.name === 'ChatMessages')!.id;
     const targets: Target[] = [
-      { name: 'raw', publish: rawPublisher(raw), recorder: new Recorder() },
-      { name: 'raw-kafka', publish: kafkaPublisher(rawBus), recorder: new Recorder() },
-      { name: 'rt', publish: kafkaPublisher(rtBus), recorder: new Recorder() },
+      { name: 'raw', publish: rawPublisher(raw), recorder: new Recorder(), rooms: roomIds },
+      { name: 'raw-kafka', publish: kafkaPublisher(rawBus), recorder: new Recorder(), rooms: roomIds },
+      { name: 'rt', publish: kafkaPublisher(rtBus), recorder: new Recorder(), rooms: roomIds },
+      { name: 'rt-rest', publish: restPublisher(realPath.api, realPath.tokens), recorder: new Recorder(), rooms: [...realPath.tokens.keys()] },
     ];
-    const [rawTarget, rawKafkaTarget, rtTarget] = targets;
+    const [rawTarget, rawKafkaTarget, rtTarget, rtRestTarget] = targets;
     // The same graphql-ws client for every target, so the viewers' side costs the same.
     const viewer = (port: number, recorder: Recorder, channelId: string, sha256Hash: string) => {
       const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
@@ -242,12 +327,22 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
         viewer(options.rawPort + 1, rawKafkaTarget.recorder, channelId, hash);
       }
     }
+    for (const channelId of rtRestTarget.rooms) {
+      for (let i = 0; i < viewersPerRoom; i += 1) viewer(options.rtPort, rtRestTarget.recorder, channelId, hash);
+    }
 
-    const pids = { 'rt-gtw': rt.pid, 'raw-ws-server': raw.pid, 'raw-ws-server kafka': rawKafka.pid, 'bench (clients)': process.pid };
+    const pids = {
+      'rt-gtw': rt.pid,
+      'raw-ws-server': raw.pid,
+      'raw-ws-server kafka': rawKafka.pid,
+      'bench (clients)': process.pid,
+      'edge-gtw': realPath.pids['edge-gtw'],
+      'chat-store-svc': realPath.pids['chat-store-svc'],
+    };
     // A target is warm once a message reaches every one of its viewers: sockets open, subscriptions and consumers in.
     for (const target of targets) {
       for (let attempt = 1; ; attempt += 1) {
-        const warm = await runStep(target.name, options.rates[0], 1, roomIds, viewersPerRoom, target.publish, target.recorder, pids);
+        const warm = await runStep(target.name, options.rates[0], 1, target.rooms, viewersPerRoom, target.publish, target.recorder, pids);
         if (warm.delivered >= warm.expected) break;
         if (attempt === 20) throw new Error(`${target.name} delivered ${warm.delivered} of ${warm.expected} warm-up frames`);
       }
@@ -256,7 +351,7 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
     const steps: Step[] = [];
     for (const rate of options.rates) {
       for (const target of targets) {
-        steps.push(await runStep(target.name, rate, options.stepSeconds, roomIds, viewersPerRoom, target.publish, target.recorder, pids));
+        steps.push(await runStep(target.name, rate, options.stepSeconds, target.rooms, viewersPerRoom, target.publish, target.recorder, pids));
       }
     }
     return steps;
@@ -283,21 +378,24 @@ export function printFanout(options: FanoutOptions, steps: Step[]): void {
   }
   const at = (target: TargetName, rate: number) => steps.find((s) => s.target === target && s.rate === rate)!;
   console.log(`\nratios per rate, at ${options.viewers} viewers (goal: delivered/s ≥ 0.8x, p99 ≤ 1.5x of the raw baseline)`);
-  console.log('  msgs/s in   rt / raw: delivered/s   p99     rt / raw-kafka: delivered/s   p99');
+  console.log('  msgs/s in   rt-rest / raw: delivered/s   p99     rt / raw: delivered/s   p99     rt / raw-kafka: delivered/s   p99');
   for (const rate of options.rates) {
-    const [rt, raw, rawKafka] = [at('rt', rate), at('raw', rate), at('raw-kafka', rate)];
+    const [rtRest, rt, raw, rawKafka] = [at('rt-rest', rate), at('rt', rate), at('raw', rate), at('raw-kafka', rate)];
     console.log(
-      `  ${String(rate).padStart(9)}   ${(rt.perSecond / raw.perSecond).toFixed(2).padStart(18)}x ${(rt.p99 / raw.p99).toFixed(2).padStart(6)}x ` +
+      `  ${String(rate).padStart(9)}   ${(rtRest.perSecond / raw.perSecond).toFixed(2).padStart(23)}x ${(rtRest.p99 / raw.p99).toFixed(2).padStart(6)}x ` +
+        `${(rt.perSecond / raw.perSecond).toFixed(2).padStart(18)}x ${(rt.p99 / raw.p99).toFixed(2).padStart(6)}x ` +
         `${(rt.perSecond / rawKafka.perSecond).toFixed(2).padStart(25)}x ${(rt.p99 / rawKafka.p99).toFixed(2).padStart(6)}x`,
     );
   }
-  const under = steps.filter((s) => s.target === 'rt' && s.p99 < 100 && s.delivered >= s.expected);
-  const best = under.sort((a, b) => b.perSecond - a.perSecond)[0];
-  console.log(
-    best
-      ? `\nlargest rt load with p99 < 100 ms: ${best.rate} msgs/s in, ${best.perSecond.toFixed(0)} frames/s delivered (p99 ${best.p99.toFixed(1)} ms)`
-      : '\nno rt load kept p99 under 100 ms',
-  );
+  for (const target of ['rt-rest', 'rt'] as const) {
+    const under = steps.filter((s) => s.target === target && s.p99 < 100 && s.delivered >= s.expected);
+    const best = under.sort((a, b) => b.perSecond - a.perSecond)[0];
+    console.log(
+      best
+        ? `largest ${target} load with p99 < 100 ms: ${best.rate} msgs/s in, ${best.perSecond.toFixed(0)} frames/s delivered (p99 ${best.p99.toFixed(1)} ms)`
+        : `no ${target} load kept p99 under 100 ms`,
+    );
+  }
 }
 
 export function fanoutOptionsFromEnv(env: NodeJS.ProcessEnv): FanoutOptions {
@@ -310,5 +408,7 @@ export function fanoutOptionsFromEnv(env: NodeJS.ProcessEnv): FanoutOptions {
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     rtPort: Number(env.BENCH_RT_PORT ?? 4707),
     rawPort: Number(env.BENCH_RAW_WS_PORT ?? 4796),
+    platformPort: Number(env.BENCH_FANOUT_PLATFORM_PORT ?? 4720),
+    databaseUrl: env.BENCH_FANOUT_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench_fanout',
   };
 }

@@ -22,6 +22,6 @@ describe(parseConfig.name, () => {
       IDENTITY_SECRET: 'b'.repeat(32),
       OAUTH_ROUTER_CLIENT_SECRET: 'c'.repeat(32),
     });
-    expect(config).toMatchObject({ ROUTER_PORT: 4100, LOG_LEVEL: 'info', OAUTH_INTROSPECTION_CACHE_MS: 1000, PUBLIC_RATE_LIMIT_POINTS: 800 });
+    expect(config).toMatchObject({ ROUTER_PORT: 4100, LOG_LEVEL: 'info', OAUTH_INTROSPECTION_CACHE_MS: 500, PUBLIC_RATE_LIMIT_POINTS: 800 });
   });
 });

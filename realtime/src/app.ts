@@ -9,7 +9,9 @@ import { DomainError } from '../../kernel/errors';
 import { parseEvent } from '../../kernel/events';
 import { createHttpApp, listen } from '../../kernel/http';
 import type { Logger } from '../../kernel/log';
-import { authenticate, sessionTokenVerifier, type TokenVerifier } from './auth';
+import { createIntrospection } from '../../kernel/introspection';
+import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
+import { anyTokenVerifier, authenticate, oauthTokenVerifier, sessionTokenVerifier, type TokenVerifier } from './auth';
 import type { RtGtwConfig } from './config';
 import { Connection, ParkedSubscription } from './connection';
 import { PersistedSubscriptions } from './operations';
@@ -47,6 +49,21 @@ class RecentIds {
   }
 }
 
+/** Sessions always; OAuth tokens too when the introspection client's secret is configured. */
+function defaultVerifier(config: RtGtwConfig): TokenVerifier {
+  const session = sessionTokenVerifier(config.ACCESS_TOKEN_SECRET);
+  if (!config.OAUTH_ROUTER_CLIENT_SECRET) return session;
+  const introspection = createIntrospection({
+    url: config.OAUTH_INTROSPECTION_URL,
+    clientId: config.OAUTH_ROUTER_CLIENT_ID,
+    clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET,
+    cacheMs: 500,
+    timeoutMs: 2_000,
+    audience: PUBLIC_API_RESOURCE,
+  });
+  return anyTokenVerifier(session, oauthTokenVerifier(introspection));
+}
+
 export interface RtGtwOptions {
   /** How bearer tokens are verified; session access tokens by default. */
   verifyToken?: TokenVerifier;
@@ -63,7 +80,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const schema = buildRealtimeSchema();
   const persisted = new PersistedSubscriptions(schema);
   const rooms = new Rooms(schema);
-  const verify = options.verifyToken ?? sessionTokenVerifier(config.ACCESS_TOKEN_SECRET);
+  const verify = options.verifyToken ?? defaultVerifier(config);
   const log = logger.child({ instanceId });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
   // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hasScope } from '../../kernel/access';
 import { type Identity, verifyAccessToken } from '../../kernel/identity';
+import type { Introspection } from '../../kernel/introspection';
 
 /** Reading chat needs this scope from a third-party app; our own apps' sessions hold every user right. */
 export const CHAT_READ_SCOPE = 'chat:read';
 
-/**
- * Turns a bearer token into the caller's identity, or null when the token is not valid. The session verifier is
- * the default; an OAuth one (returning kind `oauth` with the token's scopes) can be passed to startRtGtw beside it.
- */
+/** Turns a bearer token into the caller's identity, or null when the token is not valid. */
 export type TokenVerifier = (token: string) => Promise<Identity | null>;
 
 export function sessionTokenVerifier(secret: string): TokenVerifier {
@@ -18,6 +16,26 @@ export function sessionTokenVerifier(secret: string): TokenVerifier {
     return { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [], requestId: randomUUID() };
   };
 }
+
+/** A third-party app's opaque token, as the authorization server describes it (introspection, cached ≤ 1 s). */
+export function oauthTokenVerifier(introspection: Introspection): TokenVerifier {
+  return async (token) => {
+    const introspected = await introspection.verify(token);
+    if (!introspected) return null;
+    return { kind: 'oauth', ...introspected, permissions: [], requestId: randomUUID() };
+  };
+}
+
+/** The first identity any verifier finds: session tokens are JWTs and OAuth tokens opaque, so at most one matches. */
+export const anyTokenVerifier =
+  (...verifiers: TokenVerifier[]): TokenVerifier =>
+  async (token) => {
+    for (const verify of verifiers) {
+      const identity = await verify(token);
+      if (identity) return identity;
+    }
+    return null;
+  };
 
 const anonymous = (): Identity => ({ kind: 'anonymous', scopes: [], permissions: [], requestId: randomUUID() });
 

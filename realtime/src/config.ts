@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, port, redisUrl, secret } from '../../kernel/config';
+import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
 
 export const rtGtwConfigSchema = z.object({
   RT_PORT: port(4200),
@@ -21,6 +21,13 @@ export const rtGtwConfigSchema = z.object({
   RT_VIEWER_COUNT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(1_000),
   /** Pings every socket this often and drops the ones that do not answer within the next period. */
   RT_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(15_000),
+  /**
+   * Third-party apps' OAuth tokens (with chat:read) are checked at the authorization server's introspection endpoint,
+   * with the resource servers' client (the router's); without a secret only session tokens are accepted.
+   */
+  OAUTH_INTROSPECTION_URL: url.default('http://127.0.0.1:4010/oauth/introspect'),
+  OAUTH_ROUTER_CLIENT_ID: z.string().min(1).default('router-gtw'),
+  OAUTH_ROUTER_CLIENT_SECRET: secret('OAUTH_ROUTER_CLIENT_SECRET').optional(),
   LOG_LEVEL: logLevel,
 });
 

@@ -1,6 +1,6 @@
 import type { CallerKind } from '../../kernel/identity';
 import { verifyAccessToken, verifyStaffToken } from '../../kernel/identity';
-import type { Introspection } from './introspection';
+import type { Introspection } from '../../kernel/introspection';
 
 /** A caller whose token the router has verified, as the signed identity will carry it. */
 export interface VerifiedCaller {

@@ -16,7 +16,7 @@ import { loadPersistedOperations, operationApis, readManifest } from '../../kern
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
 import type { RouterConfig } from './config';
-import { createIntrospection, IntrospectionUnavailable } from './introspection';
+import { createIntrospection, IntrospectionUnavailable } from '../../kernel/introspection';
 import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';

@@ -6,6 +6,7 @@ import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { startRouter, type RunningRouter } from '../../router/src/app';
 import { routerConfigSchema } from '../../router/src/config';
 import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
 
 type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
@@ -33,6 +34,7 @@ describe('Public API v1', () => {
     tokens.all = await issue('user:read:email channel:manage:broadcast channel:read:followers');
     tokens.emailOnly = await issue('user:read:email');
     tokens.chatOnly = await issue('chat:read');
+    tokens.chatEdit = await issue('chat:edit');
     tokens.otherAll = (await userTokens(platform.issuer, app, other.token, 'user:read:email channel:manage:broadcast channel:read:followers')).access_token;
     channelId = await channelOf(broadcaster.login);
     otherChannelId = await channelOf(other.login);
@@ -49,8 +51,10 @@ describe('Public API v1', () => {
       ['GET', `/channels/${channelId}`],
       ['PATCH', `/channels/${channelId}`],
       ['GET', `/channels/${channelId}/followers`],
+      ['POST', '/chat/messages'],
     ]) {
-      const res = await call(`${platform.publicApi}${path}`, { method, body: method === 'PATCH' ? { title: 'x' } : undefined });
+      const body = method === 'PATCH' ? { title: 'x' } : method === 'POST' ? { channelId, text: 'hi' } : undefined;
+      const res = await call(`${platform.publicApi}${path}`, { method, body });
       expect([method, path, res.status, res.body.code]).toEqual([method, path, 401, 'UNAUTHENTICATED']);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
     }
@@ -108,6 +112,29 @@ describe('Public API v1', () => {
     const mine = await get(`/channels/${channelId}/followers`, tokens.all);
     expect(mine.status).toBe(200);
     expect(mine.body).toMatchObject({ total: 1, data: [{ user: { id: other.id, login: other.login } }] });
+  });
+
+  it('sends a chat message as the token’s user with chat:edit, and refuses a token without it', async () => {
+    const send = (token: string) => call(`${platform.publicApi}/chat/messages`, { method: 'POST', token, body: { channelId: otherChannelId, text: 'hello from an app' } });
+    const refused = await send(tokens.chatOnly);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="chat:edit"');
+    // The room is made from the channel's event; the app's first message may come before it.
+    const sent = await eventually(async () => {
+      const res = await send(tokens.chatEdit);
+      return res.status === 201 ? res : undefined;
+    });
+    expect(sent.body).toMatchObject({ text: 'hello from an app', sender: { id: broadcaster.id, login: broadcaster.login } });
+    const history = await call(`${platform.api}/channels/${otherChannelId}/chat/messages`);
+    expect(history.body.data.map((m: { text: string }) => m.text)).toEqual(['hello from an app']);
+  });
+
+  it('lets an app with chat:read watch chat in real time, and closes on one without it (4403)', async () => {
+    const watcher = await RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${tokens.chatOnly}` });
+    watcher.close();
+    const refused = await RawGraphQLWsClient.open(platform.rt.wsUrl);
+    refused.send({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.emailOnly}` } });
+    expect((await refused.waitForClose()).code).toBe(4403);
   });
 
   it('announces the rate limit on every answer, success or refusal', async () => {
