@@ -218,6 +218,7 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     ...env,
     DATABASE_URL: options.databaseUrl,
     IDENTITY_SECRET: randomBytes(32).toString('hex'),
+    ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
     REST_FACADE_PORT: port(0),
     ROUTER_PORT: port(1),
@@ -248,15 +249,15 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
   const tokens = new Map<string, string>();
   for (let i = 0; i < options.rooms; i += 1) {
     const login = `fan${randomBytes(4).toString('hex')}`;
-    await post('/users', { input: { login, email: `${login}@bench.test`, password: 'bench-password' } });
+    await post('/users', { login, email: `${login}@bench.test`, password: 'bench-password' });
     const token = (await post('/sessions', { login, password: 'bench-password' })).body.accessToken as string;
     let channelId: string | undefined;
     for (let attempt = 0; !channelId; attempt += 1) {
-      if (attempt === 300) throw new Error(`no chat room for ${login}`);
       const user = await fetch(`${api}/users/${login}`).then((r) => r.json() as Promise<{ channel?: { id: string } }>);
-      if (user.channel && (await post(`/channels/${user.channel.id}/chat/messages`, { text: 'room check' }, token)).status === 201) {
-        channelId = user.channel.id;
-      } else await sleep(100);
+      const check = user.channel ? await post(`/channels/${user.channel.id}/chat/messages`, { text: 'room check' }, token) : undefined;
+      if (check?.status === 201) channelId = user.channel!.id;
+      else if (attempt === 300) throw new Error(`no chat room for ${login}: ${JSON.stringify(check?.body ?? user)}`);
+      else await sleep(100);
     }
     tokens.set(channelId, token);
   }
@@ -402,7 +403,7 @@ export function fanoutOptionsFromEnv(env: NodeJS.ProcessEnv): FanoutOptions {
   return {
     viewers: Number(env.BENCH_FANOUT_VIEWERS ?? 500),
     rooms: Number(env.BENCH_FANOUT_ROOMS ?? 5),
-    rates: (env.BENCH_FANOUT_RATES ?? '100,200,400,800').split(',').map(Number),
+    rates: (env.BENCH_FANOUT_RATES ?? '25,50,100,200,400,800').split(',').map(Number),
     stepSeconds: Number(env.BENCH_FANOUT_STEP_SECONDS ?? 4),
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',

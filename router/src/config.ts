@@ -13,6 +13,8 @@ export const routerConfigSchema = z.object({
     .string()
     .default('127.0.0.1,::1,::ffff:127.0.0.1')
     .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
+  /** How recent a staff member's second factor must be for the explorer (the user domain's rule for staff actions). */
+  STAFF_MFA_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   LOG_LEVEL: logLevel,
   /** The authorization server's introspection endpoint, which alone knows the Public API's opaque tokens. */
   OAUTH_INTROSPECTION_URL: url.default('http://127.0.0.1:4010/oauth/introspect'),

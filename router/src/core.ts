@@ -19,6 +19,7 @@ import type { RouterConfig } from './config';
 import { createIntrospection, IntrospectionUnavailable } from '../../kernel/introspection';
 import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
+import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';
 import { createRevocations } from './revocations';
 import { SUBGRAPHS } from './subgraphs';
@@ -86,7 +87,9 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
   });
   const apollo = new ApolloServer<RouterContext>({
     gateway,
-    introspection: false,
+    // Only the explorer's queries can ask: persisted operations never hold introspection (the schema check refuses
+    // them), and nothing else reaches Apollo.
+    introspection: true,
     // The process's own shutdown decides the order: servers first, then consumers, then connections.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
@@ -149,12 +152,28 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
 
   return {
     async execute({ body, authorization, requestId, clientIp }) {
-      const resolved = resolvePersisted(operations, body);
-      if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
-
+      let request: { query: string; operationName?: string; variables: Record<string, unknown> };
       let caller: VerifiedCaller | RouterReply;
       try {
-        caller = await authenticate(operationApisById.get(resolved.operation.id) ?? [], authorization);
+        if (isAdHoc(body)) {
+          // The explorer: staff holding graph:explore with a fresh second factor run queries of their own,
+          // introspection included. Anyone else is answered as if only persisted operations existed.
+          const staff = await authenticate(['admin.v1'], authorization);
+          caller = 'status' in staff ? ANONYMOUS : staff;
+          const refused = explorerRefusal({ ...caller, requestId }, body, config.STAFF_MFA_MAX_AGE_SECONDS);
+          if (refused) return refusal(refused.status, refused.code, refused.message);
+          request = {
+            query: body.query as string,
+            ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
+            variables: objectOrEmpty(body.variables),
+          };
+          logger.info({ requestId, staffId: caller.userId, operationName: request.operationName }, 'explorer query');
+        } else {
+          const resolved = resolvePersisted(operations, body);
+          if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
+          caller = await authenticate(operationApisById.get(resolved.operation.id) ?? [], authorization);
+          request = { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables };
+        }
       } catch (error) {
         if (!(error instanceof IntrospectionUnavailable)) throw error;
         logger.warn({ err: error, requestId }, 'token introspection failed');
@@ -190,7 +209,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
           method: 'POST',
           headers,
           search: '',
-          body: { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables },
+          body: request,
         },
         context: async () => ({ identityToken, requestId }),
       });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, type DocumentNode, type GraphQLSchema, Kind, NoDeprecatedCustomRule, parse, validate } from 'graphql';
+import { buildSchema, type DocumentNode, type GraphQLSchema, Kind, NoDeprecatedCustomRule,
+  NoSchemaIntrospectionCustomRule, parse, validate } from 'graphql';
 import { type Manifest, type PersistedOperation, readManifest, sha256 } from '../../kernel/persisted';
 import type { GitBase } from './base';
 import { type Finding, messageOf, reporter } from './findings';
@@ -59,6 +60,10 @@ function checkManifest(api: string, manifest: Manifest, apiSchema: GraphQLSchema
     if (!document || !apiSchema) continue;
     for (const invalid of validate(apiSchema, document)) {
       findings.push(error(`${api} ${op.name}: ${invalid.message}`));
+    }
+    // The router answers introspection for the explorer only; a persisted operation would open it to everyone.
+    for (const introspecting of validate(apiSchema, document, [NoSchemaIntrospectionCustomRule])) {
+      findings.push(error(`${api} ${op.name}: ${introspecting.message} Persisted operations do not introspect.`));
     }
     for (const deprecated of validate(apiSchema, document, [NoDeprecatedCustomRule])) {
       findings.push(

@@ -172,6 +172,34 @@ describe('admin API', () => {
     }
   });
 
+  it('should open the explorer (queries of their own, introspection included) to admins only', async () => {
+    const graphql = `${platform.router.url}/graphql`;
+    const ask = (token: string | undefined, query: string) =>
+      call(graphql, { method: 'POST', token, body: { query } });
+    const introspect = '{ __schema { queryType { name } } }';
+
+    const explored = await ask(adminToken, introspect);
+    expect(explored.status).toBe(200);
+    expect(explored.body.data.__schema.queryType.name).toBe('Query');
+    expect((await ask(adminToken, `{ user(login: "${adminUser.login}") { id } }`)).body.data.user.id).toBe(adminUser.id);
+    const mutation = await ask(adminToken, `mutation { suspendUser(userId: "${adminUser.id}", reason: "x") { id } }`);
+    expect([mutation.status, mutation.body.errors[0].extensions.code]).toEqual([400, 'BAD_REQUEST']);
+
+    const user = await signUpAndLogIn(privateApi, 'curious');
+    for (const token of [undefined, user.token]) {
+      const refused = await ask(token, introspect);
+      expect([refused.status, refused.body.errors[0].extensions.code]).toEqual([400, 'OPERATION_NOT_PERSISTED']);
+    }
+    const stale = await issueStaffToken(platform.accessTokenSecret, {
+      userId: adminUser.id,
+      permissions: ['graph:explore'],
+      mfaAt: Math.floor(Date.now() / 1000) - 3600,
+    });
+    expect((await ask(stale, introspect)).body.errors[0].extensions.code).toBe('STAFF_MFA_REQUIRED');
+    const unprivileged = await issueStaffToken(platform.accessTokenSecret, { userId: adminUser.id, permissions: ['users:read'], mfaAt: Math.floor(Date.now() / 1000) });
+    expect((await ask(unprivileged, introspect)).status).toBe(403);
+  });
+
   describe('function-level authorization: every Admin route refuses whoever may not use it', () => {
     const document = JSON.parse(readFileSync(fromRoot('contracts', 'openapi', 'admin.v1.json'), 'utf8'));
     const routes = Object.entries(document.paths as Record<string, Record<string, { operationId?: string }>>).flatMap(([path, item]) =>

@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
 import type { EventBus } from '../../../kernel/bus/port';
-import { createHttpApp, listen } from '../../../kernel/http';
 import type { Logger } from '../../../kernel/log';
 import { createOutboxRelay } from '../../../kernel/outbox/relay';
 import { fromRoot } from '../../../kernel/paths';
 import { startSubgraph } from '../../../kernel/subgraph';
+import { runWorkerProcess } from '../../../kernel/worker-process';
 import type { ChatProvisionConfig, ChatStoreConfig } from './config';
 import { createChatContext } from './context';
 import { CHAT_SCHEMA, connectChatDb } from './data/db';
@@ -67,22 +67,5 @@ export async function startChatStoreSvc(config: ChatStoreConfig, bus: EventBus, 
 export async function startChatProvisionWkr(config: ChatProvisionConfig, bus: EventBus, logger: Logger) {
   const db = connectChatDb(config.DATABASE_URL, 4, logger);
   const worker = createChatProvisionWorker(bus, new ProjectionsService(db.prisma), logger);
-  await worker.start();
-  const health = await listen(
-    createHttpApp(logger, {
-      database: () => db.pool.query('SELECT 1').then(() => true),
-      bus: () => bus.healthy(),
-      consumer: async () => worker.status() === 'ready',
-    }),
-    config.CHAT_PROVISION_HEALTH_PORT,
-  );
-  return {
-    url: health.url,
-    worker,
-    stop: async () => {
-      await health.close();
-      await worker.stop();
-      await db.close();
-    },
-  };
+  return runWorkerProcess({ worker, db, bus, port: config.CHAT_PROVISION_HEALTH_PORT, logger });
 }

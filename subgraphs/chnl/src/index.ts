@@ -1,9 +1,9 @@
 import type { EventBus } from '../../../kernel/bus/port';
-import { createHttpApp, listen } from '../../../kernel/http';
 import type { Logger } from '../../../kernel/log';
 import { createOutboxRelay } from '../../../kernel/outbox/relay';
 import { fromRoot } from '../../../kernel/paths';
 import { startSubgraph } from '../../../kernel/subgraph';
+import { runWorkerProcess } from '../../../kernel/worker-process';
 import type { ChnlProvisionConfig, ChnlStoreConfig } from './config';
 import { createChnlContext } from './context';
 import { CHNL_SCHEMA, connectChnlDb } from './data/db';
@@ -43,22 +43,5 @@ export async function startChnlStoreSvc(config: ChnlStoreConfig, bus: EventBus, 
 export async function startChnlProvisionWkr(config: ChnlProvisionConfig, bus: EventBus, logger: Logger) {
   const db = connectChnlDb(config.DATABASE_URL, 4, logger);
   const worker = createProvisionWorker(bus, new ChannelsService(db.prisma), logger);
-  await worker.start();
-  const health = await listen(
-    createHttpApp(logger, {
-      database: () => db.pool.query('SELECT 1').then(() => true),
-      bus: () => bus.healthy(),
-      consumer: async () => worker.status() === 'ready',
-    }),
-    config.CHNL_PROVISION_HEALTH_PORT,
-  );
-  return {
-    url: health.url,
-    worker,
-    stop: async () => {
-      await health.close();
-      await worker.stop();
-      await db.close();
-    },
-  };
+  return runWorkerProcess({ worker, db, bus, port: config.CHNL_PROVISION_HEALTH_PORT, logger });
 }

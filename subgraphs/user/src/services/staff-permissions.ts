@@ -11,6 +11,7 @@ export const STAFF_PERMISSIONS = {
   'audit:read': 'Read the audit log',
   'chat:moderate': 'Moderate any chat room',
   'payments:read': 'Read payments and payouts',
+  'graph:explore': 'Run queries of their own on the router (the explorer), introspection included',
 } as const;
 
 export type StaffPermission = keyof typeof STAFF_PERMISSIONS;
