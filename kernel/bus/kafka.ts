@@ -38,6 +38,7 @@ export interface KafkaBusOptions {
 }
 
 const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
+const RETRIABLE_ATTEMPTS = 5;
 
 /**
  * The event bus on Apache Kafka. Each subscription is its own kafkajs consumer (its own group member), so
@@ -88,6 +89,22 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
   const producerReady = once(() => producer.connect());
   const adminReady = once(() => admin.connect());
 
+  /**
+   * A topic created a moment ago (by this process or another) may not be served by its leader yet: "does not host
+   * this topic-partition", which kafkajs marks retriable. Such calls are tried again from scratch, a few times.
+   */
+  const retryRetriable = async <T>(attempt: () => Promise<T>, context: Record<string, unknown>): Promise<T> => {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (closed || tries >= RETRIABLE_ATTEMPTS || (error as { retriable?: unknown }).retriable !== true) throw error;
+        logger?.warn({ err: error, ...context, tries }, 'Kafka call failed, trying again');
+        await new Promise((resolve) => setTimeout(resolve, 250 * tries));
+      }
+    }
+  };
+
   const ensureTopics = async (topics: string[]): Promise<void> => {
     const wanted = [...new Set(topics)].filter((topic) => !known.has(topic));
     if (wanted.length === 0) {
@@ -98,10 +115,13 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     const missing = wanted.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       // Topics another process creates at the same moment make kafkajs return false, not fail.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-      });
+      await retryRetriable(() =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+        }),
+        { topics: missing },
+      );
     }
     wanted.forEach((topic) => known.add(topic));
   };
@@ -121,7 +141,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     });
   };
 
-  const subscribe = async (subscribeOptions: SubscribeOptions): Promise<Subscription> => {
+  const subscribeOnce = async (subscribeOptions: SubscribeOptions): Promise<Subscription> => {
     if (closed) {
       throw new Error('the Kafka bus is closed');
     }
@@ -237,6 +257,9 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     return subscription;
   };
 
+
+  const subscribe = (subscribeOptions: SubscribeOptions): Promise<Subscription> =>
+    retryRetriable(() => subscribeOnce(subscribeOptions), { groupId: subscribeOptions.groupId });
   return {
     kind: 'kafka',
     ensureTopics,
