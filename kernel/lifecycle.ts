@@ -21,10 +21,11 @@ export function stopOnSignals(logger: Logger, parts: Stoppable[], graceMs = 15_0
       process.exit(1);
     }, graceMs);
     timer.unref();
-    for (const part of parts) {
+    for (const [index, part] of parts.entries()) {
       try {
         await part.stop();
-        logger.info({ part: part.name }, 'stopped');
+        // The step numbers the order for readers of the log: a line held back by a full pipe is written later.
+        logger.info({ part: part.name, step: index + 1 }, 'stopped');
       } catch (error) {
         logger.error({ part: part.name, err: error }, 'stop failed');
       }

@@ -40,7 +40,9 @@ describe('shutdown on SIGTERM', () => {
       expect(output).toContain('The platform is running');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      const stopped = [...output.matchAll(/"part":"([^"]+)","msg":"stopped"/g)].map((m) => m[1]);
+      const stopped = [...output.matchAll(/"part":"([^"]+)","step":(\d+),"msg":"stopped"/g)]
+        .sort((a, b) => Number(a[2]) - Number(b[2]))
+        .map((m) => m[1]);
       expect(stopped).toEqual(['rt-gtw', 'rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'user-oauth-svc', 'bus']);
     } finally {
       await database.drop();
