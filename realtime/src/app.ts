@@ -10,6 +10,7 @@ import { parseEvent } from '../../kernel/events';
 import { createHttpApp, listen } from '../../kernel/http';
 import type { Logger } from '../../kernel/log';
 import { createIntrospection } from '../../kernel/introspection';
+import { createRevocations, type Revocations } from '../../kernel/revocations';
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { anyTokenVerifier, authenticate, oauthTokenVerifier, sessionTokenVerifier, type TokenVerifier } from './auth';
 import type { RtGtwConfig } from './config';
@@ -50,8 +51,8 @@ class RecentIds {
 }
 
 /** Sessions always; OAuth tokens too when the introspection client's secret is configured. */
-function defaultVerifier(config: RtGtwConfig): TokenVerifier {
-  const session = sessionTokenVerifier(config.ACCESS_TOKEN_SECRET);
+function defaultVerifier(config: RtGtwConfig, revocations: Revocations): TokenVerifier {
+  const session = sessionTokenVerifier(config.ACCESS_TOKEN_SECRET, revocations);
   if (!config.OAUTH_ROUTER_CLIENT_SECRET) return session;
   const introspection = createIntrospection({
     url: config.OAUTH_INTROSPECTION_URL,
@@ -80,8 +81,14 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const schema = buildRealtimeSchema();
   const persisted = new PersistedSubscriptions(schema);
   const rooms = new Rooms(schema);
-  const verify = options.verifyToken ?? defaultVerifier(config);
   const log = logger.child({ instanceId });
+  // A suspended user's sockets close at once; their session tokens open no new one.
+  const connections = new Set<Connection>();
+  const revocations = createRevocations(bus, log, 'rt-gtw', (userId) => {
+    for (const conn of connections) if (conn.userId === userId) conn.forbid('account suspended');
+  });
+  await revocations.start();
+  const verify = options.verifyToken ?? defaultVerifier(config, revocations);
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
   // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.
   redis?.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
@@ -185,6 +192,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const alive = new WeakSet<WebSocket>();
   wss.on('connection', (socket, request) => {
     const conn = new Connection(socket, config.RT_MAX_BUFFERED_BYTES, log);
+    connections.add(conn);
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
     socket.on('error', (error) => log.warn({ err: error }, 'socket error'));
@@ -207,6 +215,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       { conn, request },
     );
     socket.once('close', (code, reason) => {
+      connections.delete(conn);
       conn.endAll();
       void closed(code, reason.toString());
     });
@@ -256,6 +265,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       clearTimeout(laggards);
       await listening.close();
       await feedSubscription.stop();
+      await revocations.stop();
       await counter.stop().catch((error) => log.warn({ err: error }, 'viewer counts not withdrawn'));
       await redis?.quit();
     },

@@ -4,25 +4,35 @@ import { issueAccessToken } from '../../kernel/identity';
 import { authenticate, CHAT_READ_SCOPE, sessionTokenVerifier, type TokenVerifier } from './auth';
 
 const secret = randomBytes(32).toString('hex');
+const suspended = new Map<string, number>();
+const revocations = { revoked: (userId: string, issuedAt: number) => issuedAt <= (suspended.get(userId) ?? -1) };
+const sessions = () => sessionTokenVerifier(secret, revocations);
 const app = (scopes: string[]): TokenVerifier => async () =>
   ({ kind: 'oauth', userId: randomUUID(), clientId: 'app', scopes, permissions: [], requestId: 'r' }) satisfies Identity;
 
 describe('authenticate', () => {
   it('should make a connection without a token an anonymous viewer', async () => {
-    expect(await authenticate(undefined, sessionTokenVerifier(secret))).toMatchObject({ kind: 'anonymous' });
-    expect(await authenticate({}, sessionTokenVerifier(secret))).toMatchObject({ kind: 'anonymous' });
+    expect(await authenticate(undefined, sessions())).toMatchObject({ kind: 'anonymous' });
+    expect(await authenticate({}, sessions())).toMatchObject({ kind: 'anonymous' });
   });
 
   it('should take a session access token as its user', async () => {
     const userId = randomUUID();
     const token = await issueAccessToken(secret, { userId, sessionId: randomUUID() });
-    expect(await authenticate({ authorization: `Bearer ${token}` }, sessionTokenVerifier(secret))).toMatchObject({ kind: 'session', userId });
+    expect(await authenticate({ authorization: `Bearer ${token}` }, sessions())).toMatchObject({ kind: 'session', userId });
+  });
+
+  it('should refuse a session token issued before its user was suspended', async () => {
+    const userId = randomUUID();
+    const token = await issueAccessToken(secret, { userId, sessionId: randomUUID() });
+    suspended.set(userId, Date.now());
+    expect(await authenticate({ authorization: `Bearer ${token}` }, sessions())).toBeNull();
   });
 
   it('should refuse a malformed, invalid or foreign token rather than fall back to anonymous', async () => {
     const foreign = await issueAccessToken(randomBytes(32).toString('hex'), { userId: randomUUID(), sessionId: randomUUID() });
     for (const authorization of [`Bearer ${foreign}`, 'Bearer nope', 'Basic abc', 42, '']) {
-      expect(await authenticate({ authorization }, sessionTokenVerifier(secret))).toBeNull();
+      expect(await authenticate({ authorization }, sessions())).toBeNull();
     }
   });
 

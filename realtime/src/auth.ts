@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hasScope } from '../../kernel/access';
 import { type Identity, verifyAccessToken } from '../../kernel/identity';
 import type { Introspection } from '../../kernel/introspection';
+import type { Revocations } from '../../kernel/revocations';
 
 /** Reading chat needs this scope from a third-party app; our own apps' sessions hold every user right. */
 export const CHAT_READ_SCOPE = 'chat:read';
@@ -9,10 +10,11 @@ export const CHAT_READ_SCOPE = 'chat:read';
 /** Turns a bearer token into the caller's identity, or null when the token is not valid. */
 export type TokenVerifier = (token: string) => Promise<Identity | null>;
 
-export function sessionTokenVerifier(secret: string): TokenVerifier {
+/** Sessions, unless a suspension since the token was issued revoked it. */
+export function sessionTokenVerifier(secret: string, revocations: Pick<Revocations, 'revoked'>): TokenVerifier {
   return async (token) => {
     const verified = await verifyAccessToken(secret, token);
-    if (!verified.ok) return null;
+    if (!verified.ok || revocations.revoked(verified.claims.userId, verified.claims.issuedAt)) return null;
     return { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [], requestId: randomUUID() };
   };
 }

@@ -76,6 +76,12 @@ export class Connection implements Sink {
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.drop();
   }
 
+  /** Ends the connection of a user who may no longer be here (suspended): 4403, as for a refused token. */
+  forbid(reason: string): void {
+    this.endAll();
+    this.socket.close(4403, reason);
+  }
+
   /** Ends every subscription (leaving their rooms); graphql-ws's own close handling finds nothing left to do. */
   endAll(): void {
     for (const subscription of [...this.subscriptions.values()]) subscription.end();

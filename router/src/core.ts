@@ -10,6 +10,7 @@ import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
 import type { EventBus } from '../../kernel/bus/port';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/identity';
+import { createRevocations } from '../../kernel/revocations';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
 import { loadPersistedOperations, operationApis, readManifest } from '../../kernel/persisted';
@@ -21,7 +22,6 @@ import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted, type GraphQLRequestBody } from './persisted';
-import { createRevocations } from './revocations';
 import { SUBGRAPHS } from './subgraphs';
 
 interface RouterContext {
@@ -69,7 +69,7 @@ function apisByOperationId(): Map<string, string[]> {
 
 /** `bus` carries the suspensions that revoke signed tokens before they expire. */
 export async function createRouterCore(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RouterCore> {
-  const revocations = createRevocations(bus, logger);
+  const revocations = createRevocations(bus, logger, 'router-gtw');
   await revocations.start();
   const urls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config[s.env]]));
   const gateway = new ApolloGateway({

@@ -4,6 +4,7 @@ import { issueStaffToken } from '../../kernel/identity';
 import { fromRoot } from '../../kernel/paths';
 import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff.service';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
+import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { registerApp, startOAuthPlatform, tokenRequest, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
 import { call, eventually, signUpAndLogIn } from '../support/platform';
@@ -114,13 +115,14 @@ describe('admin API', () => {
     expect((await call(`${admin}/roles/chat-support?reason=unused`, { method: 'DELETE', token: adminToken })).status).toBe(200);
   });
 
-  it('should end a suspended user\'s sessions and tokens within a second, and log who did it', async () => {
+  it('should end a suspended user\'s sessions, tokens and realtime sockets within a second, and log who did it', async () => {
     const victim = await signUpAndLogIn(privateApi, 'victim');
     const session = (await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } })).body;
     const appTokens = await userTokens(platform.issuer, app, victim.token, 'user:read:email');
     const publicMe = () => call(`${platform.publicApi}/users?login=${victim.login}`, { token: appTokens.access_token });
     expect((await call(`${privateApi}/me`, { token: victim.token })).status).toBe(200);
     expect((await publicMe()).status).toBe(200);
+    const watching = await RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${victim.token}` });
 
     const suspended = await call(`${admin}/users/${victim.id}/suspension`, { method: 'POST', token: adminToken, body: { reason: 'spam' } });
     expect(suspended.status).toBe(200);
@@ -128,7 +130,11 @@ describe('admin API', () => {
     const at = Date.now();
     await eventually(async () => (await call(`${privateApi}/me`, { token: victim.token })).status === 401, 1_000);
     await eventually(async () => (await publicMe()).status === 401, 1_000);
+    expect((await watching.waitForClose(1_000)).code).toBe(4403);
     expect(Date.now() - at).toBeLessThan(1_000);
+    const reconnect = await RawGraphQLWsClient.open(platform.rt.wsUrl);
+    reconnect.send({ type: 'connection_init', payload: { authorization: `Bearer ${victim.token}` } });
+    expect((await reconnect.waitForClose()).code).toBe(4403);
     const refreshed = await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'refresh_token', refresh_token: appTokens.refresh_token! });
     expect(refreshed.status).toBe(400);
     expect((await call(`${privateApi}/me`, { token: session.accessToken })).status).toBe(401);

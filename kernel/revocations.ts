@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createConsumer, type Consumer } from '../../kernel/bus/consumer';
-import type { EventBus } from '../../kernel/bus/port';
-import { parseEvent } from '../../kernel/events';
-import type { Logger } from '../../kernel/log';
+import { createConsumer, type Consumer } from './bus/consumer';
+import type { EventBus } from './bus/port';
+import { parseEvent } from './events';
+import type { Logger } from './log';
 
 const SUSPENDED = 'user.account.suspended.v1';
 
@@ -15,21 +15,28 @@ export interface Revocations {
 }
 
 /**
- * Access tokens are signed and short-lived, so the router accepts them without asking the user domain; a
- * suspension must still kill them at once. Every router instance reads the suspensions topic from the start,
- * in a group of its own, and refuses tokens issued at or before a user's latest suspension.
+ * Access tokens are signed and short-lived, so the gateways accept them without asking the user domain; a
+ * suspension must still kill them at once. Every gateway instance (router-gtw, rt-gtw) reads the suspensions topic
+ * from the start, in a group of its own, and refuses tokens issued at or before a user's latest suspension.
+ * `onSuspended` lets a gateway end what is already open (rt-gtw closes the user's sockets).
  */
-export function createRevocations(bus: EventBus, logger: Logger): Revocations {
+export function createRevocations(
+  bus: EventBus,
+  logger: Logger,
+  gateway: string,
+  onSuspended: (userId: string) => void = () => undefined,
+): Revocations {
   const notBefore = new Map<string, number>();
   const consumer: Consumer = createConsumer({
     bus,
-    groupId: `router-gtw-revocations-${randomUUID()}`,
+    groupId: `${gateway}-revocations-${randomUUID()}`,
     topic: SUSPENDED,
     fromBeginning: true,
     parse: (value) => parseEvent(SUSPENDED, value),
     handle: async (event) => {
       const at = Date.parse(event.data.suspendedAt);
       if (at > (notBefore.get(event.data.userId) ?? 0)) notBefore.set(event.data.userId, at);
+      onSuspended(event.data.userId);
     },
     logger,
   });
