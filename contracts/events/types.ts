@@ -256,6 +256,43 @@ export interface ChatUserBannedData {
 }
 
 /**
+ * A moderator lifted a ban or a timeout before it ended. Keyed by channelId.
+ */
+export interface ChatUserUnbanned {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "chat.user.unbanned.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: ChatUserUnbannedData;
+}
+export interface ChatUserUnbannedData {
+  /**
+   * The channel whose room the user is banned from.
+   */
+  channelId: string;
+  /**
+   * The user who may chat again.
+   */
+  userId: string;
+  /**
+   * Who lifted the ban.
+   */
+  moderatorId: string;
+  /**
+   * When the ban was lifted.
+   */
+  unbannedAt: string;
+}
+
+/**
  * A user's channel was provisioned. Keyed by channelId.
  */
 export interface ChnlChannelCreated {
@@ -649,6 +686,7 @@ export interface EventsByTopic {
   'chat.room.cleared.v1': ChatRoomCleared;
   'chat.room.updated.v1': ChatRoomUpdated;
   'chat.user.banned.v1': ChatUserBanned;
+  'chat.user.unbanned.v1': ChatUserUnbanned;
   'chnl.channel.created.v1': ChnlChannelCreated;
   'chnl.channel.updated.v1': ChnlChannelUpdated;
   'chnl.follow.created.v1': ChnlFollowCreated;

@@ -26,6 +26,7 @@ export const CHAT_TOPICS = [
   'chat.message.created.v1',
   'chat.message.deleted.v1',
   'chat.user.banned.v1',
+  'chat.user.unbanned.v1',
   'chat.room.updated.v1',
   'chat.room.cleared.v1',
 ] as const;
@@ -55,7 +56,10 @@ class Room {
   constructor(readonly channelId: string) {}
 }
 
-/** Bans and timeouts learned from chat.user.banned.v1, per room; a timeout is forgotten once it has ended. */
+/**
+ * Bans and timeouts learned from chat.user.banned.v1, per room; forgotten when chat.user.unbanned.v1 lifts one or a
+ * timeout ends.
+ */
 export class Bans {
   private readonly rooms = new Map<string, Map<string, number>>();
 
@@ -81,7 +85,7 @@ export class Bans {
     }
   }
 
-  private forget(channelId: string, userId: string): void {
+  forget(channelId: string, userId: string): void {
     const room = this.rooms.get(channelId);
     room?.delete(userId);
     if (room?.size === 0) this.rooms.delete(channelId);
@@ -91,6 +95,7 @@ export class Bans {
 const CHAT_EVENT_TYPENAMES = {
   'chat.message.deleted.v1': 'ChatMessageDeleted',
   'chat.user.banned.v1': 'ChatUserBanned',
+  'chat.user.unbanned.v1': 'ChatUserUnbanned',
   'chat.room.updated.v1': 'ChatRoomUpdated',
   'chat.room.cleared.v1': 'ChatRoomCleared',
 } as const;
@@ -140,6 +145,7 @@ export class Rooms {
     const channelId = event.data.channelId.toLowerCase();
     if (event.type === 'chat.message.created.v1') return this.dispatch(channelId, 'chatMessages', { chatMessages: event.data });
     const value = { __typename: CHAT_EVENT_TYPENAMES[event.type], ...event.data } as ChatEventValue;
+    if (event.type === 'chat.user.unbanned.v1') this.bans.forget(channelId, event.data.userId);
     if (event.type !== 'chat.user.banned.v1') return this.dispatch(channelId, 'chatEvents', { chatEvents: value });
 
     const { userId, expiresAt } = event.data;

@@ -7,6 +7,7 @@ import type {
   ChatRoomClearedData,
   ChatRoomUpdatedData,
   ChatUserBannedData,
+  ChatUserUnbannedData,
 } from '../../contracts/events/types';
 import { fromRoot } from '../../kernel/paths';
 
@@ -18,6 +19,7 @@ import { fromRoot } from '../../kernel/paths';
 export type ChatEventValue =
   | ({ __typename: 'ChatMessageDeleted' } & ChatMessageDeletedData)
   | ({ __typename: 'ChatUserBanned' } & ChatUserBannedData)
+  | ({ __typename: 'ChatUserUnbanned' } & ChatUserUnbannedData)
   | ({ __typename: 'ChatRoomUpdated' } & ChatRoomUpdatedData)
   | ({ __typename: 'ChatRoomCleared' } & ChatRoomClearedData);
 

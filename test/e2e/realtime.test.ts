@@ -82,5 +82,17 @@ describe('Realtime chat through the Private API', () => {
     ]);
     client.subscribe('again', operations.get('ChatMessages')!, { channelId });
     expect((await client.waitFor((f) => f.id === 'again')).payload[0].extensions.code).toBe('CHAT_BANNED');
+
+    // Lifted through the REST facade: the room's viewers are told, and the user may subscribe again.
+    const watcher = await RawGraphQLWsClient.connect(platform.rt.wsUrl);
+    clients.push(watcher);
+    watcher.subscribe('w', operations.get('ChatEvents')!, { channelId });
+    await eventually(async () => (platform.rt.rooms.localViewerCounts().get(channelId) ?? 0) >= 1);
+    expect((await call(`${chat}/bans/${viewer.id}`, { method: 'DELETE', token: owner.token })).status).toBeLessThan(300);
+    const lifted = await watcher.waitFor((f) => f.id === 'w' && f.type === 'next', 30_000);
+    expect(lifted.payload.data.chatEvents).toEqual({ __typename: 'ChatUserUnbanned', channelId, userId: viewer.id, unbannedAt: expect.any(String) });
+    client.subscribe('back', operations.get('ChatMessages')!, { channelId });
+    await eventually(async () => platform.rt.rooms.localViewerCounts().get(channelId) === 2);
+    expect(client.of('back')).toEqual([]);
   }, 60_000);
 });

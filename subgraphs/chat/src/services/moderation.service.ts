@@ -63,9 +63,13 @@ export class ModerationService {
 
   /** Lifts a ban or a timeout; unbanning a user who is not banned changes nothing. */
   async unban(identity: Identity, channelId: string, userId: string): Promise<void> {
-    await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
+    const { moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
     if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
-    await this.prisma.ban.deleteMany({ where: { channelId, userId } });
+    await this.prisma.$transaction(async (tx) => {
+      const lifted = await tx.ban.deleteMany({ where: { channelId, userId } });
+      // Realtime gateways keep the bans they were told of: they learn of the lift the same way.
+      if (lifted.count) await emit(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
+    });
   }
 
   async blockedTerms(identity: Identity, channelId: string): Promise<BlockedTerm[]> {
