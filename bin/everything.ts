@@ -133,38 +133,61 @@ export interface AllProcessesOptions {
   logger: Logger;
 }
 
-/** Starts every process of the platform in this one, each with its own config read from `env`, wired together. */
+/**
+ * Starts every process of the platform in this one, each with its own config read from `env`, wired together. If
+ * one fails to start, those already started are stopped (last first) before the error goes on: nothing is left
+ * consuming or listening.
+ */
 export async function startAllProcesses({ env, bus, logger }: AllProcessesOptions) {
   const log = (name: string) => logger.child({ process: name });
-  const user = await startUserStoreSvc(userStoreConfigSchema.parse(env), bus, log('user-store-svc'));
-  const chnl = await startChnlStoreSvc(chnlStoreConfigSchema.parse(env), bus, log('chnl-store-svc'));
-  const worker = await startChnlProvisionWkr(chnlProvisionConfigSchema.parse(env), bus, log('chnl-provision-wkr'));
-  const chat = await startChatStoreSvc(chatStoreConfigSchema.parse(env), bus, log('chat-store-svc'));
-  const chatWorker = await startChatProvisionWkr(chatProvisionConfigSchema.parse(env), bus, log('chat-provision-wkr'));
-  const router = await startRouter(
-    routerConfigSchema.parse({
-      ...env,
-      USER_SUBGRAPH_URL: `${user.url}/graphql`,
-      CHNL_SUBGRAPH_URL: `${chnl.url}/graphql`,
-      CHAT_SUBGRAPH_URL: `${chat.url}/graphql`,
-    }),
-    log('router-gtw'),
-    bus,
-  );
-  const facade = await startRestFacade(
-    restFacadeConfigSchema.parse({ ...env, ROUTER_URL: `${router.url}/graphql` }),
-    log('rest-facade-gtw'),
-  );
-  const rt = await startRtGtw(rtGtwConfigSchema.parse(env), bus, log('rt-gtw'));
-  const parts: Stoppable[] = [
-    { name: 'rt-gtw', stop: rt.stop },
-    { name: 'rest-facade-gtw', stop: facade.stop },
-    { name: 'router-gtw', stop: router.stop },
-    { name: 'chat-provision-wkr', stop: chatWorker.stop },
-    { name: 'chat-store-svc', stop: chat.stop },
-    { name: 'chnl-provision-wkr', stop: worker.stop },
-    { name: 'chnl-store-svc', stop: chnl.stop },
-    { name: 'user-store-svc', stop: user.stop },
-  ];
-  return { user, chnl, worker, chat, chatWorker, router, facade, rt, parts };
+  const started: Stoppable[] = [];
+  const part = async <T extends { stop(): Promise<void> }>(name: string, start: () => Promise<T>): Promise<T> => {
+    const running = await start();
+    started.unshift({ name, stop: running.stop });
+    return running;
+  };
+  try {
+    const user = await part('user-store-svc', () => startUserStoreSvc(userStoreConfigSchema.parse(env), bus, log('user-store-svc')));
+    const chnl = await part('chnl-store-svc', () => startChnlStoreSvc(chnlStoreConfigSchema.parse(env), bus, log('chnl-store-svc')));
+    const worker = await part('chnl-provision-wkr', () =>
+      startChnlProvisionWkr(chnlProvisionConfigSchema.parse(env), bus, log('chnl-provision-wkr')),
+    );
+    const chat = await part('chat-store-svc', () => startChatStoreSvc(chatStoreConfigSchema.parse(env), bus, log('chat-store-svc')));
+    const chatWorker = await part('chat-provision-wkr', () =>
+      startChatProvisionWkr(chatProvisionConfigSchema.parse(env), bus, log('chat-provision-wkr')),
+    );
+    const router = await part('router-gtw', () =>
+      startRouter(
+        routerConfigSchema.parse({
+          ...env,
+          USER_SUBGRAPH_URL: `${user.url}/graphql`,
+          CHNL_SUBGRAPH_URL: `${chnl.url}/graphql`,
+          CHAT_SUBGRAPH_URL: `${chat.url}/graphql`,
+        }),
+        log('router-gtw'),
+        bus,
+      ),
+    );
+    const facade = await part('rest-facade-gtw', () =>
+      startRestFacade(restFacadeConfigSchema.parse({ ...env, ROUTER_URL: `${router.url}/graphql` }), log('rest-facade-gtw')),
+    );
+    const rt = await part('rt-gtw', () => startRtGtw(rtGtwConfigSchema.parse(env), bus, log('rt-gtw')));
+    // Servers first so no new work comes in, then workers so their offsets are committed, then the domains.
+    const parts: Stoppable[] = [
+      { name: 'rt-gtw', stop: rt.stop },
+      { name: 'rest-facade-gtw', stop: facade.stop },
+      { name: 'router-gtw', stop: router.stop },
+      { name: 'chat-provision-wkr', stop: chatWorker.stop },
+      { name: 'chat-store-svc', stop: chat.stop },
+      { name: 'chnl-provision-wkr', stop: worker.stop },
+      { name: 'chnl-store-svc', stop: chnl.stop },
+      { name: 'user-store-svc', stop: user.stop },
+    ];
+    return { user, chnl, worker, chat, chatWorker, router, facade, rt, parts };
+  } catch (error) {
+    for (const running of started) {
+      await running.stop().catch((stopError: unknown) => logger.error({ err: stopError, part: running.name }, 'stop after a failed start failed'));
+    }
+    throw error;
+  }
 }
