@@ -58,11 +58,15 @@ export function readManifest(api: string, dir: string = OPERATIONS_DIR): Manifes
   return JSON.parse(readFileSync(manifestPath(api, dir), 'utf8')) as Manifest;
 }
 
-/** Every committed manifest's operations, by id. */
-export function loadPersistedOperations(): Map<string, PersistedOperation & { api: string }> {
-  const byId = new Map<string, PersistedOperation & { api: string }>();
+/** Every committed manifest's operations, by id, with every API whose manifest holds it (the same text has one id). */
+export function loadPersistedOperations(): Map<string, PersistedOperation & { apis: string[] }> {
+  const byId = new Map<string, PersistedOperation & { apis: string[] }>();
   for (const api of operationApis()) {
-    for (const op of readManifest(api).operations) byId.set(op.id, { ...op, api });
+    for (const op of readManifest(api).operations) {
+      const known = byId.get(op.id);
+      if (known) known.apis.push(api);
+      else byId.set(op.id, { ...op, apis: [api] });
+    }
   }
   return byId;
 }

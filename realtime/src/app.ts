@@ -58,8 +58,8 @@ function defaultVerifier(config: RtGtwConfig, revocations: Revocations): TokenVe
     url: config.OAUTH_INTROSPECTION_URL,
     clientId: config.OAUTH_ROUTER_CLIENT_ID,
     clientSecret: config.OAUTH_ROUTER_CLIENT_SECRET,
-    cacheMs: 500,
-    timeoutMs: 2_000,
+    cacheMs: config.OAUTH_INTROSPECTION_CACHE_MS,
+    timeoutMs: config.OAUTH_INTROSPECTION_TIMEOUT_MS,
     audience: PUBLIC_API_RESOURCE,
   });
   return anyTokenVerifier(session, oauthTokenVerifier(introspection));

@@ -28,6 +28,9 @@ export const rtGtwConfigSchema = z.object({
   OAUTH_INTROSPECTION_URL: url.default('http://127.0.0.1:4010/oauth/introspect'),
   OAUTH_ROUTER_CLIENT_ID: z.string().min(1).default('router-gtw'),
   OAUTH_ROUTER_CLIENT_SECRET: secret('OAUTH_ROUTER_CLIENT_SECRET').optional(),
+  /** As the router's: a revoked token keeps working at most this long. */
+  OAUTH_INTROSPECTION_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(500),
+  OAUTH_INTROSPECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   LOG_LEVEL: logLevel,
 });
 

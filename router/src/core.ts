@@ -13,7 +13,7 @@ import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/i
 import { createRevocations } from '../../kernel/revocations';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
-import { loadPersistedOperations, operationApis, readManifest } from '../../kernel/persisted';
+import { loadPersistedOperations } from '../../kernel/persisted';
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
 import type { RouterConfig } from './config';
@@ -58,15 +58,6 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
 const ANONYMOUS: VerifiedCaller = { kind: 'anonymous', scopes: [], permissions: [] };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
-/** Every API whose manifest holds an operation: the same text in two manifests has one id. */
-function apisByOperationId(): Map<string, string[]> {
-  const apis = new Map<string, string[]>();
-  for (const api of operationApis()) {
-    for (const op of readManifest(api).operations) apis.set(op.id, [...(apis.get(op.id) ?? []), api]);
-  }
-  return apis;
-}
-
 /** `bus` carries the suspensions that revoke signed tokens before they expire. */
 export async function createRouterCore(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RouterCore> {
   const revocations = createRevocations(bus, logger, 'router-gtw');
@@ -99,7 +90,6 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
   });
   await apollo.start();
   const operations = loadPersistedOperations();
-  const operationApisById = apisByOperationId();
   const introspection = createIntrospection({
     url: config.OAUTH_INTROSPECTION_URL,
     clientId: config.OAUTH_ROUTER_CLIENT_ID,
@@ -171,7 +161,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
-          caller = await authenticate(operationApisById.get(resolved.operation.id) ?? [], authorization);
+          caller = await authenticate(resolved.operation.apis, authorization);
           request = { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables };
         }
       } catch (error) {

@@ -1,7 +1,7 @@
 import { getOperationAST, parse } from 'graphql';
 import { hasPermission } from '../../kernel/access';
 import type { Identity } from '../../kernel/identity';
-import type { GraphQLRequestBody, Refusal } from './persisted';
+import { NOT_PERSISTED, type GraphQLRequestBody, type Refusal } from './persisted';
 
 /** The staff permission that opens the explorer (DESIGN §3: only authenticated admins run their own documents). */
 export const EXPLORE_PERMISSION = 'graph:explore';
@@ -20,7 +20,7 @@ export const objectOrEmpty = (value: unknown): Record<string, unknown> =>
  */
 export function explorerRefusal(caller: Identity, body: GraphQLRequestBody, mfaMaxAgeSeconds: number): (Refusal | { status: number; code: 'FORBIDDEN' | 'STAFF_MFA_REQUIRED'; message: string }) | undefined {
   if (caller.kind !== 'staff') {
-    return { status: 400, code: 'OPERATION_NOT_PERSISTED', message: 'only persisted operations run here: send extensions.persistedQuery.sha256Hash of an operation in the manifest' };
+    return NOT_PERSISTED;
   }
   if (!caller.permissions.includes(EXPLORE_PERMISSION)) return { status: 403, code: 'FORBIDDEN', message: `the explorer needs the ${EXPLORE_PERMISSION} permission` };
   if (!hasPermission(caller, EXPLORE_PERMISSION, mfaMaxAgeSeconds)) {

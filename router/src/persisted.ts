@@ -9,6 +9,13 @@ export interface GraphQLRequestBody {
 
 export type Refusal = { status: number; code: 'OPERATION_NOT_PERSISTED' | 'BAD_REQUEST'; message: string };
 
+/** The answer to a document that is not a persisted operation (the explorer's refusal to non-staff too). */
+export const NOT_PERSISTED: Refusal = {
+  status: 400,
+  code: 'OPERATION_NOT_PERSISTED',
+  message: 'only persisted operations run here: send extensions.persistedQuery.sha256Hash of an operation in the manifest',
+};
+
 /**
  * The safelist: a request names a manifest operation by its sha256 id (Apollo's persisted-query extension) and the
  * router runs the stored text. Any document not in a manifest is refused before it reaches the planner, so
@@ -21,11 +28,7 @@ export function resolvePersisted<O extends PersistedOperation>(
   const hash = body.extensions?.persistedQuery?.sha256Hash;
   const operation = typeof hash === 'string' ? operations.get(hash) : undefined;
   if (!operation) {
-    return {
-      status: 400,
-      code: 'OPERATION_NOT_PERSISTED',
-      message: 'only persisted operations run here: send extensions.persistedQuery.sha256Hash of an operation in the manifest',
-    };
+    return NOT_PERSISTED;
   }
   if (body.query !== undefined && body.query !== operation.body) {
     return { status: 400, code: 'OPERATION_NOT_PERSISTED', message: 'the query text does not match the persisted operation' };
