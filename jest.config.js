@@ -16,5 +16,7 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // The egress guard: anything that tries to reach past loopback fails the test file (test/support/egress-guard.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/egress-guard.jest.ts'],
   testTimeout: 30000,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
+import { gatewayTelemetry } from '../../kernel/telemetry';
 
 export const routerConfigSchema = z.object({
   ROUTER_PORT: port(4100),
@@ -16,6 +17,8 @@ export const routerConfigSchema = z.object({
   /** How recent a staff member's second factor must be for the explorer (the user domain's rule for staff actions). */
   STAFF_MFA_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   LOG_LEVEL: logLevel,
+  /** `on` lets @apollo/gateway report usage to Apollo and probe cloud metadata (kernel/telemetry.ts); off unless set. */
+  GATEWAY_TELEMETRY: gatewayTelemetry,
   /** The authorization server's introspection endpoint, which alone knows the Public API's opaque tokens. */
   OAUTH_INTROSPECTION_URL: url.default('http://127.0.0.1:4010/oauth/introspect'),
   /** The router's own confidential client at the authorization server. */

@@ -13,6 +13,7 @@ import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/i
 import { createRevocations } from '../../kernel/revocations';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
+import { applyGatewayTelemetry } from '../../kernel/telemetry';
 import { loadPersistedOperations } from '../../kernel/persisted';
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
@@ -63,6 +64,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
   const revocations = createRevocations(bus, logger, 'router-gtw');
   await revocations.start();
   const urls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config[s.env]]));
+  applyGatewayTelemetry(config.GATEWAY_TELEMETRY);
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(fromRoot('schema', 'supergraph.graphql'), 'utf8'),
     buildService: ({ name }) =>

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { childEnv } from '../support/child-env';
 import { fromRoot } from '../../kernel/paths';
 
 /** Each process refuses to start on a bad environment and names every problem (run after `npm run build`). */
@@ -11,7 +12,7 @@ describe('process entry point', () => {
   });
 
   const run = (name: string, env: Record<string, string>) =>
-    spawnSync(process.execPath, [entry, name], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+    spawnSync(process.execPath, [entry, name], { env: childEnv(env), encoding: 'utf8', timeout: 20_000 });
 
   it.each([
     ['router-gtw', { ROUTER_PORT: 'x' }, ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'OAUTH_ROUTER_CLIENT_SECRET']],

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fromRoot } from '../../kernel/paths';
+import { childEnv } from '../support/child-env';
 import { createScratchDatabase } from '../support/database';
 
 /**
@@ -14,8 +15,7 @@ describe('shutdown on SIGTERM', () => {
     const database = await createScratchDatabase();
     try {
       const child = spawn(process.execPath, [entry, 'all'], {
-        env: {
-          PATH: process.env.PATH ?? '',
+        env: childEnv({
           DATABASE_URL: database.url,
           USER_STORE_PORT: '0',
           CHNL_STORE_PORT: '0',
@@ -26,7 +26,7 @@ describe('shutdown on SIGTERM', () => {
           REST_FACADE_PORT: '0',
           USER_OAUTH_PORT: '0',
           RT_PORT: '0',
-        },
+        }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -40,6 +40,8 @@ describe('shutdown on SIGTERM', () => {
       expect(output).toContain('The platform is running');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // The whole platform ran under the egress guard (childEnv): nothing it did tried to leave the machine.
+      expect(output).not.toContain('EGRESS REFUSED');
       const stopped = [...output.matchAll(/"part":"([^"]+)","step":(\d+),"msg":"stopped"/g)]
         .sort((a, b) => Number(a[2]) - Number(b[2]))
         .map((m) => m[1]);

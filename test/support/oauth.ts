@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { EventBus } from '../../kernel/bus/port';
+import { childEnv } from './child-env';
 import { fromRoot } from '../../kernel/paths';
 import { call, signUpAndLogIn, startTestPlatform } from './platform';
 
@@ -24,7 +25,7 @@ async function startOAuthProcess(env: Record<string, string>): Promise<ChildProc
   const entry = fromRoot('dist', 'bin', 'platform.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
   const child = spawn(process.execPath, [entry, 'user-oauth-svc'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    env: childEnv({ LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
