@@ -23,6 +23,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function createHttpApp(logger: Logger, checks: Record<string, ReadinessCheck>): Express {
   const app = express();
+  // Paths are what the documents write: `/ADMIN/v1/...` is no route (express matches case-insensitively by default,
+  // and reads the setting when its router is first used, which is below).
+  app.enable('case sensitive routing');
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {

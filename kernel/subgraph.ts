@@ -11,6 +11,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { isErrorCode } from './errors';
 import { sendGraphQLError } from './graphql-http';
+import { storableTextPlugin } from './graphql-text';
 import { createHttpApp, listen, type Listening, type ReadinessCheck } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import type { Logger } from './log';
@@ -60,6 +61,7 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      storableTextPlugin(),
     ],
     logger: options.logger,
     formatError: (formatted: GraphQLFormattedError, error: unknown) => maskUnexpected(formatted, error, options.logger),

@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import OpenAPIBackend, { type Context, type Document, type Operation, type Request as ApiRequest } from 'openapi-backend';
 import type { FieldProblem } from '../../kernel/errors';
 import type { PersistedOperation } from '../../kernel/persisted';
+import { textProblems } from '../../kernel/text';
 import { ProblemError, problemFromGraphQL } from './problem';
 import type { RouterClient } from './router-client';
 import { compileRoutes, pickResult, toPage, type Route } from './routes';
@@ -119,6 +120,13 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       if (ctx.operation?.requestBody && req.body === undefined && hasBody(req)) {
         throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
       }
+      // Before the schema: a string no field could store is refused whatever its route, named where the client put it.
+      const unstorable = [
+        ...textProblems(ctx.request.params, 'path'),
+        ...textProblems(req.query, 'query'),
+        ...textProblems(req.body, 'body'),
+      ];
+      if (unstorable.length) throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: unstorable });
     },
     notFound: () => {
       throw new ProblemError('NOT_FOUND', 'no such route');

@@ -89,11 +89,22 @@ const isBodyParserError = (error: unknown): error is BodyParserError =>
   error instanceof Error && typeof (error as Partial<BodyParserError>).type === 'string' &&
   typeof (error as Partial<BodyParserError>).status === 'number';
 
+/** The content codings express.json() decodes on Node 20 (body-parser 2), for the 415 of any other (RFC 9110 §12.5.3). */
+const ACCEPTED_ENCODINGS = 'gzip, deflate, br';
+
+/** zlib's failure to decode a body the client labelled gzip, deflate or br: body-parser passes it on without a type. */
+const isDecodingError = (error: unknown): boolean =>
+  error instanceof Error && /^(Z_|ERR_(__)?ZLIB|ERR_BROTLI)/.test(String((error as { code?: unknown }).code ?? ''));
+
 function toProblem(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
+  if (isDecodingError(error)) return new ProblemError('BAD_REQUEST', 'the body is not encoded as its Content-Encoding says');
   if (isBodyParserError(error) && error.status < 500) {
     if (error.type === 'entity.parse.failed') return new ProblemError('BAD_REQUEST', 'the body is not valid JSON');
     if (error.type === 'entity.too.large') return new ProblemError('PAYLOAD_TOO_LARGE', 'the body is larger than 64kb');
+    if (error.type === 'encoding.unsupported') {
+      return new ProblemError('UNSUPPORTED_MEDIA_TYPE', error.message, { headers: { 'accept-encoding': ACCEPTED_ENCODINGS } });
+    }
     if (error.status === 415) return new ProblemError('UNSUPPORTED_MEDIA_TYPE', error.message);
     return new ProblemError('BAD_REQUEST', error.message);
   }

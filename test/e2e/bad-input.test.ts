@@ -1,10 +1,11 @@
+import { gzipSync } from 'node:zlib';
 import { SignJWT } from 'jose';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { createLogger } from '../../kernel/log';
 import { startRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { createInProcessRouterClient } from '../../rest-facade/src/in-process-router';
-import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
+import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
 /** Bad input gets a clear 4xx and changes nothing; no layer answers 5xx to a client's mistake. */
 describe('bad input', () => {
@@ -128,5 +129,81 @@ describe('bad input', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     const login = uniqueLogin('patch');
     expect((await call(`${api}/users/${login}`)).status).toBe(404);
+  });
+
+  describe('text PostgreSQL and JSON cannot hold', () => {
+    const channelOf = async (token: string) =>
+      eventually(async () => {
+        const me = await call(`${api}/me`, { token });
+        return me.status === 200 && me.body.channel ? (me.body.channel as { id: string; title: string }) : undefined;
+      });
+
+    it.each([
+      ['a NUL character', 'live\u0000now', 'must not contain NUL characters'],
+      ['a lone surrogate', 'live \ud800 now', 'must be well-formed Unicode (no lone surrogates)'],
+    ])('should refuse %s in a body field with a 400 naming the field, and change nothing', async (_case, title, message) => {
+      const owner = await signUpAndLogIn(api, 'nul');
+      const channel = await channelOf(owner.token);
+      const res = await call(`${api}/channels/${channel.id}`, { method: 'PATCH', token: owner.token, body: { title } });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.errors).toContainEqual({ field: 'body.title', message });
+      expect((await channelOf(owner.token)).title).toBe(channel.title);
+    });
+
+    it('should refuse a NUL character in a path or query parameter with a 400 naming it', async () => {
+      const { token } = await signUpAndLogIn(api, 'nulpath');
+      const inPath = await call(`${api}/developer/apps/a%00b`, { token });
+      expect(inPath.status).toBe(400);
+      expect(inPath.body.errors).toContainEqual({ field: 'path.clientId', message: 'must not contain NUL characters' });
+      const inQuery = await call(`${api}/channels/00000000-0000-4000-8000-000000000000/followers?after=a%00b`);
+      expect(inQuery.status).toBe(400);
+      expect(inQuery.body.errors).toContainEqual({ field: 'query.after', message: 'must not contain NUL characters' });
+    });
+  });
+
+  describe('content encodings', () => {
+    const signUp = { email: 'gzip@example.test', password: 'long-enough-password' };
+
+    it('should refuse a body that says it is gzip but is not with a 400 problem', async () => {
+      const res = await call(`${api}/users`, {
+        method: 'POST',
+        body: JSON.stringify({ ...signUp, login: uniqueLogin('notgzip') }),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.code).toBe('BAD_REQUEST');
+    });
+
+    it('should refuse an encoding it does not know with a 415 naming the ones it accepts', async () => {
+      const res = await call(`${api}/users`, {
+        method: 'POST',
+        body: JSON.stringify({ ...signUp, login: uniqueLogin('br') }),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'snappy' },
+      });
+      expect(res.status).toBe(415);
+      expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(res.headers.get('accept-encoding')).toBe('gzip, deflate, br');
+    });
+
+    it('should accept a body that really is gzip', async () => {
+      const login = uniqueLogin('gzip');
+      const res = await fetch(`${api}/users`, {
+        method: 'POST',
+        body: gzipSync(JSON.stringify({ ...signUp, email: `${login}@example.test`, login })),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      });
+      expect(res.status).toBe(201);
+    });
+  });
+
+  it('should match paths case-sensitively, as the documents write them', async () => {
+    for (const url of [`${platform.facade.url}/ADMIN/v1/permissions`, `${platform.facade.url}/Private/v1/me`, `${api}/USERS/demo`]) {
+      const res = await call(url);
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('NOT_FOUND');
+    }
   });
 });
