@@ -25,6 +25,7 @@ export function createRevocations(
   logger: Logger,
   gateway: string,
   onSuspended: (userId: string) => void = () => undefined,
+  now: () => number = Date.now,
 ): Revocations {
   const notBefore = new Map<string, number>();
   const consumer: Consumer = createConsumer({
@@ -34,7 +35,9 @@ export function createRevocations(
     fromBeginning: true,
     parse: (value) => parseEvent(SUSPENDED, value),
     handle: async (event) => {
-      const at = Date.parse(event.data.suspendedAt);
+      // A suspension cannot be later than its receipt: a message dated in the future (forged, or a producer's clock
+      // ahead) would otherwise refuse the user's tokens until that date, long after any reinstatement.
+      const at = Math.min(Date.parse(event.data.suspendedAt), now());
       if (at > (notBefore.get(event.data.userId) ?? 0)) notBefore.set(event.data.userId, at);
       onSuspended(event.data.userId);
     },
