@@ -33,6 +33,11 @@ export function createHttpApp(logger: Logger, checks: Record<string, ReadinessCh
     req.id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.log = logger.child({ requestId: req.id });
     res.setHeader(REQUEST_ID_HEADER, req.id);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    // No answer of ours is meant to be framed (clickjacking of the consent and device pages included).
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('content-security-policy', "frame-ancestors 'none'");
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const path = req.originalUrl.split('?')[0];

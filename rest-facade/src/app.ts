@@ -44,6 +44,11 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
   const router =
     'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000);
   const app = createHttpApp(options.logger, { router: () => router.healthy() });
+  // API answers carry tokens, secrets and one caller's data: no cache keeps them unless a route says otherwise.
+  app.use((_req, res, next) => {
+    res.setHeader('cache-control', 'no-store');
+    next();
+  });
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
   for (const doc of options.documents) {
     const engine = await createEngine(doc, router);

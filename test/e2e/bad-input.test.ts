@@ -206,4 +206,19 @@ describe('bad input', () => {
       expect(res.body.code).toBe('NOT_FOUND');
     }
   });
+
+  it('should send no-store and the security headers with tokens and with problems', async () => {
+    const { login, password } = await signUpAndLogIn(api, 'headers');
+    const session = await call(`${api}/sessions`, { method: 'POST', body: { login, password } });
+    const missing = await call(`${api}/users/${uniqueLogin('ghost')}`);
+    for (const res of [session, missing]) {
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    }
+    expect(session.status).toBe(201);
+    expect(missing.status).toBe(404);
+  });
 });
