@@ -92,9 +92,15 @@ const isBodyParserError = (error: unknown): error is BodyParserError =>
 /** The content codings express.json() decodes on Node 20 (body-parser 2), for the 415 of any other (RFC 9110 §12.5.3). */
 const ACCEPTED_ENCODINGS = 'gzip, deflate, br';
 
-/** zlib's failure to decode a body the client labelled gzip, deflate or br: body-parser passes it on without a type. */
-const isDecodingError = (error: unknown): boolean =>
-  error instanceof Error && /^(Z_|ERR_(__)?ZLIB|ERR_BROTLI)/.test(String((error as { code?: unknown }).code ?? ''));
+/**
+ * zlib's failure to decode a body the client labelled gzip, deflate or br: body-parser marks it a client error
+ * (status 400, exposed) but, unlike its other errors, gives it no type, only zlib's code (Z_DATA_ERROR,
+ * ERR__ERROR_FORMAT_PADDING_2, ...).
+ */
+const isDecodingError = (error: unknown): boolean => {
+  const { status, expose, type, code } = error as { status?: unknown; expose?: unknown; type?: unknown; code?: unknown };
+  return error instanceof Error && status === 400 && expose === true && type === undefined && typeof code === 'string';
+};
 
 function toProblem(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
