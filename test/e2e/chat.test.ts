@@ -152,6 +152,8 @@ describe('Chat over the Private API', () => {
     expect((await send(chat, viewer.token, 'b'.repeat(500))).status).toBe(201);
     expect((await send(chat, viewer.token, 'same words')).status).toBe(201);
     await refused(channelId, chat, viewer.token, '  SAME   words ', 422, 'CHAT_DUPLICATE');
+    // What a reader takes for the same message is the same: a Cyrillic а, leetspeak, a zero-width space.
+    await refused(channelId, chat, viewer.token, 's\u0430me w0r\u200Bds', 422, 'CHAT_DUPLICATE');
     const anonymous = await call(`${chat}/messages`, { method: 'POST', body: { text: 'who am i' } });
     expect(anonymous.status).toBe(401);
   });
@@ -201,6 +203,7 @@ describe('Chat over the Private API', () => {
     expect((await settings(chat, owner.token, { emoteOnly: false, uniqueChat: true })).status).toBe(200);
     expect((await send(chat, viewer.token, 'nice play')).status).toBe(201);
     await refused(channelId, chat, other.token, 'NICE play', 422, 'CHAT_UNIQUE_CHAT');
+    await refused(channelId, chat, other.token, 'n1ce pl\u0430y', 422, 'CHAT_UNIQUE_CHAT');
     expect((await send(chat, other.token, 'nice play indeed')).status).toBe(201);
   });
 

@@ -8,7 +8,7 @@ import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
 import { emit } from './outbox';
 import type { RoomsService, Standing } from './rooms.service';
-import { findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, words, type Fragment } from './text';
+import { comparableText, findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, words, type Fragment } from './text';
 
 /** Unique-chat and the duplicate check look this far back, as Twitch does. */
 export const REPEAT_WINDOW_SECONDS = 30;
@@ -55,6 +55,7 @@ export class MessagesService {
           channelId: room.channelId,
           senderId,
           text,
+          comparableText: comparableText(text),
           replyToId: replyToId ?? null,
           fragments: fragments as object[],
           badges: standing.badges,
@@ -204,14 +205,14 @@ export class MessagesService {
     }
   }
 
-  /** Whether the same text (ignoring case) was sent in the room within the window, by `senderId` or by anyone. */
+  /** Whether the same text, as a reader sees it (comparableText), was sent in the room within the window, by `senderId` or by anyone. */
   private async repeated(channelId: string, text: string, senderId?: string): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<unknown[]>`
       SELECT 1 FROM message
       WHERE channel_id = ${channelId}::uuid
         AND sent_at > now() - make_interval(secs => ${REPEAT_WINDOW_SECONDS})
         AND (${senderId ?? null}::uuid IS NULL OR sender_id = ${senderId ?? null}::uuid)
-        AND lower(text) = lower(${text})
+        AND comparable_text = ${comparableText(text)}
       LIMIT 1`;
     return rows.length > 0;
   }

@@ -41,9 +41,10 @@ export function normaliseMessage(raw: string): string {
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '!': 'i', '|': 'i' };
 
 /**
- * How blocked terms are compared with a message: what a reader takes for the same word is the same. Invisible
+ * How blocked terms, unique-chat and the duplicate check compare text: what a reader takes for the same is. Invisible
  * characters dropped, case folded, diacritics dropped, leetspeak read as letters, then every character replaced by
- * its Unicode confusables prototype (UTS #39 skeleton: Cyrillic а is Latin a). Only compared, never stored or shown.
+ * its Unicode confusables prototype (UTS #39 skeleton: Cyrillic а is Latin a). Compared (and stored for that), never
+ * shown.
  */
 export function comparableText(text: string): string {
   const bare = text.normalize('NFKC').replace(/\p{Cf}/gu, '').toLocaleLowerCase('en-US').normalize('NFD').replace(/\p{Mn}/gu, '');
