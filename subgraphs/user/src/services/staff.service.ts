@@ -3,13 +3,13 @@ import { hasPermission, requirePermission } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import { makeEvent } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
-import { type Identity, STAFF_TOKEN_TTL_SECONDS, issueStaffToken } from '../../../../kernel/identity';
+import { type Identity, STAFF_TOKEN_TTL_SECONDS, type StaffIdentity, issueStaffToken } from '../../../../kernel/identity';
 import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
 import { USER_SCHEMA, type User } from '../data/db';
 import { deleteOAuthRecordsOfAccount } from '../data/oauth-adapter';
 import type { AccountsService } from './accounts.service';
-import { STAFF_PERMISSIONS, type StaffPermission, isStaffPermission } from './staff-permissions';
+import { STAFF_PERMISSIONS, type StaffPermission, isStaffPermission } from '../../../../kernel/staff-permissions';
 import { newTotpEnrolment, totpStep } from './totp';
 
 type Tx = Prisma.TransactionClient;
@@ -46,23 +46,26 @@ const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const date = new Date(at ?? '');
-  if (Number.isNaN(date.getTime()) || !isUuid(id ?? '')) throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', [{ field: 'after', message: 'is not a cursor of this list' }]);
+  if (Number.isNaN(date.getTime()) || !isUuid(id ?? '')) throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', { fields: [{ field: 'after', message: 'is not a cursor of this list' }] });
   return { at: date, id: id! };
 }
 
 function reasonOf(reason: string | null | undefined, required: boolean): string | null {
   const text = (reason ?? '').trim();
-  if (required && !text) throw new DomainError('VALIDATION_FAILED', 'a reason is required', [{ field: 'reason', message: 'is required' }]);
-  if (text.length > 500) throw new DomainError('VALIDATION_FAILED', 'the reason is too long', [{ field: 'reason', message: 'must be at most 500 characters' }]);
+  if (required && !text) throw new DomainError('VALIDATION_FAILED', 'a reason is required', { fields: [{ field: 'reason', message: 'is required' }] });
+  if (text.length > 500) throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: 'must be at most 500 characters' }] });
   return text || null;
 }
 
+/** Who did what is recorded: the staff member and the request they did it in. */
+type Actor = Pick<StaffIdentity, 'userId' | 'requestId'>;
+
 /** Appends one audit record, inside the transaction of the action it records. */
-function recordAudit(tx: Tx, identity: Identity, action: string, target: { type: string; id: string }, reason: string | null, details: object = {}) {
+function recordAudit(tx: Tx, identity: Actor, action: string, target: { type: string; id: string }, reason: string | null, details: object = {}) {
   return tx.auditRecord.create({
     data: {
       id: randomUUID(),
-      actorId: identity.userId!,
+      actorId: identity.userId,
       action,
       targetType: target.type,
       targetId: target.id,
@@ -86,7 +89,7 @@ export async function bootstrapAdmin(prisma: PrismaClient, login: string) {
     const enrolment = newTotpEnrolment(user.login);
     await tx.staffMember.create({ data: { userId: user.id, totpSecret: enrolment.secret } });
     await tx.staffGrant.create({ data: { userId: user.id, roleName: 'admin' } });
-    const self: Identity = { kind: 'staff', userId: user.id, scopes: [], permissions: [], requestId: 'staff-bootstrap' };
+    const self: Actor = { userId: user.id, requestId: 'staff-bootstrap' };
     await recordAudit(tx, self, 'staff.bootstrapped', { type: 'user', id: user.id }, 'first admin');
     return { user, roles: ['admin'], totpSecret: enrolment.secret, totpUri: enrolment.uri };
   });
@@ -105,9 +108,8 @@ export class StaffService {
     private readonly mfaMaxAgeSeconds: number,
   ) {}
 
-  private require(identity: Identity, permission: StaffPermission): string {
+  private require(identity: Identity, permission: StaffPermission): asserts identity is StaffIdentity {
     requirePermission(identity, permission, this.mfaMaxAgeSeconds);
-    return identity.userId!;
   }
 
   /** Password and a TOTP code together; failures look the same whichever factor was wrong. */
@@ -116,12 +118,12 @@ export class StaffService {
     const user = await this.accounts.verifyCredentials(login, password, identity.ip);
     const staff = await this.prisma.staffMember.findUnique({ where: { userId: user.id } });
     if (!staff || !(await this.spendTotp(staff.userId, staff.totpSecret, code))) throw refused();
-    return this.openSession(user, { ...identity, kind: 'staff', userId: user.id }, 'staff.logged_in');
+    return this.openSession(user, { userId: user.id, requestId: identity.requestId }, 'staff.logged_in');
   }
 
   /** Step-up: a fresh second factor for a staff member already logged in. */
   async confirmMfa(code: string, identity: Identity): Promise<StaffSession> {
-    if (identity.kind !== 'staff' || !identity.userId) throw new DomainError('FORBIDDEN', 'staff only');
+    if (identity.kind !== 'staff') throw new DomainError('FORBIDDEN', 'staff only');
     const staff = await this.prisma.staffMember.findUnique({ where: { userId: identity.userId }, include: { user: true } });
     if (!staff || staff.user.suspendedAt) throw new DomainError('FORBIDDEN', 'staff only');
     if (!(await this.spendTotp(staff.userId, staff.totpSecret, code))) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong code');
@@ -138,7 +140,7 @@ export class StaffService {
     return spent.count === 1;
   }
 
-  private async openSession(user: User, identity: Identity, action: string): Promise<StaffSession> {
+  private async openSession(user: User, identity: Actor, action: string): Promise<StaffSession> {
     const permissions = await this.permissionsOf(user.id);
     const mfaAt = Math.floor(Date.now() / 1000);
     await this.prisma.$transaction((tx) => recordAudit(tx, identity, action, { type: 'staff', id: user.id }, null));
@@ -164,7 +166,7 @@ export class StaffService {
   async searchUsers(identity: Identity, query: string, first = 20): Promise<User[]> {
     this.require(identity, 'users:read');
     const text = query.trim().toLowerCase();
-    if (text.length < 2 || text.length > 254) throw new DomainError('VALIDATION_FAILED', 'the query must be 2–254 characters', [{ field: 'query', message: 'must be 2–254 characters' }]);
+    if (text.length < 2 || text.length > 254) throw new DomainError('VALIDATION_FAILED', 'the query must be 2–254 characters', { fields: [{ field: 'query', message: 'must be 2–254 characters' }] });
     const take = Math.min(Math.max(first, 1), 100);
     return this.prisma.$transaction(async (tx) => {
       await recordAudit(tx, identity, 'users.searched', { type: 'query', id: text }, null);
@@ -181,9 +183,9 @@ export class StaffService {
    * router to refuse every signed token issued before now (within a second, wherever it runs).
    */
   async suspend(identity: Identity, userId: string, reason: string | null): Promise<User> {
-    const actor = this.require(identity, 'users:suspend');
+    this.require(identity, 'users:suspend');
     const why = reasonOf(reason, true);
-    if (userId === actor) throw new DomainError('VALIDATION_FAILED', 'staff cannot suspend themselves', [{ field: 'userId', message: 'is you' }]);
+    if (userId === identity.userId) throw new DomainError('VALIDATION_FAILED', 'staff cannot suspend themselves', { fields: [{ field: 'userId', message: 'is you' }] });
     return this.prisma.$transaction(async (tx) => {
       const user = await this.lockUser(tx, userId);
       if (user.suspendedAt) return user;
@@ -247,7 +249,7 @@ export class StaffService {
       });
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new DomainError('STAFF_ROLE_EXISTS', 'a role of that name exists', [{ field: 'name', message: 'is taken' }]);
+        throw new DomainError('STAFF_ROLE_EXISTS', 'a role of that name exists', { fields: [{ field: 'name', message: 'is taken' }] });
       }
       throw error;
     }
@@ -296,7 +298,7 @@ export class StaffService {
     const unknown = (input.permissions ?? []).filter((p) => !isStaffPermission(p));
     if (unknown.length) problems.push({ field: 'permissions', message: `unknown: ${unknown.join(', ')}` });
     if (creating && !(input.permissions ?? []).length) problems.push({ field: 'permissions', message: 'must name at least one permission' });
-    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the role is invalid', problems);
+    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the role is invalid', { fields: problems });
     return { ...input, permissions: input.permissions ? [...new Set(input.permissions)].sort() : input.permissions };
   }
 
@@ -352,10 +354,10 @@ export class StaffService {
   }
 
   private async knownRoles(tx: Tx, roles: string[]) {
-    if (!roles.length) throw new DomainError('VALIDATION_FAILED', 'name at least one role', [{ field: 'roles', message: 'is empty' }]);
+    if (!roles.length) throw new DomainError('VALIDATION_FAILED', 'name at least one role', { fields: [{ field: 'roles', message: 'is empty' }] });
     const found = await tx.staffRole.findMany({ where: { name: { in: roles } } });
     const missing = roles.filter((r) => !found.some((f) => f.name === r));
-    if (missing.length) throw new DomainError('STAFF_ROLE_NOT_FOUND', `no such role: ${missing.join(', ')}`, [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }]);
+    if (missing.length) throw new DomainError('STAFF_ROLE_NOT_FOUND', `no such role: ${missing.join(', ')}`, { fields: [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }] });
   }
 
   /** Newest first; filters combine. Reading the log is not itself an audited action. */
@@ -365,7 +367,7 @@ export class StaffService {
     const time = (value: string | null | undefined, field: string) => {
       if (!value) return undefined;
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 time`, [{ field, message: 'is not a time' }]);
+      if (Number.isNaN(date.getTime())) throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 time`, { fields: [{ field, message: 'is not a time' }] });
       return date;
     };
     const since = time(filter.since, 'since');
