@@ -30,6 +30,6 @@ export function createUserContext(accounts: AccountsService, staff: StaffService
     apps,
     users: new DataLoader((ids) => accounts.byIds(ids)),
     self: new Set(actsForUser(identity) ? [identity.userId] : []),
-    staffReader: staff.canReadUsers(identity),
+    staffReader: staff.suspension.canReadUsers(identity),
   });
 }
