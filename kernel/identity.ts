@@ -120,16 +120,6 @@ export async function verifyStaffToken(
   }
 }
 
-/**
- * How the caller proved who they are, which decides what the scopes mean:
- * - `anonymous`: no token;
- * - `session`: our own apps (Private API) acting for a user with every user right;
- * - `oauth`: a third-party app (Public API); it may do only what `scopes` grant, for `userId` if the user
- *   consented (authorization code, device flow) or for no user at all (client credentials, an app token);
- * - `staff`: a staff member (Admin API) whose `permissions` come from their roles.
- */
-export type CallerKind = Identity['kind'];
-
 interface Call {
   /** The client's address as the edge saw it, for per-client limits. */
   ip?: string;
@@ -163,7 +153,15 @@ export interface StaffIdentity extends Call {
   mfaAt: number;
 }
 
-/** Who is calling, as every subgraph sees it: one shape per kind, so only the kinds that have a user carry one. */
+/**
+ * Who is calling, as every subgraph sees it: one shape per kind, so only the kinds that have a user carry one. The
+ * kind is how the caller proved who they are, which decides what the scopes mean:
+ * - `anonymous`: no token;
+ * - `session`: our own apps (Private API) acting for a user with every user right;
+ * - `oauth`: a third-party app (Public API); it may do only what `scopes` grant, for `userId` if the user
+ *   consented (authorization code, device flow) or for no user at all (client credentials, an app token);
+ * - `staff`: a staff member (Admin API) whose `permissions` come from their roles.
+ */
 export type Identity = AnonymousIdentity | SessionIdentity | OAuthIdentity | StaffIdentity;
 
 /** The signed identity keeps the wire format of one claim set for every kind; verifying it gives back the union. */
