@@ -156,7 +156,7 @@ async function main(): Promise<void> {
 
   const operation = [...loadPersistedOperations().values()].find((o) => o.name === 'GetUserByLogin');
   if (!operation) throw new Error('GetUserByLogin is not persisted');
-  const identity = await signIdentity(env.IDENTITY_SECRET, { kind: 'anonymous', scopes: [], permissions: [], requestId: 'bench' });
+  const identity = await signIdentity(env.IDENTITY_SECRET, { kind: 'anonymous', requestId: 'bench' });
   const json = { 'content-type': 'application/json' };
   const targets: Target[] = [
     { name: 'rest', request: { url: `${api}/users/${login}` } },

@@ -18,7 +18,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
-import { bootstrapAdmin } from '../subgraphs/user/src/services/staff.service';
+import { bootstrapAdmin } from '../subgraphs/user/src/services/staff/roles.service';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';

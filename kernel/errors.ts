@@ -1,12 +1,15 @@
 import { GraphQLError } from 'graphql';
+import { DOMAIN_ERRORS } from '../contracts/errors';
 
 /**
  * The closed set of error codes the platform answers with, and the one place they map to HTTP statuses.
  * Subgraphs raise them as GraphQL errors (`extensions.code`); the REST facade turns them into RFC 9457 problems
  * whose `type` is derived from the code, so a client can switch on either.
+ *
+ * The kernel owns the codes any layer may answer with (the router's, the facade's and the realtime gateway's among
+ * them); each domain owns its own in `contracts/errors/` (see index.ts there), merged here.
  */
-export const ERROR_STATUS = {
-  // Any layer
+export const GENERIC_ERRORS = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
@@ -25,48 +28,28 @@ export const ERROR_STATUS = {
   BAD_GATEWAY: 502,
   UNAVAILABLE: 503,
   GATEWAY_TIMEOUT: 504,
-  // Router
+  /** The router's: a request that is not the id (or the text) of a persisted operation. */
   OPERATION_NOT_PERSISTED: 400,
-  // user domain
-  USER_LOGIN_TAKEN: 409,
-  USER_EMAIL_TAKEN: 409,
-  USER_INVALID_CREDENTIALS: 401,
-  USER_NOT_FOUND: 404,
-  USER_INVALID_REFRESH_TOKEN: 401,
-  USER_SUSPENDED: 403,
-  STAFF_NOT_FOUND: 404,
-  STAFF_EXISTS: 409,
-  STAFF_ROLE_NOT_FOUND: 404,
-  STAFF_ROLE_EXISTS: 409,
-  STAFF_ROLE_BUILT_IN: 409,
-  STAFF_ROLE_IN_USE: 409,
-  // chnl domain
-  CHNL_NOT_FOUND: 404,
-  CHNL_NOT_OWNER: 403,
-  CHNL_SELF_FOLLOW: 422,
-  CHNL_SELF_ROLE: 422,
-  // chat domain
-  CHAT_ROOM_NOT_FOUND: 404,
-  CHAT_MESSAGE_NOT_FOUND: 404,
-  CHAT_MESSAGE_TOO_LONG: 400,
-  CHAT_NOT_MODERATOR: 403,
-  CHAT_BANNED: 403,
-  /** Timed out: answered with Retry-After, the seconds until the timeout ends. */
-  CHAT_TIMED_OUT: 403,
-  /** Answered with Retry-After, the seconds until the sender may write again. */
-  CHAT_SLOW_MODE: 429,
-  CHAT_FOLLOWERS_ONLY: 403,
-  CHAT_EMOTE_ONLY: 422,
-  /** Unique-chat: the same text was sent in the room by anyone within the last 30 seconds. */
-  CHAT_UNIQUE_CHAT: 422,
-  /** The same sender sent the same text within the last 30 seconds. */
-  CHAT_DUPLICATE: 422,
-  CHAT_BLOCKED_TERM: 422,
-  /** A ban the caller may not give: themselves, the broadcaster, or (for a moderator) another moderator. */
-  CHAT_BAN_REFUSED: 422,
-  CHAT_EMOTE_CODE_TAKEN: 409,
-  CHAT_BLOCKED_TERM_EXISTS: 409,
 } as const;
+
+/** Error codes and the HTTP status each is answered with. */
+export type ErrorTable = Readonly<Record<string, number>>;
+
+type CodesOf<T> = T extends ErrorTable ? keyof T & string : never;
+
+/** One table from several, refusing a code that two of them declare (its status would depend on the order). */
+export function mergeErrorTables<T extends readonly ErrorTable[]>(...tables: T): Readonly<Record<CodesOf<T[number]>, number>> {
+  const merged: Record<string, number> = {};
+  for (const table of tables) {
+    for (const [code, status] of Object.entries(table)) {
+      if (Object.prototype.hasOwnProperty.call(merged, code)) throw new Error(`the error code ${code} is declared twice`);
+      merged[code] = status;
+    }
+  }
+  return merged as Record<CodesOf<T[number]>, number>;
+}
+
+export const ERROR_STATUS = mergeErrorTables(GENERIC_ERRORS, ...Object.values(DOMAIN_ERRORS));
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
@@ -84,15 +67,24 @@ export interface FieldProblem {
   message: string;
 }
 
+export interface DomainErrorOptions {
+  fields?: FieldProblem[];
+  /** Seconds after which the same request may succeed; answered as Retry-After. */
+  retryAfter?: number;
+}
+
 /** A failure the caller can act on, raised by domain services and carried to the client with its code. */
 export class DomainError extends GraphQLError {
+  readonly fields?: FieldProblem[];
+  readonly retryAfter?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly fields?: FieldProblem[],
-    /** Seconds after which the same request may succeed; answered as Retry-After. */
-    readonly retryAfter?: number,
+    { fields, retryAfter }: DomainErrorOptions = {},
   ) {
     super(message, { extensions: { code, ...(fields ? { fields } : {}), ...(retryAfter ? { retryAfter } : {}) } });
+    this.fields = fields;
+    this.retryAfter = retryAfter;
   }
 }

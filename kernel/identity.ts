@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { type JWTPayload, SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 
 /**
  * Two kinds of signed token cross the platform:
@@ -120,74 +120,99 @@ export async function verifyStaffToken(
   }
 }
 
+interface Call {
+  /** The client's address as the edge saw it, for per-client limits. */
+  ip?: string;
+  requestId: string;
+}
+
+export interface AnonymousIdentity extends Call {
+  kind: 'anonymous';
+}
+
+export interface SessionIdentity extends Call {
+  kind: 'session';
+  userId: string;
+}
+
+export interface OAuthIdentity extends Call {
+  kind: 'oauth';
+  clientId: string;
+  /** The user who consented; none for an app token (client credentials). */
+  userId?: string;
+  /** What the authorization server granted, as it said it (scopes outside `Scope`, such as `openid`, grant nothing here). */
+  scopes: readonly string[];
+}
+
+export interface StaffIdentity extends Call {
+  kind: 'staff';
+  userId: string;
+  /** From the staff member's roles when the staff token was issued. */
+  permissions: readonly string[];
+  /** When the staff member last passed their second factor (epoch seconds). */
+  mfaAt: number;
+}
+
 /**
- * How the caller proved who they are, which decides what the scopes mean:
+ * Who is calling, as every subgraph sees it: one shape per kind, so only the kinds that have a user carry one. The
+ * kind is how the caller proved who they are, which decides what the scopes mean:
  * - `anonymous`: no token;
- * - `session`: our own apps (Private API) acting for a user with every user right, so `scopes` is empty;
+ * - `session`: our own apps (Private API) acting for a user with every user right;
  * - `oauth`: a third-party app (Public API); it may do only what `scopes` grant, for `userId` if the user
  *   consented (authorization code, device flow) or for no user at all (client credentials, an app token);
  * - `staff`: a staff member (Admin API) whose `permissions` come from their roles.
  */
-export type CallerKind = 'anonymous' | 'session' | 'oauth' | 'staff';
+export type Identity = AnonymousIdentity | SessionIdentity | OAuthIdentity | StaffIdentity;
 
-/** Who is calling, as every subgraph sees it. An anonymous caller has no `userId`. */
-export interface Identity {
-  kind: CallerKind;
-  userId?: string;
-  /** The OAuth client of an `oauth` caller. */
-  clientId?: string;
-  /** The client's address as the edge saw it, for per-client limits. */
-  ip?: string;
-  /** OAuth scopes granted to an `oauth` caller. */
-  scopes: string[];
-  /** Staff permissions of a `staff` caller. */
-  permissions: string[];
-  /** When a `staff` caller last passed their second factor (epoch seconds). */
-  mfaAt?: number;
-  requestId: string;
-}
-
-const CALLER_KINDS: readonly CallerKind[] = ['anonymous', 'session', 'oauth', 'staff'];
-
+/** The signed identity keeps the wire format of one claim set for every kind; verifying it gives back the union. */
 export async function signIdentity(secret: string, identity: Identity): Promise<string> {
   const jwt = new SignJWT({
     knd: identity.kind,
-    scp: identity.scopes,
-    prm: identity.permissions,
+    scp: identity.kind === 'oauth' ? identity.scopes : [],
+    prm: identity.kind === 'staff' ? identity.permissions : [],
     rid: identity.requestId,
-    ...(identity.clientId ? { cid: identity.clientId } : {}),
+    ...(identity.kind === 'oauth' ? { cid: identity.clientId } : {}),
     ...(identity.ip ? { ip: identity.ip } : {}),
-    ...(identity.mfaAt !== undefined ? { mfa: identity.mfaAt } : {}),
+    ...(identity.kind === 'staff' ? { mfa: identity.mfaAt } : {}),
   })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(IDENTITY_ISSUER)
     .setAudience(IDENTITY_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`);
-  if (identity.userId) jwt.setSubject(identity.userId);
+  if (identity.kind !== 'anonymous' && identity.userId) jwt.setSubject(identity.userId);
   return jwt.sign(key(secret));
 }
 
+/** The identity a token carries, or null when it is not valid or lacks what its kind must have. */
 export async function verifyIdentity(secret: string, token: string): Promise<Identity | null> {
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
+    ({ payload } = await jwtVerify(token, key(secret), {
       issuer: IDENTITY_ISSUER,
       audience: IDENTITY_AUDIENCE,
       algorithms: ['HS256'],
-    });
-    const kind = CALLER_KINDS.find((k) => k === payload.knd);
-    if (!kind) return null;
-    return {
-      kind,
-      userId: typeof payload.sub === 'string' ? payload.sub : undefined,
-      clientId: typeof payload.cid === 'string' ? payload.cid : undefined,
-      ip: typeof payload.ip === 'string' ? payload.ip : undefined,
-      scopes: strings(payload.scp),
-      permissions: strings(payload.prm),
-      mfaAt: typeof payload.mfa === 'number' ? payload.mfa : undefined,
-      requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID(),
-    };
+    }));
   } catch {
     return null;
+  }
+  const call: Call = {
+    ...(typeof payload.ip === 'string' ? { ip: payload.ip } : {}),
+    requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID(),
+  };
+  const userId = typeof payload.sub === 'string' ? payload.sub : undefined;
+  switch (payload.knd) {
+    case 'anonymous':
+      return { kind: 'anonymous', ...call };
+    case 'session':
+      return userId ? { kind: 'session', userId, ...call } : null;
+    case 'oauth':
+      if (typeof payload.cid !== 'string') return null;
+      return { kind: 'oauth', clientId: payload.cid, ...(userId ? { userId } : {}), scopes: strings(payload.scp), ...call };
+    case 'staff':
+      if (!userId || typeof payload.mfa !== 'number') return null;
+      return { kind: 'staff', userId, permissions: strings(payload.prm), mfaAt: payload.mfa, ...call };
+    default:
+      return null;
   }
 }

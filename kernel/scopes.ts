@@ -6,11 +6,17 @@ export const SCOPES = {
   'user:read:email': "Read the user's email address",
   'channel:manage:broadcast': "Change the user's channel: title, category, language, tags",
   'channel:read:followers': "Read who follows the user's channel",
+  'channel:manage:moderators': "Add and remove moderators of the user's channel",
+  'channel:manage:vips': "Add and remove VIPs of the user's channel",
+  'channel:manage:emotes': "Add and remove the emotes of the user's channel",
   'chat:read': "Read chat messages in the user's name",
   'chat:edit': "Send chat messages in the user's name",
   'moderator:manage:banned_users': 'Ban and unban users in channels the user moderates',
   'moderator:manage:chat_messages': 'Delete chat messages in channels the user moderates',
   'moderator:read:chatters': 'List the chatters of channels the user moderates',
+  'moderator:manage:chat_settings': 'Change the chat settings of channels the user moderates: slow mode, followers-only, emote-only, unique chat',
+  'moderator:read:blocked_terms': 'Read the blocked terms of channels the user moderates',
+  'moderator:manage:blocked_terms': 'Add and remove blocked terms in channels the user moderates',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

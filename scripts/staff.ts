@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { databaseUrl, parseConfig } from '../kernel/config';
 import { connectUserDb } from '../subgraphs/user/src/data/db';
-import { bootstrapAdmin } from '../subgraphs/user/src/services/staff.service';
+import { bootstrapAdmin } from '../subgraphs/user/src/services/staff/roles.service';
 import { totpCode } from '../subgraphs/user/src/services/totp';
 
 /**

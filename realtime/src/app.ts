@@ -144,7 +144,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       const until = userId ? rooms.bans.until(resolved.channelId, userId, Date.now()) : undefined;
       if (until !== undefined) {
         const retryAfter = Number.isFinite(until) ? Math.ceil((until - Date.now()) / 1000) : undefined;
-        return [new DomainError('CHAT_BANNED', 'you are banned from this room', undefined, retryAfter)];
+        return [new DomainError('CHAT_BANNED', 'you are banned from this room', { retryAfter })];
       }
       // Counted here, not in subscribe(): the subscribe messages of one read reach this hook before any reaches that.
       let leave = (): void => undefined;

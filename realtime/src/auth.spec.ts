@@ -8,7 +8,7 @@ const suspended = new Map<string, number>();
 const revocations = { revoked: (userId: string, issuedAt: number) => issuedAt <= (suspended.get(userId) ?? -1) };
 const sessions = () => sessionTokenVerifier(secret, revocations);
 const app = (scopes: string[]): TokenVerifier => async () =>
-  ({ kind: 'oauth', userId: randomUUID(), clientId: 'app', scopes, permissions: [], requestId: 'r' }) satisfies Identity;
+  ({ kind: 'oauth', userId: randomUUID(), clientId: 'app', scopes, requestId: 'r' }) satisfies Identity;
 
 describe('authenticate', () => {
   it('should make a connection without a token an anonymous viewer', async () => {

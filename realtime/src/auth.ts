@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hasScope } from '../../kernel/access';
 import { type Identity, verifyAccessToken } from '../../kernel/identity';
+import type { Scope } from '../../kernel/scopes';
 import type { Introspection } from '../../kernel/introspection';
 import type { Revocations } from '../../kernel/revocations';
 
 /** Reading chat needs this scope from a third-party app; our own apps' sessions hold every user right. */
-export const CHAT_READ_SCOPE = 'chat:read';
+export const CHAT_READ_SCOPE: Scope = 'chat:read';
 
 /** Turns a bearer token into the caller's identity, or null when the token is not valid. */
 export type TokenVerifier = (token: string) => Promise<Identity | null>;
@@ -15,7 +16,7 @@ export function sessionTokenVerifier(secret: string, revocations: Pick<Revocatio
   return async (token) => {
     const verified = await verifyAccessToken(secret, token);
     if (!verified.ok || revocations.revoked(verified.claims.userId, verified.claims.issuedAt)) return null;
-    return { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [], requestId: randomUUID() };
+    return { kind: 'session', userId: verified.claims.userId, requestId: randomUUID() };
   };
 }
 
@@ -24,7 +25,7 @@ export function oauthTokenVerifier(introspection: Introspection): TokenVerifier 
   return async (token) => {
     const introspected = await introspection.verify(token);
     if (!introspected) return null;
-    return { kind: 'oauth', ...introspected, permissions: [], requestId: randomUUID() };
+    return { kind: 'oauth', ...introspected, requestId: randomUUID() };
   };
 }
 
@@ -39,7 +40,7 @@ export const anyTokenVerifier =
     return null;
   };
 
-const anonymous = (): Identity => ({ kind: 'anonymous', scopes: [], permissions: [], requestId: randomUUID() });
+const anonymous = (): Identity => ({ kind: 'anonymous', requestId: randomUUID() });
 
 /**
  * The identity of a connection from its `connection_init` payload `{ authorization: "Bearer <token>" }`: anonymous

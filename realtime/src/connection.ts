@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql-ws';
 import type { WebSocket } from 'ws';
+import { actsForUser } from '../../kernel/access';
 import type { Identity } from '../../kernel/identity';
 import type { Logger } from '../../kernel/log';
 import type { Sink } from './rooms';
@@ -67,7 +68,7 @@ export class Connection implements Sink {
   ) {}
 
   get userId(): string | undefined {
-    return this.identity?.userId;
+    return this.identity && actsForUser(this.identity) ? this.identity.userId : undefined;
   }
 
   send(frame: string): void {

@@ -104,7 +104,7 @@ export class PersistedSubscriptions {
     const { channelId } = getArgumentValues(entry.fieldDef, entry.fieldNode, coerced.coerced);
     if (typeof channelId !== 'string' || !UUID.test(channelId)) {
       return [
-        new DomainError('VALIDATION_FAILED', 'channelId must be a UUID', [{ field: 'channelId', message: 'must be a UUID' }]),
+        new DomainError('VALIDATION_FAILED', 'channelId must be a UUID', { fields: [{ field: 'channelId', message: 'must be a UUID' }] }),
       ];
     }
     return {

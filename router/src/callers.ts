@@ -1,16 +1,11 @@
-import type { CallerKind } from '../../kernel/identity';
+import type { Identity } from '../../kernel/identity';
 import { verifyAccessToken, verifyStaffToken } from '../../kernel/identity';
 import type { Introspection } from '../../kernel/introspection';
 
-/** A caller whose token the router has verified, as the signed identity will carry it. */
-export interface VerifiedCaller {
-  kind: CallerKind;
-  userId?: string;
-  clientId?: string;
-  scopes: string[];
-  permissions: string[];
-  mfaAt?: number;
-}
+type WithoutCall<T> = T extends unknown ? Omit<T, 'requestId' | 'ip'> : never;
+
+/** A caller whose token the router has verified, as the signed identity will carry it (less the request's own facts). */
+export type VerifiedCaller = WithoutCall<Identity>;
 
 /**
  * `issuedAt` (epoch ms) of a signed token, which the router honours without asking anyone: a suspension after it
@@ -31,7 +26,7 @@ export const sessionVerifier =
   async (token) => {
     const verified = await verifyAccessToken(accessTokenSecret, token);
     if (!verified.ok) return verified;
-    return { ok: true, caller: { kind: 'session', userId: verified.claims.userId, scopes: [], permissions: [] }, issuedAt: verified.claims.issuedAt };
+    return { ok: true, caller: { kind: 'session', userId: verified.claims.userId }, issuedAt: verified.claims.issuedAt };
   };
 
 export const staffVerifier =
@@ -40,7 +35,7 @@ export const staffVerifier =
     const verified = await verifyStaffToken(accessTokenSecret, token);
     if (!verified.ok) return verified;
     const { userId, permissions, mfaAt, issuedAt } = verified.claims;
-    return { ok: true, caller: { kind: 'staff', userId, scopes: [], permissions, mfaAt }, issuedAt };
+    return { ok: true, caller: { kind: 'staff', userId, permissions, mfaAt }, issuedAt };
   };
 
 export const oauthVerifier =
@@ -48,7 +43,7 @@ export const oauthVerifier =
   async (token) => {
     const introspected = await introspection.verify(token);
     if (!introspected) return { ok: false, reason: 'invalid' };
-    return { ok: true, caller: { kind: 'oauth', ...introspected, permissions: [] } };
+    return { ok: true, caller: { kind: 'oauth', ...introspected } };
   };
 
 /**

@@ -56,7 +56,7 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
   body: graphQLErrorBody(code, message),
 });
 
-const ANONYMOUS: VerifiedCaller = { kind: 'anonymous', scopes: [], permissions: [] };
+const ANONYMOUS: VerifiedCaller = { kind: 'anonymous' };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
 /** `bus` carries the suspensions that revoke signed tokens before they expire. */
@@ -126,13 +126,14 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
       for (const api of admitted) {
         const verified = await api.verify(token);
         if (verified.ok) {
-          const { userId } = verified.caller;
+          const { caller } = verified;
+          const userId = caller.kind === 'anonymous' ? undefined : caller.userId;
           if (userId && verified.issuedAt !== undefined && revocations.revoked(userId, verified.issuedAt)) {
             return refusal(401, 'UNAUTHENTICATED', 'access token revoked', {
               'www-authenticate': 'Bearer error="invalid_token", error_description="token revoked"',
             });
           }
-          return verified.caller;
+          return caller;
         }
         if (verified.reason === 'expired') reason = 'expired';
       }
@@ -159,7 +160,7 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
             ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
             variables: objectOrEmpty(body.variables),
           };
-          logger.info({ requestId, staffId: caller.userId, operationName: request.operationName }, 'explorer query');
+          logger.info({ requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName }, 'explorer query');
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);

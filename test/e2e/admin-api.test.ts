@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { issueStaffToken } from '../../kernel/identity';
 import { fromRoot } from '../../kernel/paths';
-import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff.service';
+import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff/roles.service';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';

@@ -1,4 +1,6 @@
 import { createMemoryBus } from '../../kernel/bus/memory';
+import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
+import { checkedScopes } from '../support/checked-scopes';
 import { call, eventually, signUpAndLogIn } from '../support/platform';
 import {
   authorize,
@@ -61,6 +63,23 @@ describe('OAuth 2.0 authorization server', () => {
     });
     expect(oauth.body.scopes_supported).toEqual(expect.arrayContaining(['user:read:email', 'channel:manage:broadcast', 'channel:read:followers']));
   });
+
+  it('offers and grants every scope the subgraphs and the realtime gateway check', async () => {
+    const checked = checkedScopes(['subgraphs', 'realtime']);
+    // The scan sees scopes passed through helpers and tables, not only those written in a requireScope call.
+    expect([...checked.keys()]).toEqual(expect.arrayContaining(['moderator:manage:chat_settings', 'channel:manage:vips', 'chat:edit', 'chat:read']));
+    const discovery = await call(`${issuer}/.well-known/oauth-authorization-server`);
+    const notAdvertised = [...checked].filter(([scope]) => !discovery.body.scopes_supported.includes(scope));
+    expect(notAdvertised).toEqual([]);
+
+    // The Public API's resource server grants each: an app token asking for every one holds every one.
+    const wanted = [...checked.keys()].sort();
+    const tokens = await tokenRequest(issuer, '/oauth/token', app, { grant_type: 'client_credentials', scope: wanted.join(' ') });
+    expect(tokens.status).toBe(200);
+    const introspected = await tokenRequest(issuer, '/oauth/introspect', app, { token: tokens.body.access_token });
+    expect(introspected.body).toMatchObject({ active: true, aud: PUBLIC_API_RESOURCE });
+    expect(String(introspected.body.scope).split(' ').sort()).toEqual(wanted);
+  }, 60_000);
 
   it('runs the authorization code flow with PKCE, and the token opens the Public API for the consenting user', async () => {
     const tokens = await userTokens(issuer, app, viewer.token, 'user:read:email channel:read:followers');

@@ -19,7 +19,7 @@ describe('federation entities', () => {
       const event = makeEvent('user.account.created.v1', { userId, login: `u${userId.slice(0, 8)}`, displayName: 'x', createdAt: new Date().toISOString() });
       await platform.chnl.channels.provision(event, 'federation-test');
     }
-    identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', scopes: [], permissions: [], requestId: 'entities-test' });
+    identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', requestId: 'entities-test' });
   }, 60_000);
 
   afterAll(async () => {

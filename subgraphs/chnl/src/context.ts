@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { actsForUser } from '../../../kernel/access';
 import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { Channel } from './data/db';
@@ -22,7 +23,7 @@ export function createChnlContext(channels: ChannelsService) {
     channelById: new DataLoader((ids) => channels.byIds(ids)),
     channelByOwner: new DataLoader((ids) => channels.byOwnerIds(ids)),
     followedByViewer: new DataLoader((ids) =>
-      identity.userId ? channels.followedBy(identity.userId, ids) : Promise.resolve(ids.map(() => false)),
+      actsForUser(identity) ? channels.followedBy(identity.userId, ids) : Promise.resolve(ids.map(() => false)),
     ),
   });
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { actsForUser } from '../../../kernel/access';
 import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { User } from './data/db';
@@ -28,7 +29,7 @@ export function createUserContext(accounts: AccountsService, staff: StaffService
     staff,
     apps,
     users: new DataLoader((ids) => accounts.byIds(ids)),
-    self: new Set((identity.kind === 'session' || identity.kind === 'oauth') && identity.userId ? [identity.userId] : []),
-    staffReader: staff.canReadUsers(identity),
+    self: new Set(actsForUser(identity) ? [identity.userId] : []),
+    staffReader: staff.suspension.canReadUsers(identity),
   });
 }

@@ -35,8 +35,7 @@ export class ChatLimiter {
         throw new DomainError(
           'RATE_LIMITED',
           `too many messages: at most ${limiter.points} every ${WINDOW_SECONDS} seconds`,
-          undefined,
-          Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
+          { retryAfter: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) },
         );
       }
       throw error;

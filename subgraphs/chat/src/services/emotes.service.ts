@@ -49,7 +49,7 @@ export class EmotesService {
       ...(CODE.test(input.code) ? [] : [{ field: 'code', message: "2–25 letters, digits or _:;()<>'-" }]),
       ...(name.length >= 1 && name.length <= MAX_NAME ? [] : [{ field: 'name', message: `1–${MAX_NAME} characters` }]),
     ];
-    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the emote is invalid', problems);
+    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the emote is invalid', { fields: problems });
     try {
       return await this.prisma.emote.create({ data: { channelId, code: input.code, name } });
     } catch (error) {

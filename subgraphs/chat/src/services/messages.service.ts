@@ -40,7 +40,7 @@ export class MessagesService {
     const standing = await this.rooms.standing(room, senderId);
     if (room.ownerId !== senderId) await this.refuseBanned(room, senderId);
     const sender = await this.prisma.chatter.findUnique({ where: { userId: senderId } });
-    if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', undefined, 1);
+    if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', { retryAfter: 1 });
     if (replyToId != null) await this.visible(room, replyToId);
     const fragments = await this.fragments(room, text);
     await this.enforceModes(room, senderId, standing, text, fragments);
@@ -139,7 +139,7 @@ export class MessagesService {
   private async visible(room: Room, messageId: string): Promise<Message> {
     const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId } }) : null;
     if (!message || message.channelId !== room.channelId || message.deletedAt || (room.clearedAt && message.sentAt <= room.clearedAt)) {
-      throw new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', [{ field: 'messageId', message: 'is not a live message of this room' }]);
+      throw new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', { fields: [{ field: 'messageId', message: 'is not a live message of this room' }] });
     }
     return message;
   }
@@ -149,7 +149,7 @@ export class MessagesService {
     if (!ban) return;
     if (!ban.expiresAt) throw new DomainError('CHAT_BANNED', 'you are banned from this chat room');
     const left = ban.expiresAt.getTime() - Date.now();
-    if (left > 0) throw new DomainError('CHAT_TIMED_OUT', 'you are timed out in this chat room', undefined, Math.ceil(left / 1000));
+    if (left > 0) throw new DomainError('CHAT_TIMED_OUT', 'you are timed out in this chat room', { retryAfter: Math.ceil(left / 1000) });
   }
 
   private async fragments(room: Room, text: string): Promise<Fragment[]> {
@@ -193,7 +193,7 @@ export class MessagesService {
       });
       const wait = last ? last.sentAt.getTime() + room.slowModeSeconds * 1000 - Date.now() : 0;
       if (wait > 0) {
-        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, undefined, Math.ceil(wait / 1000));
+        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, { retryAfter: Math.ceil(wait / 1000) });
       }
     }
     const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
@@ -230,5 +230,5 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   } catch {
     // falls through to the error below
   }
-  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', [{ field: 'before', message: 'is not a cursor from this API' }]);
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', { fields: [{ field: 'before', message: 'is not a cursor from this API' }] });
 }

@@ -27,13 +27,13 @@ export class ModerationService {
     const { room, moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
     if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
     if (durationSeconds != null && (!Number.isInteger(durationSeconds) || durationSeconds < TIMEOUT_SECONDS.min || durationSeconds > TIMEOUT_SECONDS.max)) {
-      throw new DomainError('VALIDATION_FAILED', 'the timeout is invalid', [
+      throw new DomainError('VALIDATION_FAILED', 'the timeout is invalid', { fields: [
         { field: 'durationSeconds', message: `must be an integer from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (14 days)` },
-      ]);
+      ] });
     }
     const why = reason?.trim() || null;
     if (why && why.length > MAX_REASON) {
-      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', [{ field: 'reason', message: `at most ${MAX_REASON} characters` }]);
+      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: `at most ${MAX_REASON} characters` }] });
     }
     if (userId === moderatorId) throw new DomainError('CHAT_BAN_REFUSED', 'you cannot ban yourself');
     if (userId === room.ownerId) throw new DomainError('CHAT_BAN_REFUSED', 'the broadcaster cannot be banned from their own room');
@@ -82,10 +82,10 @@ export class ModerationService {
     const { moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:blocked_terms');
     const term = rawTerm.normalize('NFKC').replace(/\s+/gu, ' ').trim();
     if (term.length < 2 || term.length > MAX_TERM) {
-      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', [{ field: 'term', message: `from 2 to ${MAX_TERM} characters` }]);
+      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', { fields: [{ field: 'term', message: `from 2 to ${MAX_TERM} characters` }] });
     }
     if ((await this.prisma.blockedTerm.count({ where: { channelId } })) >= MAX_TERMS_PER_ROOM) {
-      throw new DomainError('VALIDATION_FAILED', `a room holds at most ${MAX_TERMS_PER_ROOM} blocked terms`, [{ field: 'term', message: 'too many terms' }]);
+      throw new DomainError('VALIDATION_FAILED', `a room holds at most ${MAX_TERMS_PER_ROOM} blocked terms`, { fields: [{ field: 'term', message: 'too many terms' }] });
     }
     try {
       return await this.prisma.blockedTerm.create({ data: { channelId, term, createdBy: moderatorId } });

@@ -2,6 +2,7 @@ import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
+import type { Scope } from '../../../../kernel/scopes';
 import type { Room } from '../data/db';
 import type { PrismaClient } from '../data/prisma/client';
 import { emit } from './outbox';
@@ -57,7 +58,7 @@ export class RoomsService {
    * The room a moderation action applies to and the moderator acting, refusing an app without `scope` and anyone
    * who is neither the broadcaster nor one of the channel's moderators.
    */
-  async moderate(identity: Identity, channelId: string, scope: string): Promise<{ room: Room; moderatorId: string }> {
+  async moderate(identity: Identity, channelId: string, scope: Scope): Promise<{ room: Room; moderatorId: string }> {
     const moderatorId = actingUser(identity);
     requireScope(identity, scope);
     const room = await this.get(channelId);
@@ -124,6 +125,6 @@ function validateSettings(input: ChatSettingsInput) {
     const value = input[flag];
     if (value != null) changes[flag] = value;
   }
-  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the chat settings are invalid', problems);
+  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the chat settings are invalid', { fields: problems });
   return changes;
 }

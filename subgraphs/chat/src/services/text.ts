@@ -27,12 +27,12 @@ export function normaliseMessage(raw: string): string {
     .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
-  if (!text) throw new DomainError('VALIDATION_FAILED', 'the message is empty', [{ field: 'text', message: 'must not be blank' }]);
+  if (!text) throw new DomainError('VALIDATION_FAILED', 'the message is empty', { fields: [{ field: 'text', message: 'must not be blank' }] });
   const codePoints = [...text].length;
   if (codePoints > MAX_MESSAGE_CODE_POINTS || Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
-    throw new DomainError('CHAT_MESSAGE_TOO_LONG', `a message holds at most ${MAX_MESSAGE_CODE_POINTS} characters`, [
+    throw new DomainError('CHAT_MESSAGE_TOO_LONG', `a message holds at most ${MAX_MESSAGE_CODE_POINTS} characters`, { fields: [
       { field: 'text', message: `at most ${MAX_MESSAGE_CODE_POINTS} characters and ${MAX_MESSAGE_BYTES} bytes` },
-    ]);
+    ] });
   }
   return text;
 }

@@ -4,6 +4,7 @@ import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import { makeEvent, type EventData, type EventOf, type Topic } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
 import type { Identity } from '../../../../kernel/identity';
+import type { Scope } from '../../../../kernel/scopes';
 import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import type { PrismaClient } from '../data/prisma/client';
 import { CHNL_SCHEMA, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
@@ -24,7 +25,7 @@ export interface FollowersPage {
 
 export const MAX_PAGE_SIZE = 100;
 /** The OAuth scopes (as Twitch names them) an app needs to manage each role for its user. */
-const ROLE_SCOPES: Record<ChannelRoleKind, string> = { moderator: 'channel:manage:moderators', vip: 'channel:manage:vips' };
+const ROLE_SCOPES: Record<ChannelRoleKind, Scope> = { moderator: 'channel:manage:moderators', vip: 'channel:manage:vips' };
 const LANGUAGE = /^[a-z]{2}$/;
 
 /** Channels and follows: the only writer of the chnl schema. */
@@ -255,7 +256,7 @@ function validateChanges(input: UpdateChannelInput) {
     changes.tags = input.tags;
   }
   if (input.mature != null) changes.mature = input.mature;
-  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the channel fields are invalid', problems);
+  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the channel fields are invalid', { fields: problems });
   return changes;
 }
 
@@ -271,5 +272,5 @@ function decodeCursor(cursor: string): { at: Date; userId: string } {
   } catch {
     // falls through to the error below
   }
-  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', [{ field: 'after', message: 'is not a cursor from this API' }]);
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', { fields: [{ field: 'after', message: 'is not a cursor from this API' }] });
 }

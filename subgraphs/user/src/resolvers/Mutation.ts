@@ -1,6 +1,6 @@
 import type { UserContext } from '../context';
 import type { SignUpInput } from '../services/accounts.service';
-import type { StaffRoleInput } from '../services/staff.service';
+import type { StaffRoleInput } from '../services/staff/roles.service';
 
 type Reasoned = { reason?: string | null };
 import type { DeveloperAppInput, IssuedApp } from '../services/developer-apps.service';
@@ -22,21 +22,21 @@ export const Mutation = {
     return { revoked: true };
   },
   adminLogIn: (_: unknown, args: { login: string; password: string; totpCode: string }, ctx: UserContext) =>
-    ctx.staff.logIn(args.login, args.password, args.totpCode, ctx.identity),
-  confirmStaffMfa: (_: unknown, args: { totpCode: string }, ctx: UserContext) => ctx.staff.confirmMfa(args.totpCode, ctx.identity),
-  suspendUser: (_: unknown, args: { userId: string } & Reasoned, ctx: UserContext) => ctx.staff.suspend(ctx.identity, args.userId, args.reason ?? null),
-  unsuspendUser: (_: unknown, args: { userId: string } & Reasoned, ctx: UserContext) => ctx.staff.unsuspend(ctx.identity, args.userId, args.reason ?? null),
+    ctx.staff.signIn.logIn(args.login, args.password, args.totpCode, ctx.identity),
+  confirmStaffMfa: (_: unknown, args: { totpCode: string }, ctx: UserContext) => ctx.staff.signIn.confirmMfa(args.totpCode, ctx.identity),
+  suspendUser: (_: unknown, args: { userId: string } & Reasoned, ctx: UserContext) => ctx.staff.suspension.suspend(ctx.identity, args.userId, args.reason ?? null),
+  unsuspendUser: (_: unknown, args: { userId: string } & Reasoned, ctx: UserContext) => ctx.staff.suspension.unsuspend(ctx.identity, args.userId, args.reason ?? null),
   createStaffRole: (_: unknown, args: { input: StaffRoleInput } & Reasoned, ctx: UserContext) =>
-    ctx.staff.createRole(ctx.identity, args.input, args.reason ?? null),
+    ctx.staff.roles.createRole(ctx.identity, args.input, args.reason ?? null),
   updateStaffRole: (_: unknown, args: { name: string; patch: StaffRoleInput } & Reasoned, ctx: UserContext) =>
-    ctx.staff.updateRole(ctx.identity, args.name, args.patch, args.reason ?? null),
-  deleteStaffRole: (_: unknown, args: { name: string } & Reasoned, ctx: UserContext) => ctx.staff.deleteRole(ctx.identity, args.name, args.reason ?? null),
+    ctx.staff.roles.updateRole(ctx.identity, args.name, args.patch, args.reason ?? null),
+  deleteStaffRole: (_: unknown, args: { name: string } & Reasoned, ctx: UserContext) => ctx.staff.roles.deleteRole(ctx.identity, args.name, args.reason ?? null),
   addStaffMember: (_: unknown, args: { userId: string; roles: string[] } & Reasoned, ctx: UserContext) =>
-    ctx.staff.addStaff(ctx.identity, args.userId, args.roles, args.reason ?? null),
+    ctx.staff.roles.addStaff(ctx.identity, args.userId, args.roles, args.reason ?? null),
   grantStaffRole: (_: unknown, args: { userId: string; role: string } & Reasoned, ctx: UserContext) =>
-    ctx.staff.grantRole(ctx.identity, args.userId, args.role, args.reason ?? null),
+    ctx.staff.roles.grantRole(ctx.identity, args.userId, args.role, args.reason ?? null),
   revokeStaffRole: (_: unknown, args: { userId: string; role: string } & Reasoned, ctx: UserContext) =>
-    ctx.staff.revokeRole(ctx.identity, args.userId, args.role, args.reason ?? null),
+    ctx.staff.roles.revokeRole(ctx.identity, args.userId, args.role, args.reason ?? null),
   createDeveloperApp: async (_: unknown, args: { input: DeveloperAppInput }, ctx: UserContext) =>
     withSecret(await ctx.apps.create(ctx.identity, args.input)),
   deleteDeveloperApp: async (_: unknown, args: { clientId: string }, ctx: UserContext) => {

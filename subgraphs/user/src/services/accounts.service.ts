@@ -48,7 +48,7 @@ export class AccountsService {
     if (email.length > 254 || !EMAIL_PATTERN.test(email)) problems.push({ field: 'email', message: 'must be an email address' });
     if (input.password.length < 8 || input.password.length > 128) problems.push({ field: 'password', message: 'must be 8–128 characters' });
     if (displayName.length > 25) problems.push({ field: 'displayName', message: 'must be at most 25 characters' });
-    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', problems);
+    if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', { fields: problems });
 
     const passwordHash = await hashPassword(input.password);
     try {
@@ -67,8 +67,8 @@ export class AccountsService {
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         const target = JSON.stringify(error.meta ?? {});
-        if (target.includes('email')) throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', [{ field: 'email', message: 'is taken' }]);
-        throw new DomainError('USER_LOGIN_TAKEN', 'this login is taken', [{ field: 'login', message: 'is taken' }]);
+        if (target.includes('email')) throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', { fields: [{ field: 'email', message: 'is taken' }] });
+        throw new DomainError('USER_LOGIN_TAKEN', 'this login is taken', { fields: [{ field: 'login', message: 'is taken' }] });
       }
       throw error;
     }

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
+import { identityOf } from '../../../../test/support/identities';
 import { connectUserDb, type UserDb } from '../data/db';
 import { clientSecretMatches, DeveloperAppsService } from './developer-apps.service';
 
-const caller = (userId: string | undefined, kind: Identity['kind'] = 'session'): Identity => ({
-  kind,
-  userId,
-  scopes: [],
-  permissions: [],
-  requestId: 'spec',
-});
+const caller = (userId: string | undefined, kind: Identity['kind'] = 'session'): Identity => identityOf(kind, userId);
 
 /** Developer apps against a real PostgreSQL. */
 describe(DeveloperAppsService.name, () => {

@@ -92,7 +92,7 @@ export class DeveloperAppsService {
   async rotateSecret(identity: Identity, clientId: string): Promise<IssuedApp> {
     const existing = await this.mine(identity, clientId);
     if (existing.clientType !== 'confidential') {
-      throw new DomainError('VALIDATION_FAILED', 'a public client has no secret', [{ field: 'clientId', message: 'is a public client' }]);
+      throw new DomainError('VALIDATION_FAILED', 'a public client has no secret', { fields: [{ field: 'clientId', message: 'is a public client' }] });
     }
     const clientSecret = newSecret();
     const app = await this.prisma.developerApp.update({
@@ -156,7 +156,7 @@ function validate(input: DeveloperAppInput): DeveloperAppInput {
     const problem = redirectUriProblem(uri);
     if (problem) problems.push({ field: `redirectUris.${i}`, message: problem });
   });
-  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the app fields are invalid', problems);
+  if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the app fields are invalid', { fields: problems });
   return { name, redirectUris: input.redirectUris, clientType: input.clientType };
 }
 

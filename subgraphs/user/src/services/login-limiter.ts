@@ -45,7 +45,7 @@ export class LoginLimiter {
 }
 
 const limited = (res: RateLimiterRes) =>
-  new DomainError('RATE_LIMITED', 'too many login attempts, retry later', undefined, Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+  new DomainError('RATE_LIMITED', 'too many login attempts, retry later', { retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) });
 
 function rethrowLimited(error: unknown): never {
   if (error instanceof RateLimiterRes) throw limited(error);

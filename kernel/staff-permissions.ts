@@ -1,6 +1,7 @@
 /**
- * The closed list of staff permissions. Roles are named sets of these; the built-in roles are seeded by the
- * migration that created the staff tables, custom roles are made by staff holding `roles:manage`.
+ * The closed list of staff permissions, which the subgraphs and the router check (`kernel/access.ts`). Roles are
+ * named sets of these; the built-in roles are seeded by the migration that created the staff tables, custom roles
+ * are made by staff holding `roles:manage` (the Admin API names permissions as strings, checked against this list).
  */
 export const STAFF_PERMISSIONS = {
   'users:read': 'Search accounts and read their private fields',

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { AnonymousIdentity, Identity, OAuthIdentity, SessionIdentity, StaffIdentity } from '../../kernel/identity';
+
+/** Callers of each kind, as the signed identity would carry them, for specs that call services directly. */
+export const identities = {
+  anonymous: (): AnonymousIdentity => ({ kind: 'anonymous', requestId: randomUUID() }),
+  session: (userId: string): SessionIdentity => ({ kind: 'session', userId, requestId: randomUUID() }),
+  /** A third-party app: for `userId` if the user consented, for no user (an app token) without one. */
+  app: (userId: string | undefined, scopes: string[], clientId = 'third-party-app'): OAuthIdentity => ({
+    kind: 'oauth',
+    clientId,
+    ...(userId ? { userId } : {}),
+    scopes,
+    requestId: randomUUID(),
+  }),
+  /** Staff whose second factor was confirmed `mfaAgeSeconds` ago. */
+  staff: (userId: string, permissions: string[], mfaAgeSeconds = 0): StaffIdentity => ({
+    kind: 'staff',
+    userId,
+    permissions,
+    mfaAt: Math.floor(Date.now() / 1000) - mfaAgeSeconds,
+    requestId: randomUUID(),
+  }),
+};
+
+/** Any kind of caller from a kind, a user and scopes (those a kind does not carry are ignored). */
+export function identityOf(kind: Identity['kind'], userId?: string, scopes: string[] = []): Identity {
+  switch (kind) {
+    case 'anonymous':
+      return identities.anonymous();
+    case 'session':
+      return identities.session(userId ?? randomUUID());
+    case 'oauth':
+      return identities.app(userId, scopes);
+    case 'staff':
+      return identities.staff(userId ?? randomUUID(), []);
+  }
+}
