@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
-import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff.service';
+import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff/roles.service';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { SCOPE_NAMES } from '../../kernel/scopes';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform } from '../support/oauth';
