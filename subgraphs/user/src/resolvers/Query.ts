@@ -1,15 +1,14 @@
-import type { UserContext } from '../context';
-import type { AuditFilter } from '../services/staff.service';
+import type { QueryResolvers } from './types.generated';
 
-export const Query = {
+export const Query: QueryResolvers = {
   // The user a session or an app acts for; staff and app tokens without a user have no "me" here.
-  me: (_: unknown, __: unknown, ctx: UserContext) =>
+  me: (_, __, ctx) =>
     (ctx.identity.kind === 'session' || ctx.identity.kind === 'oauth') && ctx.identity.userId ? ctx.users.load(ctx.identity.userId) : null,
-  user: (_: unknown, args: { login: string }, ctx: UserContext) => ctx.accounts.byLogin(args.login),
-  adminUsers: (_: unknown, args: { query: string; first: number }, ctx: UserContext) => ctx.staff.searchUsers(ctx.identity, args.query, args.first),
-  staffPermissions: (_: unknown, __: unknown, ctx: UserContext) => ctx.staff.listPermissions(ctx.identity),
-  staffRoles: (_: unknown, __: unknown, ctx: UserContext) => ctx.staff.listRoles(ctx.identity),
-  auditLog: (_: unknown, args: AuditFilter, ctx: UserContext) => ctx.staff.auditLog(ctx.identity, args),
-  developerApps: (_: unknown, __: unknown, ctx: UserContext) => ctx.apps.list(ctx.identity),
-  developerApp: (_: unknown, args: { clientId: string }, ctx: UserContext) => ctx.apps.get(ctx.identity, args.clientId),
+  user: (_, args, ctx) => ctx.accounts.byLogin(args.login),
+  adminUsers: (_, args, ctx) => ctx.staff.searchUsers(ctx.identity, args.query, args.first),
+  staffPermissions: (_, __, ctx) => ctx.staff.listPermissions(ctx.identity),
+  staffRoles: (_, __, ctx) => ctx.staff.listRoles(ctx.identity),
+  auditLog: (_, args, ctx) => ctx.staff.auditLog(ctx.identity, args),
+  developerApps: (_, __, ctx) => ctx.apps.list(ctx.identity),
+  developerApp: (_, args, ctx) => ctx.apps.get(ctx.identity, args.clientId),
 };
