@@ -9,6 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse, type GraphQLFormattedError } from 'graphql';
+import { formatDateTimeFields } from './date-time';
 import { isErrorCode } from './errors';
 import { sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
@@ -47,9 +48,9 @@ export interface RunningSubgraph extends Listening {
  * before execution. Errors that are not part of the domain's contract are logged and masked.
  */
 export async function startSubgraph<C extends object>(options: SubgraphOptions<C>): Promise<RunningSubgraph> {
-  const schema = buildSubgraphSchema([
-    { typeDefs: parse(readFileSync(options.sdlPath, 'utf8')), resolvers: options.resolvers },
-  ]);
+  const schema = formatDateTimeFields(
+    buildSubgraphSchema([{ typeDefs: parse(readFileSync(options.sdlPath, 'utf8')), resolvers: options.resolvers }]),
+  );
   const apollo = new ApolloServer<C>({
     schema,
     introspection: false,

@@ -126,7 +126,7 @@ describe('admin API', () => {
 
     const suspended = await call(`${admin}/users/${victim.id}/suspension`, { method: 'POST', token: adminToken, body: { reason: 'spam' } });
     expect(suspended.status).toBe(200);
-    expect(suspended.body.suspendedAt).toEqual(expect.any(String));
+    expect(suspended.body.suspendedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const at = Date.now();
     await eventually(async () => (await call(`${privateApi}/me`, { token: victim.token })).status === 401, 1_000);
     await eventually(async () => (await publicMe()).status === 401, 1_000);

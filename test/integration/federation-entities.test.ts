@@ -65,6 +65,17 @@ describe('federation entities', () => {
     byIds.mockRestore();
   });
 
+  it('should send an instant (a @dateTime field) as the ISO 8601 string of the stored one', async () => {
+    const [channel] = await platform.chnl.channels.byOwnerIds(owners.slice(0, 1));
+    await eventually(async () => Boolean((await platform.chat.rooms.byIds([channel!.id]))[0]));
+    const [room] = await platform.chat.rooms.byIds([channel!.id]);
+    const representation = [{ __typename: 'Channel', id: channel!.id }];
+    const chnl = await entities(platform.chnl.url, '... on Channel { createdAt updatedAt }', representation);
+    const chat = await entities(platform.chat.url, '... on Channel { chatroom { clearedAt settings { updatedAt } } }', representation);
+    expect(chnl.body.data._entities).toEqual([{ createdAt: channel!.createdAt.toISOString(), updatedAt: channel!.updatedAt.toISOString() }]);
+    expect(chat.body.data._entities).toEqual([{ chatroom: { clearedAt: null, settings: { updatedAt: room!.updatedAt.toISOString() } } }]);
+  });
+
   it('should resolve many users in the user subgraph with one query', async () => {
     const byIds = jest.spyOn(platform.user.accounts, 'byIds');
     const res = await entities(platform.user.url, '... on User { id login }', owners.map((id) => ({ __typename: 'User', id })));

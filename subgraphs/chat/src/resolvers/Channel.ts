@@ -1,7 +1,7 @@
-import type { ChatContext } from '../context';
+import type { ChannelResolvers } from './types.generated';
 
 /** The chat domain's view of a channel: only its room. */
-export const Channel = {
-  __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-  chatroom: (channel: { id: string }, _: unknown, ctx: ChatContext) => ctx.roomById.load(channel.id),
+export const Channel: ChannelResolvers = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  chatroom: (channel, _, ctx) => ctx.roomById.load(channel.id),
 };

@@ -1,8 +1,7 @@
-import type { Ban } from '../data/db';
+import type { ChatBanResolvers } from './types.generated';
 
-export const ChatBan = {
-  user: (ban: Ban) => ({ __typename: 'User', id: ban.userId }),
-  moderator: (ban: Ban) => ({ __typename: 'User', id: ban.moderatorId }),
-  expiresAt: (ban: Ban) => ban.expiresAt?.toISOString() ?? null,
-  bannedAt: (ban: Ban) => ban.createdAt.toISOString(),
+export const ChatBan: ChatBanResolvers = {
+  user: (ban) => ({ __typename: 'User', id: ban.userId }),
+  moderator: (ban) => ({ __typename: 'User', id: ban.moderatorId }),
+  bannedAt: (ban) => ban.createdAt,
 };

@@ -1,6 +1,5 @@
-import type { BlockedTerm } from '../data/db';
+import type { ChatBlockedTermResolvers } from './types.generated';
 
-export const ChatBlockedTerm = {
-  createdBy: (term: BlockedTerm) => ({ __typename: 'User', id: term.createdBy }),
-  createdAt: (term: BlockedTerm) => term.createdAt.toISOString(),
+export const ChatBlockedTerm: ChatBlockedTermResolvers = {
+  createdBy: (term) => ({ __typename: 'User', id: term.createdBy }),
 };

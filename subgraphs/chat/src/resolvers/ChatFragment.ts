@@ -1,5 +1,5 @@
-import type { Fragment } from '../services/text';
+import type { ChatFragmentResolvers } from './types.generated';
 
-export const ChatFragment = {
-  user: (fragment: Fragment) => (fragment.userId ? { __typename: 'User', id: fragment.userId } : null),
+export const ChatFragment: ChatFragmentResolvers = {
+  user: (fragment) => (fragment.userId ? { __typename: 'User', id: fragment.userId } : null),
 };

@@ -1,2 +1,4 @@
+import type { ChatFragmentTypeResolvers } from './types.generated';
+
 /** Stored and published in lowercase, as in the event contracts; GraphQL spells enum values in capitals. */
-export const ChatFragmentType = { TEXT: 'text', EMOTE: 'emote', MENTION: 'mention' };
+export const ChatFragmentType: ChatFragmentTypeResolvers = { TEXT: 'text', EMOTE: 'emote', MENTION: 'mention' };

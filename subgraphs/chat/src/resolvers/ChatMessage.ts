@@ -1,13 +1,15 @@
-import type { ChatContext } from '../context';
-import type { Message } from '../data/db';
-import type { Fragment } from '../services/text';
+import { storedFragments } from '../services/text';
+import type { ChatMessageResolvers } from './types.generated';
 
-export const ChatMessage = {
-  __resolveReference: (ref: { id: string }, ctx: ChatContext) => ctx.messageById.load(ref.id),
-  chatroom: (message: Message, _: unknown, ctx: ChatContext) => ctx.roomById.load(message.channelId),
-  sender: (message: Message) => ({ __typename: 'User', id: message.senderId }),
-  fragments: (message: Message) => message.fragments as unknown as Fragment[],
-  replyTo: (message: Message, _: unknown, ctx: ChatContext) => (message.replyToId ? ctx.messageById.load(message.replyToId) : null),
-  sentAt: (message: Message) => message.sentAt.toISOString(),
-  deletedAt: (message: Message) => message.deletedAt?.toISOString() ?? null,
+export const ChatMessage: ChatMessageResolvers = {
+  __resolveReference: (ref, ctx) => ctx.messageById.load(ref.id),
+  chatroom: async (message, _, ctx) => {
+    const room = await ctx.roomById.load(message.channelId);
+    // Rooms are never deleted; a missing one fails the non-null field, with the ids in the log.
+    if (!room) throw new Error(`message ${message.id}: room ${message.channelId} not found`);
+    return room;
+  },
+  sender: (message) => ({ __typename: 'User', id: message.senderId }),
+  fragments: (message) => storedFragments(message.fragments),
+  replyTo: (message, _, ctx) => (message.replyToId ? ctx.messageById.load(message.replyToId) : null),
 };

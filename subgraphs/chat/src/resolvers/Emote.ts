@@ -1,5 +1,5 @@
-import type { Emote as EmoteRow } from '../data/db';
+import type { EmoteResolvers } from './types.generated';
 
-export const Emote = {
-  global: (emote: EmoteRow) => emote.channelId === null,
+export const Emote: EmoteResolvers = {
+  global: (emote) => emote.channelId === null,
 };

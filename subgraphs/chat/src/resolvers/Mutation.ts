@@ -1,28 +1,18 @@
-import type { ChatContext } from '../context';
-import type { ChatSettingsInput } from '../services/rooms.service';
+import type { MutationResolvers } from './types.generated';
 
-interface RoomArgs {
-  channelId: string;
-}
-
-export const Mutation = {
-  sendChatMessage: (_: unknown, args: RoomArgs & { text: string; replyToId?: string | null }, ctx: ChatContext) =>
-    ctx.messages.send(ctx.identity, args.channelId, args.text, args.replyToId),
-  deleteChatMessage: (_: unknown, args: RoomArgs & { messageId: string }, ctx: ChatContext) =>
-    ctx.messages.delete(ctx.identity, args.channelId, args.messageId),
-  banChatUser: (_: unknown, args: RoomArgs & { userId: string; durationSeconds?: number | null; reason?: string | null }, ctx: ChatContext) =>
+export const Mutation: MutationResolvers = {
+  sendChatMessage: (_, args, ctx) => ctx.messages.send(ctx.identity, args.channelId, args.text, args.replyToId),
+  deleteChatMessage: (_, args, ctx) => ctx.messages.delete(ctx.identity, args.channelId, args.messageId),
+  banChatUser: (_, args, ctx) =>
     ctx.moderation.ban(ctx.identity, args.channelId, args.userId, args.durationSeconds, args.reason),
-  unbanChatUser: async (_: unknown, args: RoomArgs & { userId: string }, ctx: ChatContext) => {
+  unbanChatUser: async (_, args, ctx) => {
     await ctx.moderation.unban(ctx.identity, args.channelId, args.userId);
     return ctx.rooms.get(args.channelId);
   },
-  clearChat: (_: unknown, args: RoomArgs, ctx: ChatContext) => ctx.rooms.clear(ctx.identity, args.channelId),
-  updateChatSettings: (_: unknown, args: RoomArgs & { input: ChatSettingsInput }, ctx: ChatContext) =>
-    ctx.rooms.updateSettings(ctx.identity, args.channelId, args.input),
-  addChatBlockedTerm: (_: unknown, args: RoomArgs & { term: string }, ctx: ChatContext) =>
-    ctx.moderation.addBlockedTerm(ctx.identity, args.channelId, args.term),
-  removeChatBlockedTerm: (_: unknown, args: RoomArgs & { id: string }, ctx: ChatContext) =>
-    ctx.moderation.removeBlockedTerm(ctx.identity, args.channelId, args.id),
-  createChannelEmote: (_: unknown, args: RoomArgs & { code: string; name: string }, ctx: ChatContext) =>
+  clearChat: (_, args, ctx) => ctx.rooms.clear(ctx.identity, args.channelId),
+  updateChatSettings: (_, args, ctx) => ctx.rooms.updateSettings(ctx.identity, args.channelId, args.input),
+  addChatBlockedTerm: (_, args, ctx) => ctx.moderation.addBlockedTerm(ctx.identity, args.channelId, args.term),
+  removeChatBlockedTerm: (_, args, ctx) => ctx.moderation.removeBlockedTerm(ctx.identity, args.channelId, args.id),
+  createChannelEmote: (_, args, ctx) =>
     ctx.emotes.createForChannel(ctx.identity, args.channelId, { code: args.code, name: args.name }),
 };

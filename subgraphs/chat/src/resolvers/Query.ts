@@ -1,5 +1,5 @@
-import type { ChatContext } from '../context';
+import type { QueryResolvers } from './types.generated';
 
-export const Query = {
-  chatroom: (_: unknown, args: { channelId: string }, ctx: ChatContext) => ctx.roomById.load(args.channelId),
+export const Query: QueryResolvers = {
+  chatroom: (_, args, ctx) => ctx.roomById.load(args.channelId),
 };

@@ -6,16 +6,15 @@ import { ChatFragment } from './ChatFragment';
 import { ChatFragmentType } from './ChatFragmentType';
 import { ChatMessage } from './ChatMessage';
 import { Chatroom } from './Chatroom';
-import { ChatSettings } from './ChatSettings';
 import { Emote } from './Emote';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
+import type { Resolvers } from './types.generated';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Query,
   Mutation,
   Chatroom,
-  ChatSettings,
   ChatMessage,
   ChatFragment,
   ChatFragmentType,

@@ -1,5 +1,5 @@
 import { DomainError } from '../../../../kernel/errors';
-import { findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, MAX_MESSAGE_CODE_POINTS } from './text';
+import { findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, MAX_MESSAGE_CODE_POINTS, storedFragments } from './text';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -102,5 +102,18 @@ describe('mentionedLogins and findBlockedTerm', () => {
 
   it('should not find a term that only shares letters with the text', () => {
     expect(findBlockedTerm('bad words are a bad idea', ['badidea'])).toBeUndefined();
+  });
+});
+
+describe('storedFragments', () => {
+  it('should give back the fragments a message was stored with', () => {
+    const fragments = parseFragments('hi @ada Kappa', { emotes: new Map([['Kappa', 'e1']]), users: new Map([['ada', 'u1']]) });
+    expect(storedFragments(JSON.parse(JSON.stringify(fragments)))).toEqual(fragments);
+  });
+
+  it('should leave out what is not a fragment', () => {
+    const text = { type: 'text', text: 'hi', emoteId: null, userId: null };
+    expect(storedFragments([text, { type: 'bold', text: 'x', emoteId: null, userId: null }, { type: 'text' }, null])).toEqual([text]);
+    expect(storedFragments({ fragments: [text] })).toEqual([]);
   });
 });

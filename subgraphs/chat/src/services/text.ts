@@ -58,6 +58,24 @@ export interface Fragment {
   userId: string | null;
 }
 
+const FRAGMENT_TYPES: ReadonlySet<unknown> = new Set<Fragment['type']>(['text', 'emote', 'mention']);
+const isIdOrNull = (value: unknown) => value === null || typeof value === 'string';
+
+const isFragment = (value: unknown): value is Fragment =>
+  typeof value === 'object' &&
+  value !== null &&
+  'type' in value &&
+  FRAGMENT_TYPES.has(value.type) &&
+  'text' in value &&
+  typeof value.text === 'string' &&
+  'emoteId' in value &&
+  isIdOrNull(value.emoteId) &&
+  'userId' in value &&
+  isIdOrNull(value.userId);
+
+/** A message's fragments column, JSON as sending wrote it; what is not a fragment is left out. */
+export const storedFragments = (json: unknown): Fragment[] => (Array.isArray(json) ? json.filter(isFragment) : []);
+
 export interface FragmentLookups {
   /** Emote id by code (case-sensitive, as emote codes are). */
   emotes: ReadonlyMap<string, string>;

@@ -1,15 +1,20 @@
-import type { Channel as ChannelRow } from '../data/db';
-import type { ChnlContext } from '../context';
+import type { ChannelResolvers, SocialLink } from './types.generated';
 
-export const Channel = {
-  __resolveReference: (ref: { id: string }, ctx: ChnlContext) => ctx.channelById.load(ref.id),
-  owner: (channel: ChannelRow) => ({ __typename: 'User', id: channel.ownerId }),
-  socialLinks: (channel: ChannelRow) => (Array.isArray(channel.socialLinks) ? channel.socialLinks : []),
-  followedByViewer: (channel: ChannelRow, _: unknown, ctx: ChnlContext) => ctx.followedByViewer.load(channel.id),
-  followers: (channel: ChannelRow, args: { first?: number | null; after?: string | null }, ctx: ChnlContext) =>
-    ctx.channels.followers(channel, ctx.identity, args.first, args.after),
-  moderators: (channel: ChannelRow, _: unknown, ctx: ChnlContext) => ctx.channels.members(channel.id, 'moderator'),
-  vips: (channel: ChannelRow, _: unknown, ctx: ChnlContext) => ctx.channels.members(channel.id, 'vip'),
-  createdAt: (channel: ChannelRow) => channel.createdAt.toISOString(),
-  updatedAt: (channel: ChannelRow) => channel.updatedAt.toISOString(),
+/** The column is free JSON: a link shows when it has the name and URL the schema promises. */
+const isSocialLink = (link: unknown): link is SocialLink =>
+  typeof link === 'object' &&
+  link !== null &&
+  'name' in link &&
+  typeof link.name === 'string' &&
+  'url' in link &&
+  typeof link.url === 'string';
+
+export const Channel: ChannelResolvers = {
+  __resolveReference: (ref, ctx) => ctx.channelById.load(ref.id),
+  owner: (channel) => ({ __typename: 'User', id: channel.ownerId }),
+  socialLinks: (channel) => (Array.isArray(channel.socialLinks) ? channel.socialLinks.filter(isSocialLink) : []),
+  followedByViewer: (channel, _, ctx) => ctx.followedByViewer.load(channel.id),
+  followers: (channel, args, ctx) => ctx.channels.followers(channel, ctx.identity, args.first, args.after),
+  moderators: (channel, _, ctx) => ctx.channels.members(channel.id, 'moderator'),
+  vips: (channel, _, ctx) => ctx.channels.members(channel.id, 'vip'),
 };

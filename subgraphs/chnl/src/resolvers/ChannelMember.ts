@@ -1,6 +1,6 @@
-import type { ChannelRole } from '../data/db';
+import type { ChannelMemberResolvers } from './types.generated';
 
-export const ChannelMember = {
-  user: (member: ChannelRole) => ({ __typename: 'User', id: member.userId }),
-  since: (member: ChannelRole) => member.createdAt.toISOString(),
+export const ChannelMember: ChannelMemberResolvers = {
+  user: (member) => ({ __typename: 'User', id: member.userId }),
+  since: (member) => member.createdAt,
 };

@@ -1,6 +1,6 @@
-import type { Follow as FollowRow } from '../data/db';
+import type { FollowResolvers } from './types.generated';
 
-export const Follow = {
-  user: (follow: FollowRow) => ({ __typename: 'User', id: follow.userId }),
-  followedAt: (follow: FollowRow) => follow.createdAt.toISOString(),
+export const Follow: FollowResolvers = {
+  user: (follow) => ({ __typename: 'User', id: follow.userId }),
+  followedAt: (follow) => follow.createdAt,
 };

@@ -1,5 +1,5 @@
-import type { ChnlContext } from '../context';
+import type { QueryResolvers } from './types.generated';
 
-export const Query = {
-  channel: (_: unknown, args: { id: string }, ctx: ChnlContext) => ctx.channelById.load(args.id),
+export const Query: QueryResolvers = {
+  channel: (_, args, ctx) => ctx.channelById.load(args.id),
 };

@@ -1,7 +1,7 @@
-import type { ChnlContext } from '../context';
+import type { UserResolvers } from './types.generated';
 
 /** The channel domain's view of a user: only their channel, found by owner. */
-export const User = {
-  __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-  channel: (user: { id: string }, _: unknown, ctx: ChnlContext) => ctx.channelByOwner.load(user.id),
+export const User: UserResolvers = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  channel: (user, _, ctx) => ctx.channelByOwner.load(user.id),
 };

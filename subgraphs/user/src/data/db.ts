@@ -12,3 +12,4 @@ export const connectUserDb = (databaseUrl: string, max = 10, logger?: Logger): U
 
 export type { User } from './prisma/client';
 export type { DeveloperApp } from './prisma/client';
+export type { AuditRecord } from './prisma/client';

@@ -1,7 +1,5 @@
-import type { DeveloperApp as AppRow } from '../data/db';
+import type { DeveloperAppResolvers } from './types.generated';
 
-export const DeveloperApp = {
-  clientSecret: (app: AppRow & { clientSecret?: string | null }) => app.clientSecret ?? null,
-  createdAt: (app: AppRow) => app.createdAt.toISOString(),
-  secretRotatedAt: (app: AppRow) => app.secretRotatedAt?.toISOString() ?? null,
+export const DeveloperApp: DeveloperAppResolvers = {
+  clientSecret: (app) => app.clientSecret ?? null,
 };

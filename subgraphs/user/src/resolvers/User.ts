@@ -1,13 +1,11 @@
 import { hasScope } from '../../../../kernel/access';
-import type { User as UserRow } from '../data/db';
-import type { UserContext } from '../context';
+import type { UserResolvers } from './types.generated';
 
-export const User = {
-  __resolveReference: (ref: { id: string }, ctx: UserContext) => ctx.users.load(ref.id),
+export const User: UserResolvers = {
+  __resolveReference: (ref, ctx) => ctx.users.load(ref.id),
   // The account itself (a session, or the account just signed up), an app acting for it with user:read:email, or
   // staff allowed to read accounts.
-  email: (user: UserRow, _: unknown, ctx: UserContext) =>
+  email: (user, _, ctx) =>
     (ctx.self.has(user.id) && (ctx.identity.kind !== 'oauth' || hasScope(ctx.identity, 'user:read:email'))) || ctx.staffReader ? user.email : null,
-  createdAt: (user: UserRow) => user.createdAt.toISOString(),
-  suspendedAt: (user: UserRow, _: unknown, ctx: UserContext) => (ctx.staffReader ? (user.suspendedAt?.toISOString() ?? null) : null),
+  suspendedAt: (user, _, ctx) => (ctx.staffReader ? user.suspendedAt : null),
 };

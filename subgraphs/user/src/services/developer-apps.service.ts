@@ -19,6 +19,9 @@ export interface IssuedApp {
   clientSecret: string | null;
 }
 
+/** An app as its owner sees it: with the secret only in the answer that issued it. */
+export type DeveloperAppView = DeveloperApp & { clientSecret?: string | null };
+
 /** What oidc-provider reads as a client's metadata. */
 export type ClientMetadata = {
   client_id: string;
