@@ -1,9 +1,8 @@
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
-import type { Ban, BlockedTerm } from '../data/db';
+import { recordEvent, type Ban, type BlockedTerm } from '../data/db';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
-import { emit } from './outbox';
 import type { RoomsService } from './rooms.service';
 
 /** Timeouts last from 1 second to 14 days, as on Twitch; without a duration a ban is permanent. */
@@ -49,7 +48,7 @@ export class ModerationService {
         create: { channelId, userId, ...values },
         update: values,
       });
-      await emit(tx, 'chat.user.banned.v1', channelId, {
+      await recordEvent(tx, 'chat.user.banned.v1', channelId, {
         channelId,
         userId,
         moderatorId,
@@ -68,7 +67,7 @@ export class ModerationService {
     await this.prisma.$transaction(async (tx) => {
       const lifted = await tx.ban.deleteMany({ where: { channelId, userId } });
       // Realtime gateways keep the bans they were told of: they learn of the lift the same way.
-      if (lifted.count) await emit(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
+      if (lifted.count) await recordEvent(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
     });
   }
 

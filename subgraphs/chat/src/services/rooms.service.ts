@@ -2,9 +2,8 @@ import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
-import type { Room } from '../data/db';
+import { recordEvent, type Room } from '../data/db';
 import type { PrismaClient } from '../data/prisma/client';
-import { emit } from './outbox';
 
 export type Badge = 'broadcaster' | 'moderator' | 'vip';
 
@@ -73,7 +72,7 @@ export class RoomsService {
     const changes = validateSettings(input);
     return this.prisma.$transaction(async (tx) => {
       const room = await tx.room.update({ where: { channelId }, data: changes });
-      await emit(tx, 'chat.room.updated.v1', channelId, {
+      await recordEvent(tx, 'chat.room.updated.v1', channelId, {
         channelId,
         updatedBy: moderatorId,
         updatedAt: room.updatedAt.toISOString(),
@@ -95,7 +94,7 @@ export class RoomsService {
     const clearedAt = new Date();
     return this.prisma.$transaction(async (tx) => {
       const room = await tx.room.update({ where: { channelId }, data: { clearedAt } });
-      await emit(tx, 'chat.room.cleared.v1', channelId, { channelId, clearedBy: moderatorId, clearedAt: clearedAt.toISOString() });
+      await recordEvent(tx, 'chat.room.cleared.v1', channelId, { channelId, clearedBy: moderatorId, clearedAt: clearedAt.toISOString() });
       return room;
     });
   }

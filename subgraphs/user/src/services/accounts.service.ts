@@ -1,11 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import { makeEvent } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../../kernel/identity';
-import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
-import { USER_SCHEMA, type User } from '../data/db';
+import { recordEvent, type User } from '../data/db';
 import type { LoginLimiter } from './login-limiter';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords';
 
@@ -54,14 +52,12 @@ export class AccountsService {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const user = await tx.user.create({ data: { id: randomUUID(), login, email, displayName, passwordHash } });
-        const event = makeEvent('user.account.created.v1', {
+        await recordEvent(tx, 'user.account.created.v1', user.id, {
           userId: user.id,
           login: user.login,
           displayName: user.displayName,
           createdAt: user.createdAt.toISOString(),
         });
-        await tx.outboxEvent.create({ data: outboxRow(event, user.id) });
-        await tx.$executeRawUnsafe(notifyOutboxSql(USER_SCHEMA));
         return user;
       });
     } catch (error) {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hasPermission, requirePermission } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import { makeEvent } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
+import { decodeCursor, pageSize, rowsAfter, toPage } from '../../../../kernel/paging';
 import { type Identity, STAFF_TOKEN_TTL_SECONDS, issueStaffToken } from '../../../../kernel/identity';
-import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
-import { USER_SCHEMA, type User } from '../data/db';
+import { recordEvent, type User } from '../data/db';
 import { deleteOAuthRecordsOfAccount } from '../data/oauth-adapter';
 import type { AccountsService } from './accounts.service';
 import { STAFF_PERMISSIONS, type StaffPermission, isStaffPermission } from './staff-permissions';
@@ -41,14 +40,6 @@ export interface AuditFilter {
 }
 
 const ROLE_NAME = /^[a-z][a-z0-9-]{2,39}$/;
-
-const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  if (Number.isNaN(date.getTime()) || !isUuid(id ?? '')) throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', [{ field: 'after', message: 'is not a cursor of this list' }]);
-  return { at: date, id: id! };
-}
 
 function reasonOf(reason: string | null | undefined, required: boolean): string | null {
   const text = (reason ?? '').trim();
@@ -193,7 +184,7 @@ export class StaffService {
       // Every grant, code and token the user gave apps: introspection stops vouching for them within its cache time.
       await deleteOAuthRecordsOfAccount(tx, userId);
       await recordAudit(tx, identity, 'user.suspended', { type: 'user', id: userId }, why);
-      await this.emit(tx, makeEvent('user.account.suspended.v1', { userId, suspendedAt: suspendedAt.toISOString() }), userId);
+      await recordEvent(tx, 'user.account.suspended.v1', userId, { userId, suspendedAt: suspendedAt.toISOString() });
       return updated;
     });
   }
@@ -206,7 +197,7 @@ export class StaffService {
       if (!user.suspendedAt) return user;
       const updated = await tx.user.update({ where: { id: userId }, data: { suspendedAt: null } });
       await recordAudit(tx, identity, 'user.unsuspended', { type: 'user', id: userId }, why);
-      await this.emit(tx, makeEvent('user.account.unsuspended.v1', { userId, unsuspendedAt: new Date().toISOString() }), userId);
+      await recordEvent(tx, 'user.account.unsuspended.v1', userId, { userId, unsuspendedAt: new Date().toISOString() });
       return updated;
     });
   }
@@ -218,11 +209,6 @@ export class StaffService {
     const user = await tx.user.findUnique({ where: { id: userId } });
     if (!user) throw missing();
     return user;
-  }
-
-  private async emit(tx: Tx, event: ReturnType<typeof makeEvent>, key: string) {
-    await tx.outboxEvent.create({ data: outboxRow(event, key) });
-    await tx.$executeRawUnsafe(notifyOutboxSql(USER_SCHEMA));
   }
 
   listPermissions(identity: Identity) {
@@ -361,7 +347,7 @@ export class StaffService {
   /** Newest first; filters combine. Reading the log is not itself an audited action. */
   async auditLog(identity: Identity, filter: AuditFilter) {
     this.require(identity, 'audit:read');
-    const take = Math.min(Math.max(filter.first ?? 50, 1), 100);
+    const take = pageSize(filter.first, 50);
     const time = (value: string | null | undefined, field: string) => {
       if (!value) return undefined;
       const date = new Date(value);
@@ -370,26 +356,18 @@ export class StaffService {
     };
     const since = time(filter.since, 'since');
     const until = time(filter.until, 'until');
-    const cursor = filter.after ? decodeCursor(filter.after) : undefined;
+    const cursor = decodeCursor(filter.after, 'after');
     const matching: Prisma.AuditRecordWhereInput = {
       ...(filter.actorId ? { actorId: isUuid(filter.actorId) ? filter.actorId : '00000000-0000-0000-0000-000000000000' } : {}),
       ...(filter.action ? { action: filter.action } : {}),
       ...(filter.targetId ? { targetId: filter.targetId } : {}),
       at: { ...(since ? { gte: since } : {}), ...(until ? { lt: until } : {}) },
     };
-    const page: Prisma.AuditRecordWhereInput = cursor
-      ? { AND: [matching, { OR: [{ at: { lt: cursor.at } }, { at: cursor.at, id: { lt: cursor.id } }] }] }
-      : matching;
+    const page: Prisma.AuditRecordWhereInput = cursor ? { AND: [matching, rowsAfter(cursor, 'at', 'id', 'desc')] } : matching;
     const [totalCount, rows] = await Promise.all([
       this.prisma.auditRecord.count({ where: matching }),
       this.prisma.auditRecord.findMany({ where: page, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: take + 1 }),
     ]);
-    const nodes = rows.slice(0, take);
-    const last = nodes[nodes.length - 1];
-    return {
-      totalCount,
-      nodes,
-      pageInfo: { endCursor: last ? encodeCursor(last.at, last.id) : null, hasNextPage: rows.length > take },
-    };
+    return toPage(rows, take, totalCount, (r) => ({ at: r.at, id: r.id }));
   }
 }
