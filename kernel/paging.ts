@@ -1,8 +1,9 @@
 import { DomainError } from './errors';
 import { isUuid } from './ids';
+import LIMITS from './limits.json';
 
 /** The most rows one page holds, whatever the caller asks for. */
-export const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = LIMITS['page.first'].maximum;
 
 export interface PageInfo {
   /** Where the next page starts; null on the last page. */
@@ -22,9 +23,9 @@ export interface Position {
   id: string;
 }
 
-/** The page size a caller gets: what it asked for, within 1 and MAX_PAGE_SIZE. */
+/** The page size a caller gets: what it asked for, within the limits of `first`. */
 export const pageSize = (first: number | null | undefined, byDefault: number): number =>
-  Math.min(Math.max(first ?? byDefault, 1), MAX_PAGE_SIZE);
+  Math.min(Math.max(first ?? byDefault, LIMITS['page.first'].minimum), MAX_PAGE_SIZE);
 
 /** The one cursor format: opaque to clients, base64url of `[time, id]`. */
 export const encodeCursor = ({ at, id }: Position): string =>

@@ -3,6 +3,7 @@ import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
 import { recordEvent, type Room } from '../data/db';
+import LIMITS from '../../limits.json';
 import type { PrismaClient } from '../data/prisma/client';
 
 export type Badge = 'broadcaster' | 'moderator' | 'vip';
@@ -24,9 +25,6 @@ export interface ChatSettingsInput {
   subscriberOnly?: boolean | null;
 }
 
-export const SLOW_MODE_SECONDS = { min: 3, max: 120 };
-/** 90 days, Twitch's longest follow age. */
-export const FOLLOWERS_ONLY_MINUTES = { min: 0, max: 129_600 };
 
 /** Rooms, their modes and who holds which role in them. */
 export class RoomsService {
@@ -109,16 +107,16 @@ function validateSettings(input: ChatSettingsInput) {
     uniqueChat?: boolean;
     subscriberOnly?: boolean;
   } = {};
-  const range = (field: 'slowModeSeconds' | 'followersOnlyMinutes', bounds: { min: number; max: number }) => {
+  const range = (field: 'slowModeSeconds' | 'followersOnlyMinutes', bounds: { minimum: number; maximum: number }) => {
     const value = input[field];
     if (value === undefined) return;
-    if (value !== null && (!Number.isInteger(value) || value < bounds.min || value > bounds.max)) {
-      problems.push({ field, message: `must be null (off) or an integer from ${bounds.min} to ${bounds.max}` });
+    if (value !== null && (!Number.isInteger(value) || value < bounds.minimum || value > bounds.maximum)) {
+      problems.push({ field, message: `must be null (off) or an integer from ${bounds.minimum} to ${bounds.maximum}` });
     }
     changes[field] = value;
   };
-  range('slowModeSeconds', SLOW_MODE_SECONDS);
-  range('followersOnlyMinutes', FOLLOWERS_ONLY_MINUTES);
+  range('slowModeSeconds', LIMITS['settings.slowModeSeconds']);
+  range('followersOnlyMinutes', LIMITS['settings.followersOnlyMinutes']);
   for (const flag of ['emoteOnly', 'uniqueChat', 'subscriberOnly'] as const) {
     const value = input[flag];
     if (value != null) changes[flag] = value;

@@ -6,6 +6,7 @@ import type { EventOf } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
 import type { Identity } from '../../../../kernel/identity';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
+import LIMITS from '../../limits.json';
 import type { PrismaClient } from '../data/prisma/client';
 import { recordEvent, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
 
@@ -21,7 +22,8 @@ export type FollowersPage = Page<Follow>;
 
 /** The OAuth scopes (as Twitch names them) an app needs to manage each role for its user. */
 const ROLE_SCOPES: Record<ChannelRoleKind, string> = { moderator: 'channel:manage:moderators', vip: 'channel:manage:vips' };
-const LANGUAGE = /^[a-z]{2}$/;
+const LANGUAGE = new RegExp(LIMITS['channel.language'].pattern);
+const { 'channel.title': TITLE, 'channel.category': CATEGORY, 'channel.tags': TAGS } = LIMITS;
 
 /** Channels and follows: the only writer of the chnl schema. */
 export class ChannelsService {
@@ -209,11 +211,11 @@ function validateChanges(input: UpdateChannelInput) {
   const problems: FieldProblem[] = [];
   const changes: { title?: string; category?: string; language?: string; tags?: string[]; mature?: boolean } = {};
   if (input.title != null) {
-    if (input.title.length > 140) problems.push({ field: 'title', message: 'must be at most 140 characters' });
+    if (input.title.length > TITLE.maxLength) problems.push({ field: 'title', message: `must be at most ${TITLE.maxLength} characters` });
     changes.title = input.title;
   }
   if (input.category != null) {
-    if (input.category.length > 50) problems.push({ field: 'category', message: 'must be at most 50 characters' });
+    if (input.category.length > CATEGORY.maxLength) problems.push({ field: 'category', message: `must be at most ${CATEGORY.maxLength} characters` });
     changes.category = input.category;
   }
   if (input.language != null) {
@@ -221,8 +223,8 @@ function validateChanges(input: UpdateChannelInput) {
     changes.language = input.language;
   }
   if (input.tags != null) {
-    if (input.tags.length > 10 || input.tags.some((t) => t.length < 1 || t.length > 25)) {
-      problems.push({ field: 'tags', message: 'at most 10 tags of 1–25 characters' });
+    if (input.tags.length > TAGS.maxItems || input.tags.some((t) => t.length < TAGS.items.minLength || t.length > TAGS.items.maxLength)) {
+      problems.push({ field: 'tags', message: `at most ${TAGS.maxItems} tags of ${TAGS.items.minLength}–${TAGS.items.maxLength} characters` });
     }
     changes.tags = input.tags;
   }

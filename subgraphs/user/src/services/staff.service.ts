@@ -4,6 +4,7 @@ import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage } from '../../../../kernel/paging';
 import { type Identity, STAFF_TOKEN_TTL_SECONDS, issueStaffToken } from '../../../../kernel/identity';
+import LIMITS from '../../limits.json';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
 import { recordEvent, type User } from '../data/db';
 import { deleteOAuthRecordsOfAccount } from '../data/oauth-adapter';
@@ -39,12 +40,15 @@ export interface AuditFilter {
   after?: string | null;
 }
 
-const ROLE_NAME = /^[a-z][a-z0-9-]{2,39}$/;
+const ROLE_NAME = new RegExp(LIMITS['staffRole.name'].pattern);
+const { 'staff.reason': REASON, 'staff.userQuery': USER_QUERY, 'staffRole.description': ROLE_DESCRIPTION } = LIMITS;
 
 function reasonOf(reason: string | null | undefined, required: boolean): string | null {
   const text = (reason ?? '').trim();
   if (required && !text) throw new DomainError('VALIDATION_FAILED', 'a reason is required', [{ field: 'reason', message: 'is required' }]);
-  if (text.length > 500) throw new DomainError('VALIDATION_FAILED', 'the reason is too long', [{ field: 'reason', message: 'must be at most 500 characters' }]);
+  if (text.length > REASON.maxLength) {
+    throw new DomainError('VALIDATION_FAILED', 'the reason is too long', [{ field: 'reason', message: `must be at most ${REASON.maxLength} characters` }]);
+  }
   return text || null;
 }
 
@@ -155,8 +159,11 @@ export class StaffService {
   async searchUsers(identity: Identity, query: string, first = 20): Promise<User[]> {
     this.require(identity, 'users:read');
     const text = query.trim().toLowerCase();
-    if (text.length < 2 || text.length > 254) throw new DomainError('VALIDATION_FAILED', 'the query must be 2–254 characters', [{ field: 'query', message: 'must be 2–254 characters' }]);
-    const take = Math.min(Math.max(first, 1), 100);
+    if (text.length < USER_QUERY.minLength || text.length > USER_QUERY.maxLength) {
+      const range = `${USER_QUERY.minLength}–${USER_QUERY.maxLength} characters`;
+      throw new DomainError('VALIDATION_FAILED', `the query must be ${range}`, [{ field: 'query', message: `must be ${range}` }]);
+    }
+    const take = pageSize(first, 20);
     return this.prisma.$transaction(async (tx) => {
       await recordAudit(tx, identity, 'users.searched', { type: 'query', id: text }, null);
       return tx.user.findMany({
@@ -278,7 +285,9 @@ export class StaffService {
   private validRole(input: StaffRoleInput, creating: boolean): StaffRoleInput {
     const problems: FieldProblem[] = [];
     if (creating && !ROLE_NAME.test(input.name ?? '')) problems.push({ field: 'name', message: 'must be 3–40 characters of a-z, 0-9 and -, starting with a letter' });
-    if ((input.description ?? '').length > 200) problems.push({ field: 'description', message: 'must be at most 200 characters' });
+    if ((input.description ?? '').length > ROLE_DESCRIPTION.maxLength) {
+      problems.push({ field: 'description', message: `must be at most ${ROLE_DESCRIPTION.maxLength} characters` });
+    }
     const unknown = (input.permissions ?? []).filter((p) => !isStaffPermission(p));
     if (unknown.length) problems.push({ field: 'permissions', message: `unknown: ${unknown.join(', ')}` });
     if (creating && !(input.permissions ?? []).length) problems.push({ field: 'permissions', message: 'must name at least one permission' });
