@@ -54,13 +54,12 @@ export function rowsAfter<TimeField extends string, IdField extends string>(
   idField: IdField,
   idOrder: 'asc' | 'desc',
 ) {
-  const earlier = { [timeField]: { lt: position.at } } as Record<TimeField, { lt: Date }>;
-  const sameTime = { [timeField]: position.at, [idField]: idOrder === 'asc' ? { gt: position.id } : { lt: position.id } } as Record<
-    TimeField,
-    Date
-  > &
-    Record<IdField, { gt: string } | { lt: string }>;
-  return { OR: [earlier, sameTime] };
+  type Earlier = Record<TimeField, { lt: Date }>;
+  type SameTimeLaterId = Record<TimeField, Date> & Record<IdField, { gt: string } | { lt: string }>;
+  const laterId = idOrder === 'asc' ? { gt: position.id } : { lt: position.id };
+  return {
+    OR: [{ [timeField]: { lt: position.at } } as Earlier, { [timeField]: position.at, [idField]: laterId } as SameTimeLaterId],
+  };
 }
 
 /**
