@@ -1,9 +1,9 @@
 /** One line of the schema check's report. */
 export type Severity = 'error' | 'warning' | 'info';
 
-export type Area = 'composition' | 'graph' | 'operations' | 'rest' | 'events' | 'storage' | 'boundaries';
+export type Area = 'composition' | 'graph' | 'operations' | 'rest' | 'limits' | 'events' | 'storage' | 'boundaries';
 
-export const AREAS: readonly Area[] = ['composition', 'graph', 'operations', 'rest', 'events', 'storage', 'boundaries'];
+export const AREAS: readonly Area[] = ['composition', 'graph', 'operations', 'rest', 'limits', 'events', 'storage', 'boundaries'];
 
 export interface Finding {
   severity: Severity;

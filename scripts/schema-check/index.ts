@@ -5,6 +5,7 @@ import { composeBase, composeWorkingTree } from './composition';
 import { checkEvents } from './events';
 import { type Area, AREAS, type Finding } from './findings';
 import { checkGraph } from './graph';
+import { checkLimits } from './limits';
 import { checkOperations } from './operations';
 import { checkRest } from './rest';
 import { checkStorage } from './storage';
@@ -24,7 +25,7 @@ export interface SchemaCheckOptions {
 
 /**
  * Checks the working tree at `root` against the base: what would break the graph, a persisted operation, a REST
- * route, an event contract, the migrations or a domain boundary. Findings come in the order of AREAS.
+ * route, an input limit, an event contract, the migrations or a domain boundary. Findings come in the order of AREAS.
  */
 export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Finding[]> {
   const { root, areas = AREAS } = options;
@@ -38,6 +39,7 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Findi
     graph: () => checkGraph(composeBase(base), composed?.apiSchema),
     operations: () => checkOperations(root, base, composed?.apiSchema),
     rest: () => checkRest(root, base),
+    limits: () => checkLimits(root),
     events: () => checkEvents(root, base),
     storage: () => checkStorage(root, base, databaseUrl),
     boundaries: () => checkBoundaries(root),

@@ -14,7 +14,7 @@ import { type Area, AREAS, type Finding, runSchemaCheck } from '../../scripts/sc
  * areas are slow, so they run only where a case is about them.
  */
 const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_test';
-const CONTRACT_AREAS: Area[] = ['composition', 'graph', 'operations', 'rest', 'events'];
+const CONTRACT_AREAS: Area[] = ['composition', 'graph', 'operations', 'rest', 'limits', 'events'];
 /** What an SDL change can break. */
 const GRAPH_AREAS: Area[] = ['composition', 'graph', 'operations'];
 const SKIPPED = new Set(['node_modules', 'dist', '.data', '.git', '.cache']);
@@ -238,6 +238,56 @@ describe('schema check', () => {
       expect(messages).toEqual([expect.stringContaining('GET /me: response 401 must be application/problem+json')]);
     });
 
+    it('should fail a service limit that its OpenAPI documents and SDL description do not state', async () => {
+      editJson('subgraphs/chnl/limits.json', (limits) => {
+        limits['channel.title'].maxLength = 150;
+      });
+
+      const messages = errorsOf(await check(['limits'])).map((f) => f.message);
+
+      expect(messages.sort()).toEqual([
+        expect.stringMatching(
+          /^subgraphs\/chnl\/limits\.json channel\.title: private\.v1 UpdateChannel body\.title: maxLength is 140 where the limit declares 150/,
+        ),
+        expect.stringMatching(
+          /^subgraphs\/chnl\/limits\.json channel\.title: public\.v1 ModifyChannelInformation body\.title: maxLength is 140 where the limit declares 150/,
+        ),
+        expect.stringMatching(
+          /^subgraphs\/chnl\/limits\.json channel\.title: the description of UpdateChannelInput\.title .* states 140 where the limit declares 150/,
+        ),
+      ]);
+    });
+
+    it('should fail an OpenAPI field whose bound moved away from the limit it is governed by', async () => {
+      editJson('contracts/openapi/public.v1.json', (doc) => {
+        doc.components.schemas.ModifyChannelRequest.properties.tags.items.maxLength = 30;
+      });
+
+      const errors = errorsOf(await check(['limits']));
+
+      expect(errors).toEqual([
+        {
+          severity: 'error',
+          area: 'limits',
+          message: expect.stringMatching(
+            /^subgraphs\/chnl\/limits\.json channel\.tags: public\.v1 ModifyChannelInformation body\.tags: items\.maxLength is 30 where the limit declares 25/,
+          ),
+        },
+      ]);
+    });
+
+    it('should fail a limit that names a request field no document has', async () => {
+      editJson('kernel/limits.json', (limits) => {
+        limits['page.first'].openapi.push('private.v1 GetChannelFollowers query.last');
+      });
+
+      const messages = errorsOf(await check(['limits'])).map((f) => f.message);
+
+      expect(messages).toEqual([
+        expect.stringContaining('kernel/limits.json page.first: "private.v1 GetChannelFollowers query.last" names no query field last'),
+      ]);
+    });
+
     it('should fail removing a required field from an event schema', async () => {
       editJson('contracts/events/user.account.created.v1.json', (schema) => {
         delete schema.properties.data.properties.displayName;
@@ -437,6 +487,23 @@ describe('schema check', () => {
         area: 'rest',
         message: 'private.v1: new route GET /channels/{channelId}',
       });
+    });
+
+    it('should pass a limit changed in every place that states it', async () => {
+      editJson('subgraphs/chnl/limits.json', (limits) => {
+        limits['channel.category'].maxLength = 60;
+      });
+      editJson('contracts/openapi/private.v1.json', (doc) => {
+        doc.components.schemas.UpdateChannelRequest.properties.category.maxLength = 60;
+      });
+      editJson('contracts/openapi/public.v1.json', (doc) => {
+        doc.components.schemas.ModifyChannelRequest.properties.category.maxLength = 60;
+      });
+      edit('subgraphs/chnl/schema.graphql', 'At most 50 characters.', 'At most 60 characters.');
+
+      const findings = await check(['limits']);
+
+      expect(findings).toEqual([{ severity: 'info', area: 'limits', message: expect.stringMatching(/^\d+ input limits agree/) }]);
     });
 
     it('should pass adding an optional event field', async () => {

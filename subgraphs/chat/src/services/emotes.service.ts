@@ -2,12 +2,13 @@ import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import type { Emote } from '../data/db';
+import LIMITS from '../../limits.json';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
 import type { RoomsService } from './rooms.service';
 
 /** A code is one word: what the parser matches a message's words against. */
-const CODE = /^[A-Za-z0-9_:;()<>'-]{2,25}$/u;
-const MAX_NAME = 50;
+const CODE = new RegExp(LIMITS['emote.code'].pattern, 'u');
+const NAME = LIMITS['emote.name'];
 
 export interface EmoteInput {
   code: string;
@@ -47,7 +48,7 @@ export class EmotesService {
     const name = input.name.trim();
     const problems = [
       ...(CODE.test(input.code) ? [] : [{ field: 'code', message: "2–25 letters, digits or _:;()<>'-" }]),
-      ...(name.length >= 1 && name.length <= MAX_NAME ? [] : [{ field: 'name', message: `1–${MAX_NAME} characters` }]),
+      ...(name.length >= NAME.minLength && name.length <= NAME.maxLength ? [] : [{ field: 'name', message: `${NAME.minLength}–${NAME.maxLength} characters` }]),
     ];
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the emote is invalid', { fields: problems });
     try {

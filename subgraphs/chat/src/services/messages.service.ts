@@ -3,22 +3,17 @@ import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
-import type { Message, Room } from '../data/db';
+import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
+import { recordEvent, type Message, type Room } from '../data/db';
 import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
-import { emit } from './outbox';
 import type { RoomsService, Standing } from './rooms.service';
 import { comparableText, findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, words, type Fragment } from './text';
 
 /** Unique-chat and the duplicate check look this far back, as Twitch does. */
 export const REPEAT_WINDOW_SECONDS = 30;
-export const MAX_PAGE_SIZE = 100;
 
-export interface MessagesPage {
-  nodes: Message[];
-  totalCount: number;
-  pageInfo: { endCursor: string | null; hasNextPage: boolean };
-}
+export type MessagesPage = Page<Message>;
 
 /** Sending, reading and deleting messages. */
 export class MessagesService {
@@ -61,7 +56,7 @@ export class MessagesService {
           badges: standing.badges,
         },
       });
-      await emit(tx, 'chat.message.created.v1', room.channelId, {
+      await recordEvent(tx, 'chat.message.created.v1', room.channelId, {
         messageId: message.id,
         channelId: room.channelId,
         senderId,
@@ -82,8 +77,8 @@ export class MessagesService {
    * last clear and messages of users banned or timed out right now are left out.
    */
   async history(room: Room, first: number | null | undefined, before: string | null | undefined): Promise<MessagesPage> {
-    const size = Math.min(Math.max(first ?? 50, 1), MAX_PAGE_SIZE);
-    const cursor = before ? decodeCursor(before) : undefined;
+    const size = pageSize(first, 50);
+    const cursor = decodeCursor(before, 'before');
     const banned = await this.prisma.ban.findMany({
       where: { channelId: room.channelId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
       select: { userId: true },
@@ -98,17 +93,14 @@ export class MessagesService {
       this.prisma.message.findMany({
         where: {
           ...visible,
-          ...(cursor && { AND: [{ OR: [{ sentAt: { lt: cursor.at } }, { sentAt: cursor.at, id: { lt: cursor.id } }] }] }),
+          ...(cursor && { AND: [rowsAfter(cursor, 'sentAt', 'id', 'desc')] }),
         },
         orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
         take: size + 1,
       }),
       this.prisma.message.count({ where: visible }),
     ]);
-    const nodes = rows.slice(0, size);
-    const hasNextPage = rows.length > size;
-    const last = nodes[nodes.length - 1];
-    return { nodes, totalCount, pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeCursor(last) : null } };
+    return toPage(rows, size, totalCount, (m) => ({ at: m.sentAt, id: m.id }));
   }
 
   async byIds(ids: readonly string[]): Promise<(Message | null)[]> {
@@ -124,7 +116,7 @@ export class MessagesService {
     const deletedAt = new Date();
     return this.prisma.$transaction(async (tx) => {
       const deleted = await tx.message.update({ where: { id: message.id }, data: { deletedAt, deletedBy: moderatorId } });
-      await emit(tx, 'chat.message.deleted.v1', room.channelId, {
+      await recordEvent(tx, 'chat.message.deleted.v1', room.channelId, {
         messageId: deleted.id,
         channelId: room.channelId,
         senderId: deleted.senderId,
@@ -216,19 +208,4 @@ export class MessagesService {
       LIMIT 1`;
     return rows.length > 0;
   }
-}
-
-function encodeCursor(message: Message): string {
-  return Buffer.from(JSON.stringify([message.sentAt.toISOString(), message.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (typeof id === 'string' && isUuid(id) && !Number.isNaN(date.getTime())) return { at: date, id };
-  } catch {
-    // falls through to the error below
-  }
-  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', { fields: [{ field: 'before', message: 'is not a cursor from this API' }] });
 }

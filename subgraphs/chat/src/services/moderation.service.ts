@@ -1,15 +1,13 @@
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
-import type { Ban, BlockedTerm } from '../data/db';
+import { recordEvent, type Ban, type BlockedTerm } from '../data/db';
+import LIMITS from '../../limits.json';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
-import { emit } from './outbox';
 import type { RoomsService } from './rooms.service';
 
-/** Timeouts last from 1 second to 14 days, as on Twitch; without a duration a ban is permanent. */
-export const TIMEOUT_SECONDS = { min: 1, max: 14 * 24 * 3600 };
-const MAX_REASON = 500;
-const MAX_TERM = 100;
+/** A ban without a duration is permanent; one with a duration is a timeout, bounded as on Twitch. */
+const { 'ban.durationSeconds': TIMEOUT_SECONDS, 'ban.reason': REASON, 'blockedTerm.term': TERM } = LIMITS;
 const MAX_TERMS_PER_ROOM = 1000;
 
 /** Bans, timeouts and blocked terms: what the broadcaster and the channel's moderators decide. */
@@ -26,14 +24,14 @@ export class ModerationService {
   async ban(identity: Identity, channelId: string, userId: string, durationSeconds?: number | null, reason?: string | null): Promise<Ban> {
     const { room, moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
     if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
-    if (durationSeconds != null && (!Number.isInteger(durationSeconds) || durationSeconds < TIMEOUT_SECONDS.min || durationSeconds > TIMEOUT_SECONDS.max)) {
+    if (durationSeconds != null && (!Number.isInteger(durationSeconds) || durationSeconds < TIMEOUT_SECONDS.minimum || durationSeconds > TIMEOUT_SECONDS.maximum)) {
       throw new DomainError('VALIDATION_FAILED', 'the timeout is invalid', { fields: [
-        { field: 'durationSeconds', message: `must be an integer from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max} (14 days)` },
+        { field: 'durationSeconds', message: `must be an integer from ${TIMEOUT_SECONDS.minimum} to ${TIMEOUT_SECONDS.maximum}` },
       ] });
     }
     const why = reason?.trim() || null;
-    if (why && why.length > MAX_REASON) {
-      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: `at most ${MAX_REASON} characters` }] });
+    if (why && why.length > REASON.maxLength) {
+      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: `at most ${REASON.maxLength} characters` }] });
     }
     if (userId === moderatorId) throw new DomainError('CHAT_BAN_REFUSED', 'you cannot ban yourself');
     if (userId === room.ownerId) throw new DomainError('CHAT_BAN_REFUSED', 'the broadcaster cannot be banned from their own room');
@@ -49,7 +47,7 @@ export class ModerationService {
         create: { channelId, userId, ...values },
         update: values,
       });
-      await emit(tx, 'chat.user.banned.v1', channelId, {
+      await recordEvent(tx, 'chat.user.banned.v1', channelId, {
         channelId,
         userId,
         moderatorId,
@@ -68,7 +66,7 @@ export class ModerationService {
     await this.prisma.$transaction(async (tx) => {
       const lifted = await tx.ban.deleteMany({ where: { channelId, userId } });
       // Realtime gateways keep the bans they were told of: they learn of the lift the same way.
-      if (lifted.count) await emit(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
+      if (lifted.count) await recordEvent(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
     });
   }
 
@@ -81,8 +79,8 @@ export class ModerationService {
   async addBlockedTerm(identity: Identity, channelId: string, rawTerm: string): Promise<BlockedTerm> {
     const { moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:blocked_terms');
     const term = rawTerm.normalize('NFKC').replace(/\s+/gu, ' ').trim();
-    if (term.length < 2 || term.length > MAX_TERM) {
-      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', { fields: [{ field: 'term', message: `from 2 to ${MAX_TERM} characters` }] });
+    if (term.length < TERM.minLength || term.length > TERM.maxLength) {
+      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', { fields: [{ field: 'term', message: `from ${TERM.minLength} to ${TERM.maxLength} characters` }] });
     }
     if ((await this.prisma.blockedTerm.count({ where: { channelId } })) >= MAX_TERMS_PER_ROOM) {
       throw new DomainError('VALIDATION_FAILED', `a room holds at most ${MAX_TERMS_PER_ROOM} blocked terms`, { fields: [{ field: 'term', message: 'too many terms' }] });

@@ -1,7 +1,6 @@
+import { oncePerEvent } from '../../../../kernel/bus/once';
 import type { EventOf } from '../../../../kernel/events';
 import type { PrismaClient } from '../data/prisma/client';
-
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /**
  * The chat domain's copies of what other domains own, each fed by their events: rooms from channels, chatters
@@ -13,14 +12,14 @@ export class ProjectionsService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async roomCreated(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
-    return this.once(group, event.id, async (tx) => {
+    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const created = await tx.room.createMany({ data: [{ channelId: event.data.channelId, ownerId: event.data.ownerId }], skipDuplicates: true });
       return created.count ? 'created' : 'duplicate';
     });
   }
 
   async chatterCreated(event: EventOf<'user.account.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
-    return this.once(group, event.id, async (tx) => {
+    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const { userId, login, displayName } = event.data;
       const created = await tx.chatter.createMany({ data: [{ userId, login, displayName }], skipDuplicates: true });
       return created.count ? 'created' : 'duplicate';
@@ -33,7 +32,7 @@ export class ProjectionsService {
   ): Promise<'applied' | 'duplicate'> {
     const active = event.type === 'chnl.follow.created.v1';
     const at = new Date('followedAt' in event.data ? event.data.followedAt : event.data.unfollowedAt);
-    return this.once(group, event.id, async (tx) => {
+    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       await tx.$executeRaw`
         INSERT INTO follower (channel_id, user_id, followed_at, active, changed_at)
         VALUES (${event.data.channelId}::uuid, ${event.data.userId}::uuid, ${at}, ${active}, ${at})
@@ -42,7 +41,7 @@ export class ProjectionsService {
               active = EXCLUDED.active,
               changed_at = EXCLUDED.changed_at
           WHERE follower.changed_at <= EXCLUDED.changed_at`;
-      return 'applied';
+      return 'applied' as const;
     });
   }
 
@@ -53,22 +52,14 @@ export class ProjectionsService {
     const role = event.type.startsWith('chnl.moderator.') ? 'moderator' : 'vip';
     const active = event.type.endsWith('.added.v1');
     const at = new Date(event.data.at);
-    return this.once(group, event.id, async (tx) => {
+    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       await tx.$executeRaw`
         INSERT INTO room_role (channel_id, user_id, role, active, changed_at)
         VALUES (${event.data.channelId}::uuid, ${event.data.userId}::uuid, ${role}, ${active}, ${at})
         ON CONFLICT (channel_id, role, user_id) DO UPDATE
           SET active = EXCLUDED.active, changed_at = EXCLUDED.changed_at
           WHERE room_role.changed_at <= EXCLUDED.changed_at`;
-      return 'applied';
-    });
-  }
-
-  private async once<R extends string>(group: string, eventId: string, effect: (tx: Tx) => Promise<R>): Promise<R | 'duplicate'> {
-    return this.prisma.$transaction(async (tx) => {
-      const first = await tx.processedEvent.createMany({ data: [{ consumerGroup: group, eventId }], skipDuplicates: true });
-      if (first.count === 0) return 'duplicate';
-      return effect(tx);
+      return 'applied' as const;
     });
   }
 }

@@ -3,9 +3,9 @@ import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
 import type { Scope } from '../../../../kernel/scopes';
-import type { Room } from '../data/db';
+import { recordEvent, type Room } from '../data/db';
+import LIMITS from '../../limits.json';
 import type { PrismaClient } from '../data/prisma/client';
-import { emit } from './outbox';
 
 export type Badge = 'broadcaster' | 'moderator' | 'vip';
 
@@ -26,9 +26,6 @@ export interface ChatSettingsInput {
   subscriberOnly?: boolean | null;
 }
 
-export const SLOW_MODE_SECONDS = { min: 3, max: 120 };
-/** 90 days, Twitch's longest follow age. */
-export const FOLLOWERS_ONLY_MINUTES = { min: 0, max: 129_600 };
 
 /** Rooms, their modes and who holds which role in them. */
 export class RoomsService {
@@ -74,7 +71,7 @@ export class RoomsService {
     const changes = validateSettings(input);
     return this.prisma.$transaction(async (tx) => {
       const room = await tx.room.update({ where: { channelId }, data: changes });
-      await emit(tx, 'chat.room.updated.v1', channelId, {
+      await recordEvent(tx, 'chat.room.updated.v1', channelId, {
         channelId,
         updatedBy: moderatorId,
         updatedAt: room.updatedAt.toISOString(),
@@ -96,7 +93,7 @@ export class RoomsService {
     const clearedAt = new Date();
     return this.prisma.$transaction(async (tx) => {
       const room = await tx.room.update({ where: { channelId }, data: { clearedAt } });
-      await emit(tx, 'chat.room.cleared.v1', channelId, { channelId, clearedBy: moderatorId, clearedAt: clearedAt.toISOString() });
+      await recordEvent(tx, 'chat.room.cleared.v1', channelId, { channelId, clearedBy: moderatorId, clearedAt: clearedAt.toISOString() });
       return room;
     });
   }
@@ -111,16 +108,16 @@ function validateSettings(input: ChatSettingsInput) {
     uniqueChat?: boolean;
     subscriberOnly?: boolean;
   } = {};
-  const range = (field: 'slowModeSeconds' | 'followersOnlyMinutes', bounds: { min: number; max: number }) => {
+  const range = (field: 'slowModeSeconds' | 'followersOnlyMinutes', bounds: { minimum: number; maximum: number }) => {
     const value = input[field];
     if (value === undefined) return;
-    if (value !== null && (!Number.isInteger(value) || value < bounds.min || value > bounds.max)) {
-      problems.push({ field, message: `must be null (off) or an integer from ${bounds.min} to ${bounds.max}` });
+    if (value !== null && (!Number.isInteger(value) || value < bounds.minimum || value > bounds.maximum)) {
+      problems.push({ field, message: `must be null (off) or an integer from ${bounds.minimum} to ${bounds.maximum}` });
     }
     changes[field] = value;
   };
-  range('slowModeSeconds', SLOW_MODE_SECONDS);
-  range('followersOnlyMinutes', FOLLOWERS_ONLY_MINUTES);
+  range('slowModeSeconds', LIMITS['settings.slowModeSeconds']);
+  range('followersOnlyMinutes', LIMITS['settings.followersOnlyMinutes']);
   for (const flag of ['emoteOnly', 'uniqueChat', 'subscriberOnly'] as const) {
     const value = input[flag];
     if (value != null) changes[flag] = value;

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import { makeEvent, type EventData, type EventOf, type Topic } from '../../../../kernel/events';
+import { oncePerEvent } from '../../../../kernel/bus/once';
+import type { EventOf } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
 import type { Identity } from '../../../../kernel/identity';
+import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import type { Scope } from '../../../../kernel/scopes';
-import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
+import LIMITS from '../../limits.json';
 import type { PrismaClient } from '../data/prisma/client';
-import { CHNL_SCHEMA, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
+import { recordEvent, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
 
 export interface UpdateChannelInput {
   title?: string | null;
@@ -17,16 +19,12 @@ export interface UpdateChannelInput {
   mature?: boolean | null;
 }
 
-export interface FollowersPage {
-  nodes: Follow[];
-  totalCount: number;
-  pageInfo: { endCursor: string | null; hasNextPage: boolean };
-}
+export type FollowersPage = Page<Follow>;
 
-export const MAX_PAGE_SIZE = 100;
 /** The OAuth scopes (as Twitch names them) an app needs to manage each role for its user. */
 const ROLE_SCOPES: Record<ChannelRoleKind, Scope> = { moderator: 'channel:manage:moderators', vip: 'channel:manage:vips' };
-const LANGUAGE = /^[a-z]{2}$/;
+const LANGUAGE = new RegExp(LIMITS['channel.language'].pattern);
+const { 'channel.title': TITLE, 'channel.category': CATEGORY, 'channel.tags': TAGS } = LIMITS;
 
 /** Channels and follows: the only writer of the chnl schema. */
 export class ChannelsService {
@@ -37,14 +35,12 @@ export class ChannelsService {
    * recorded with the effect in one transaction, and the owner has at most one channel.
    */
   async provision(event: EventOf<'user.account.created.v1'>, consumerGroup: string): Promise<'created' | 'duplicate'> {
-    return this.prisma.$transaction(async (tx) => {
-      const first = await tx.processedEvent.createMany({ data: [{ consumerGroup, eventId: event.id }], skipDuplicates: true });
-      if (first.count === 0) return 'duplicate';
+    return oncePerEvent(this.prisma, consumerGroup, event.id, async (tx) => {
       const channel = { id: randomUUID(), ownerId: event.data.userId, title: `${event.data.displayName}'s stream` };
       const created = await tx.channel.createMany({ data: [channel], skipDuplicates: true });
       if (created.count === 0) return 'duplicate';
       const row = await tx.channel.findUniqueOrThrow({ where: { id: channel.id } });
-      await this.emit(tx, 'chnl.channel.created.v1', row.id, {
+      await recordEvent(tx, 'chnl.channel.created.v1', row.id, {
         channelId: row.id,
         ownerId: row.ownerId,
         createdAt: row.createdAt.toISOString(),
@@ -63,7 +59,7 @@ export class ChannelsService {
     if (Object.keys(changes).length === 0) return channel;
     return this.prisma.$transaction(async (tx) => {
       const updated = await tx.channel.update({ where: { id: channelId }, data: changes });
-      await this.emit(tx, 'chnl.channel.updated.v1', updated.id, {
+      await recordEvent(tx, 'chnl.channel.updated.v1', updated.id, {
         channelId: updated.id,
         ownerId: updated.ownerId,
         changes,
@@ -85,7 +81,7 @@ export class ChannelsService {
         tx.channel.update({ where: { id: channelId }, data: { followerCount: { increment: 1 } } }),
         tx.follow.findUniqueOrThrow({ where: { channelId_userId: { channelId, userId } } }),
       ]);
-      await this.emit(tx, 'chnl.follow.created.v1', channelId, {
+      await recordEvent(tx, 'chnl.follow.created.v1', channelId, {
         channelId,
         ownerId: updated.ownerId,
         userId,
@@ -103,7 +99,7 @@ export class ChannelsService {
       const deleted = await tx.follow.deleteMany({ where: { channelId, userId } });
       if (deleted.count === 0) return tx.channel.findUniqueOrThrow({ where: { id: channelId } });
       const updated = await tx.channel.update({ where: { id: channelId }, data: { followerCount: { decrement: 1 } } });
-      await this.emit(tx, 'chnl.follow.deleted.v1', channelId, {
+      await recordEvent(tx, 'chnl.follow.deleted.v1', channelId, {
         channelId,
         userId,
         unfollowedAt: new Date().toISOString(),
@@ -125,8 +121,8 @@ export class ChannelsService {
       if (inserted.count === 0) return channel;
       const row = await tx.channelRole.findUniqueOrThrow({ where: { channelId_role_userId: { channelId, role, userId } } });
       const data = { channelId, ownerId: channel.ownerId, userId, at: row.createdAt.toISOString() };
-      if (role === 'moderator') await this.emit(tx, 'chnl.moderator.added.v1', channelId, data);
-      else await this.emit(tx, 'chnl.vip.added.v1', channelId, data);
+      if (role === 'moderator') await recordEvent(tx, 'chnl.moderator.added.v1', channelId, data);
+      else await recordEvent(tx, 'chnl.vip.added.v1', channelId, data);
       return channel;
     });
   }
@@ -139,8 +135,8 @@ export class ChannelsService {
       const deleted = await tx.channelRole.deleteMany({ where: { channelId, userId, role } });
       if (deleted.count === 0) return channel;
       const data = { channelId, ownerId: channel.ownerId, userId, at: new Date().toISOString() };
-      if (role === 'moderator') await this.emit(tx, 'chnl.moderator.removed.v1', channelId, data);
-      else await this.emit(tx, 'chnl.vip.removed.v1', channelId, data);
+      if (role === 'moderator') await recordEvent(tx, 'chnl.moderator.removed.v1', channelId, data);
+      else await recordEvent(tx, 'chnl.vip.removed.v1', channelId, data);
       return channel;
     });
   }
@@ -163,26 +159,14 @@ export class ChannelsService {
       requireScope(viewer, 'channel:read:followers');
       if (actingUser(viewer) !== channel.ownerId) throw new DomainError('CHNL_NOT_OWNER', "only the broadcaster's token may read the followers");
     }
-    const size = Math.min(Math.max(first ?? 20, 1), MAX_PAGE_SIZE);
-    const cursor = after ? decodeCursor(after) : undefined;
+    const size = pageSize(first, 20);
+    const cursor = decodeCursor(after, 'after');
     const rows = await this.prisma.follow.findMany({
-      where: {
-        channelId: channel.id,
-        ...(cursor && {
-          OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, userId: { gt: cursor.userId } }],
-        }),
-      },
+      where: { channelId: channel.id, ...(cursor && rowsAfter(cursor, 'createdAt', 'userId', 'asc')) },
       orderBy: [{ createdAt: 'desc' }, { userId: 'asc' }],
       take: size + 1,
     });
-    const nodes = rows.slice(0, size);
-    const hasNextPage = rows.length > size;
-    const last = nodes[nodes.length - 1];
-    return {
-      nodes,
-      totalCount: channel.followerCount,
-      pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeCursor(last) : null },
-    };
+    return toPage(rows, size, channel.followerCount, (f) => ({ at: f.createdAt, id: f.userId }));
   }
 
   async byIds(ids: readonly string[]): Promise<(Channel | null)[]> {
@@ -220,16 +204,6 @@ export class ChannelsService {
     if (!channel) throw new DomainError('CHNL_NOT_FOUND', 'no such channel');
     return channel;
   }
-
-  private async emit<T extends Extract<Topic, `chnl.${string}`>>(
-    tx: Pick<PrismaClient, 'outboxEvent' | '$executeRawUnsafe'>,
-    topic: T,
-    key: string,
-    data: EventData<T>,
-  ): Promise<void> {
-    await tx.outboxEvent.create({ data: outboxRow(makeEvent(topic, data), key) });
-    await tx.$executeRawUnsafe(notifyOutboxSql(CHNL_SCHEMA));
-  }
 }
 
 const unique = (values: string[]) => [...new Set(values)];
@@ -238,11 +212,11 @@ function validateChanges(input: UpdateChannelInput) {
   const problems: FieldProblem[] = [];
   const changes: { title?: string; category?: string; language?: string; tags?: string[]; mature?: boolean } = {};
   if (input.title != null) {
-    if (input.title.length > 140) problems.push({ field: 'title', message: 'must be at most 140 characters' });
+    if (input.title.length > TITLE.maxLength) problems.push({ field: 'title', message: `must be at most ${TITLE.maxLength} characters` });
     changes.title = input.title;
   }
   if (input.category != null) {
-    if (input.category.length > 50) problems.push({ field: 'category', message: 'must be at most 50 characters' });
+    if (input.category.length > CATEGORY.maxLength) problems.push({ field: 'category', message: `must be at most ${CATEGORY.maxLength} characters` });
     changes.category = input.category;
   }
   if (input.language != null) {
@@ -250,27 +224,12 @@ function validateChanges(input: UpdateChannelInput) {
     changes.language = input.language;
   }
   if (input.tags != null) {
-    if (input.tags.length > 10 || input.tags.some((t) => t.length < 1 || t.length > 25)) {
-      problems.push({ field: 'tags', message: 'at most 10 tags of 1–25 characters' });
+    if (input.tags.length > TAGS.maxItems || input.tags.some((t) => t.length < TAGS.items.minLength || t.length > TAGS.items.maxLength)) {
+      problems.push({ field: 'tags', message: `at most ${TAGS.maxItems} tags of ${TAGS.items.minLength}–${TAGS.items.maxLength} characters` });
     }
     changes.tags = input.tags;
   }
   if (input.mature != null) changes.mature = input.mature;
   if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the channel fields are invalid', { fields: problems });
   return changes;
-}
-
-function encodeCursor(follow: Follow): string {
-  return Buffer.from(JSON.stringify([follow.createdAt.toISOString(), follow.userId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; userId: string } {
-  try {
-    const [at, userId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (typeof userId === 'string' && isUuid(userId) && !Number.isNaN(date.getTime())) return { at: date, userId };
-  } catch {
-    // falls through to the error below
-  }
-  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', { fields: [{ field: 'after', message: 'is not a cursor from this API' }] });
 }

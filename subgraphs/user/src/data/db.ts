@@ -1,9 +1,13 @@
 import { connectDomainDb, type DomainDb } from '../../../../kernel/db/client';
 import type { Logger } from '../../../../kernel/log';
+import { outboxOf } from '../../../../kernel/outbox/record';
 import { PrismaClient } from './prisma/client';
 
 /** The user domain's PostgreSQL schema; no other domain reads or writes it. */
 export const USER_SCHEMA = 'user';
+
+/** Records one of the domain's events in the outbox of the caller's transaction. */
+export const recordEvent = outboxOf(USER_SCHEMA);
 
 export type UserDb = DomainDb<PrismaClient>;
 

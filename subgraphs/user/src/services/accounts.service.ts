@@ -1,15 +1,15 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import { makeEvent } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../../kernel/identity';
-import { notifyOutboxSql, outboxRow } from '../../../../kernel/outbox/record';
+import LIMITS from '../../limits.json';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
-import { USER_SCHEMA, type User } from '../data/db';
+import { recordEvent, type User } from '../data/db';
 import type { LoginLimiter } from './login-limiter';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords';
 
-export const LOGIN_PATTERN = /^[a-z0-9_]{4,25}$/;
+export const LOGIN_PATTERN = new RegExp(LIMITS['account.login'].pattern);
+const { 'account.email': EMAIL, 'account.password': PASSWORD, 'account.displayName': DISPLAY_NAME } = LIMITS;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 
@@ -45,23 +45,23 @@ export class AccountsService {
     const displayName = (input.displayName ?? '').trim() || login;
     const problems: FieldProblem[] = [];
     if (!LOGIN_PATTERN.test(login)) problems.push({ field: 'login', message: 'must be 4–25 characters of a-z, 0-9 and _' });
-    if (email.length > 254 || !EMAIL_PATTERN.test(email)) problems.push({ field: 'email', message: 'must be an email address' });
-    if (input.password.length < 8 || input.password.length > 128) problems.push({ field: 'password', message: 'must be 8–128 characters' });
-    if (displayName.length > 25) problems.push({ field: 'displayName', message: 'must be at most 25 characters' });
+    if (email.length > EMAIL.maxLength || !EMAIL_PATTERN.test(email)) problems.push({ field: 'email', message: 'must be an email address' });
+    if (input.password.length < PASSWORD.minLength || input.password.length > PASSWORD.maxLength) {
+      problems.push({ field: 'password', message: `must be ${PASSWORD.minLength}–${PASSWORD.maxLength} characters` });
+    }
+    if (displayName.length > DISPLAY_NAME.maxLength) problems.push({ field: 'displayName', message: `must be at most ${DISPLAY_NAME.maxLength} characters` });
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', { fields: problems });
 
     const passwordHash = await hashPassword(input.password);
     try {
       return await this.prisma.$transaction(async (tx) => {
         const user = await tx.user.create({ data: { id: randomUUID(), login, email, displayName, passwordHash } });
-        const event = makeEvent('user.account.created.v1', {
+        await recordEvent(tx, 'user.account.created.v1', user.id, {
           userId: user.id,
           login: user.login,
           displayName: user.displayName,
           createdAt: user.createdAt.toISOString(),
         });
-        await tx.outboxEvent.create({ data: outboxRow(event, user.id) });
-        await tx.$executeRawUnsafe(notifyOutboxSql(USER_SCHEMA));
         return user;
       });
     } catch (error) {

@@ -3,6 +3,7 @@ import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { actingUser } from '../../../../kernel/access';
 import { SCOPE_NAMES } from '../../../../kernel/scopes';
+import LIMITS from '../../limits.json';
 import type { DeveloperApp, PrismaClient } from '../data/prisma/client';
 
 export type ClientType = 'confidential' | 'public';
@@ -34,7 +35,7 @@ export type ClientMetadata = {
   scope: string;
 };
 
-const MAX_REDIRECT_URIS = 10;
+const { 'developerApp.name': NAME, 'developerApp.redirectUris': REDIRECT_URIS } = LIMITS;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
@@ -148,12 +149,12 @@ const newSecret = () => randomBytes(32).toString('base64url');
 function validate(input: DeveloperAppInput): DeveloperAppInput {
   const problems: FieldProblem[] = [];
   const name = input.name.trim();
-  if (name.length < 1 || name.length > 50) problems.push({ field: 'name', message: 'must be 1–50 characters' });
+  if (name.length < NAME.minLength || name.length > NAME.maxLength) problems.push({ field: 'name', message: `must be ${NAME.minLength}–${NAME.maxLength} characters` });
   if (input.clientType !== 'confidential' && input.clientType !== 'public') {
     problems.push({ field: 'clientType', message: 'must be confidential or public' });
   }
-  if (input.redirectUris.length < 1 || input.redirectUris.length > MAX_REDIRECT_URIS) {
-    problems.push({ field: 'redirectUris', message: `must list 1–${MAX_REDIRECT_URIS} URIs` });
+  if (input.redirectUris.length < REDIRECT_URIS.minItems || input.redirectUris.length > REDIRECT_URIS.maxItems) {
+    problems.push({ field: 'redirectUris', message: `must list ${REDIRECT_URIS.minItems}–${REDIRECT_URIS.maxItems} URIs` });
   }
   input.redirectUris.forEach((uri, i) => {
     const problem = redirectUriProblem(uri);

@@ -7,6 +7,7 @@ import { Prisma, type PrismaClient } from '../../data/prisma/client';
 import { newTotpEnrolment } from '../totp';
 import { type Actor, recordAudit } from './audit-log';
 import { lockUser, reasonOf, type Tx } from './shared';
+import LIMITS from '../../../limits.json';
 
 export interface StaffRoleInput {
   name?: string;
@@ -14,7 +15,8 @@ export interface StaffRoleInput {
   permissions?: string[] | null;
 }
 
-const ROLE_NAME = /^[a-z][a-z0-9-]{2,39}$/;
+const ROLE_NAME = new RegExp(LIMITS['staffRole.name'].pattern);
+const { 'staffRole.description': ROLE_DESCRIPTION } = LIMITS;
 
 /**
  * The first admin, from the command line of someone who runs the database (`npm run staff -- bootstrap`):
@@ -149,7 +151,9 @@ async function customRole(tx: Tx, name: string) {
 function validRole(input: StaffRoleInput, creating: boolean): StaffRoleInput {
   const problems: FieldProblem[] = [];
   if (creating && !ROLE_NAME.test(input.name ?? '')) problems.push({ field: 'name', message: 'must be 3–40 characters of a-z, 0-9 and -, starting with a letter' });
-  if ((input.description ?? '').length > 200) problems.push({ field: 'description', message: 'must be at most 200 characters' });
+  if ((input.description ?? '').length > ROLE_DESCRIPTION.maxLength) {
+    problems.push({ field: 'description', message: `must be at most ${ROLE_DESCRIPTION.maxLength} characters` });
+  }
   const unknown = (input.permissions ?? []).filter((p) => !isStaffPermission(p));
   if (unknown.length) problems.push({ field: 'permissions', message: `unknown: ${unknown.join(', ')}` });
   if (creating && !(input.permissions ?? []).length) problems.push({ field: 'permissions', message: 'must name at least one permission' });

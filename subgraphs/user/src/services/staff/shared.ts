@@ -2,6 +2,9 @@ import { DomainError } from '../../../../../kernel/errors';
 import { isUuid } from '../../../../../kernel/ids';
 import type { User } from '../../data/db';
 import type { Prisma } from '../../data/prisma/client';
+import LIMITS from '../../../limits.json';
+
+const { 'staff.reason': REASON } = LIMITS;
 
 export type Tx = Prisma.TransactionClient;
 
@@ -9,7 +12,9 @@ export type Tx = Prisma.TransactionClient;
 export function reasonOf(reason: string | null | undefined, required: boolean): string | null {
   const text = (reason ?? '').trim();
   if (required && !text) throw new DomainError('VALIDATION_FAILED', 'a reason is required', { fields: [{ field: 'reason', message: 'is required' }] });
-  if (text.length > 500) throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: 'must be at most 500 characters' }] });
+  if (text.length > REASON.maxLength) {
+    throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: `must be at most ${REASON.maxLength} characters` }] });
+  }
   return text || null;
 }
 

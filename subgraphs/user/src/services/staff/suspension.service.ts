@@ -1,14 +1,16 @@
 import { hasPermission, requirePermission } from '../../../../../kernel/access';
 import { DomainError } from '../../../../../kernel/errors';
-import { makeEvent } from '../../../../../kernel/events';
 import type { Identity } from '../../../../../kernel/identity';
 import { isUuid } from '../../../../../kernel/ids';
-import { notifyOutboxSql, outboxRow } from '../../../../../kernel/outbox/record';
-import { USER_SCHEMA, type User } from '../../data/db';
+import { pageSize } from '../../../../../kernel/paging';
+import LIMITS from '../../../limits.json';
+import { recordEvent, type User } from '../../data/db';
 import type { PrismaClient } from '../../data/prisma/client';
 import { deleteOAuthRecordsOfAccount } from '../../data/oauth-adapter';
 import { recordAudit } from './audit-log';
-import { lockUser, reasonOf, type Tx } from './shared';
+import { lockUser, reasonOf } from './shared';
+
+const { 'staff.userQuery': USER_QUERY } = LIMITS;
 
 /** What staff do to accounts: find them, read their private fields, suspend and reinstate them. Each is audited. */
 export class SuspensionService {
@@ -24,10 +26,11 @@ export class SuspensionService {
   async searchUsers(identity: Identity, query: string, first = 20): Promise<User[]> {
     requirePermission(identity, 'users:read', this.mfaMaxAgeSeconds);
     const text = query.trim().toLowerCase();
-    if (text.length < 2 || text.length > 254) {
-      throw new DomainError('VALIDATION_FAILED', 'the query must be 2–254 characters', { fields: [{ field: 'query', message: 'must be 2–254 characters' }] });
+    if (text.length < USER_QUERY.minLength || text.length > USER_QUERY.maxLength) {
+      const range = `${USER_QUERY.minLength}–${USER_QUERY.maxLength} characters`;
+      throw new DomainError('VALIDATION_FAILED', `the query must be ${range}`, { fields: [{ field: 'query', message: `must be ${range}` }] });
     }
-    const take = Math.min(Math.max(first, 1), 100);
+    const take = pageSize(first, 20);
     return this.prisma.$transaction(async (tx) => {
       await recordAudit(tx, identity, 'users.searched', { type: 'query', id: text }, null);
       return tx.user.findMany({
@@ -55,7 +58,7 @@ export class SuspensionService {
       // Every grant, code and token the user gave apps: introspection stops vouching for them within its cache time.
       await deleteOAuthRecordsOfAccount(tx, userId);
       await recordAudit(tx, identity, 'user.suspended', { type: 'user', id: userId }, why);
-      await emit(tx, makeEvent('user.account.suspended.v1', { userId, suspendedAt: suspendedAt.toISOString() }), userId);
+      await recordEvent(tx, 'user.account.suspended.v1', userId, { userId, suspendedAt: suspendedAt.toISOString() });
       return updated;
     });
   }
@@ -68,13 +71,8 @@ export class SuspensionService {
       if (!user.suspendedAt) return user;
       const updated = await tx.user.update({ where: { id: userId }, data: { suspendedAt: null } });
       await recordAudit(tx, identity, 'user.unsuspended', { type: 'user', id: userId }, why);
-      await emit(tx, makeEvent('user.account.unsuspended.v1', { userId, unsuspendedAt: new Date().toISOString() }), userId);
+      await recordEvent(tx, 'user.account.unsuspended.v1', userId, { userId, unsuspendedAt: new Date().toISOString() });
       return updated;
     });
   }
-}
-
-async function emit(tx: Tx, event: ReturnType<typeof makeEvent>, key: string) {
-  await tx.outboxEvent.create({ data: outboxRow(event, key) });
-  await tx.$executeRawUnsafe(notifyOutboxSql(USER_SCHEMA));
 }
