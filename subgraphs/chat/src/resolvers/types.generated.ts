@@ -217,7 +217,7 @@ export type Mutation = {
   sendChatMessage: ChatMessage;
   /** A moderator deletes one message. */
   deleteChatMessage: ChatMessage;
-  /** A moderator bans a user, or times them out for `durationSeconds` (1 s – 14 days). */
+  /** A moderator bans a user, or times them out for `durationSeconds` (1–1209600 seconds). */
   banChatUser: ChatBan;
   /** A moderator lifts a ban or a timeout; the room is answered. */
   unbanChatUser: Chatroom;
