@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { signIdentity } from '../../kernel/identity';
 import { makeEvent } from '../../kernel/events';
+import { RoomsService } from '../../subgraphs/chat/src/services/rooms.service';
+import { ChannelsService } from '../../subgraphs/chnl/src/services/channels.service';
+import { AccountsService } from '../../subgraphs/user/src/services/accounts.service';
 import { call, eventually, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
@@ -11,15 +14,23 @@ import { call, eventually, startTestPlatform, type TestPlatform } from '../suppo
 describe('federation entities', () => {
   let platform: TestPlatform;
   let identity: string;
+  let channelIds: string[];
   const owners = Array.from({ length: 50 }, () => randomUUID());
 
+  // The services run inside the platform's processes, which hand none out: their classes are spied on instead.
   beforeAll(async () => {
-    platform = await startTestPlatform(createMemoryBus());
-    for (const userId of owners) {
-      const event = makeEvent('user.account.created.v1', { userId, login: `u${userId.slice(0, 8)}`, displayName: 'x', createdAt: new Date().toISOString() });
-      await platform.chnl.channels.provision(event, 'federation-test');
-    }
+    const bus = createMemoryBus();
+    platform = await startTestPlatform(bus);
     identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', scopes: [], permissions: [], requestId: 'entities-test' });
+    const created = owners.map((userId) =>
+      makeEvent('user.account.created.v1', { userId, login: `u${userId.slice(0, 8)}`, displayName: 'x', createdAt: new Date().toISOString() }),
+    );
+    await bus.publish('user.account.created.v1', created.map((event) => ({ key: event.data.userId, value: JSON.stringify(event) })));
+    channelIds = await eventually(async () => {
+      const res = await entities(platform.chnl.url, '... on User { channel { id } }', owners.map((id) => ({ __typename: 'User', id })));
+      const channels = (res.body.data?._entities ?? []) as { channel: { id: string } | null }[];
+      return channels.length === owners.length && channels.every((u) => u.channel) && channels.map((u) => u.channel!.id);
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -34,7 +45,7 @@ describe('federation entities', () => {
     });
 
   it('should resolve 50 users’ channels with one query', async () => {
-    const byOwner = jest.spyOn(platform.chnl.channels, 'byOwnerIds');
+    const byOwner = jest.spyOn(ChannelsService.prototype, 'byOwnerIds');
     const res = await entities(platform.chnl.url, '... on User { id channel { id owner { id } } }', owners.map((id) => ({ __typename: 'User', id })));
     expect(res.status).toBe(200);
     expect(res.body.data._entities).toHaveLength(50);
@@ -44,8 +55,7 @@ describe('federation entities', () => {
   });
 
   it('should resolve 50 channels by id with one query, and null for unknown ids', async () => {
-    const channelIds = (await platform.chnl.channels.byOwnerIds(owners)).map((c) => c!.id);
-    const byIds = jest.spyOn(platform.chnl.channels, 'byIds');
+    const byIds = jest.spyOn(ChannelsService.prototype, 'byIds');
     const res = await entities(platform.chnl.url, '... on Channel { id title }', [...channelIds, randomUUID(), 'not-a-uuid'].map((id) => ({ __typename: 'Channel', id })));
     expect(res.status).toBe(200);
     expect(res.body.data._entities.slice(0, 50).map((c: { id: string }) => c.id)).toEqual(channelIds);
@@ -55,9 +65,11 @@ describe('federation entities', () => {
   });
 
   it('should resolve 50 channels’ chat rooms in the chat subgraph with one query', async () => {
-    const channelIds = (await platform.chnl.channels.byOwnerIds(owners)).map((c) => c!.id);
-    await eventually(async () => (await platform.chat.rooms.byIds(channelIds)).every(Boolean));
-    const byIds = jest.spyOn(platform.chat.rooms, 'byIds');
+    await eventually(async () => {
+      const res = await entities(platform.chat.url, '... on Channel { chatroom { channelId } }', channelIds.map((id) => ({ __typename: 'Channel', id })));
+      return (res.body.data?._entities ?? []).every((c: { chatroom: unknown } | null) => c?.chatroom);
+    });
+    const byIds = jest.spyOn(RoomsService.prototype, 'byIds');
     const res = await entities(platform.chat.url, '... on Channel { id chatroom { channelId settings { emoteOnly } } }', channelIds.map((id) => ({ __typename: 'Channel', id })));
     expect(res.status).toBe(200);
     expect(res.body.data._entities.map((c: { chatroom: { channelId: string } }) => c.chatroom.channelId)).toEqual(channelIds);
@@ -66,7 +78,7 @@ describe('federation entities', () => {
   });
 
   it('should resolve many users in the user subgraph with one query', async () => {
-    const byIds = jest.spyOn(platform.user.accounts, 'byIds');
+    const byIds = jest.spyOn(AccountsService.prototype, 'byIds');
     const res = await entities(platform.user.url, '... on User { id login }', owners.map((id) => ({ __typename: 'User', id })));
     expect(res.status).toBe(200);
     expect(res.body.data._entities).toEqual(owners.map(() => null));

@@ -2,6 +2,8 @@ import { connectDomainDb, type DomainDb } from '../../../../kernel/db/client';
 import type { Logger } from '../../../../kernel/log';
 import { PrismaClient } from './prisma/client';
 
+export { PrismaClient };
+
 /** The chat domain's PostgreSQL schema; no other domain reads or writes it. */
 export const CHAT_SCHEMA = 'chat';
 
