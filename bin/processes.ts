@@ -171,7 +171,7 @@ export const BEHIND_ROUTER = (Object.entries(DOMAIN_PROCESSES) as [ProcessName, 
  * An environment giving each process run together its own port, from `firstPort` on in registry order (`0` for
  * any free port), and each the URLs of the others on those ports.
  */
-export function portsEnv(firstPort: number | 0): Record<string, string> {
+export function portsEnv(firstPort: number): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [index, process] of (Object.values(PROCESSES) as ProcessRow[]).entries()) {
     const port = firstPort === 0 ? 0 : firstPort + index;
