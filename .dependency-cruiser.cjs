@@ -38,6 +38,22 @@ module.exports = {
       to: { path: '^subgraphs/' },
     },
     {
+      name: 'facade-imports-no-router',
+      comment:
+        'The REST facade reaches the router over HTTP, or in-process through the port the kernel declares ' +
+        '(kernel/router-port.ts) that bin/ wires: never through the router\'s internals.',
+      severity: 'error',
+      from: { path: '^rest-facade/', pathNot: SPEC },
+      to: { path: '^router/' },
+    },
+    {
+      name: 'router-imports-no-facade',
+      comment: 'The router serves every client alike; it knows nothing of the REST facade in front of it.',
+      severity: 'error',
+      from: { path: '^router/', pathNot: SPEC },
+      to: { path: '^rest-facade/' },
+    },
+    {
       name: 'realtime-imports-no-subgraph',
       comment: "The realtime gateway learns of other domains through their events only; a subgraph's internals are not its to import.",
       severity: 'error',

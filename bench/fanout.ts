@@ -12,6 +12,7 @@ import { makeEvent } from '../kernel/events';
 import { recreateDatabase } from '../kernel/db/admin';
 import { readManifest } from '../kernel/persisted';
 import { migrateDeploy } from '../scripts/migrate';
+import { BEHIND_ROUTER, portOf, portsEnv } from '../bin/processes';
 import type { ChatMessageCreatedData } from '../contracts/events/types';
 import { chatMessagesPayload } from './fanout-payload';
 
@@ -44,7 +45,7 @@ export interface FanoutOptions {
   redisUrl?: string;
   rtPort: number;
   rawPort: number;
-  /** The first of the ports the real path's processes listen on (edge-gtw's facade on it). */
+  /** The first of the ports the real path's processes listen on, one per process of the registry (bin/processes.ts). */
   platformPort: number;
   databaseUrl: string;
 }
@@ -203,7 +204,8 @@ interface Target {
 
 type TargetName = 'raw' | 'raw-kafka' | 'rt' | 'rt-rest';
 
-const PLATFORM = ['user-store-svc', 'chnl-store-svc', 'chnl-provision-wkr', 'chat-store-svc', 'chat-provision-wkr', 'edge-gtw'] as const;
+/** Everything behind the router, and edge-gtw (router and facade in one process) on the facade's port. */
+const PLATFORM = [...BEHIND_ROUTER, 'edge-gtw'];
 
 /**
  * The processes of the real path, each on its own as in production, sharing rt-gtw's topic prefix; one broadcaster
@@ -213,31 +215,21 @@ const PLATFORM = ['user-store-svc', 'chnl-store-svc', 'chnl-provision-wkr', 'cha
 async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, children: ChildProcess[]) {
   await recreateDatabase(options.databaseUrl);
   await migrateDeploy(options.databaseUrl);
-  const port = (i: number) => String(options.platformPort + i);
   const platformEnv = {
     ...env,
     DATABASE_URL: options.databaseUrl,
     IDENTITY_SECRET: randomBytes(32).toString('hex'),
     ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
-    REST_FACADE_PORT: port(0),
-    ROUTER_PORT: port(1),
-    USER_STORE_PORT: port(2),
-    CHNL_STORE_PORT: port(3),
-    CHNL_PROVISION_HEALTH_PORT: port(4),
-    CHAT_STORE_PORT: port(5),
-    CHAT_PROVISION_HEALTH_PORT: port(6),
-    USER_SUBGRAPH_URL: `http://127.0.0.1:${port(2)}/graphql`,
-    CHNL_SUBGRAPH_URL: `http://127.0.0.1:${port(3)}/graphql`,
-    CHAT_SUBGRAPH_URL: `http://127.0.0.1:${port(5)}/graphql`,
+    ...portsEnv(options.platformPort),
     CHAT_REDIS_PREFIX: `${env.KAFKA_TOPIC_PREFIX}chat`,
     CHAT_VIEWER_MESSAGES_PER_30S: '1000000',
     CHAT_MODERATOR_MESSAGES_PER_30S: '1000000',
   };
   for (const name of PLATFORM) children.push(fork(entry, [name], { env: platformEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  for (const i of [0, 2, 3, 4, 5, 6]) await waitForReady(`http://127.0.0.1:${port(i)}/readyz`);
+  for (const name of [...BEHIND_ROUTER, 'rest-facade-gtw' as const]) await waitForReady(`http://127.0.0.1:${portOf(name, options.platformPort)}/readyz`);
 
-  const api = `http://127.0.0.1:${port(0)}/private/v1`;
+  const api = `http://127.0.0.1:${portOf('rest-facade-gtw', options.platformPort)}/private/v1`;
   const post = async (path: string, body: unknown, token?: string) => {
     const res = await fetch(`${api}${path}`, {
       method: 'POST',

@@ -7,6 +7,7 @@ import { recreateDatabase } from '../kernel/db/admin';
 import { signIdentity } from '../kernel/identity';
 import { loadPersistedOperations } from '../kernel/persisted';
 import { migrateDeploy } from '../scripts/migrate';
+import { BEHIND_ROUTER, portOf, portsEnv, type ProcessName } from '../bin/processes';
 import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
 
 /**
@@ -24,9 +25,11 @@ import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench';
-const PORTS = { facade: 4700, router: 4701, user: 4702, chnl: 4703, worker: 4704, edgeFacade: 4705, edgeRouter: 4706, bare: 4799 };
-// The router is ready only when every subgraph answers, so the chat subgraph runs too.
-const CHAT_PORT = 4707;
+/** Each process of the registry on its own port from here on (bin/processes.ts); edge-gtw and the bare server after. */
+const FIRST_PORT = 4700;
+const PORTS = { facade: portOf('rest-facade-gtw', FIRST_PORT), edgeFacade: 4750, edgeRouter: 4751, bare: 4799 };
+/** The route's path: everything behind the router (the router is ready only when every subgraph answers), then the gateways. */
+const PATH: ProcessName[] = [...BEHIND_ROUTER, 'router-gtw', 'rest-facade-gtw'];
 const entry = join(__dirname, '..', 'bin', 'platform.js');
 
 const env = {
@@ -39,16 +42,7 @@ const env = {
   IDENTITY_SECRET: randomBytes(32).toString('hex'),
   OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
   LOG_LEVEL: 'warn',
-  REST_FACADE_PORT: String(PORTS.facade),
-  ROUTER_PORT: String(PORTS.router),
-  USER_STORE_PORT: String(PORTS.user),
-  CHNL_STORE_PORT: String(PORTS.chnl),
-  CHNL_PROVISION_HEALTH_PORT: String(PORTS.worker),
-  USER_SUBGRAPH_URL: `http://127.0.0.1:${PORTS.user}/graphql`,
-  CHNL_SUBGRAPH_URL: `http://127.0.0.1:${PORTS.chnl}/graphql`,
-  CHAT_STORE_PORT: String(CHAT_PORT),
-  CHAT_SUBGRAPH_URL: `http://127.0.0.1:${CHAT_PORT}/graphql`,
-  ROUTER_URL: `http://127.0.0.1:${PORTS.router}/graphql`,
+  ...portsEnv(FIRST_PORT),
 };
 
 const children: ChildProcess[] = [];
@@ -120,16 +114,9 @@ async function measure(target: Target): Promise<Measured> {
 async function main(): Promise<void> {
   await recreateDatabase(DATABASE_URL);
   await migrateDeploy(DATABASE_URL);
-  for (const [name, port] of [
-    ['user-store-svc', PORTS.user],
-    ['chnl-store-svc', PORTS.chnl],
-    ['chnl-provision-wkr', PORTS.worker],
-    ['chat-store-svc', CHAT_PORT],
-    ['router-gtw', PORTS.router],
-    ['rest-facade-gtw', PORTS.facade],
-  ] as const) {
+  for (const name of PATH) {
     spawnProcess(name);
-    await waitFor(`http://127.0.0.1:${port}/readyz`);
+    await waitFor(`http://127.0.0.1:${portOf(name, FIRST_PORT)}/readyz`);
   }
   spawnProcess('edge-gtw', { REST_FACADE_PORT: String(PORTS.edgeFacade), ROUTER_PORT: String(PORTS.edgeRouter) });
   await waitFor(`http://127.0.0.1:${PORTS.edgeFacade}/readyz`);
@@ -164,7 +151,7 @@ async function main(): Promise<void> {
     {
       name: 'router',
       request: {
-        url: env.ROUTER_URL,
+        url: `http://127.0.0.1:${portOf('router-gtw', FIRST_PORT)}/graphql`,
         method: 'POST',
         headers: json,
         body: JSON.stringify({
@@ -177,7 +164,7 @@ async function main(): Promise<void> {
     {
       name: 'subgraph',
       request: {
-        url: env.USER_SUBGRAPH_URL,
+        url: `http://127.0.0.1:${portOf('user-store-svc', FIRST_PORT)}/graphql`,
         method: 'POST',
         headers: { ...json, 'x-platform-identity': identity },
         body: JSON.stringify({

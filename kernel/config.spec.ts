@@ -1,11 +1,14 @@
 import { ConfigError, parseConfig } from './config';
 import { routerConfigSchema } from '../router/src/config';
+import { withSubgraphUrls } from '../router/src/subgraphs';
+
+const schema = withSubgraphUrls(routerConfigSchema, [{ name: 'user', urlEnv: 'USER_SUBGRAPH_URL', defaultUrl: 'http://127.0.0.1:4001/graphql' }]);
 
 describe(parseConfig.name, () => {
   it('should list every problem at once', () => {
     let error: unknown;
     try {
-      parseConfig(routerConfigSchema, { ROUTER_PORT: 'eighty', ACCESS_TOKEN_SECRET: 'short', USER_SUBGRAPH_URL: 'not a url' });
+      parseConfig(schema, { ROUTER_PORT: 'eighty', ACCESS_TOKEN_SECRET: 'short', USER_SUBGRAPH_URL: 'not a url' });
     } catch (e) {
       error = e;
     }
@@ -17,7 +20,7 @@ describe(parseConfig.name, () => {
   });
 
   it('should apply defaults to a valid environment', () => {
-    const config = parseConfig(routerConfigSchema, {
+    const config = parseConfig(schema, {
       ACCESS_TOKEN_SECRET: 'a'.repeat(32),
       IDENTITY_SECRET: 'b'.repeat(32),
       OAUTH_ROUTER_CLIENT_SECRET: 'c'.repeat(32),

@@ -10,12 +10,17 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { formatDateTimeFields } from './date-time';
+import Redis from 'ioredis';
+import type { EventBus } from './bus/port';
+import type { DomainDb } from './db/client';
 import { isErrorCode } from './errors';
 import { sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
 import { createHttpApp, listen, type Listening, type ReadinessCheck } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import type { Logger } from './log';
+import { createOutboxRelay } from './outbox/relay';
+import { fromRoot } from './paths';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -86,6 +91,68 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
     stop: async () => {
       await listening.close();
       await apollo.stop();
+    },
+  };
+}
+
+export interface DomainServiceOptions<P, C> {
+  /** The domain's short name: its subgraph in the supergraph and its folder (`subgraphs/<name>/schema.graphql`). */
+  name: string;
+  /** The domain's PostgreSQL schema, whose outbox the process relays. */
+  schema: string;
+  connect(databaseUrl: string, max: number, logger: Logger): DomainDb<P>;
+  resolvers: SubgraphResolvers;
+  /**
+   * Builds the domain's services once, from its own Prisma client and (when configured) the Redis that several
+   * instances share, and returns the per-request context.
+   */
+  context(deps: { prisma: P; redis?: Redis }): (identity: Identity, log: Logger) => C;
+}
+
+export interface DomainServiceSettings {
+  port: number;
+  DATABASE_URL: string;
+  IDENTITY_SECRET: string;
+  REDIS_URL?: string;
+}
+
+/**
+ * A `{domain}-store-svc` process: the domain's subgraph on its own pool, and the relay of its outbox. It hands out
+ * nothing but its address and how to stop it: the domain's client and services stay inside the domain. Stopping
+ * closes the server first, then the relay, then Redis and the pool.
+ */
+export async function startDomainService<P, C extends object>(
+  domain: DomainServiceOptions<P, C>,
+  settings: DomainServiceSettings,
+  bus: EventBus,
+  logger: Logger,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const db = domain.connect(settings.DATABASE_URL, 10, logger);
+  const redis = settings.REDIS_URL ? new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const relay = createOutboxRelay({ pool: db.pool, schema: domain.schema, bus, logger });
+  await relay.start();
+  const subgraph = await startSubgraph({
+    name: domain.name,
+    sdlPath: fromRoot('subgraphs', domain.name, 'schema.graphql'),
+    resolvers: domain.resolvers,
+    identitySecret: settings.IDENTITY_SECRET,
+    port: settings.port,
+    logger,
+    checks: {
+      database: () => db.pool.query('SELECT 1').then(() => true),
+      bus: () => bus.healthy(),
+      ...(redis ? { redis: () => redis.ping().then((pong) => pong === 'PONG') } : {}),
+    },
+    context: domain.context({ prisma: db.prisma, redis }),
+  });
+  return {
+    url: subgraph.url,
+    stop: async () => {
+      await subgraph.stop();
+      await relay.stop();
+      await redis?.quit();
+      await db.close();
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Logger } from './log';
  * A `wkr` process: its consumer started, and health endpoints that are ready while the database, the bus and the
  * consumer are. Stopping closes the endpoints first, then lets the consumer commit what it handled, then the pool.
  */
-export async function runWorkerProcess<W extends Consumer>(options: { worker: W; db: DomainDb<unknown>; bus: EventBus; port: number; logger: Logger }) {
+async function runWorkerProcess(options: { worker: Consumer; db: DomainDb<unknown>; bus: EventBus; port: number; logger: Logger }) {
   const { worker, db, bus } = options;
   await worker.start();
   const health = await listen(
@@ -21,11 +21,24 @@ export async function runWorkerProcess<W extends Consumer>(options: { worker: W;
   );
   return {
     url: health.url,
-    worker,
     stop: async () => {
       await health.close();
       await worker.stop();
       await db.close();
     },
   };
+}
+
+/** A domain's `wkr` process on a small pool of its own: the consumer is built from the domain's Prisma client. */
+export async function startDomainWorker<P>(
+  options: {
+    connect(databaseUrl: string, max: number, logger: Logger): DomainDb<P>;
+    worker(prisma: P, bus: EventBus, logger: Logger): Consumer;
+  },
+  settings: { DATABASE_URL: string; port: number },
+  bus: EventBus,
+  logger: Logger,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const db = options.connect(settings.DATABASE_URL, 4, logger);
+  return runWorkerProcess({ worker: options.worker(db.prisma, bus, logger), db, bus, port: settings.port, logger });
 }

@@ -6,7 +6,7 @@ import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
 import { type DocumentNode, type FieldDefinitionNode, Kind, parse, visit } from 'graphql';
 import { DATE_TIME_DIRECTIVE } from '../kernel/date-time';
 import { fromRoot } from '../kernel/paths';
-import { SUBGRAPHS } from '../router/src/subgraphs';
+import { SUBGRAPHS } from '../bin/processes';
 
 /**
  * Generates each subgraph's resolver types (`subgraphs/<name>/src/resolvers/types.generated.ts`) from its SDL with

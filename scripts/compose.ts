@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type CompositionResult, composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { fromRoot, repoRoot } from '../kernel/paths';
-import { SUBGRAPHS } from '../router/src/subgraphs';
+import { SUBGRAPHS } from '../bin/processes';
 
 /**
  * Composes the supergraph offline from the subgraphs' SDL files. `--check` fails when the committed

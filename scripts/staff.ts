@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { databaseUrl, parseConfig } from '../kernel/config';
-import { connectUserDb } from '../subgraphs/user/src/data/db';
-import { bootstrapAdmin } from '../subgraphs/user/src/services/staff/roles.service';
+import { bootstrapFirstAdmin } from '../subgraphs/user/src';
 import { totpCode } from '../subgraphs/user/src/services/totp';
 
 /**
@@ -16,14 +15,9 @@ async function main([command, arg]: string[]): Promise<number> {
   }
   if (command === 'bootstrap' && arg) {
     const { DATABASE_URL } = parseConfig(z.object({ DATABASE_URL: databaseUrl }));
-    const db = connectUserDb(DATABASE_URL, 1);
-    try {
-      const enrolment = await bootstrapAdmin(db.prisma, arg);
-      console.log(`${enrolment.user.login} is now admin. TOTP secret (shown once): ${enrolment.totpSecret}\n${enrolment.totpUri}`);
-      return 0;
-    } finally {
-      await db.close();
-    }
+    const enrolment = await bootstrapFirstAdmin(DATABASE_URL, arg);
+    console.log(`${enrolment.login} is now admin. TOTP secret (shown once): ${enrolment.totpSecret}\n${enrolment.totpUri}`);
+    return 0;
   }
   console.error('usage: npm run staff -- bootstrap <login> | code <totp-secret>');
   return 2;

@@ -1,4 +1,4 @@
-import type { RouterCore } from '../../router/src/core';
+import type { RouterPort } from '../../kernel/router-port';
 import { ProblemError } from './problem';
 import { forwardedHeaders, type GraphQLResult, type RouterClient } from './router-client';
 
@@ -7,7 +7,7 @@ import { forwardedHeaders, type GraphQLResult, type RouterClient } from './route
  * handed to the router's core directly, saving a loopback HTTP exchange (two serialisations, two parses and the
  * socket work) on every REST call. Safelist, authentication and identity signing run exactly as over HTTP.
  */
-export function createInProcessRouterClient(core: RouterCore): RouterClient {
+export function createInProcessRouterClient(core: RouterPort): RouterClient {
   return {
     async execute(call) {
       const reply = await core.execute({

@@ -5,6 +5,7 @@ import type { EventBus } from '../../kernel/bus/port';
 import type { Logger } from '../../kernel/log';
 import type { RouterConfig } from './config';
 import { createRouterCore, type RouterCore } from './core';
+import type { SubgraphUrls } from './subgraphs';
 
 export interface RunningRouter extends Listening {
   core: RouterCore;
@@ -12,8 +13,8 @@ export interface RunningRouter extends Listening {
 }
 
 /** router-gtw: the graph over HTTP, for GraphQL clients and for REST facades running in other processes. */
-export async function startRouter(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RunningRouter> {
-  const core = await createRouterCore(config, logger, bus);
+export async function startRouter(config: RouterConfig, subgraphs: SubgraphUrls, logger: Logger, bus: EventBus): Promise<RunningRouter> {
+  const core = await createRouterCore(config, subgraphs, logger, bus);
   const trusted = new Set(config.TRUSTED_PROXIES);
   const app = createHttpApp(logger, { subgraphs: () => core.subgraphsHealthy() });
   app.use('/graphql', express.json({ limit: '64kb' }), async (req, res) => {

@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
 import { gatewayTelemetry } from '../../kernel/telemetry';
 
+/** The router's own settings; the subgraphs' URLs join them from the process registry (`subgraphUrlsSchema`). */
 export const routerConfigSchema = z.object({
   ROUTER_PORT: port(4100),
-  USER_SUBGRAPH_URL: url.default('http://127.0.0.1:4001/graphql'),
-  CHNL_SUBGRAPH_URL: url.default('http://127.0.0.1:4002/graphql'),
-  CHAT_SUBGRAPH_URL: url.default('http://127.0.0.1:4003/graphql'),
   ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
   IDENTITY_SECRET: secret('IDENTITY_SECRET'),
   /** Peers whose X-Forwarded-For is believed: the REST facades. */

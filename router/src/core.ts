@@ -22,31 +22,16 @@ import { createIntrospection, IntrospectionUnavailable } from '../../kernel/intr
 import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
-import { resolvePersisted, type GraphQLRequestBody } from './persisted';
-import { SUBGRAPHS } from './subgraphs';
+import { resolvePersisted } from './persisted';
+import type { SubgraphUrls } from './subgraphs';
+import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
 interface RouterContext {
   identityToken: string;
   requestId: string;
 }
 
-export interface RouterRequest {
-  body: GraphQLRequestBody;
-  authorization?: string;
-  requestId: string;
-  clientIp?: string;
-}
-
-export interface RouterReply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface RouterCore {
-  /** Runs one request through safelist, authentication and the gateway; HTTP and in-process callers share it. */
-  execute(request: RouterRequest): Promise<RouterReply>;
-  subgraphsHealthy(): Promise<boolean>;
+export interface RouterCore extends RouterPort {
   stop(): Promise<void>;
 }
 
@@ -60,10 +45,9 @@ const ANONYMOUS: VerifiedCaller = { kind: 'anonymous' };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
 /** `bus` carries the suspensions that revoke signed tokens before they expire. */
-export async function createRouterCore(config: RouterConfig, logger: Logger, bus: EventBus): Promise<RouterCore> {
+export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls, logger: Logger, bus: EventBus): Promise<RouterCore> {
   const revocations = createRevocations(bus, logger, 'router-gtw');
   await revocations.start();
-  const urls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config[s.env]]));
   applyGatewayTelemetry(config.GATEWAY_TELEMETRY);
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(fromRoot('schema', 'supergraph.graphql'), 'utf8'),
@@ -216,8 +200,8 @@ export async function createRouterCore(config: RouterConfig, logger: Logger, bus
 
     async subgraphsHealthy() {
       const answers = await Promise.all(
-        SUBGRAPHS.map((s) =>
-          fetch(new URL('/healthz', urls[s.name]), { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
+        Object.values(urls).map((url) =>
+          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
         ),
       );
       return revocations.ready() && answers.every(Boolean);

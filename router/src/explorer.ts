@@ -2,7 +2,8 @@ import { getOperationAST, parse } from 'graphql';
 import { hasPermission } from '../../kernel/access';
 import type { Identity } from '../../kernel/identity';
 import type { StaffPermission } from '../../kernel/staff-permissions';
-import { NOT_PERSISTED, type GraphQLRequestBody, type Refusal } from './persisted';
+import type { GraphQLRequestBody } from '../../kernel/router-port';
+import { NOT_PERSISTED, type Refusal } from './persisted';
 
 /** The staff permission that opens the explorer (DESIGN §3: only authenticated admins run their own documents). */
 export const EXPLORE_PERMISSION: StaffPermission = 'graph:explore';

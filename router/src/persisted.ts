@@ -1,11 +1,6 @@
 import type { PersistedOperation } from '../../kernel/persisted';
 
-export interface GraphQLRequestBody {
-  query?: unknown;
-  operationName?: unknown;
-  variables?: unknown;
-  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
-}
+import type { GraphQLRequestBody } from '../../kernel/router-port';
 
 export type Refusal = { status: number; code: 'OPERATION_NOT_PERSISTED' | 'BAD_REQUEST'; message: string };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { issueStaffToken } from '../../kernel/identity';
 import { fromRoot } from '../../kernel/paths';
-import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff/roles.service';
+import { bootstrapFirstAdmin } from '../../subgraphs/user/src';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
@@ -34,7 +34,7 @@ describe('admin API', () => {
     admin = `${platform.facade.url}/admin/v1`;
     adminUser = await signUpAndLogIn(privateApi, 'boss');
     app = await registerApp(privateApi, (await signUpAndLogIn(privateApi, 'developer')).token);
-    adminSecret = (await bootstrapAdmin(platform.user.prisma, adminUser.login)).totpSecret;
+    adminSecret = (await bootstrapFirstAdmin(platform.databaseUrl, adminUser.login)).totpSecret;
     const login = await adminLogIn(adminUser.login, totpCode(adminSecret));
     expect(login.status).toBe(201);
     adminToken = login.body.accessToken;
@@ -46,7 +46,7 @@ describe('admin API', () => {
 
   it('should refuse a second bootstrap once staff exist', async () => {
     const other = await signUpAndLogIn(privateApi, 'usurper');
-    await expect(bootstrapAdmin(platform.user.prisma, other.login)).rejects.toMatchObject({ code: 'STAFF_EXISTS' });
+    await expect(bootstrapFirstAdmin(platform.databaseUrl, other.login)).rejects.toMatchObject({ code: 'STAFF_EXISTS' });
   });
 
   it('should need the password and a current, unused TOTP code to log in', async () => {

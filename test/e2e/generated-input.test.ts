@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
-import { bootstrapAdmin } from '../../subgraphs/user/src/services/staff/roles.service';
+import { bootstrapFirstAdmin } from '../../subgraphs/user/src';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { SCOPE_NAMES } from '../../kernel/scopes';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform } from '../support/oauth';
@@ -211,7 +211,7 @@ describe('generated input over every route', () => {
     const api = platform.api;
     const viewer = await signUpAndLogIn(api, 'fuzz');
     const staff = await signUpAndLogIn(api, 'fuzzstaff');
-    const { totpSecret } = await bootstrapAdmin(platform.user.prisma, staff.login);
+    const { totpSecret } = await bootstrapFirstAdmin(platform.databaseUrl, staff.login);
     const adminSession = await call(`${platform.facade.url}/admin/v1/sessions`, {
       method: 'POST',
       body: { login: staff.login, password: staff.password, totpCode: totpCode(totpSecret) },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
+import { IDENTITY_HEADER, signIdentity } from '../../kernel/identity';
 import { createLogger } from '../../kernel/log';
 import { startUserStoreSvc } from '../../subgraphs/user/src';
 import { userStoreConfigSchema } from '../../subgraphs/user/src/config';
@@ -58,7 +59,13 @@ describe('login limits', () => {
     try {
       const user = await signUpAndLogIn(platform.api, 'shared');
       for (let i = 0; i < 2; i += 1) expect((await logIn(platform.api, user.login, 'wrong-password')).status).toBe(401);
-      await expect(second.accounts.logIn(user.login, user.password)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      const identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', requestId: 'second-instance' });
+      const res = await call(`${second.url}/graphql`, {
+        method: 'POST',
+        headers: { [IDENTITY_HEADER]: identity },
+        body: { query: 'mutation($login: String!, $password: String!) { logIn(login: $login, password: $password) { accessToken } }', variables: { login: user.login, password: user.password } },
+      });
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     } finally {
       await second.stop();
     }

@@ -3,8 +3,8 @@ import { createMemoryBus } from '../../kernel/bus/memory';
 import { createLogger } from '../../kernel/log';
 import { startRestFacade, type RunningRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
-import { startRouter, type RunningRouter } from '../../router/src/app';
-import { routerConfigSchema } from '../../router/src/config';
+import { PROCESSES } from '../../bin/processes';
+import type { RunningRouter } from '../../router/src/app';
 import { call, eventually, signUpAndLogIn } from '../support/platform';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
@@ -164,20 +164,9 @@ describe('Public API rate limit across two facades sharing Redis', () => {
     };
     platform = await startOAuthPlatform(createMemoryBus(), limits);
     const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
-    secondRouter = await startRouter(
-      routerConfigSchema.parse({
-        ...platform.secrets,
-        ...limits,
-        IDENTITY_SECRET: platform.identitySecret,
-        ROUTER_PORT: '0',
-        USER_SUBGRAPH_URL: `${platform.user.url}/graphql`,
-        CHNL_SUBGRAPH_URL: `${platform.chnl.url}/graphql`,
-        CHAT_SUBGRAPH_URL: `${platform.chat.url}/graphql`,
-        OAUTH_INTROSPECTION_URL: `${platform.issuer}/oauth/introspect`,
-      }),
-      logger,
-      createMemoryBus(),
-    );
+    // A second router-gtw as the registry starts one, on the platform's environment (its subgraphs' URLs included).
+    const router = PROCESSES['router-gtw'];
+    secondRouter = await router.start(router.config.parse({ ...platform.env, ROUTER_PORT: '0' }), createMemoryBus(), logger);
     secondFacade = await startRestFacade(
       restFacadeConfigSchema.parse({ REST_FACADE_PORT: '0', ROUTER_URL: `${secondRouter.url}/graphql` }),
       logger,

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { childEnv } from '../support/child-env';
+import { ALL_ROWS } from '../../bin/processes';
 import { fromRoot } from '../../kernel/paths';
 
 /** Each process refuses to start on a bad environment and names every problem (run after `npm run build`). */
@@ -38,6 +39,6 @@ describe('process entry point', () => {
   it('should name the processes it knows for an unknown one', () => {
     const result = run('nope-svc', {});
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('user-store-svc');
+    for (const name of [...Object.keys(ALL_ROWS), 'all']) expect(result.stderr).toContain(name);
   });
 });

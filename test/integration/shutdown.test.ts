@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { portsEnv, PROCESSES, STOP_ORDER } from '../../bin/processes';
 import { fromRoot } from '../../kernel/paths';
 import { childEnv } from '../support/child-env';
 import { createScratchDatabase } from '../support/database';
@@ -17,15 +18,7 @@ describe('shutdown on SIGTERM', () => {
       const child = spawn(process.execPath, [entry, 'all'], {
         env: childEnv({
           DATABASE_URL: database.url,
-          USER_STORE_PORT: '0',
-          CHNL_STORE_PORT: '0',
-          CHNL_PROVISION_HEALTH_PORT: '0',
-          CHAT_STORE_PORT: '0',
-          CHAT_PROVISION_HEALTH_PORT: '0',
-          ROUTER_PORT: '0',
-          REST_FACADE_PORT: '0',
-          USER_OAUTH_PORT: '0',
-          RT_PORT: '0',
+          ...portsEnv(0),
         }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -45,7 +38,14 @@ describe('shutdown on SIGTERM', () => {
       const stopped = [...output.matchAll(/"part":"([^"]+)","step":(\d+),"msg":"stopped"/g)]
         .sort((a, b) => Number(a[2]) - Number(b[2]))
         .map((m) => m[1]);
-      expect(stopped).toEqual(['rt-gtw', 'rest-facade-gtw', 'router-gtw', 'chat-provision-wkr', 'chat-store-svc', 'chnl-provision-wkr', 'chnl-store-svc', 'user-store-svc', 'user-oauth-svc', 'bus']);
+      expect(stopped).toEqual([...STOP_ORDER, 'bus']);
+      expect(stopped).toHaveLength(Object.keys(PROCESSES).length + 1);
+      // Gateways before anything behind them, and each domain's workers before its subgraph.
+      const gateways = stopped.filter((name) => name.endsWith('-gtw'));
+      expect(stopped.slice(0, gateways.length)).toEqual(gateways);
+      for (const worker of stopped.filter((name) => name.endsWith('-wkr'))) {
+        expect(stopped.indexOf(worker)).toBeLessThan(stopped.indexOf(worker.replace(/-[a-z]+-wkr$/, '-store-svc')));
+      }
     } finally {
       await database.drop();
     }

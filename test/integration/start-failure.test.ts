@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { startAllProcesses } from '../../bin/everything';
+import { portsEnv } from '../../bin/processes';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from '../support/database';
@@ -17,16 +18,13 @@ describe('a failed start', () => {
           ACCESS_TOKEN_SECRET: secret(),
           IDENTITY_SECRET: secret(),
           OAUTH_ROUTER_CLIENT_SECRET: secret(),
-          USER_STORE_PORT: '0',
-          CHNL_STORE_PORT: '0',
-          CHNL_PROVISION_HEALTH_PORT: '0',
-          CHAT_STORE_PORT: '0',
-          CHAT_PROVISION_HEALTH_PORT: '0',
+          ...portsEnv(0),
           // The router's config is read after the domains have started.
           ROUTER_PORT: 'not-a-port',
         },
         bus: createMemoryBus(),
         logger: createLogger('test', 'silent'),
+        without: ['user-oauth-svc'],
       });
       await expect(start).rejects.toThrow(/ROUTER_PORT/);
 

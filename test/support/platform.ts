@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startAllProcesses } from '../../bin/everything';
+import { portsEnv } from '../../bin/processes';
 import type { EventBus } from '../../kernel/bus/port';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from './database';
@@ -15,27 +16,29 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
       ACCESS_TOKEN_SECRET: accessTokenSecret,
       IDENTITY_SECRET: identitySecret,
       OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
-      USER_STORE_PORT: '0',
-      CHNL_STORE_PORT: '0',
-      CHNL_PROVISION_HEALTH_PORT: '0',
-      CHAT_STORE_PORT: '0',
-      CHAT_PROVISION_HEALTH_PORT: '0',
-      ROUTER_PORT: '0',
-      REST_FACADE_PORT: '0',
-      RT_PORT: '0',
+      ...portsEnv(0),
       // Every test logs in from 127.0.0.1; the per-address limit has a test of its own.
       LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
       ...extraEnv,
     },
     bus,
     logger: createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    // Run from the build as a process of its own (test/support/oauth.ts): oidc-provider is an ES module.
+    without: ['user-oauth-svc'],
   });
+  const { processes } = running;
   return {
     ...running,
+    user: processes['user-store-svc'],
+    chnl: processes['chnl-store-svc'],
+    chat: processes['chat-store-svc'],
+    router: processes['router-gtw'],
+    facade: processes['rest-facade-gtw'],
+    rt: processes['rt-gtw'],
     identitySecret,
     accessTokenSecret,
     databaseUrl: database.url,
-    api: `${running.facade.url}/private/v1`,
+    api: `${processes['rest-facade-gtw'].url}/private/v1`,
     stop: async () => {
       for (const part of running.parts) await part.stop();
       await bus.close();

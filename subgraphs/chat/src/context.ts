@@ -1,11 +1,14 @@
 import DataLoader from 'dataloader';
+import type Redis from 'ioredis';
 import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
-import type { Message, Room } from './data/db';
-import type { EmotesService } from './services/emotes.service';
-import type { MessagesService } from './services/messages.service';
-import type { ModerationService } from './services/moderation.service';
-import type { RoomsService } from './services/rooms.service';
+import type { ChatStoreConfig } from './config';
+import type { Message, PrismaClient, Room } from './data/db';
+import { ChatLimiter } from './services/chat-limiter';
+import { EmotesService } from './services/emotes.service';
+import { MessagesService } from './services/messages.service';
+import { ModerationService } from './services/moderation.service';
+import { RoomsService } from './services/rooms.service';
 
 export interface ChatServices {
   rooms: RoomsService;
@@ -22,7 +25,20 @@ export interface ChatContext extends ChatServices {
   messageById: DataLoader<string, Message | null>;
 }
 
-export function createChatContext(services: ChatServices) {
+/** The chat domain's services, built once per process; the context of each request is made from them. */
+export function createChatContext(config: ChatStoreConfig, { prisma, redis }: { prisma: PrismaClient; redis?: Redis }) {
+  const limiter = new ChatLimiter(
+    { viewerMessages: config.CHAT_VIEWER_MESSAGES_PER_30S, moderatorMessages: config.CHAT_MODERATOR_MESSAGES_PER_30S },
+    redis,
+    config.CHAT_REDIS_PREFIX,
+  );
+  const rooms = new RoomsService(prisma);
+  const services: ChatServices = {
+    rooms,
+    messages: new MessagesService(prisma, rooms, limiter),
+    moderation: new ModerationService(prisma, rooms),
+    emotes: new EmotesService(prisma, rooms),
+  };
   return (identity: Identity, log: Logger): ChatContext => ({
     ...services,
     identity,

@@ -2,8 +2,8 @@ import DataLoader from 'dataloader';
 import { actsForUser } from '../../../kernel/access';
 import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
-import type { Channel } from './data/db';
-import type { ChannelsService } from './services/channels.service';
+import type { Channel, PrismaClient } from './data/db';
+import { ChannelsService } from './services/channels.service';
 
 export interface ChnlContext {
   identity: Identity;
@@ -15,7 +15,9 @@ export interface ChnlContext {
   followedByViewer: DataLoader<string, boolean>;
 }
 
-export function createChnlContext(channels: ChannelsService) {
+/** The channel domain's services, built once per process; the context of each request is made from them. */
+export function createChnlContext({ prisma }: { prisma: PrismaClient }) {
+  const channels = new ChannelsService(prisma);
   return (identity: Identity, log: Logger): ChnlContext => ({
     identity,
     log,

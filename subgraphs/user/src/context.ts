@@ -1,11 +1,14 @@
 import DataLoader from 'dataloader';
 import { actsForUser } from '../../../kernel/access';
+import type Redis from 'ioredis';
 import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
-import type { User } from './data/db';
-import type { AccountsService } from './services/accounts.service';
-import type { StaffService } from './services/staff.service';
-import type { DeveloperAppsService } from './services/developer-apps.service';
+import type { UserStoreConfig } from './config';
+import type { PrismaClient, User } from './data/db';
+import { AccountsService } from './services/accounts.service';
+import { DeveloperAppsService } from './services/developer-apps.service';
+import { LoginLimiter } from './services/login-limiter';
+import { StaffService } from './services/staff.service';
 
 export interface UserContext {
   identity: Identity;
@@ -21,7 +24,19 @@ export interface UserContext {
   staffReader: boolean;
 }
 
-export function createUserContext(accounts: AccountsService, staff: StaffService, apps: DeveloperAppsService) {
+/** The user domain's services, built once per process; the context of each request is made from them. */
+export function createUserContext(config: UserStoreConfig, { prisma, redis }: { prisma: PrismaClient; redis?: Redis }) {
+  const limiter = new LoginLimiter(
+    {
+      accountFailures: config.LOGIN_ACCOUNT_FAILURES,
+      accountLockSeconds: config.LOGIN_ACCOUNT_LOCK_SECONDS,
+      attemptsPerIpPerMinute: config.LOGIN_IP_ATTEMPTS_PER_MINUTE,
+    },
+    redis,
+  );
+  const accounts = new AccountsService(prisma, config.ACCESS_TOKEN_SECRET, limiter);
+  const staff = new StaffService(prisma, accounts, config.ACCESS_TOKEN_SECRET, config.STAFF_MFA_MAX_AGE_SECONDS);
+  const apps = new DeveloperAppsService(prisma);
   return (identity: Identity, log: Logger): UserContext => ({
     identity,
     log,

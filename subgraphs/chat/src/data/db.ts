@@ -3,6 +3,8 @@ import type { Logger } from '../../../../kernel/log';
 import { outboxOf } from '../../../../kernel/outbox/record';
 import { PrismaClient } from './prisma/client';
 
+export { PrismaClient };
+
 /** The chat domain's PostgreSQL schema; no other domain reads or writes it. */
 export const CHAT_SCHEMA = 'chat';
 
