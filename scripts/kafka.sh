@@ -4,6 +4,7 @@
 # (scripts/kafka/pom.xml) and run on the installed Java 17.
 #
 #   bash scripts/kafka.sh start    fetch the jars if needed, wipe the data dir, format it, start, wait until ready
+#   bash scripts/kafka.sh resume   start again on the data dir a stopped broker left, keeping its topics and offsets
 #   bash scripts/kafka.sh ensure   use a broker that already answers on the port, or start one
 #   bash scripts/kafka.sh stop     SIGTERM the broker and wait for it to exit
 #   bash scripts/kafka.sh status   exit 0 when the broker runs and answers, 1 otherwise
@@ -190,7 +191,6 @@ start() {
   while [[ "${cluster_id}" == -* ]]; do
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   done
-  local began=${SECONDS}
   local -a java_args
   java_cmd
   if ! "${java_args[@]}" kafka.tools.StorageTool format --standalone -t "${cluster_id}" \
@@ -198,7 +198,14 @@ start() {
     cat "${data_dir}/format.log" >&2
     die "formatting the storage failed"
   fi
+  launch
+}
 
+# Runs the broker on the formatted data dir and waits until it answers.
+launch() {
+  local began=${SECONDS}
+  local -a java_args
+  java_cmd
   # nohup execs java in place, so $! is the broker's own pid and the broker outlives this shell.
   nohup "${java_args[@]}" kafka.Kafka "${data_dir}/server.properties" >"${log_file}" 2>&1 </dev/null &
   local pid=$!
@@ -214,6 +221,20 @@ start() {
     sleep 1
   done
   say "Kafka ${version} ready on 127.0.0.1:${port} (pid ${pid}, $((SECONDS - began)) s, log ${log_file})"
+}
+
+# For fault tests: the broker comes back as after a restart in production, with the messages and the committed
+# offsets it had. The log is appended to, so that the lines of the run before the stop stay readable.
+resume() {
+  [[ -f "${data_dir}/server.properties" && -d "${data_dir}/logs" ]] || die "no formatted data dir at ${data_dir} (run start first)"
+  if running_pid >/dev/null; then
+    die "the broker of ${data_dir} is running already"
+  fi
+  if port_in_use "${port}" || port_in_use "${controller_port}"; then
+    die "port ${port} or ${controller_port} is taken by a process this script did not start (set KAFKA_PORT)"
+  fi
+  log_file="${data_dir}/server.$(date +%s).log"
+  launch
 }
 
 status() {
@@ -242,9 +263,10 @@ ensure() {
 
 case "${1:-}" in
   start) start ;;
+  resume) resume ;;
   ensure) ensure ;;
   stop) stop ;;
   status) status ;;
   fetch) fetch ;;
-  *) die "usage: $0 start|ensure|stop|status|fetch" ;;
+  *) die "usage: $0 start|resume|ensure|stop|status|fetch" ;;
 esac

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import type { ProcessName } from '../../bin/processes';
+import { deadLetterTopic } from '../../kernel/bus/consumer';
+import { countEffects, idCounts, processedEvents, publishRaw, readTopic, type Effects } from './observe';
+import { loginOf, seeded, signUp, signUps, until, type Reply } from './load';
+import type { Processes } from './processes';
+import type { PrivateServices } from './services';
+
+export interface Settings {
+  /** State changes the broker-and-worker case sends. */
+  count: number;
+  seed: number;
+  /** How long the broker stays down each time, and PostgreSQL in its case. */
+  brokerDownSeconds: number;
+  postgresDownSeconds: number;
+  /** The least time the broker case's load lasts, so that its faults fall under load even for a small count. */
+  minLoadSeconds: number;
+  drainTimeoutSeconds: number;
+  log: (line: string) => void;
+}
+
+export interface Outcome {
+  name: string;
+  sent: number;
+  delivered: number;
+  lost: number;
+  /** Effects applied twice: a failure. */
+  duplicated: number;
+  /** The same event id on its topic more than once (at-least-once publishing; consumers dedupe). */
+  republished: number;
+  /** Answers 500 and up other than a 503 with Retry-After, and requests that got no answer. */
+  errors: number;
+  recoverySeconds: number;
+  notes: string[];
+}
+
+export const failed = (outcome: Outcome) => outcome.lost > 0 || outcome.duplicated > 0 || outcome.errors > 0 || outcome.notes.some((n) => n.startsWith('FAIL'));
+
+interface Context {
+  services: PrivateServices;
+  processes: Processes;
+  api: string;
+  settings: Settings;
+}
+
+const WORKERS: ProcessName[] = ['chnl-provision-wkr', 'chat-provision-wkr'];
+
+/** Each account has its channel, its room and its chatter, and no outbox holds anything unpublished. */
+const drained = (effects: Effects, users: number) =>
+  effects.users === users && effects.channels === users && effects.rooms === users && effects.chatters === users && effects.unpublished === 0;
+
+/** Answers that are neither a success nor a documented refusal. */
+const unexpected = (replies: Reply[]) => replies.filter((r) => r.status === 0 || (r.status >= 500 && !(r.status === 503 && r.retryAfter)));
+
+function tally(replies: Reply[]): string {
+  const counts = new Map<number, number>();
+  for (const reply of replies) counts.set(reply.status, (counts.get(reply.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${status || 'no answer'}×${n}`).join(' ');
+}
+
+async function waitForDrain(context: Context, prefix: string, users: number): Promise<Effects> {
+  const { services, settings } = context;
+  let last: Effects | undefined;
+  try {
+    return await until(
+      async () => {
+        last = await countEffects(services.postgres.url, prefix);
+        return drained(last, users) && last;
+      },
+      settings.drainTimeoutSeconds * 1000,
+      'drain',
+    );
+  } catch {
+    return last ?? (await countEffects(services.postgres.url, prefix));
+  }
+}
+
+/**
+ * N sign-ups (user.account.created.v1 → chnl-provision-wkr → chnl.channel.created.v1 → chat-provision-wkr) while
+ * the broker is stopped and restarted twice and the consuming workers are SIGKILLed three times at seeded points.
+ */
+export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> {
+  const { services, processes, settings } = context;
+  const random = seeded(settings.seed);
+  const prefix = 'chaosbf';
+  const count = settings.count;
+  type Fault = { at: number; name: string; run: () => Promise<void> };
+  let brokerDown = false;
+  const brokerRestart = async () => {
+    brokerDown = true;
+    await services.kafka.stop();
+    await new Promise((resolve) => setTimeout(resolve, settings.brokerDownSeconds * 1000));
+    await services.kafka.resume();
+    brokerDown = false;
+  };
+  const workerKill = (worker: ProcessName, downMs: number) => async () => {
+    await processes.kill(worker);
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await processes.start(worker);
+  };
+  const brokerFaults: Fault[] = [
+    { at: 0.05 + random() * 0.1, name: 'broker restart', run: brokerRestart },
+    { at: 0.45 + random() * 0.1, name: 'broker restart', run: brokerRestart },
+  ];
+  const workerFaults: Fault[] = [0, 1, 2]
+    .map(() => {
+      const worker = WORKERS[Math.floor(random() * WORKERS.length)];
+      return { at: 0.05 + random() * 0.85, name: `SIGKILL ${worker}`, run: workerKill(worker, Math.round(200 + random() * 1800)) };
+    })
+    .sort((a, b) => a.at - b.at);
+
+  let done = 0;
+  let lastFaultEnd = 0;
+  // Two sequences side by side; a worker is killed only while the broker is up, since a worker started with no
+  // broker exits (in production its supervisor would start it again, which is not what this case measures).
+  const sequence = async (faults: Fault[], when: () => boolean) => {
+    for (const fault of faults) {
+      await until(async () => done >= Math.floor(fault.at * count) && when(), 24 * 3600_000, fault.name);
+      const began = Date.now();
+      settings.log(`  ${fault.name} at ${done}/${count}`);
+      await fault.run();
+      lastFaultEnd = Math.max(lastFaultEnd, Date.now());
+      settings.log(`  ${fault.name} over after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    }
+  };
+  const faults = [...brokerFaults, ...workerFaults];
+  const faultsRun = Promise.all([sequence(brokerFaults, () => true), sequence(workerFaults, () => !brokerDown)]);
+  const replies = await signUps({
+    api: context.api,
+    prefix,
+    count,
+    concurrency: 8,
+    minSeconds: settings.minLoadSeconds,
+    onProgress: (n) => {
+      done = n;
+    },
+  });
+  const loadEnd = Date.now();
+  await faultsRun;
+  const accepted = replies.filter((r) => r.status === 201).length;
+  const effects = await waitForDrain(context, prefix, Math.max(accepted, (await countEffects(services.postgres.url, prefix)).users));
+  const recoverySeconds = (Date.now() - Math.max(lastFaultEnd, loadEnd)) / 1000;
+
+  const users = idCounts(await readTopic(services.kafka.brokers, 'user.account.created.v1'), (e) => String(e.data?.login).startsWith(prefix));
+  const channels = idCounts(await readTopic(services.kafka.brokers, 'chnl.channel.created.v1'), () => true);
+  const handled = await processedEvents(services.postgres.url);
+  const notes = [
+    `answers: ${tally(replies)}`,
+    `faults: ${faults.map((f) => f.name).join(', ')} (seed ${settings.seed})`,
+    `topics: user.account.created.v1 ${users.ids} ids (${users.repeated} twice), chnl.channel.created.v1 ${channels.ids} ids (${channels.repeated} twice)`,
+    `effects: ${effects.users} accounts, ${effects.channels} channels, ${effects.rooms} rooms, ${effects.chatters} chatters, ${effects.unpublished} unpublished`,
+    `processed: ${Object.entries(handled).map(([group, n]) => `${group} ${n}`).join(', ')}`,
+  ];
+  if (users.ids !== effects.users) notes.push(`FAIL: ${effects.users} accounts but ${users.ids} account events on the topic`);
+  if (channels.ids !== effects.channels) notes.push(`FAIL: ${effects.channels} channels but ${channels.ids} channel events on the topic`);
+  const sent = Math.max(accepted, effects.users);
+  const delivered = Math.min(effects.channels, effects.rooms, effects.chatters);
+  return {
+    name: 'broker and worker faults',
+    sent,
+    delivered,
+    lost: sent - delivered + (accepted - Math.min(accepted, effects.users)),
+    duplicated: effects.doubled,
+    republished: users.repeated + channels.repeated,
+    errors: unexpected(replies).length,
+    recoverySeconds,
+    notes,
+  };
+}
+
+/** Malformed and contract-breaking messages on a consumed topic go to its `.dlt` with their reason; good ones after them are handled. */
+export async function poison(context: Context): Promise<Outcome> {
+  const { services, settings } = context;
+  const topic = 'user.account.created.v1';
+  const tag = randomUUID();
+  const bad = [
+    { key: `poison-json-${tag}`, value: '{"id": "not json' },
+    {
+      key: `poison-contract-${tag}`,
+      value: JSON.stringify({ id: randomUUID(), type: topic, occurredAt: new Date().toISOString(), data: { userId: 'not-a-uuid', login: 'x' } }),
+    },
+  ];
+  // Both consumers of the topic dead-letter each message they cannot take: chnl-provision-wkr and chat-provision-wkr.
+  const consumers = 2;
+  const began = Date.now();
+  await publishRaw(services.kafka.brokers, topic, bad);
+  const prefix = 'chaospo';
+  const good = 5;
+  const replies: Reply[] = [];
+  for (let index = 0; index < good; index += 1) replies.push({ index, ...(await signUp(context.api, loginOf(prefix, index), 30_000)) });
+  const effects = await waitForDrain(context, prefix, good);
+  const recoverySeconds = (Date.now() - began) / 1000;
+  const letters = await until(
+    async () => {
+      const all = await readTopic(services.kafka.brokers, deadLetterTopic(topic));
+      const ours = all.filter((m) => m.key?.endsWith(tag));
+      return ours.length >= bad.length * consumers && ours;
+    },
+    settings.drainTimeoutSeconds * 1000,
+    'dead letters',
+  ).catch(async () => (await readTopic(services.kafka.brokers, deadLetterTopic(topic))).filter((m) => m.key?.endsWith(tag)));
+  const notes = [`dead letters: ${letters.map((m) => `${m.key?.split('-')[1]}:${m.headers['x-dlt-reason']}`).join(', ')}`];
+  const withReason = letters.filter((m) => m.headers['x-dlt-reason'] === 'poison' && m.headers['x-dlt-error'] && m.headers['x-original-topic'] === topic);
+  if (withReason.length !== letters.length) notes.push('FAIL: a dead letter lacks its reason, error or original topic');
+  const handledGood = Math.min(effects.channels, effects.rooms, effects.chatters);
+  const sent = bad.length * consumers + good;
+  const delivered = Math.min(letters.length, bad.length * consumers) + handledGood;
+  return {
+    name: 'poison messages',
+    sent,
+    delivered,
+    lost: sent - delivered,
+    duplicated: Math.max(0, letters.length - bad.length * consumers) + effects.doubled,
+    republished: 0,
+    errors: unexpected(replies).length,
+    recoverySeconds,
+    notes,
+  };
+}
+
+/**
+ * PostgreSQL stopped for a while under sign-ups: each request answers (503 with Retry-After while it is down, never
+ * a 500 or a hang), user-store-svc's readiness goes red then green, and every account committed has all its effects.
+ */
+export async function postgresOutage(context: Context): Promise<Outcome> {
+  const { services, processes, settings } = context;
+  const prefix = 'chaospg';
+  const timeoutMs = 15_000;
+  const readiness: { at: number; ready: boolean }[] = [];
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      readiness.push({ at: Date.now(), ready: await processes.ready('user-store-svc') });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  const outage = { from: 0, to: 0 };
+  const load = signUps({ api: context.api, prefix, count: 8 * (settings.postgresDownSeconds + 10), concurrency: 4, minSeconds: settings.postgresDownSeconds + 10, timeoutMs });
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  outage.from = Date.now();
+  settings.log(`  PostgreSQL stopped`);
+  await services.postgres.stop();
+  await new Promise((resolve) => setTimeout(resolve, settings.postgresDownSeconds * 1000));
+  await services.postgres.start();
+  outage.to = Date.now();
+  settings.log(`  PostgreSQL back after ${((outage.to - outage.from) / 1000).toFixed(1)} s`);
+  const replies = await load;
+  const greenAgain = await until(async () => (await processes.ready('user-store-svc')) && Date.now(), 60_000, 'readiness').catch(() => 0);
+  watching = false;
+  await watch;
+
+  const accepted = replies.filter((r) => r.status === 201).length;
+  const effects = await waitForDrain(context, prefix, Math.max(accepted, (await countEffects(services.postgres.url, prefix)).users));
+  const afterOutage = replies.filter((r) => r.startedAt > outage.to);
+  const firstGoodAfter = afterOutage.find((r) => r.status === 201);
+  const notes = [
+    `answers: ${tally(replies)}`,
+    `answers while down: ${tally(replies.filter((r) => r.startedAt >= outage.from && r.startedAt <= outage.to))}`,
+    `slowest answer ${Math.max(...replies.map((r) => r.ms))} ms (client timeout ${timeoutMs} ms)`,
+    `effects: ${effects.users} accounts, ${effects.channels} channels, ${effects.rooms} rooms, ${effects.chatters} chatters, ${effects.unpublished} unpublished`,
+  ];
+  const red = readiness.some((r) => !r.ready && r.at >= outage.from && r.at <= outage.to + 1_000);
+  if (!red) notes.push('FAIL: user-store-svc stayed ready while PostgreSQL was down');
+  if (!greenAgain) notes.push('FAIL: user-store-svc did not turn ready again');
+  const recoveredAt = Math.max(greenAgain, firstGoodAfter ? firstGoodAfter.startedAt + firstGoodAfter.ms : Date.now());
+  const delivered = Math.min(effects.channels, effects.rooms, effects.chatters);
+  const sent = Math.max(accepted, effects.users);
+  return {
+    name: 'PostgreSQL outage',
+    sent,
+    delivered,
+    lost: sent - delivered,
+    duplicated: effects.doubled,
+    republished: 0,
+    errors: unexpected(replies).length,
+    recoverySeconds: (recoveredAt - outage.to) / 1000,
+    notes,
+  };
+}
+
+export const CASES = { broker: brokerAndWorkerFaults, poison, postgres: postgresOutage };

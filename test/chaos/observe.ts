@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { Client } from 'pg';
+
+/** What the database holds for the accounts of one case (their logins start with `prefix`). */
+export interface Effects {
+  users: number;
+  /** Rows of the user domain's outbox not yet published, and likewise for chnl and chat. */
+  unpublished: number;
+  channels: number;
+  rooms: number;
+  chatters: number;
+  /** Effects recorded more than once for one id: accounts with two channels, channels with two rooms. */
+  doubled: number;
+}
+
+export async function countEffects(databaseUrl: string, prefix: string): Promise<Effects> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `WITH u AS (SELECT id FROM "user".account WHERE login LIKE $1 || '%'),
+            c AS (SELECT ch.id, ch.owner_id FROM chnl.channel ch JOIN u ON u.id = ch.owner_id)
+       SELECT (SELECT count(*) FROM u)::int AS users,
+              ((SELECT count(*) FROM "user".outbox WHERE published_at IS NULL)
+               + (SELECT count(*) FROM chnl.outbox WHERE published_at IS NULL)
+               + (SELECT count(*) FROM chat.outbox WHERE published_at IS NULL))::int AS unpublished,
+              (SELECT count(DISTINCT owner_id) FROM c)::int AS channels,
+              (SELECT count(*) FROM chat.room r JOIN c ON c.id = r.channel_id)::int AS rooms,
+              (SELECT count(*) FROM chat.chatter h JOIN u ON u.id = h.user_id)::int AS chatters,
+              ((SELECT count(*) FROM c) - (SELECT count(DISTINCT owner_id) FROM c))::int AS doubled`,
+      [prefix],
+    );
+    return rows[0] as Effects;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Events each consumer group has handled, from the domains' processed_event tables. */
+export async function processedEvents(databaseUrl: string): Promise<Record<string, number>> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT consumer_group, count(*)::int AS n FROM chnl.processed_event GROUP BY 1
+       UNION ALL SELECT consumer_group, count(*)::int FROM chat.processed_event GROUP BY 1`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.consumer_group, row.n]));
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TopicMessage {
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Every message of `topic`, read from the beginning up to its end as the broker reports it now. */
+export async function readTopic(brokers: string, topic: string, timeoutMs = 60_000): Promise<TopicMessage[]> {
+  const kafka = new Kafka({ clientId: 'chaos-reader', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    for (const { partition, high } of await admin.fetchTopicOffsets(topic)) if (BigInt(high) > 0n) ends.set(partition, BigInt(high));
+  } finally {
+    await admin.disconnect();
+  }
+  const messages: TopicMessage[] = [];
+  if (ends.size === 0) return messages;
+  const consumer = kafka.consumer({ groupId: `chaos-reader-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${topic} not read to its end within ${timeoutMs} ms`)), timeoutMs);
+      const left = new Set(ends.keys());
+      void consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            const end = ends.get(partition);
+            if (end === undefined || BigInt(message.offset) >= end) return;
+            messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers: headersOf(message.headers) });
+            if (BigInt(message.offset) + 1n >= end) {
+              left.delete(partition);
+              if (left.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value.at(-1) : value)]));
+}
+
+/** Messages per event id (the envelope's `id`): how many ids, how many were on the topic more than once. */
+export function idCounts(messages: TopicMessage[], keep: (event: Record<string, any>) => boolean): { ids: number; repeated: number } {
+  const seen = new Map<string, number>();
+  for (const message of messages) {
+    let event: Record<string, any>;
+    try {
+      event = JSON.parse(message.value);
+    } catch {
+      continue;
+    }
+    if (!keep(event)) continue;
+    seen.set(event.id, (seen.get(event.id) ?? 0) + 1);
+  }
+  return { ids: seen.size, repeated: [...seen.values()].filter((n) => n > 1).length };
+}
+
+export async function publishRaw(brokers: string, topic: string, messages: { key: string; value: string }[]): Promise<void> {
+  const kafka = new Kafka({ clientId: 'chaos-poisoner', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}

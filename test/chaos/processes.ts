@@ -1,0 +1,111 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { PROCESSES, type ProcessName, type ProcessRow } from '../../bin/processes';
+import { fromRoot } from '../../kernel/paths';
+import { childEnv } from '../support/child-env';
+import { freePort } from './services';
+
+const ENTRY = fromRoot('dist', 'bin', 'platform.js');
+
+/**
+ * The registry's processes, each alone in a child process (`node dist/bin/platform.js <name>`) as in production,
+ * on free loopback ports, with the egress guard preloaded; their output goes to `<dir>/<name>.log`.
+ */
+export class Processes {
+  private readonly children = new Map<ProcessName, ChildProcess>();
+  private readonly logs = new Map<ProcessName, WriteStream>();
+
+  private constructor(
+    private readonly env: Record<string, string>,
+    private readonly ports: Record<ProcessName, number>,
+    private readonly dir: string,
+  ) {}
+
+  static async create(dir: string, services: { databaseUrl: string; brokers: string; redisUrl: string }): Promise<Processes> {
+    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+    const env: Record<string, string> = {
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: services.databaseUrl,
+      KAFKA_BROKERS: services.brokers,
+      REDIS_URL: services.redisUrl,
+      ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+      IDENTITY_SECRET: randomBytes(32).toString('base64url'),
+      OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
+      OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+    };
+    const ports = {} as Record<ProcessName, number>;
+    for (const [name, row] of Object.entries(PROCESSES) as [ProcessName, ProcessRow][]) {
+      ports[name] = await freePort();
+      env[row.port] = String(ports[name]);
+      if (row.serves) env[row.serves.env] = `http://127.0.0.1:${ports[name]}${row.serves.path}`;
+    }
+    return new Processes(env, ports, dir);
+  }
+
+  url(name: ProcessName): string {
+    return `http://127.0.0.1:${this.ports[name]}`;
+  }
+
+  /** Starts the process and waits until its `/readyz` answers 200. */
+  async start(name: ProcessName, timeoutMs = 90_000): Promise<void> {
+    if (this.running(name)) throw new Error(`${name} is running already`);
+    let log = this.logs.get(name);
+    if (!log) {
+      log = createWriteStream(path.join(this.dir, `${name}.log`), { flags: 'a' });
+      this.logs.set(name, log);
+    }
+    const child = fork(ENTRY, [name], { env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    this.children.set(name, child);
+    await this.waitReady(name, timeoutMs);
+  }
+
+  async ready(name: ProcessName): Promise<boolean> {
+    return fetch(`${this.url(name)}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
+      (reply) => reply.ok,
+      () => false,
+    );
+  }
+
+  async waitReady(name: ProcessName, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.ready(name))) {
+      if (!this.running(name)) throw new Error(`${name} exited (see ${this.dir}/${name}.log)`);
+      if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms (see ${this.dir}/${name}.log)`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private running(name: ProcessName): boolean {
+    const child = this.children.get(name);
+    return !!child && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** SIGKILL: no shutdown, no commit, whatever was in hand is lost mid-way. */
+  async kill(name: ProcessName): Promise<void> {
+    const child = this.children.get(name);
+    if (!child || !this.running(name)) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** SIGTERM, in the registry's stop order. */
+  async stopAll(): Promise<void> {
+    const names = (Object.keys(PROCESSES) as ProcessName[]).reverse();
+    for (const name of names) {
+      const child = this.children.get(name);
+      if (!child || !this.running(name)) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    for (const log of this.logs.values()) log.end();
+  }
+}
