@@ -13,6 +13,7 @@ import { formatDateTimeFields } from './date-time';
 import Redis from 'ioredis';
 import type { EventBus } from './bus/port';
 import type { DomainDb } from './db/client';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db/unavailable';
 import { isErrorCode } from './errors';
 import { sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
@@ -175,6 +176,15 @@ const GRAPHQL_CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATIO
 function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (isErrorCode(code) || (typeof code === 'string' && GRAPHQL_CLIENT_CODES.has(code))) return formatted;
+  // Not a fault of the request nor of the code: the client may try again once the database is back.
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, 'database unavailable, answered UNAVAILABLE');
+    return {
+      message: 'the service is unavailable, retry later',
+      path: formatted.path,
+      extensions: { code: 'UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER_SECONDS },
+    };
+  }
   logger.error({ err: error }, 'unexpected resolver error');
   return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL' } };
 }

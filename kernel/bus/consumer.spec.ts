@@ -170,6 +170,23 @@ describe('createConsumer', () => {
     expect(again).toEqual(['after-restart']);
   });
 
+  it('retries past maxAttempts while the database is unreachable, and dead-letters nothing', async () => {
+    let failures = 0;
+    const handled: string[] = [];
+    await start(async (event) => {
+      if (failures < 7) {
+        failures += 1;
+        throw Object.assign(new Error("Can't reach database server"), { code: 'P1001' });
+      }
+      handled.push(event.id);
+    });
+    await bus.publish(TOPIC, [tip('during-outage')]);
+
+    await waitFor(() => handled.length === 1);
+    expect(handled).toEqual(['during-outage']);
+    expect(deadLetters).toEqual([]);
+  });
+
   it('leaves a message uncommitted when stopped between retries, so that it comes again', async () => {
     let attempts = 0;
     const first = await start(

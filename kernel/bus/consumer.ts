@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { EventBus, IncomingMessage, Subscription } from './port';
 
 export interface ConsumerOptions<T> {
@@ -13,6 +14,12 @@ export interface ConsumerOptions<T> {
   maxAttempts?: number;
   /** The pause after failed attempt number `attempt` (1-based). */
   backoffMs?: (attempt: number) => number;
+  /**
+   * Failures that say a dependency is away rather than the message bad (by default, the database unreachable):
+   * retried with backoff for as long as they last, never counted towards `maxAttempts`, so that an outage longer
+   * than the attempts' backoff does not dead-letter good messages.
+   */
+  isUnavailable?: (error: unknown) => boolean;
   /** Where a new group starts: by default at the oldest message kept, so a new worker misses nothing. */
   fromBeginning?: boolean;
   logger: Logger;
@@ -66,6 +73,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
   const { bus, groupId, topic, parse, handle } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const backoffMs = options.backoffMs ?? defaultBackoffMs;
+  const isUnavailable = options.isUnavailable ?? isDatabaseUnavailable;
   const logger = options.logger.child({ groupId, topic });
   const dlt = deadLetterTopic(topic);
   const counts: ConsumerStats = { processed: 0, retried: 0, deadLettered: 0 };
@@ -130,20 +138,23 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       await deadLetter(message, 'poison', error, 1);
       return;
     }
+    let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await handle(event, message);
         counts.processed += 1;
         return;
       } catch (error) {
-        if (attempt >= maxAttempts) {
+        const unavailable = isUnavailable(error);
+        if (!unavailable) failures += 1;
+        if (failures >= maxAttempts) {
           await deadLetter(message, 'max-attempts', error, attempt);
           return;
         }
         const delayMs = backoffMs(attempt);
         logger.warn(
-          { err: error, attempt, maxAttempts, delayMs, partition: message.partition, offset: message.offset },
-          'event handler failed, retrying',
+          { err: error, attempt, maxAttempts, unavailable, delayMs, partition: message.partition, offset: message.offset },
+          unavailable ? 'event handler failed, a dependency is unavailable: retrying until it is back' : 'event handler failed, retrying',
         );
         await pause(delayMs);
         counts.retried += 1;

@@ -47,12 +47,12 @@ const isFieldProblem = (value: unknown): value is FieldProblem =>
 export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
   const code = error.extensions?.code;
   if (!isErrorCode(code)) return new ProblemError('BAD_GATEWAY', 'the request could not be completed', { cause: error });
-  // A server-side failure's message may describe internals; a client's own mistake is explained to it.
-  if (statusOf(code) >= 500) return new ProblemError(code, undefined, { cause: error });
-  const fields = Array.isArray(error.extensions?.fields) ? error.extensions.fields.filter(isFieldProblem) : undefined;
   const retryAfter = error.extensions?.retryAfter;
   const headers: Record<string, string> = {};
   if (typeof retryAfter === 'number' && retryAfter > 0) headers['retry-after'] = String(Math.ceil(retryAfter));
+  // A server-side failure's message may describe internals; a client's own mistake is explained to it.
+  if (statusOf(code) >= 500) return new ProblemError(code, undefined, { cause: error, headers });
+  const fields = Array.isArray(error.extensions?.fields) ? error.extensions.fields.filter(isFieldProblem) : undefined;
   // RFC 6750 §3.1: the client learns which scope to ask the user for.
   const scope = code === 'INSUFFICIENT_SCOPE' ? fields?.find((f) => f.field === 'scope')?.message : undefined;
   if (scope && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) headers['www-authenticate'] = `Bearer error="insufficient_scope", scope="${scope}"`;

@@ -1,0 +1,29 @@
+import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from './unavailable';
+
+describe('isDatabaseUnavailable', () => {
+  const prisma = (code: string, cause?: Record<string, unknown>) =>
+    Object.assign(new Error('prisma'), { code, meta: cause ? { driverAdapterError: { cause } } : undefined });
+
+  it.each([
+    ['Prisma cannot reach the server', prisma('P1001')],
+    ['a driver adapter that cannot connect', prisma('P2010', { kind: 'DatabaseNotReachable' })],
+    ['a server shutting down', prisma('P2010', { kind: 'postgres', code: '57P03' })],
+    ['a connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+    ['a connection exception', Object.assign(new Error('x'), { code: '08006' })],
+    ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
+    ['one wrapped by GraphQL', new GraphQLError('wrapped', { originalError: prisma('P1001') })],
+    ['one given as a cause', new Error('outer', { cause: Object.assign(new Error('x'), { code: '57P01' }) })],
+  ])('should be true for %s', (_, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', prisma('P2002', { kind: 'UniqueConstraintViolation' })],
+    ['a syntax error', Object.assign(new Error('x'), { code: '42601' })],
+    ['a plain error', new Error('boom')],
+    ['not an error', 'P1001'],
+  ])('should be false for %s', (_, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});

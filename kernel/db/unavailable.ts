@@ -1,0 +1,37 @@
+/**
+ * Whether an error says the database cannot be reached right now (stopped, restarting, failing over, the network
+ * between), as opposed to a fault of the request or of the code: a request then answers 503 with Retry-After, and
+ * a consumer waits for the database instead of spending its attempts and dead-lettering a good message.
+ *
+ * Seen through the layers that wrap it: GraphQL's `originalError`, Prisma's driver-adapter error (`meta`), `cause`.
+ */
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+/** Prisma's: cannot reach the server, timed out reaching it, it closed the connection, no connection free in time. */
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/** SQLSTATE class 08 (connection exception), admin or crash shutdown, cannot connect now, too many connections. */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
+/** node-postgres ends a query this way when the server goes away under it; the error has no code. */
+const TERMINATED = /^Connection terminated( unexpectedly| due to connection timeout)?$/;
+
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 8; depth += 1) {
+    const { code, message, meta, originalError, cause } = current as {
+      code?: unknown;
+      message?: unknown;
+      meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } };
+      originalError?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string' && (PRISMA_CODES.has(code) || SOCKET_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    if (typeof message === 'string' && TERMINATED.test(message)) return true;
+    const adapter = meta?.driverAdapterError?.cause;
+    if (typeof adapter?.kind === 'string' && UNREACHABLE_KINDS.has(adapter.kind)) return true;
+    if (typeof adapter?.code === 'string' && UNAVAILABLE_SQLSTATE.test(adapter.code)) return true;
+    current = originalError ?? cause;
+  }
+  return false;
+}
