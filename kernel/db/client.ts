@@ -19,12 +19,17 @@ export function domainDatabaseUrl(databaseUrl: string, schema: string): string {
 }
 
 /**
- * A domain's own pool, on its own schema. An idle connection the server drops (a restart, a failover, a shutdown)
- * is logged and replaced on the next checkout instead of crashing the process with an unhandled 'error'.
+ * A domain's own pool, on its own schema. A connection the server drops (a restart, a failover, a shutdown) is
+ * logged and replaced on the next checkout instead of crashing the process with an unhandled 'error': an idle one
+ * through the pool's own event, one checked out (between the queries of a transaction, or while the outbox relay
+ * publishes) through its client's, the holder learning of it from its next query.
  */
 export function createDomainPool(databaseUrl: string, schema: string, max: number, logger?: Logger): Pool {
   const pool = new Pool({ connectionString: domainDatabaseUrl(databaseUrl, schema), max });
   pool.on('error', (error) => logger?.warn({ err: error, schema }, 'idle database connection lost'));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger?.warn({ err: error, schema }, 'database connection lost'));
+  });
   return pool;
 }
 

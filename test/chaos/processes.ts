@@ -16,6 +16,9 @@ const ENTRY = fromRoot('dist', 'bin', 'platform.js');
 export class Processes {
   private readonly children = new Map<ProcessName, ChildProcess>();
   private readonly logs = new Map<ProcessName, WriteStream>();
+  /** Children this harness signalled: their exit is the fault, not a crash. */
+  private readonly signalled = new WeakSet<ChildProcess>();
+  private crashes: { name: ProcessName; how: string }[] = [];
 
   private constructor(
     private readonly env: Record<string, string>,
@@ -60,6 +63,9 @@ export class Processes {
     const child = fork(ENTRY, [name], { env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
+    child.once('exit', (code, signal) => {
+      if (!this.signalled.has(child)) this.crashes.push({ name, how: signal ?? `code ${code}` });
+    });
     this.children.set(name, child);
     await this.waitReady(name, timeoutMs);
   }
@@ -90,8 +96,17 @@ export class Processes {
     const child = this.children.get(name);
     if (!child || !this.running(name)) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    this.signalled.add(child);
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** The processes that exited on their own since the last call, each started again. */
+  async restartCrashed(): Promise<string[]> {
+    const crashes = this.crashes;
+    this.crashes = [];
+    for (const { name } of crashes) if (!this.running(name)) await this.start(name);
+    return crashes.map(({ name, how }) => `${name} exited on its own (${how}, see ${this.dir}/${name}.log)`);
   }
 
   /** SIGTERM, in the registry's stop order. */
@@ -101,6 +116,7 @@ export class Processes {
       const child = this.children.get(name);
       if (!child || !this.running(name)) continue;
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      this.signalled.add(child);
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;

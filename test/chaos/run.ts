@@ -59,6 +59,7 @@ async function main(): Promise<number> {
     for (const name of chosen) {
       console.log(`case ${name}`);
       const outcome = await CASES[name](context);
+      for (const crash of await processes.restartCrashed()) outcome.notes.push(`FAIL: ${crash}`);
       for (const note of outcome.notes) console.log(`  ${note}`);
       outcomes.push(outcome);
     }
