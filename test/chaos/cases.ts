@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { ProcessName } from '../../bin/processes';
 import { deadLetterTopic } from '../../kernel/bus/consumer';
-import { countEffects, idCounts, processedEvents, publishRaw, readTopic, type Effects } from './observe';
+import { fromRoot } from '../../kernel/paths';
+import { countEffects, idCounts, lagOf, processedEvents, publishRaw, readTopic, type Effects } from './observe';
 import { loginOf, seeded, signUp, signUps, until, type Reply } from './load';
 import type { Processes } from './processes';
 import type { PrivateServices } from './services';
@@ -42,6 +45,8 @@ interface Context {
   api: string;
   settings: Settings;
 }
+
+const run = promisify(execFile);
 
 const WORKERS: ProcessName[] = ['chnl-provision-wkr', 'chat-provision-wkr'];
 
@@ -202,6 +207,24 @@ export async function poison(context: Context): Promise<Outcome> {
   const notes = [`dead letters: ${letters.map((m) => `${m.key?.split('-')[1]}:${m.headers['x-dlt-reason']}`).join(', ')}`];
   const withReason = letters.filter((m) => m.headers['x-dlt-reason'] === 'poison' && m.headers['x-dlt-error'] && m.headers['x-original-topic'] === topic);
   if (withReason.length !== letters.length) notes.push('FAIL: a dead letter lacks its reason, error or original topic');
+
+  // After a fix, dead letters are replayed (npm run dlt): a good event among them is deduplicated like any
+  // redelivery, and the poison goes back to the dead-letter topic.
+  const handledEvent = (await readTopic(services.kafka.brokers, topic)).find((m) => m.value.includes(loginOf(prefix, 0)) && JSON.parse(m.value).data?.login === loginOf(prefix, 0));
+  if (handledEvent?.key) {
+    const original = { 'x-dlt-reason': 'max-attempts', 'x-dlt-error': 'chaos: a handler bug since fixed', 'x-original-topic': topic, 'x-attempts': '5' };
+    await publishRaw(services.kafka.brokers, deadLetterTopic(topic), [{ key: handledEvent.key, value: handledEvent.value, headers: { ...handledEvent.headers, ...original } }]);
+  } else notes.push(`FAIL: the event of ${loginOf(prefix, 0)} is not on ${topic}`);
+  const replay = await run(process.execPath, [fromRoot('dist', 'scripts', 'dlt.js'), 'replay', topic], { env: { ...process.env, KAFKA_BROKERS: services.kafka.brokers } });
+  notes.push(`npm run dlt -- replay: ${replay.stdout.trim()}`);
+  const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1'];
+  await until(async () => (await Promise.all(groups.map((g) => lagOf(services.kafka.brokers, g, topic)))).every((lag) => lag === 0), settings.drainTimeoutSeconds * 1000, 'replay consumed').catch(
+    () => notes.push('FAIL: the replayed messages were not consumed'),
+  );
+  const again = (await readTopic(services.kafka.brokers, deadLetterTopic(topic))).filter((m) => m.key?.endsWith(tag));
+  if (again.length !== bad.length * consumers * 2) notes.push(`FAIL: ${again.length} dead letters of the poison after the replay, not ${bad.length * consumers * 2}`);
+  const afterReplay = await countEffects(services.postgres.url, prefix);
+  if (afterReplay.channels !== good || afterReplay.doubled !== 0) notes.push(`FAIL: after the replay, ${afterReplay.channels} channels for ${good} accounts`);
   const handledGood = Math.min(effects.channels, effects.rooms, effects.chatters);
   const sent = bad.length * consumers + good;
   const delivered = Math.min(letters.length, bad.length * consumers) + handledGood;

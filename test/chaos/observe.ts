@@ -122,7 +122,23 @@ export function idCounts(messages: TopicMessage[], keep: (event: Record<string, 
   return { ids: seen.size, repeated: [...seen.values()].filter((n) => n > 1).length };
 }
 
-export async function publishRaw(brokers: string, topic: string, messages: { key: string; value: string }[]): Promise<void> {
+/** Messages of `topic` the group has not committed yet, over all partitions. */
+export async function lagOf(brokers: string, groupId: string, topic: string): Promise<number> {
+  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let lag = 0n;
+    for (const { partition, offset } of committed?.partitions ?? []) lag += (ends.get(partition) ?? 0n) - (offset === '-1' ? 0n : BigInt(offset));
+    return Number(lag);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function publishRaw(brokers: string, topic: string, messages: { key: string; value: string; headers?: Record<string, string> }[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'chaos-poisoner', brokers: [brokers], logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();

@@ -50,6 +50,13 @@ async function main(): Promise<number> {
   const services = await startPrivateServices(dir);
   let processes: Processes | undefined;
   const outcomes: Outcome[] = [];
+  // The broker runs detached (kafka.sh): an interrupted run stops it and the rest rather than leave them behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`chaos: ${signal}, stopping the processes and services (logs in ${dir})`);
+      void Promise.allSettled([processes?.stopAll(), services.stop()]).then(() => process.exit(130));
+    });
+  }
   try {
     await migrateDeploy(services.postgres.url);
     processes = await Processes.create(dir, { databaseUrl: services.postgres.url, brokers: services.kafka.brokers, redisUrl: services.redis.url });
