@@ -66,11 +66,13 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
 
   // Bounded retries (about half a minute) so that a publish fails, and its caller can roll back or retry later,
   // instead of hanging for as long as the broker is down, which is what an idempotent producer does by default.
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 8, maxRetryTime: 5_000 },
-  });
+  const newProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 8, maxRetryTime: 5_000 },
+    });
+  let producer = newProducer();
   const admin: Admin = kafka.admin();
   const known = new Set<string>();
   const active = new Set<Subscription>();
@@ -86,7 +88,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       return pending;
     };
   };
-  const producerReady = once(() => producer.connect());
+  let producerReady = once(() => producer.connect());
   const adminReady = once(() => admin.connect());
 
   /**
@@ -134,11 +136,26 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       return;
     }
     await producerReady();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-    });
+    const sending = producer;
+    try {
+      await sending.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
+    } catch (error) {
+      // kafkajs never recovers a producer whose sequence numbers the broker refused (after a broker restart with
+      // sends in flight, kafkajs#598): every later send fails the same way. A new producer gets a new producer id
+      // and starts its sequences afresh; the caller retries, and a message the broker had taken comes twice, which
+      // consumers deduplicate on the event id.
+      if (producer === sending && outOfStep(error)) {
+        logger?.warn({ err: error, topic }, 'idempotent producer out of step with the broker, replacing it');
+        producer = newProducer();
+        producerReady = once(() => producer.connect());
+        void sending.disconnect().catch(() => undefined);
+      }
+      throw error;
+    }
   };
 
   const subscribeOnce = async (subscribeOptions: SubscribeOptions): Promise<Subscription> => {
@@ -290,6 +307,18 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       await Promise.all([producer.disconnect(), admin.disconnect()]);
     },
   };
+}
+
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** A refusal of the producer's idempotence state, possibly inside kafkajs's "retries exceeded" wrapper. */
+function outOfStep(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const { type, cause } = current as { type?: unknown; cause?: unknown };
+    if (typeof type === 'string' && PRODUCER_STATE_ERRORS.has(type)) return true;
+    current = cause;
+  }
+  return false;
 }
 
 function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {

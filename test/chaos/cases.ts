@@ -98,9 +98,12 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
     await services.kafka.resume();
     brokerDown = false;
   };
+  // A worker killed while the broker is away starts again once it is back: started with no broker, it would exit,
+  // and its supervisor in production would start it again until the broker answers.
   const workerKill = (worker: ProcessName, downMs: number) => async () => {
     await processes.kill(worker);
     await new Promise((resolve) => setTimeout(resolve, downMs));
+    await until(async () => !brokerDown, 24 * 3600_000, 'broker back');
     await processes.start(worker);
   };
   const brokerFaults: Fault[] = [
@@ -116,11 +119,9 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
 
   let done = 0;
   let lastFaultEnd = 0;
-  // Two sequences side by side; a worker is killed only while the broker is up, since a worker started with no
-  // broker exits (in production its supervisor would start it again, which is not what this case measures).
-  const sequence = async (faults: Fault[], when: () => boolean) => {
+  const sequence = async (faults: Fault[]) => {
     for (const fault of faults) {
-      await until(async () => done >= Math.floor(fault.at * count) && when(), 24 * 3600_000, fault.name);
+      await until(async () => done >= Math.floor(fault.at * count), 24 * 3600_000, fault.name);
       const began = Date.now();
       settings.log(`  ${fault.name} at ${done}/${count}`);
       await fault.run();
@@ -129,7 +130,7 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
     }
   };
   const faults = [...brokerFaults, ...workerFaults];
-  const faultsRun = Promise.all([sequence(brokerFaults, () => true), sequence(workerFaults, () => !brokerDown)]);
+  const faultsRun = Promise.all([sequence(brokerFaults), sequence(workerFaults)]);
   const replies = await signUps({
     api: context.api,
     prefix,
