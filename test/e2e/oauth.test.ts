@@ -1,5 +1,6 @@
 import { createMemoryBus } from '../../kernel/bus/memory';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import {
   authorize,
   basicAuth,

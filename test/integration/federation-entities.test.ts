@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { signIdentity } from '../../kernel/identity';
 import { makeEvent } from '../../kernel/events';
-import { call, eventually, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * The entity contract, exercised the way the router uses it: `_entities` with many representations must be

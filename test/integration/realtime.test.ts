@@ -10,7 +10,7 @@ import { SLOW_CONSUMER_CLOSE_CODE } from '../../realtime/src/connection';
 import { REALTIME_API } from '../../realtime/src/operations';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
-import { eventually } from '../support/platform';
+import { eventually } from '../support/eventually';
 
 /**
  * Two rt-gtw instances on real Kafka and Redis: events published on the bus (as the chat domain's relay does)

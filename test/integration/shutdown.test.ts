@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fromRoot } from '../../kernel/paths';
 import { createScratchDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
 
 /**
  * SIGTERM stops a process in order (servers, then consumers, then connections) and exits 0: what an orchestrator
@@ -33,11 +34,7 @@ describe('shutdown on SIGTERM', () => {
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const deadline = Date.now() + 45_000;
-      while (!output.includes('The platform is running') && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(output).toContain('The platform is running');
+      await eventually(() => output.includes('The platform is running'), 45_000, () => `start-up; output so far:\n${output}`);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       const stopped = [...output.matchAll(/"part":"([^"]+)","step":(\d+),"msg":"stopped"/g)]
