@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fromRoot } from '../../kernel/paths';
+import { builtPlatformEntry } from '../support/build';
 import { createScratchDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 
@@ -10,8 +9,7 @@ import { eventually } from '../support/eventually';
  */
 describe('shutdown on SIGTERM', () => {
   it('should stop every part in order and exit 0', async () => {
-    const entry = fromRoot('dist', 'bin', 'platform.js');
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    const entry = builtPlatformEntry();
     const database = await createScratchDatabase();
     try {
       const child = spawn(process.execPath, [entry, 'all'], {
