@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { makeEvent } from '../../kernel/events';
-import type { Identity } from '../../kernel/identity';
 import { connectChatDb, type ChatDb } from '../../subgraphs/chat/src/data/db';
 import { ChatLimiter, DEFAULT_CHAT_LIMITS } from '../../subgraphs/chat/src/services/chat-limiter';
 import { MessagesService } from '../../subgraphs/chat/src/services/messages.service';
@@ -8,6 +7,7 @@ import { ModerationService } from '../../subgraphs/chat/src/services/moderation.
 import { ProjectionsService } from '../../subgraphs/chat/src/services/projections.service';
 import { RoomsService } from '../../subgraphs/chat/src/services/rooms.service';
 import { createScratchDatabase } from '../support/database';
+import { identities } from '../support/identities';
 
 /**
  * Who may chat and moderate, decided by the chat services on the signed identity: our own apps act with every
@@ -23,15 +23,6 @@ describe('chat access by caller kind and scope', () => {
   const channelId = randomUUID();
   const ownerId = randomUUID();
   const viewerId = randomUUID();
-
-  const identity = (kind: Identity['kind'], userId?: string, scopes: string[] = []): Identity => ({
-    kind,
-    userId,
-    clientId: kind === 'oauth' ? 'third-party-app' : undefined,
-    scopes,
-    permissions: [],
-    requestId: randomUUID(),
-  });
 
   beforeAll(async () => {
     const database = await createScratchDatabase();
@@ -57,24 +48,24 @@ describe('chat access by caller kind and scope', () => {
   });
 
   it('should let a session and an app holding chat:edit send, and refuse others with a code naming what is missing', async () => {
-    await expect(messages.send(identity('session', viewerId), channelId, 'from our app', null)).resolves.toMatchObject({ senderId: viewerId });
-    await expect(messages.send(identity('oauth', viewerId, ['chat:edit']), channelId, 'from an app', null)).resolves.toMatchObject({
+    await expect(messages.send(identities.session(viewerId), channelId, 'from our app', null)).resolves.toMatchObject({ senderId: viewerId });
+    await expect(messages.send(identities.oauth(viewerId, ['chat:edit']), channelId, 'from an app', null)).resolves.toMatchObject({
       senderId: viewerId,
     });
-    await expect(messages.send(identity('oauth', viewerId, ['chat:read']), channelId, 'no scope', null)).rejects.toMatchObject({
+    await expect(messages.send(identities.oauth(viewerId, ['chat:read']), channelId, 'no scope', null)).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
-    await expect(messages.send(identity('oauth', undefined, ['chat:edit']), channelId, 'app token', null)).rejects.toMatchObject({
+    await expect(messages.send(identities.oauth(undefined, ['chat:edit']), channelId, 'app token', null)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
-    await expect(messages.send(identity('anonymous'), channelId, 'anonymous', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(messages.send(identity('staff', viewerId), channelId, 'staff', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(messages.send(identities.anonymous(), channelId, 'anonymous', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(messages.send(identities.staff(viewerId, []), channelId, 'staff', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('should need the moderator scopes for an app, and the broadcaster or a moderator behind it', async () => {
-    const owner = (scopes: string[]) => identity('oauth', ownerId, scopes);
+    const owner = (scopes: string[]) => identities.oauth(ownerId, scopes);
     await expect(moderation.ban(owner(['chat:edit']), channelId, viewerId, 60, null)).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-    await expect(moderation.ban(identity('oauth', viewerId, ['moderator:manage:banned_users']), channelId, ownerId, 60, null)).rejects.toMatchObject({
+    await expect(moderation.ban(identities.oauth(viewerId, ['moderator:manage:banned_users']), channelId, ownerId, 60, null)).rejects.toMatchObject({
       code: 'CHAT_NOT_MODERATOR',
     });
     await expect(moderation.ban(owner(['moderator:manage:banned_users']), channelId, viewerId, 60, 'spam')).resolves.toMatchObject({ userId: viewerId });
