@@ -22,12 +22,13 @@ const common = {
     '^.+\\.m?js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
-  testTimeout: 30000,
 };
 
 const withServices = { globalSetup: '<rootDir>/test/global-setup.ts' };
 
 module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 30000,
   projects: [
     {
       ...common,
