@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createMemoryBus } from './bus/memory';
 import { makeEvent } from './events';
-import { eventually } from '../test/support/platform';
+import { eventually } from '../test/support/eventually';
 import { createLogger } from './log';
 import { createRevocations } from './revocations';
 

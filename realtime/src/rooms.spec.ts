@@ -128,14 +128,18 @@ describe('Rooms', () => {
     expect(rooms.bans.until(channelId, userId, Date.now())).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('should not end subscriptions for a timeout that has already ended', () => {
-    const rooms = new Rooms(schema);
+  it('should not end subscriptions for a timeout that has already ended by its clock', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const rooms = new Rooms(schema, () => now);
     const channelId = randomUUID();
     const userId = randomUUID();
     const sub = subscribe(rooms, new RecordingSink(userId), 'e', 'ChatEvents', channelId);
-    const past = new Date(Date.now() - 1_000).toISOString();
-    rooms.onChatEvent(makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt: past, bannedAt: past }));
+    const ended = '2026-01-01T11:59:59Z';
+    rooms.onChatEvent(makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt: ended, bannedAt: ended }));
     expect(sub.completed).toEqual([]);
+    const running = '2026-01-01T12:00:01Z';
+    rooms.onChatEvent(makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt: running, bannedAt: ended }));
+    expect(sub.completed).toEqual(['e']);
   });
 
   it('should push a viewer count when it changes, and the last one to members that joined since', () => {

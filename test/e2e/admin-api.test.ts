@@ -7,7 +7,8 @@ import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { registerApp, startOAuthPlatform, tokenRequest, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 
 /**
  * The Admin API through the REST facade, with suspensions reaching the router over real Kafka and the

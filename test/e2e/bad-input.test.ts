@@ -5,7 +5,8 @@ import { createLogger } from '../../kernel/log';
 import { startRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { createInProcessRouterClient } from '../../rest-facade/src/in-process-router';
-import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
 /** Bad input gets a clear 4xx and changes nothing; no layer answers 5xx to a client's mistake. */
 describe('bad input', () => {

@@ -4,7 +4,8 @@ import { createMemoryBus } from '../../kernel/bus/memory';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
 type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
 

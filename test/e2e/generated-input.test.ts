@@ -7,7 +7,8 @@ import { bootstrapFirstAdmin } from '../../subgraphs/user/src';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { SCOPE_NAMES } from '../../kernel/scopes';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform } from '../support/oauth';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 
 /**
  * A hostile client over every route of every OpenAPI document, generated from the documents themselves: values

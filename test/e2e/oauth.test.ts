@@ -1,7 +1,8 @@
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { checkedScopes } from '../support/checked-scopes';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import {
   authorize,
   basicAuth,

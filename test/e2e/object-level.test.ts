@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform } from '../support/oauth';
 
 type Schema = {

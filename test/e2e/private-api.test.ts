@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
 /**
  * The spine, end to end, through the REST facade only, with the real chain behind it: router, both subgraphs,

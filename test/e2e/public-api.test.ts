@@ -5,7 +5,8 @@ import { startRestFacade, type RunningRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { PROCESSES } from '../../bin/processes';
 import type { RunningRouter } from '../../router/src/app';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
 

@@ -7,7 +7,8 @@ import { startRtGtw, type RunningRtGtw } from '../../realtime/src/app';
 import { rtGtwConfigSchema } from '../../realtime/src/config';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * Chat in real time, end to end on real Kafka: a message sent through the REST facade goes chat subgraph → outbox →

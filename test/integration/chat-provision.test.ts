@@ -8,7 +8,7 @@ import { ProjectionsService } from '../../subgraphs/chat/src/services/projection
 import { createChatProvisionWorker } from '../../subgraphs/chat/src/workers/provision.wkr';
 import { kafkaBusForTests } from '../support/kafka';
 import { createScratchDatabase } from '../support/database';
-import { eventually } from '../support/platform';
+import { eventually } from '../support/eventually';
 
 const logger = createLogger('chat-provision-wkr', process.env.TEST_LOG_LEVEL ?? 'silent');
 

@@ -6,7 +6,8 @@ import { makeEvent } from '../../kernel/events';
 import { RoomsService } from '../../subgraphs/chat/src/services/rooms.service';
 import { ChannelsService } from '../../subgraphs/chnl/src/services/channels.service';
 import { AccountsService } from '../../subgraphs/user/src/services/accounts.service';
-import { call, eventually, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * The entity contract, exercised the way the router uses it: `_entities` with many representations must be

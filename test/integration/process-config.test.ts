@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { childEnv } from '../support/child-env';
 import { ALL_ROWS } from '../../bin/processes';
-import { fromRoot } from '../../kernel/paths';
+import { builtPlatformEntry } from '../support/build';
+import { childEnv } from '../support/child-env';
 
-/** Each process refuses to start on a bad environment and names every problem (run after `npm run build`). */
+/** Each process refuses to start on a bad environment and names every problem (run from the build). */
 describe('process entry point', () => {
-  const entry = fromRoot('dist', 'bin', 'platform.js');
+  let entry: string;
 
   beforeAll(() => {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    entry = builtPlatformEntry();
   });
 
   const run = (name: string, env: Record<string, string>) =>

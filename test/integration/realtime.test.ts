@@ -10,7 +10,8 @@ import { SLOW_CONSUMER_CLOSE_CODE } from '../../realtime/src/connection';
 import { REALTIME_API } from '../../realtime/src/operations';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
-import { eventually } from '../support/platform';
+import { movableClock } from '../support/clock';
+import { eventually } from '../support/eventually';
 
 /**
  * Two rt-gtw instances on real Kafka and Redis: events published on the bus (as the chat domain's relay does)
@@ -39,6 +40,8 @@ const messageCreated = (channelId: string, text: string, senderId = randomUUID()
   });
 
 describe('rt-gtw', () => {
+  /** Instance a's clock: real time, moved forward by the tests that need a timeout to end. */
+  const clockOfA = movableClock();
   let bus: EventBus;
   let a: RunningRtGtw;
   let b: RunningRtGtw;
@@ -65,7 +68,7 @@ describe('rt-gtw', () => {
       RT_MAX_BUFFERED_BYTES: '65536',
     };
     [a, b] = await Promise.all([
-      startRtGtw(rtGtwConfigSchema.parse(env), bus, logger.child({ instance: 'a' })),
+      startRtGtw(rtGtwConfigSchema.parse(env), bus, logger.child({ instance: 'a' }), { now: () => clockOfA.now() }),
       startRtGtw(rtGtwConfigSchema.parse(env), bus, logger.child({ instance: 'b' })),
     ]);
   }, 60_000);
@@ -192,13 +195,17 @@ describe('rt-gtw', () => {
     const watcher = await connect(a);
     watcher.subscribe('e', op('ChatEvents'), { channelId });
     await eventually(async () => a.rooms.localViewerCounts().get(channelId) === 1);
-    const expiresAt = new Date(Date.now() + 1_500).toISOString();
+    const expiresAt = new Date(clockOfA.now() + 10 * 60_000).toISOString();
     await publish(makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt, bannedAt: new Date().toISOString() }));
     await watcher.waitForFrames('e', 1);
 
     user.subscribe('early', op('ChatMessages'), { channelId });
-    expect((await user.waitFor((f) => f.id === 'early')).type).toBe('error');
-    await eventually(async () => Date.now() > Date.parse(expiresAt));
+    const early = await user.waitFor((f) => f.id === 'early');
+    expect(early.type).toBe('error');
+    expect(early.payload[0].extensions.code).toBe('CHAT_BANNED');
+    expect(early.payload[0].extensions.retryAfter).toBeGreaterThan(9 * 60);
+    expect(early.payload[0].extensions.retryAfter).toBeLessThanOrEqual(10 * 60);
+    clockOfA.advance(10 * 60_000);
     user.subscribe('later', op('ChatMessages'), { channelId });
     await eventually(async () => a.rooms.localViewerCounts().get(channelId) === 2);
     expect(user.of('later')).toEqual([]);

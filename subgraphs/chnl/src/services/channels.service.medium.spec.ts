@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { makeEvent } from '../../../../kernel/events';
-import type { Identity } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { identities } from '../../../../test/support/identities';
 import { connectChnlDb, type ChnlDb } from '../data/db';
 import { ChannelsService } from './channels.service';
 
-const caller = (userId?: string): Identity => (userId ? identities.session(userId) : identities.anonymous());
+const caller = (userId?: string) => (userId ? identities.session(userId) : identities.anonymous());
 
 /** Against a real PostgreSQL: the service is the only writer of the chnl schema. */
 describe(ChannelsService.name, () => {
@@ -94,13 +93,12 @@ describe(ChannelsService.name, () => {
 
   it('should let only the broadcaster grant and revoke roles, each change emitted once', async () => {
     const channel = await newChannel();
-    const session = identities.session;
-    const owner = session(channel.ownerId);
+    const owner = identities.session(channel.ownerId);
     const userId = randomUUID();
-    await expect(service.grantRole(session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.grantRole(identities.session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
     await expect(service.grantRole(owner, channel.id, channel.ownerId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_SELF_ROLE' });
     await expect(
-      service.grantRole(identities.app(channel.ownerId, ['channel:manage:vips']), channel.id, userId, 'moderator'),
+      service.grantRole(identities.oauth(channel.ownerId, ['channel:manage:vips']), channel.id, userId, 'moderator'),
     ).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
 
     await service.grantRole(owner, channel.id, userId, 'moderator');
@@ -121,7 +119,7 @@ describe(ChannelsService.name, () => {
 
   it('should let an app change a channel or read its followers only with the scope and for the broadcaster', async () => {
     const channel = await newChannel();
-    const app = (userId: string | undefined, scopes: string[]) => identities.app(userId, scopes);
+    const app = (userId: string | undefined, scopes: string[]) => identities.oauth(userId, scopes, 'app');
     await expect(service.update(channel.id, app(channel.ownerId, ['channel:read:followers']), { title: 'x' })).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
       fields: [{ field: 'scope', message: 'channel:manage:broadcast' }],
