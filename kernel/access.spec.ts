@@ -19,17 +19,23 @@ describe('access checks', () => {
       expect.objectContaining({ code: 'INSUFFICIENT_SCOPE', fields: [{ field: 'scope', message: 'chat:edit' }] }),
     );
     expect(() => requireScope(identities.anonymous(), 'chat:edit')).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
-    expect(() => requireScope(identities.staff(userId, ['chat:moderate']), 'chat:edit')).toThrow(expect.objectContaining({ code: 'INSUFFICIENT_SCOPE' }));
+    expect(() => requireScope(identities.staff(userId, ['chat:moderate']), 'chat:edit')).toThrow(
+      expect.objectContaining({ code: 'INSUFFICIENT_SCOPE' }),
+    );
   });
 
   it('should let staff act with the permission and a second factor younger than the limit', () => {
     expect(hasPermission(identities.staff(userId, ['users:read'], 10), 'users:read', 60)).toBe(true);
     expect(hasPermission(identities.staff(userId, ['users:read'], 61), 'users:read', 60)).toBe(false);
     expect(hasPermission(identities.session(userId), 'users:read', 60)).toBe(false);
-    expect(() => requirePermission(identities.staff(userId, ['users:read'], 61), 'users:read', 60)).toThrow(expect.objectContaining({ code: 'STAFF_MFA_REQUIRED' }));
+    expect(() => requirePermission(identities.staff(userId, ['users:read'], 61), 'users:read', 60)).toThrow(
+      expect.objectContaining({ code: 'STAFF_MFA_REQUIRED' }),
+    );
     expect(() => requirePermission(identities.staff(userId, ['audit:read']), 'users:read', 60)).toThrow(
       expect.objectContaining({ code: 'FORBIDDEN', message: 'this needs the users:read permission' }),
     );
-    expect(() => requirePermission(identities.oauth(userId, ['chat:edit']), 'users:read', 60)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'staff only' }));
+    expect(() => requirePermission(identities.oauth(userId, ['chat:edit']), 'users:read', 60)).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN', message: 'staff only' }),
+    );
   });
 });

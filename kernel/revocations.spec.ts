@@ -9,7 +9,13 @@ describe(createRevocations.name, () => {
   const bus = createMemoryBus();
   const suspended = new Set<string>();
   const clock = { now: Date.parse('2026-11-27T12:00:00Z') };
-  const revocations = createRevocations(bus, createLogger('test', 'silent'), 'test-gtw', (userId) => suspended.add(userId), () => clock.now);
+  const revocations = createRevocations(
+    bus,
+    createLogger('test', 'silent'),
+    'test-gtw',
+    (userId) => suspended.add(userId),
+    () => clock.now,
+  );
 
   beforeAll(() => revocations.start());
   afterAll(async () => {

@@ -20,7 +20,10 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
     };
     const run = randomUUID().slice(0, 8);
     let counter = 0;
-    const unique = (what: string): string => `test.${what}-${run}-${(counter += 1)}`;
+    const unique = (what: string): string => {
+      counter += 1;
+      return `test.${what}-${run}-${counter}`;
+    };
     const topicFor = (what: string): string => `${unique(what)}.happened.v1`;
 
     beforeEach(async () => {
@@ -57,9 +60,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
 
     /** Messages for `keys`, `perKey` each, interleaved so that keys share publish calls. */
     const messagesFor = (keys: string[], perKey: number): OutgoingMessage[] =>
-      Array.from({ length: perKey }, (_, n) =>
-        keys.map((key) => ({ key, value: `${key}:${n}`, headers: { 'x-seq': String(n) } })),
-      ).flat();
+      Array.from({ length: perKey }, (_, n) => keys.map((key) => ({ key, value: `${key}:${n}`, headers: { 'x-seq': String(n) } }))).flat();
 
     const byKey = (messages: { key: string | null; value: string }[]): Map<string, string[]> => {
       const grouped = new Map<string, string[]>();
@@ -83,7 +84,10 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
      */
     const drain = async (topic: string, keys: string[], ...audiences: IncomingMessage[][][]): Promise<void> => {
       const end = `end-${randomUUID()}`;
-      await bus().publish(topic, keys.map((key) => ({ key, value: end })));
+      await bus().publish(
+        topic,
+        keys.map((key) => ({ key, value: end })),
+      );
       const ended = (audience: IncomingMessage[][]): boolean =>
         keys.every((key) => audience.some((received) => received.some((m) => m.key === key && m.value === end)));
       await eventually(() => audiences.every(ended), 60_000, `the end markers of ${topic}`);

@@ -14,12 +14,7 @@ const DLT = deadLetterTopic(TOPIC);
 
 function parseTipped(value: string): Tipped {
   const data: unknown = JSON.parse(value);
-  if (
-    typeof data !== 'object' ||
-    data === null ||
-    typeof (data as Tipped).id !== 'string' ||
-    typeof (data as Tipped).amount !== 'number'
-  ) {
+  if (typeof data !== 'object' || data === null || typeof (data as Tipped).id !== 'string' || typeof (data as Tipped).amount !== 'number') {
     throw new Error('not a chnl.tip.received.v1 event');
   }
   return data as Tipped;
@@ -52,10 +47,7 @@ describe('createConsumer', () => {
     await bus.close();
   });
 
-  const start = async (
-    handle: ConsumerOptions<Tipped>['handle'],
-    overrides: Partial<ConsumerOptions<Tipped>> = {},
-  ): Promise<Consumer> => {
+  const start = async (handle: ConsumerOptions<Tipped>['handle'], overrides: Partial<ConsumerOptions<Tipped>> = {}): Promise<Consumer> => {
     const consumer = createConsumer<Tipped>({
       bus,
       groupId: 'chnl-tips-wkr',

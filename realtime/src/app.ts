@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage as HttpRequest } from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -102,7 +102,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
 
   const recent = new RecentIds(10_000);
   const feed = async (message: IncomingMessage): Promise<void> => {
-    let event;
+    let event: ReturnType<typeof parseEvent<ChatTopic>>;
     try {
       event = parseEvent(message.topic as ChatTopic, message.value);
     } catch (error) {
@@ -264,7 +264,9 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       // Clients reconnect elsewhere on 1001; the HTTP server can only close once the upgraded sockets are gone.
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
-      const laggards = setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), CLOSE_WAIT_MS);
+      const laggards = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_WAIT_MS);
       await closed;
       clearTimeout(laggards);
       await listening.close();

@@ -7,7 +7,10 @@ const secret = randomBytes(32).toString('hex');
 const suspended = new Map<string, number>();
 const revocations = { revoked: (userId: string, issuedAt: number) => issuedAt <= (suspended.get(userId) ?? -1) };
 const sessions = () => sessionTokenVerifier(secret, revocations);
-const app = (scopes: string[]): TokenVerifier => async () => identities.oauth(randomUUID(), scopes, 'app');
+const app =
+  (scopes: string[]): TokenVerifier =>
+  async () =>
+    identities.oauth(randomUUID(), scopes, 'app');
 
 describe('authenticate', () => {
   it('should make a connection without a token an anonymous viewer', async () => {

@@ -41,10 +41,19 @@ describe('Kafka bus without commits', () => {
     const groupId = `uncommitted-${Date.now()}`;
     try {
       await bus.ensureTopics([topic]);
-      await bus.publish(topic, [{ key: 'k', value: 'one' }, { key: 'k', value: 'two' }]);
+      await bus.publish(topic, [
+        { key: 'k', value: 'one' },
+        { key: 'k', value: 'two' },
+      ]);
       const read = async (commitOffsets: boolean) => {
         const received: string[] = [];
-        const subscription = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, commitOffsets, handle: async (m) => void received.push(m.value) });
+        const subscription = await bus.subscribe({
+          groupId,
+          topics: [topic],
+          fromBeginning: true,
+          commitOffsets,
+          handle: async (m) => void received.push(m.value),
+        });
         try {
           await eventually(() => received.length >= 2, 30_000, 'two messages');
         } finally {
@@ -57,7 +66,12 @@ describe('Kafka bus without commits', () => {
       expect(await read(true)).toEqual(['one', 'two']);
       await bus.publish(topic, [{ key: 'k', value: 'three' }]);
       const after: string[] = [];
-      const subscription = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, handle: async (m) => void after.push(m.value) });
+      const subscription = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        handle: async (m) => void after.push(m.value),
+      });
       try {
         await eventually(() => after.length >= 1, 30_000, 'the message published after the commit');
       } finally {

@@ -90,20 +90,20 @@ interface Written {
 }
 
 /** Writes outbox rows the way a domain does: in the writer's transaction, with the NOTIFY that wakes the relay. */
-async function write(
-  events: { topic: string; key: string; n: number }[],
-  outcome: 'commit' | 'rollback' = 'commit',
-): Promise<Written[]> {
+async function write(events: { topic: string; key: string; n: number }[], outcome: 'commit' | 'rollback' = 'commit'): Promise<Written[]> {
   const connection = await pool.connect();
   try {
     await connection.query('BEGIN');
     const written: Written[] = [];
     for (const { topic, key, n } of events) {
       const row = { id: randomUUID(), topic, key, payload: { n, login: `user_${n}` } };
-      await connection.query(
-        `INSERT INTO ${table} (id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
-        [row.id, row.topic, row.key, row.payload, { 'x-trace-id': `trace-${n}` }],
-      );
+      await connection.query(`INSERT INTO ${table} (id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)`, [
+        row.id,
+        row.topic,
+        row.key,
+        row.payload,
+        { 'x-trace-id': `trace-${n}` },
+      ]);
       written.push(row);
     }
     await connection.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
@@ -246,9 +246,7 @@ describe('outbox relay', () => {
     await relay.start();
     const listeners = async (): Promise<number[]> =>
       (
-        await pool.query<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
-        )
+        await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`)
       ).rows.map((row) => row.pid);
     const [killed] = await listeners();
     await pool.query('SELECT pg_terminate_backend($1)', [killed]);
@@ -292,7 +290,10 @@ describe('outbox relay', () => {
     const handedOver: string[] = [];
     const next = relayWith({
       pollMs: 20,
-      bus: { ...memory, publish: async (_topic, messages) => void handedOver.push(...messages.map((m) => m.headers?.['x-event-id'] ?? '')) },
+      bus: {
+        ...memory,
+        publish: async (_topic, messages) => void handedOver.push(...messages.map((m) => m.headers?.['x-event-id'] ?? '')),
+      },
     });
     await next.start();
     await eventually(() => handedOver.includes(second.id), 5_000, 'the next relay publishing the row');

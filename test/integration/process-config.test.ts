@@ -22,7 +22,11 @@ describe('process entry point', () => {
     ['chat-provision-wkr', {}, ['DATABASE_URL']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
     ['user-oauth-svc', {}, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'OAUTH_ROUTER_CLIENT_SECRET', 'OAUTH_COOKIE_KEYS']],
-    ['rt-gtw', { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope' }, ['RT_PORT', 'ACCESS_TOKEN_SECRET', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL']],
+    [
+      'rt-gtw',
+      { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope' },
+      ['RT_PORT', 'ACCESS_TOKEN_SECRET', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL'],
+    ],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {
     const result = run(name, env);
     expect(result.status).toBe(78);

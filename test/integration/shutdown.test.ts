@@ -25,7 +25,11 @@ describe('shutdown on SIGTERM', () => {
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await eventually(() => output.includes('The platform is running'), 45_000, () => `start-up; output so far:\n${output}`);
+      await eventually(
+        () => output.includes('The platform is running'),
+        45_000,
+        () => `start-up; output so far:\n${output}`,
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       // The whole platform ran under the egress guard (childEnv): nothing it did tried to leave the machine.

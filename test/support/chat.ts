@@ -43,12 +43,18 @@ export async function startChatServices(limits: ChatLimits = DEFAULT_CHAT_LIMITS
 
   /** `userId` follows the channel since `followedAt` (chnl.follow.created.v1). */
   const follow = async (channelId: string, ownerId: string, userId: string, followedAt = new Date()) => {
-    await projections.followChanged(makeEvent('chnl.follow.created.v1', { channelId, ownerId, userId, followedAt: followedAt.toISOString() }), GROUP);
+    await projections.followChanged(
+      makeEvent('chnl.follow.created.v1', { channelId, ownerId, userId, followedAt: followedAt.toISOString() }),
+      GROUP,
+    );
   };
 
   /** The events the services wrote to the chat outbox for the channel, oldest first (the key is the channel). */
   const outbox = async (channelId: string, topic?: Topic) => {
-    const rows = await db.prisma.outboxEvent.findMany({ where: { key: channelId, ...(topic && { topic }) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    const rows = await db.prisma.outboxEvent.findMany({
+      where: { key: channelId, ...(topic && { topic }) },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
     return rows.map((row) => ({ topic: row.topic, ...(row.payload as { id: string; data: Record<string, unknown> }) }));
   };
 

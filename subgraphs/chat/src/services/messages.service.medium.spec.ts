@@ -44,8 +44,13 @@ describe(MessagesService.name, () => {
 
   it('should refuse a sender the chat domain does not know yet with a retry, storing nothing', async () => {
     const room = await chat.room();
-    await expect(messages.send(session(randomUUID()), room.channelId, 'too early', null)).rejects.toMatchObject({ code: 'UNAVAILABLE', retryAfter: 1 });
-    await expect(messages.send(session(room.viewerId), randomUUID(), 'no room', null)).rejects.toMatchObject({ code: 'CHAT_ROOM_NOT_FOUND' });
+    await expect(messages.send(session(randomUUID()), room.channelId, 'too early', null)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      retryAfter: 1,
+    });
+    await expect(messages.send(session(room.viewerId), randomUUID(), 'no room', null)).rejects.toMatchObject({
+      code: 'CHAT_ROOM_NOT_FOUND',
+    });
     expect(await chat.db.prisma.message.count({ where: { channelId: room.channelId } })).toBe(0);
     expect(await chat.outbox(room.channelId)).toEqual([]);
   });
@@ -64,7 +69,9 @@ describe(MessagesService.name, () => {
     await chat.moderation.unban(owner, room.channelId, room.viewerId);
     await expect(messages.send(session(room.viewerId), room.channelId, 'back', null)).resolves.toMatchObject({ text: 'back' });
     // A ban the broadcaster holds (from before the room was theirs) does not silence them in their own room.
-    await chat.db.prisma.ban.create({ data: { channelId: room.channelId, userId: room.ownerId, moderatorId: room.moderatorId, reason: null, expiresAt: null } });
+    await chat.db.prisma.ban.create({
+      data: { channelId: room.channelId, userId: room.ownerId, moderatorId: room.moderatorId, reason: null, expiresAt: null },
+    });
     await expect(messages.send(owner, room.channelId, 'still here', null)).resolves.toMatchObject({ text: 'still here' });
     expect((await chat.outbox(room.channelId, 'chat.message.created.v1')).map((e) => e.data.text)).toEqual(['back', 'still here']);
   });
@@ -85,7 +92,10 @@ describe(MessagesService.name, () => {
     const room = await chat.room();
     const sendUntilRefused = async (userId: string) => {
       for (let sent = 0; ; sent += 1) {
-        const error = await messages.send(session(userId), room.channelId, `message ${sent}`, null).then(() => undefined, (e) => e);
+        const error = await messages.send(session(userId), room.channelId, `message ${sent}`, null).then(
+          () => undefined,
+          (e) => e,
+        );
         if (error) {
           expect(error).toMatchObject({ code: 'RATE_LIMITED' });
           return sent;
@@ -100,9 +110,13 @@ describe(MessagesService.name, () => {
     const room = await chat.room();
     const owner = session(room.ownerId);
     await chat.rooms.updateSettings(owner, room.channelId, { followersOnlyMinutes: 10 });
-    await expect(messages.send(session(room.viewerId), room.channelId, 'not following', null)).rejects.toMatchObject({ code: 'CHAT_FOLLOWERS_ONLY' });
+    await expect(messages.send(session(room.viewerId), room.channelId, 'not following', null)).rejects.toMatchObject({
+      code: 'CHAT_FOLLOWERS_ONLY',
+    });
     await chat.follow(room.channelId, room.ownerId, room.viewerId, new Date(Date.now() - 60_000));
-    await expect(messages.send(session(room.viewerId), room.channelId, 'following a minute', null)).rejects.toMatchObject({ code: 'CHAT_FOLLOWERS_ONLY' });
+    await expect(messages.send(session(room.viewerId), room.channelId, 'following a minute', null)).rejects.toMatchObject({
+      code: 'CHAT_FOLLOWERS_ONLY',
+    });
     const veteran = await chat.chatter();
     await chat.follow(room.channelId, room.ownerId, veteran, new Date(Date.now() - 11 * 60_000));
     await expect(messages.send(session(veteran), room.channelId, 'following for long', null)).resolves.toBeDefined();
@@ -110,7 +124,10 @@ describe(MessagesService.name, () => {
 
     await chat.rooms.updateSettings(owner, room.channelId, { followersOnlyMinutes: null, slowModeSeconds: 30 });
     await messages.send(session(room.viewerId), room.channelId, 'first', null);
-    await expect(messages.send(session(room.viewerId), room.channelId, 'second', null)).rejects.toMatchObject({ code: 'CHAT_SLOW_MODE', retryAfter: expect.any(Number) });
+    await expect(messages.send(session(room.viewerId), room.channelId, 'second', null)).rejects.toMatchObject({
+      code: 'CHAT_SLOW_MODE',
+      retryAfter: expect.any(Number),
+    });
     await expect(messages.send(session(room.vipId), room.channelId, 'vip again', null)).resolves.toBeDefined();
     await expect(messages.send(session(room.moderatorId), room.channelId, 'mod', null)).resolves.toBeDefined();
     await expect(messages.send(session(room.moderatorId), room.channelId, 'mod again', null)).resolves.toBeDefined();
@@ -122,16 +139,24 @@ describe(MessagesService.name, () => {
     const code = `Pog${randomUUID().slice(0, 8)}`;
     await emotes.createForChannel(owner, room.channelId, { code, name: 'Pog' });
     await chat.rooms.updateSettings(owner, room.channelId, { emoteOnly: true });
-    await expect(messages.send(session(room.viewerId), room.channelId, `${code} nice`, null)).rejects.toMatchObject({ code: 'CHAT_EMOTE_ONLY' });
+    await expect(messages.send(session(room.viewerId), room.channelId, `${code} nice`, null)).rejects.toMatchObject({
+      code: 'CHAT_EMOTE_ONLY',
+    });
     await expect(messages.send(session(room.viewerId), room.channelId, `${code} ${code}`, null)).resolves.toBeDefined();
 
     await chat.rooms.updateSettings(owner, room.channelId, { emoteOnly: false, uniqueChat: true });
     await chat.moderation.addBlockedTerm(owner, room.channelId, 'spoiler');
-    await expect(messages.send(session(room.viewerId), room.channelId, 'big SPOILER ahead', null)).rejects.toMatchObject({ code: 'CHAT_BLOCKED_TERM' });
+    await expect(messages.send(session(room.viewerId), room.channelId, 'big SPOILER ahead', null)).rejects.toMatchObject({
+      code: 'CHAT_BLOCKED_TERM',
+    });
     await messages.send(session(room.vipId), room.channelId, 'first!', null);
     await expect(messages.send(session(room.viewerId), room.channelId, 'FIRST!', null)).rejects.toMatchObject({ code: 'CHAT_UNIQUE_CHAT' });
     await expect(messages.send(session(room.moderatorId), room.channelId, 'first! spoiler', null)).resolves.toBeDefined();
-    expect((await chat.outbox(room.channelId, 'chat.message.created.v1')).map((e) => e.data.senderId)).toEqual([room.viewerId, room.vipId, room.moderatorId]);
+    expect((await chat.outbox(room.channelId, 'chat.message.created.v1')).map((e) => e.data.senderId)).toEqual([
+      room.viewerId,
+      room.vipId,
+      room.moderatorId,
+    ]);
   });
 
   it('should accept a reply only to a live message of the same room', async () => {
@@ -139,7 +164,9 @@ describe(MessagesService.name, () => {
     const other = await chat.room();
     const viewer = session(room.viewerId);
     const original = await messages.send(viewer, room.channelId, 'question?', null);
-    await expect(messages.send(session(room.vipId), room.channelId, 'answer', original.id)).resolves.toMatchObject({ replyToId: original.id });
+    await expect(messages.send(session(room.vipId), room.channelId, 'answer', original.id)).resolves.toMatchObject({
+      replyToId: original.id,
+    });
     const elsewhere = await messages.send(session(other.viewerId), other.channelId, 'elsewhere', null);
     const gone = await messages.send(viewer, room.channelId, 'soon deleted', null);
     await messages.delete(session(room.moderatorId), room.channelId, gone.id);
@@ -150,7 +177,7 @@ describe(MessagesService.name, () => {
     }
   });
 
-  it('should page the history newest first, leaving out deleted, cleared and banned senders\' messages', async () => {
+  it("should page the history newest first, leaving out deleted, cleared and banned senders' messages", async () => {
     const room = await chat.room();
     const owner = session(room.ownerId);
     await messages.send(session(room.viewerId), room.channelId, 'before the clear', null);
@@ -175,7 +202,10 @@ describe(MessagesService.name, () => {
     const second = await messages.history(current, 2, first.pageInfo.endCursor);
     expect(second.nodes.map((m) => m.text)).toEqual(['one']);
     expect(second.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
-    await expect(messages.history(current, 2, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'before' }] });
+    await expect(messages.history(current, 2, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'before' }],
+    });
     expect((await messages.history(current, 1_000, null)).nodes).toHaveLength(3);
   });
 
@@ -186,12 +216,24 @@ describe(MessagesService.name, () => {
     await expect(messages.delete(identities.oauth(room.moderatorId, ['chat:edit']), room.channelId, message.id)).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
-    const deleted = await messages.delete(identities.oauth(room.moderatorId, ['moderator:manage:chat_messages']), room.channelId, message.id);
+    const deleted = await messages.delete(
+      identities.oauth(room.moderatorId, ['moderator:manage:chat_messages']),
+      room.channelId,
+      message.id,
+    );
     expect(deleted).toMatchObject({ id: message.id, deletedBy: room.moderatorId, deletedAt: expect.any(Date) });
-    await expect(messages.delete(session(room.ownerId), room.channelId, message.id)).rejects.toMatchObject({ code: 'CHAT_MESSAGE_NOT_FOUND' });
+    await expect(messages.delete(session(room.ownerId), room.channelId, message.id)).rejects.toMatchObject({
+      code: 'CHAT_MESSAGE_NOT_FOUND',
+    });
     const events = await chat.outbox(room.channelId, 'chat.message.deleted.v1');
     expect(events.map((e) => e.data)).toEqual([
-      { messageId: message.id, channelId: room.channelId, senderId: room.viewerId, deletedBy: room.moderatorId, deletedAt: deleted.deletedAt!.toISOString() },
+      {
+        messageId: message.id,
+        channelId: room.channelId,
+        senderId: room.viewerId,
+        deletedBy: room.moderatorId,
+        deletedAt: deleted.deletedAt!.toISOString(),
+      },
     ]);
     expect(await messages.byIds([message.id, 'nope'])).toEqual([null, null]);
   });

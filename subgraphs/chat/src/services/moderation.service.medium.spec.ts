@@ -32,8 +32,22 @@ describe(ModerationService.name, () => {
     expect(ban).toMatchObject({ moderatorId: room.ownerId, reason: null, expiresAt: null });
     expect(await chat.db.prisma.ban.findMany({ where: { channelId: room.channelId } })).toHaveLength(1);
     expect((await chat.outbox(room.channelId, 'chat.user.banned.v1')).map((e) => e.data)).toEqual([
-      { channelId: room.channelId, userId: room.viewerId, moderatorId: room.moderatorId, reason: 'spam', expiresAt: timeout.expiresAt!.toISOString(), bannedAt: expect.any(String) },
-      { channelId: room.channelId, userId: room.viewerId, moderatorId: room.ownerId, reason: null, expiresAt: null, bannedAt: expect.any(String) },
+      {
+        channelId: room.channelId,
+        userId: room.viewerId,
+        moderatorId: room.moderatorId,
+        reason: 'spam',
+        expiresAt: timeout.expiresAt!.toISOString(),
+        bannedAt: expect.any(String),
+      },
+      {
+        channelId: room.channelId,
+        userId: room.viewerId,
+        moderatorId: room.ownerId,
+        reason: null,
+        expiresAt: null,
+        bannedAt: expect.any(String),
+      },
     ]);
   });
 
@@ -59,26 +73,47 @@ describe(ModerationService.name, () => {
     const room = await chat.room();
     const otherModerator = await chat.chatter();
     await chat.projections.roleChanged(
-      makeEvent('chnl.moderator.added.v1', { channelId: room.channelId, ownerId: room.ownerId, userId: otherModerator, at: new Date().toISOString() }),
+      makeEvent('chnl.moderator.added.v1', {
+        channelId: room.channelId,
+        ownerId: room.ownerId,
+        userId: otherModerator,
+        at: new Date().toISOString(),
+      }),
       'spec',
     );
     const moderator = session(room.moderatorId);
-    await expect(moderation.ban(moderator, room.channelId, room.moderatorId, null, null)).rejects.toMatchObject({ code: 'CHAT_BAN_REFUSED' });
+    await expect(moderation.ban(moderator, room.channelId, room.moderatorId, null, null)).rejects.toMatchObject({
+      code: 'CHAT_BAN_REFUSED',
+    });
     await expect(moderation.ban(moderator, room.channelId, room.ownerId, null, null)).rejects.toMatchObject({ code: 'CHAT_BAN_REFUSED' });
     await expect(moderation.ban(moderator, room.channelId, otherModerator, null, null)).rejects.toMatchObject({ code: 'CHAT_BAN_REFUSED' });
-    await expect(moderation.ban(session(room.ownerId), room.channelId, otherModerator, 60, null)).resolves.toMatchObject({ userId: otherModerator });
+    await expect(moderation.ban(session(room.ownerId), room.channelId, otherModerator, 60, null)).resolves.toMatchObject({
+      userId: otherModerator,
+    });
   });
 
   it('should refuse viewers, VIPs, apps without the scope, malformed users and unknown rooms', async () => {
     const room = await chat.room();
-    await expect(moderation.ban(session(room.vipId), room.channelId, room.viewerId, null, null)).rejects.toMatchObject({ code: 'CHAT_NOT_MODERATOR' });
-    await expect(moderation.ban(session(room.viewerId), room.channelId, room.vipId, null, null)).rejects.toMatchObject({ code: 'CHAT_NOT_MODERATOR' });
-    await expect(moderation.ban(identities.oauth(room.ownerId, ['chat:edit']), room.channelId, room.viewerId, null, null)).rejects.toMatchObject({
+    await expect(moderation.ban(session(room.vipId), room.channelId, room.viewerId, null, null)).rejects.toMatchObject({
+      code: 'CHAT_NOT_MODERATOR',
+    });
+    await expect(moderation.ban(session(room.viewerId), room.channelId, room.vipId, null, null)).rejects.toMatchObject({
+      code: 'CHAT_NOT_MODERATOR',
+    });
+    await expect(
+      moderation.ban(identities.oauth(room.ownerId, ['chat:edit']), room.channelId, room.viewerId, null, null),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
-    await expect(moderation.ban(session(room.ownerId), room.channelId, 'not-a-user', null, null)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
-    await expect(moderation.ban(session(room.ownerId), randomUUID(), room.viewerId, null, null)).rejects.toMatchObject({ code: 'CHAT_ROOM_NOT_FOUND' });
-    await expect(moderation.unban(session(room.vipId), room.channelId, room.viewerId)).rejects.toMatchObject({ code: 'CHAT_NOT_MODERATOR' });
+    await expect(moderation.ban(session(room.ownerId), room.channelId, 'not-a-user', null, null)).rejects.toMatchObject({
+      code: 'USER_NOT_FOUND',
+    });
+    await expect(moderation.ban(session(room.ownerId), randomUUID(), room.viewerId, null, null)).rejects.toMatchObject({
+      code: 'CHAT_ROOM_NOT_FOUND',
+    });
+    await expect(moderation.unban(session(room.vipId), room.channelId, room.viewerId)).rejects.toMatchObject({
+      code: 'CHAT_NOT_MODERATOR',
+    });
     expect(await chat.db.prisma.ban.count({ where: { channelId: room.channelId } })).toBe(0);
     expect(await chat.outbox(room.channelId)).toEqual([]);
   });
@@ -102,24 +137,33 @@ describe(ModerationService.name, () => {
     const moderator = session(room.moderatorId);
     const term = await moderation.addBlockedTerm(moderator, room.channelId, '  ｂａｄ\t  word ');
     expect(term).toMatchObject({ channelId: room.channelId, term: 'bad word', createdBy: room.moderatorId });
-    await expect(moderation.addBlockedTerm(moderator, room.channelId, 'bad word')).rejects.toMatchObject({ code: 'CHAT_BLOCKED_TERM_EXISTS' });
+    await expect(moderation.addBlockedTerm(moderator, room.channelId, 'bad word')).rejects.toMatchObject({
+      code: 'CHAT_BLOCKED_TERM_EXISTS',
+    });
     for (const invalid of ['x', ' x ', 'y'.repeat(101)]) {
-      await expect(moderation.addBlockedTerm(moderator, room.channelId, invalid)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'term' }] });
+      await expect(moderation.addBlockedTerm(moderator, room.channelId, invalid)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        fields: [{ field: 'term' }],
+      });
     }
     const second = await moderation.addBlockedTerm(moderator, room.channelId, 'z'.repeat(100));
     await expect(moderation.blockedTerms(session(room.vipId), room.channelId)).rejects.toMatchObject({ code: 'CHAT_NOT_MODERATOR' });
-    await expect(moderation.blockedTerms(identities.oauth(room.moderatorId, ['moderator:manage:blocked_terms']), room.channelId)).rejects.toMatchObject({
+    await expect(
+      moderation.blockedTerms(identities.oauth(room.moderatorId, ['moderator:manage:blocked_terms']), room.channelId),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
     const listed = await moderation.blockedTerms(identities.oauth(room.moderatorId, ['moderator:read:blocked_terms']), room.channelId);
     expect(listed.map((t) => t.id)).toEqual([term.id, second.id]);
-    await expect(moderation.removeBlockedTerm(identities.oauth(room.moderatorId, ['moderator:read:blocked_terms']), room.channelId, term.id)).rejects.toMatchObject({
+    await expect(
+      moderation.removeBlockedTerm(identities.oauth(room.moderatorId, ['moderator:read:blocked_terms']), room.channelId, term.id),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
     expect((await moderation.removeBlockedTerm(moderator, room.channelId, term.id)).map((t) => t.id)).toEqual([second.id]);
     expect((await moderation.removeBlockedTerm(moderator, room.channelId, 'not-an-id')).map((t) => t.id)).toEqual([second.id]);
     const other = await chat.room();
-    expect((await moderation.removeBlockedTerm(session(other.ownerId), other.channelId, second.id))).toEqual([]);
+    expect(await moderation.removeBlockedTerm(session(other.ownerId), other.channelId, second.id)).toEqual([]);
     expect((await moderation.blockedTerms(moderator, room.channelId)).map((t) => t.id)).toEqual([second.id]);
   });
 
@@ -130,7 +174,10 @@ describe(ModerationService.name, () => {
     });
     const owner = session(room.ownerId);
     await expect(moderation.addBlockedTerm(owner, room.channelId, 'the thousandth')).resolves.toBeDefined();
-    await expect(moderation.addBlockedTerm(owner, room.channelId, 'one too many')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'term' }] });
+    await expect(moderation.addBlockedTerm(owner, room.channelId, 'one too many')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'term' }],
+    });
     expect(await chat.db.prisma.blockedTerm.count({ where: { channelId: room.channelId } })).toBe(1000);
   });
 });

@@ -6,7 +6,10 @@ import LIMITS from '../../limits.json';
 import { RoomsService } from './rooms.service';
 
 const SLOW_MODE_SECONDS = { min: LIMITS['settings.slowModeSeconds'].minimum, max: LIMITS['settings.slowModeSeconds'].maximum };
-const FOLLOWERS_ONLY_MINUTES = { min: LIMITS['settings.followersOnlyMinutes'].minimum, max: LIMITS['settings.followersOnlyMinutes'].maximum };
+const FOLLOWERS_ONLY_MINUTES = {
+  min: LIMITS['settings.followersOnlyMinutes'].minimum,
+  max: LIMITS['settings.followersOnlyMinutes'].maximum,
+};
 
 const { session } = identities;
 
@@ -24,8 +27,18 @@ describe(RoomsService.name, () => {
 
   it('should find rooms by channel, in the order asked, and refuse a channel without a room', async () => {
     const [a, b] = [await chat.room(), await chat.room()];
-    expect((await rooms.byIds([b.channelId, 'x', a.channelId, randomUUID()])).map((r) => r?.ownerId ?? null)).toEqual([b.ownerId, null, a.ownerId, null]);
-    await expect(rooms.get(a.channelId)).resolves.toMatchObject({ channelId: a.channelId, ownerId: a.ownerId, slowModeSeconds: null, emoteOnly: false });
+    expect((await rooms.byIds([b.channelId, 'x', a.channelId, randomUUID()])).map((r) => r?.ownerId ?? null)).toEqual([
+      b.ownerId,
+      null,
+      a.ownerId,
+      null,
+    ]);
+    await expect(rooms.get(a.channelId)).resolves.toMatchObject({
+      channelId: a.channelId,
+      ownerId: a.ownerId,
+      slowModeSeconds: null,
+      emoteOnly: false,
+    });
     for (const channelId of [randomUUID(), 'not-a-channel']) {
       await expect(rooms.get(channelId)).rejects.toMatchObject({ code: 'CHAT_ROOM_NOT_FOUND' });
     }
@@ -39,12 +52,22 @@ describe(RoomsService.name, () => {
     expect(await rooms.standing(current, room.vipId)).toEqual({ badges: ['vip'], moderator: false, vip: true });
     expect(await rooms.standing(current, room.viewerId)).toEqual({ badges: [], moderator: false, vip: false });
     await chat.projections.roleChanged(
-      makeEvent('chnl.vip.added.v1', { channelId: room.channelId, ownerId: room.ownerId, userId: room.moderatorId, at: new Date().toISOString() }),
+      makeEvent('chnl.vip.added.v1', {
+        channelId: room.channelId,
+        ownerId: room.ownerId,
+        userId: room.moderatorId,
+        at: new Date().toISOString(),
+      }),
       'spec',
     );
     expect(await rooms.standing(current, room.moderatorId)).toEqual({ badges: ['moderator', 'vip'], moderator: true, vip: true });
     await chat.projections.roleChanged(
-      makeEvent('chnl.moderator.removed.v1', { channelId: room.channelId, ownerId: room.ownerId, userId: room.moderatorId, at: new Date().toISOString() }),
+      makeEvent('chnl.moderator.removed.v1', {
+        channelId: room.channelId,
+        ownerId: room.ownerId,
+        userId: room.moderatorId,
+        at: new Date().toISOString(),
+      }),
       'spec',
     );
     expect(await rooms.standing(current, room.moderatorId)).toEqual({ badges: ['vip'], moderator: false, vip: true });
@@ -78,14 +101,28 @@ describe(RoomsService.name, () => {
     const room = await chat.room();
     const owner = session(room.ownerId);
     await expect(
-      rooms.updateSettings(owner, room.channelId, { slowModeSeconds: SLOW_MODE_SECONDS.min - 1, followersOnlyMinutes: FOLLOWERS_ONLY_MINUTES.max + 1 }),
+      rooms.updateSettings(owner, room.channelId, {
+        slowModeSeconds: SLOW_MODE_SECONDS.min - 1,
+        followersOnlyMinutes: FOLLOWERS_ONLY_MINUTES.max + 1,
+      }),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'slowModeSeconds' }, { field: 'followersOnlyMinutes' }] });
-    for (const input of [{ slowModeSeconds: SLOW_MODE_SECONDS.max + 1 }, { slowModeSeconds: 4.5 }, { followersOnlyMinutes: FOLLOWERS_ONLY_MINUTES.min - 1 }]) {
+    for (const input of [
+      { slowModeSeconds: SLOW_MODE_SECONDS.max + 1 },
+      { slowModeSeconds: 4.5 },
+      { followersOnlyMinutes: FOLLOWERS_ONLY_MINUTES.min - 1 },
+    ]) {
       await expect(rooms.updateSettings(owner, room.channelId, input)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     }
     expect(await chat.outbox(room.channelId)).toEqual([]);
-    await expect(rooms.updateSettings(owner, room.channelId, { slowModeSeconds: SLOW_MODE_SECONDS.min })).resolves.toMatchObject({ slowModeSeconds: 3 });
-    await expect(rooms.updateSettings(owner, room.channelId, { slowModeSeconds: SLOW_MODE_SECONDS.max, followersOnlyMinutes: FOLLOWERS_ONLY_MINUTES.max })).resolves.toMatchObject({
+    await expect(rooms.updateSettings(owner, room.channelId, { slowModeSeconds: SLOW_MODE_SECONDS.min })).resolves.toMatchObject({
+      slowModeSeconds: 3,
+    });
+    await expect(
+      rooms.updateSettings(owner, room.channelId, {
+        slowModeSeconds: SLOW_MODE_SECONDS.max,
+        followersOnlyMinutes: FOLLOWERS_ONLY_MINUTES.max,
+      }),
+    ).resolves.toMatchObject({
       slowModeSeconds: 120,
       followersOnlyMinutes: 129_600,
     });
@@ -93,11 +130,17 @@ describe(RoomsService.name, () => {
 
   it('should let only moderators, and apps with moderator:manage:chat_settings, change the modes', async () => {
     const room = await chat.room();
-    await expect(rooms.updateSettings(session(room.vipId), room.channelId, { emoteOnly: true })).rejects.toMatchObject({ code: 'CHAT_NOT_MODERATOR' });
-    await expect(rooms.updateSettings(identities.oauth(room.ownerId, ['moderator:manage:chat_messages']), room.channelId, { emoteOnly: true })).rejects.toMatchObject({
+    await expect(rooms.updateSettings(session(room.vipId), room.channelId, { emoteOnly: true })).rejects.toMatchObject({
+      code: 'CHAT_NOT_MODERATOR',
+    });
+    await expect(
+      rooms.updateSettings(identities.oauth(room.ownerId, ['moderator:manage:chat_messages']), room.channelId, { emoteOnly: true }),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
-    await expect(rooms.updateSettings(identities.anonymous(), room.channelId, { emoteOnly: true })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(rooms.updateSettings(identities.anonymous(), room.channelId, { emoteOnly: true })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     expect(await rooms.get(room.channelId)).toMatchObject({ emoteOnly: false });
     expect(await chat.outbox(room.channelId)).toEqual([]);
   });

@@ -27,7 +27,12 @@ describe(ChannelsService.name, () => {
 
   const newChannel = async () => {
     const ownerId = randomUUID();
-    const event = makeEvent('user.account.created.v1', { userId: ownerId, login: 'someone', displayName: 'Someone', createdAt: new Date().toISOString() });
+    const event = makeEvent('user.account.created.v1', {
+      userId: ownerId,
+      login: 'someone',
+      displayName: 'Someone',
+      createdAt: new Date().toISOString(),
+    });
     expect(await service.provision(event, 'spec')).toBe('created');
     expect(await service.provision(event, 'spec')).toBe('duplicate');
     const [channel] = await service.byOwnerIds([ownerId]);
@@ -58,7 +63,10 @@ describe(ChannelsService.name, () => {
 
   it('should refuse a forged cursor with the field named', async () => {
     const channel = await newChannel();
-    await expect(service.followers(channel, caller(), 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'after' }] });
+    await expect(service.followers(channel, caller(), 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'after' }],
+    });
   });
 
   it('should count a follow once and write one event per real change', async () => {
@@ -75,7 +83,9 @@ describe(ChannelsService.name, () => {
     const channel = await newChannel();
     await expect(service.update(channel.id, caller(randomUUID()), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
     await expect(service.update(channel.id, caller(), { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(service.update(channel.id, caller(channel.ownerId), { language: 'english', tags: Array(11).fill('t') })).rejects.toMatchObject({
+    await expect(
+      service.update(channel.id, caller(channel.ownerId), { language: 'english', tags: Array(11).fill('t') }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [{ field: 'language' }, { field: 'tags' }],
     });
@@ -95,7 +105,9 @@ describe(ChannelsService.name, () => {
     const channel = await newChannel();
     const owner = identities.session(channel.ownerId);
     const userId = randomUUID();
-    await expect(service.grantRole(identities.session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.grantRole(identities.session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({
+      code: 'CHNL_NOT_OWNER',
+    });
     await expect(service.grantRole(owner, channel.id, channel.ownerId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_SELF_ROLE' });
     await expect(
       service.grantRole(identities.oauth(channel.ownerId, ['channel:manage:vips']), channel.id, userId, 'moderator'),
@@ -124,13 +136,25 @@ describe(ChannelsService.name, () => {
       code: 'INSUFFICIENT_SCOPE',
       fields: [{ field: 'scope', message: 'channel:manage:broadcast' }],
     });
-    await expect(service.update(channel.id, app(undefined, ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(service.update(channel.id, app(randomUUID(), ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
-    expect(await service.update(channel.id, app(channel.ownerId, ['channel:manage:broadcast']), { title: 'By app' })).toMatchObject({ title: 'By app' });
+    await expect(service.update(channel.id, app(undefined, ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await expect(service.update(channel.id, app(randomUUID(), ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({
+      code: 'CHNL_NOT_OWNER',
+    });
+    expect(await service.update(channel.id, app(channel.ownerId, ['channel:manage:broadcast']), { title: 'By app' })).toMatchObject({
+      title: 'By app',
+    });
 
-    await expect(service.followers(channel, app(channel.ownerId, ['user:read:email']), 5, null)).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-    await expect(service.followers(channel, app(randomUUID(), ['channel:read:followers']), 5, null)).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
-    await expect(service.followers(channel, app(undefined, ['channel:read:followers']), 5, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(service.followers(channel, app(channel.ownerId, ['user:read:email']), 5, null)).rejects.toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+    });
+    await expect(service.followers(channel, app(randomUUID(), ['channel:read:followers']), 5, null)).rejects.toMatchObject({
+      code: 'CHNL_NOT_OWNER',
+    });
+    await expect(service.followers(channel, app(undefined, ['channel:read:followers']), 5, null)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     expect((await service.followers(channel, app(channel.ownerId, ['channel:read:followers']), 5, null)).totalCount).toBe(0);
   });
 });

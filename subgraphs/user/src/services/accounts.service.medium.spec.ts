@@ -18,7 +18,12 @@ describe(AccountsService.name, () => {
   const login = () => `acc_${randomBytes(5).toString('hex')}`;
   const signUp = async (overrides: { login?: string; email?: string; displayName?: string | null } = {}) => {
     const name = overrides.login ?? login();
-    return accounts.signUp({ login: name, email: overrides.email ?? `${name}@example.test`, password: PASSWORD, displayName: overrides.displayName });
+    return accounts.signUp({
+      login: name,
+      email: overrides.email ?? `${name}@example.test`,
+      password: PASSWORD,
+      displayName: overrides.displayName,
+    });
   };
   const outboxOf = (userId: string) => db.prisma.outboxEvent.findMany({ where: { key: userId } });
 
@@ -26,7 +31,11 @@ describe(AccountsService.name, () => {
     const database = await createScratchDatabase();
     drop = database.drop;
     db = connectUserDb(database.url, 4);
-    accounts = new AccountsService(db.prisma, secret, new LoginLimiter({ accountFailures: 3, accountLockSeconds: 900, attemptsPerIpPerMinute: 5 }));
+    accounts = new AccountsService(
+      db.prisma,
+      secret,
+      new LoginLimiter({ accountFailures: 3, accountLockSeconds: 900, attemptsPerIpPerMinute: 5 }),
+    );
   });
 
   afterAll(async () => {
@@ -44,13 +53,18 @@ describe(AccountsService.name, () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       topic: 'user.account.created.v1',
-      payload: { type: 'user.account.created.v1', data: { userId: user.id, login: name, displayName: name, createdAt: user.createdAt.toISOString() } },
+      payload: {
+        type: 'user.account.created.v1',
+        data: { userId: user.id, login: name, displayName: name, createdAt: user.createdAt.toISOString() },
+      },
     });
     expect((await signUp({ displayName: '  The Name  ' })).displayName).toBe('The Name');
   });
 
   it('should refuse invalid fields all at once, at the edges of their limits', async () => {
-    await expect(accounts.signUp({ login: 'abc', email: 'not-an-email', password: 'x'.repeat(7), displayName: 'd'.repeat(26) })).rejects.toMatchObject({
+    await expect(
+      accounts.signUp({ login: 'abc', email: 'not-an-email', password: 'x'.repeat(7), displayName: 'd'.repeat(26) }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [{ field: 'login' }, { field: 'email' }, { field: 'password' }, { field: 'displayName' }],
     });
@@ -62,17 +76,31 @@ describe(AccountsService.name, () => {
       fields: [{ field: 'password' }],
     });
     const edge = `a${randomBytes(12).toString('hex')}`;
-    await expect(accounts.signUp({ login: edge, email: `${edge}@example.test`, password: 'x'.repeat(128), displayName: 'd'.repeat(25) })).resolves.toMatchObject({
+    await expect(
+      accounts.signUp({ login: edge, email: `${edge}@example.test`, password: 'x'.repeat(128), displayName: 'd'.repeat(25) }),
+    ).resolves.toMatchObject({
       login: edge,
     });
-    await expect(accounts.signUp({ login: `b${randomBytes(2).toString('hex').slice(0, 3)}`, email: `${login()}@example.test`, password: 'x'.repeat(8) })).resolves.toBeDefined();
+    await expect(
+      accounts.signUp({
+        login: `b${randomBytes(2).toString('hex').slice(0, 3)}`,
+        email: `${login()}@example.test`,
+        password: 'x'.repeat(8),
+      }),
+    ).resolves.toBeDefined();
   });
 
   it('should refuse a login or an email already taken, whatever its case, and emit nothing for it', async () => {
     const user = await signUp();
     const before = await db.prisma.outboxEvent.count();
-    await expect(signUp({ login: user.login.toUpperCase(), email: `${login()}@example.test` })).rejects.toMatchObject({ code: 'USER_LOGIN_TAKEN', fields: [{ field: 'login' }] });
-    await expect(signUp({ email: user.email.toUpperCase() })).rejects.toMatchObject({ code: 'USER_EMAIL_TAKEN', fields: [{ field: 'email' }] });
+    await expect(signUp({ login: user.login.toUpperCase(), email: `${login()}@example.test` })).rejects.toMatchObject({
+      code: 'USER_LOGIN_TAKEN',
+      fields: [{ field: 'login' }],
+    });
+    await expect(signUp({ email: user.email.toUpperCase() })).rejects.toMatchObject({
+      code: 'USER_EMAIL_TAKEN',
+      fields: [{ field: 'email' }],
+    });
     expect(await db.prisma.outboxEvent.count()).toBe(before);
   });
 
@@ -96,7 +124,8 @@ describe(AccountsService.name, () => {
     await expect(accounts.logIn(forgiven.login, PASSWORD)).resolves.toBeDefined();
 
     const locked = await signUp();
-    for (let i = 0; i < 3; i += 1) await expect(accounts.logIn(locked.login, `wrong-${i}`)).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
+    for (let i = 0; i < 3; i += 1)
+      await expect(accounts.logIn(locked.login, `wrong-${i}`)).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
     const refused = await accounts.logIn(locked.login, PASSWORD).catch((error) => error);
     expect(refused).toMatchObject({ code: 'RATE_LIMITED' });
     expect(refused.retryAfter).toBeGreaterThan(800);
@@ -134,16 +163,23 @@ describe(AccountsService.name, () => {
   it('should let one of two racing refreshes with the same token win and revoke the family for the other', async () => {
     const user = await signUp();
     const session = await accounts.logIn(user.login, PASSWORD);
-    const results = await Promise.allSettled([accounts.refreshSession(session.refreshToken), accounts.refreshSession(session.refreshToken)]);
+    const results = await Promise.allSettled([
+      accounts.refreshSession(session.refreshToken),
+      accounts.refreshSession(session.refreshToken),
+    ]);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     const winner = results.find((r) => r.status === 'fulfilled');
-    await expect(accounts.refreshSession((winner as PromiseFulfilledResult<{ refreshToken: string }>).value.refreshToken)).rejects.toMatchObject({
+    await expect(
+      accounts.refreshSession((winner as PromiseFulfilledResult<{ refreshToken: string }>).value.refreshToken),
+    ).rejects.toMatchObject({
       code: 'USER_INVALID_REFRESH_TOKEN',
     });
   });
 
   it('should refuse refresh tokens that are unknown, revoked at logout, expired, or of a suspended account', async () => {
-    await expect(accounts.refreshSession(randomBytes(32).toString('base64url'))).rejects.toMatchObject({ code: 'USER_INVALID_REFRESH_TOKEN' });
+    await expect(accounts.refreshSession(randomBytes(32).toString('base64url'))).rejects.toMatchObject({
+      code: 'USER_INVALID_REFRESH_TOKEN',
+    });
     await expect(accounts.revokeSession(randomBytes(32).toString('base64url'))).resolves.toBeUndefined();
     const user = await signUp();
     const loggedOut = await accounts.logIn(user.login, PASSWORD);
@@ -151,7 +187,10 @@ describe(AccountsService.name, () => {
     await expect(accounts.refreshSession(loggedOut.refreshToken)).rejects.toMatchObject({ code: 'USER_INVALID_REFRESH_TOKEN' });
 
     const expired = await accounts.logIn(user.login, PASSWORD);
-    await db.prisma.refreshToken.updateMany({ where: { userId: user.id, revokedAt: null }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await db.prisma.refreshToken.updateMany({
+      where: { userId: user.id, revokedAt: null },
+      data: { expiresAt: new Date(Date.now() - 1_000) },
+    });
     await expect(accounts.refreshSession(expired.refreshToken)).rejects.toMatchObject({ code: 'USER_INVALID_REFRESH_TOKEN' });
 
     const suspended = await accounts.logIn(user.login, PASSWORD);

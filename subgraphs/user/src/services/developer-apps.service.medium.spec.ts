@@ -24,13 +24,19 @@ describe(DeveloperAppsService.name, () => {
 
   const newOwner = async () => {
     const id = randomUUID();
-    await db.prisma.user.create({ data: { id, login: `dev_${id.slice(0, 8)}`, email: `${id}@example.test`, displayName: 'Dev', passwordHash: 'x' } });
+    await db.prisma.user.create({
+      data: { id, login: `dev_${id.slice(0, 8)}`, email: `${id}@example.test`, displayName: 'Dev', passwordHash: 'x' },
+    });
     return id;
   };
 
   it('stores only a hash of the secret, shown once, and rotates it', async () => {
     const owner = await newOwner();
-    const { app, clientSecret } = await service.create(identities.session(owner), { name: 'App', redirectUris: ['https://a.example/cb'], clientType: 'confidential' });
+    const { app, clientSecret } = await service.create(identities.session(owner), {
+      name: 'App',
+      redirectUris: ['https://a.example/cb'],
+      clientType: 'confidential',
+    });
     expect(clientSecret).toEqual(expect.any(String));
     expect(app.secretHash).not.toContain(clientSecret);
     expect(clientSecretMatches(app.secretHash!, clientSecret!)).toBe(true);
@@ -39,12 +45,19 @@ describe(DeveloperAppsService.name, () => {
     expect(clientSecretMatches(rotated.app.secretHash!, clientSecret!)).toBe(false);
     expect(clientSecretMatches(rotated.app.secretHash!, rotated.clientSecret!)).toBe(true);
     expect(rotated.app.secretRotatedAt).toBeInstanceOf(Date);
-    expect(await service.clientMetadata(app.clientId)).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://a.example/cb'] });
+    expect(await service.clientMetadata(app.clientId)).toMatchObject({
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: ['https://a.example/cb'],
+    });
   });
 
   it('gives a public client no secret and no client credentials grant', async () => {
     const owner = await newOwner();
-    const { app, clientSecret } = await service.create(identities.session(owner), { name: 'TV', redirectUris: ['http://127.0.0.1:9000/cb'], clientType: 'public' });
+    const { app, clientSecret } = await service.create(identities.session(owner), {
+      name: 'TV',
+      redirectUris: ['http://127.0.0.1:9000/cb'],
+      clientType: 'public',
+    });
     expect(clientSecret).toBeNull();
     const metadata = await service.clientMetadata(app.clientId);
     expect(metadata).toMatchObject({ token_endpoint_auth_method: 'none' });
@@ -55,7 +68,11 @@ describe(DeveloperAppsService.name, () => {
   it('refuses bad fields, naming each', async () => {
     const owner = await newOwner();
     await expect(
-      service.create(identities.session(owner), { name: '', redirectUris: ['http://evil.example/cb', 'https://a.example/cb#frag', 'not a uri'], clientType: 'public' }),
+      service.create(identities.session(owner), {
+        name: '',
+        redirectUris: ['http://evil.example/cb', 'https://a.example/cb#frag', 'not a uri'],
+        clientType: 'public',
+      }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [{ field: 'name' }, { field: 'redirectUris.0' }, { field: 'redirectUris.1' }, { field: 'redirectUris.2' }],
@@ -65,7 +82,11 @@ describe(DeveloperAppsService.name, () => {
   it('shows and changes an app for its owner only, and never for an app token', async () => {
     const owner = await newOwner();
     const stranger = await newOwner();
-    const { app } = await service.create(identities.session(owner), { name: 'Mine', redirectUris: ['https://a.example/cb'], clientType: 'confidential' });
+    const { app } = await service.create(identities.session(owner), {
+      name: 'Mine',
+      redirectUris: ['https://a.example/cb'],
+      clientType: 'confidential',
+    });
     expect(await service.get(identities.session(stranger), app.clientId)).toBeNull();
     expect(await service.list(identities.session(stranger))).toEqual([]);
     await expect(service.rotateSecret(identities.session(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
