@@ -92,10 +92,7 @@ export class AccountsService {
     await this.limiter.beforeAttempt(normalized, clientIp);
     const user = await this.prisma.user.findUnique({ where: { login: normalized } });
     const valid = await verifyPassword(password, user?.passwordHash ?? (await DECOY_HASH));
-    if (!user || !valid) {
-      await this.limiter.failed(normalized);
-      throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
-    }
+    if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
     await this.limiter.succeeded(normalized);
     if (user.suspendedAt) throw new DomainError('USER_SUSPENDED', 'this account is suspended');
     return user;
