@@ -77,7 +77,12 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChnlStoreSvc,
   }),
-  'chnl-provision-wkr': row({ config: chnlProvisionConfigSchema, port: 'CHNL_PROVISION_HEALTH_PORT', bus: true, start: startChnlProvisionWkr }),
+  'chnl-provision-wkr': row({
+    config: chnlProvisionConfigSchema,
+    port: 'CHNL_PROVISION_HEALTH_PORT',
+    bus: true,
+    start: startChnlProvisionWkr,
+  }),
   'chat-store-svc': row({
     config: chatStoreConfigSchema,
     // Alone, it is one of several instances: message limits must be counted where all of them see them.
@@ -87,7 +92,12 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChatStoreSvc,
   }),
-  'chat-provision-wkr': row({ config: chatProvisionConfigSchema, port: 'CHAT_PROVISION_HEALTH_PORT', bus: true, start: startChatProvisionWkr }),
+  'chat-provision-wkr': row({
+    config: chatProvisionConfigSchema,
+    port: 'CHAT_PROVISION_HEALTH_PORT',
+    bus: true,
+    start: startChatProvisionWkr,
+  }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */
@@ -144,7 +154,11 @@ export const ALONE_ONLY = {
     bus: true,
     start: async (config, bus, logger) => {
       const router = await startRouter(config, subgraphUrls(SUBGRAPHS, config), logger, bus);
-      const facade = await startRestFacade({ ...config, ROUTER_URL: `${router.url}/graphql` }, logger, createInProcessRouterClient(router.core));
+      const facade = await startRestFacade(
+        { ...config, ROUTER_URL: `${router.url}/graphql` },
+        logger,
+        createInProcessRouterClient(router.core),
+      );
       return {
         url: facade.url,
         stop: async () => {

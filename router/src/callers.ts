@@ -53,7 +53,11 @@ export const oauthVerifier =
  *   public  → OAuth access tokens of third-party apps, never anonymous (like Helix);
  *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest).
  */
-export function apiAccessTable(verifiers: { session: TokenVerifier; oauth: TokenVerifier; staff: TokenVerifier }): Record<string, ApiAccess> {
+export function apiAccessTable(verifiers: {
+  session: TokenVerifier;
+  oauth: TokenVerifier;
+  staff: TokenVerifier;
+}): Record<string, ApiAccess> {
   return {
     private: { anonymous: true, verify: verifiers.session },
     public: { anonymous: false, verify: verifiers.oauth },

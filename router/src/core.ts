@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import Redis from 'ioredis';
 import type { ErrorCode } from '../../kernel/errors';
@@ -40,6 +37,10 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
   headers: { 'content-type': GRAPHQL_RESPONSE, ...headers },
   body: graphQLErrorBody(code, message),
 });
+
+/** The user domain's audit of an explorer query, run by the router with the staff member's own identity. */
+const AUDIT_EXPLORER_QUERY =
+  'mutation AuditExplorerQuery($document: String!, $operationName: String, $variables: String) { auditExplorerQuery(document: $document, operationName: $operationName, variables: $variables) }';
 
 const ANONYMOUS: VerifiedCaller = { kind: 'anonymous' };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
@@ -131,6 +132,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     async execute({ body, authorization, requestId, clientIp }) {
       let request: { query: string; operationName?: string; variables: Record<string, unknown> };
       let caller: VerifiedCaller | RouterReply;
+      let explorer = false;
       try {
         if (isAdHoc(body)) {
           // The explorer: staff holding graph:explore with a fresh second factor run queries of their own,
@@ -144,7 +146,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
             ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
             variables: objectOrEmpty(body.variables),
           };
-          logger.info({ requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName }, 'explorer query');
+          explorer = true;
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
@@ -172,24 +174,46 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
             status: 429,
             headers: { 'content-type': GRAPHQL_RESPONSE, ...limitHeaders },
             body: JSON.stringify({
-              errors: [{ message: 'rate limit exceeded, retry later', extensions: { code: 'RATE_LIMITED', retryAfter: decision.retryAfterSeconds } }],
+              errors: [
+                {
+                  message: 'rate limit exceeded, retry later',
+                  extensions: { code: 'RATE_LIMITED', retryAfter: decision.retryAfterSeconds },
+                },
+              ],
             }),
           };
         }
       }
 
       const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...caller, ip: clientIp, requestId });
+      const run = (body: typeof request) =>
+        apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body },
+          context: async () => ({ identityToken, requestId }),
+        });
 
-      const headers = new HeaderMap([['content-type', 'application/json']]);
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: {
-          method: 'POST',
-          headers,
-          search: '',
-          body: request,
-        },
-        context: async () => ({ identityToken, requestId }),
-      });
+      // An explorer query is in the audit log before it runs: if it cannot be recorded, it does not run.
+      if (explorer) {
+        const audited = await run({
+          query: AUDIT_EXPLORER_QUERY,
+          variables: {
+            document: request.query,
+            operationName: request.operationName ?? null,
+            variables: JSON.stringify(request.variables),
+          },
+        });
+        const recorded = audited.body.kind === 'complete' && JSON.parse(audited.body.string).data?.auditExplorerQuery === true;
+        if (!recorded) {
+          logger.warn({ requestId }, 'explorer query refused: it could not be audited');
+          return refusal(503, 'UNAVAILABLE', 'the query could not be audited, retry later');
+        }
+        logger.info(
+          { requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName },
+          'explorer query',
+        );
+      }
+
+      const response = await run(request);
       if (response.body.kind !== 'complete') return refusal(400, 'BAD_REQUEST', 'incremental delivery is not served here');
       return {
         status: response.status ?? 200,
@@ -201,7 +225,10 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     async subgraphsHealthy() {
       const answers = await Promise.all(
         Object.values(urls).map((url) =>
-          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
+          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) }).then(
+            (r) => r.ok,
+            () => false,
+          ),
         ),
       );
       return revocations.ready() && answers.every(Boolean);

@@ -45,11 +45,13 @@ export class AccountsService {
     const displayName = (input.displayName ?? '').trim() || login;
     const problems: FieldProblem[] = [];
     if (!LOGIN_PATTERN.test(login)) problems.push({ field: 'login', message: 'must be 4–25 characters of a-z, 0-9 and _' });
-    if (email.length > EMAIL.maxLength || !EMAIL_PATTERN.test(email)) problems.push({ field: 'email', message: 'must be an email address' });
+    if (email.length > EMAIL.maxLength || !EMAIL_PATTERN.test(email))
+      problems.push({ field: 'email', message: 'must be an email address' });
     if (input.password.length < PASSWORD.minLength || input.password.length > PASSWORD.maxLength) {
       problems.push({ field: 'password', message: `must be ${PASSWORD.minLength}–${PASSWORD.maxLength} characters` });
     }
-    if (displayName.length > DISPLAY_NAME.maxLength) problems.push({ field: 'displayName', message: `must be at most ${DISPLAY_NAME.maxLength} characters` });
+    if (displayName.length > DISPLAY_NAME.maxLength)
+      problems.push({ field: 'displayName', message: `must be at most ${DISPLAY_NAME.maxLength} characters` });
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', { fields: problems });
 
     const passwordHash = await hashPassword(input.password);
@@ -67,7 +69,10 @@ export class AccountsService {
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         const target = JSON.stringify(error.meta ?? {});
-        if (target.includes('email')) throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', { fields: [{ field: 'email', message: 'is taken' }] });
+        if (target.includes('email'))
+          throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', {
+            fields: [{ field: 'email', message: 'is taken' }],
+          });
         throw new DomainError('USER_LOGIN_TAKEN', 'this login is taken', { fields: [{ field: 'login', message: 'is taken' }] });
       }
       throw error;
@@ -87,10 +92,7 @@ export class AccountsService {
     await this.limiter.beforeAttempt(normalized, clientIp);
     const user = await this.prisma.user.findUnique({ where: { login: normalized } });
     const valid = await verifyPassword(password, user?.passwordHash ?? (await DECOY_HASH));
-    if (!user || !valid) {
-      await this.limiter.failed(normalized);
-      throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
-    }
+    if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
     await this.limiter.succeeded(normalized);
     if (user.suspendedAt) throw new DomainError('USER_SUSPENDED', 'this account is suspended');
     return user;
@@ -109,13 +111,21 @@ export class AccountsService {
       throw invalid();
     }
     if (row.expiresAt.getTime() <= Date.now() || row.user.suspendedAt) throw invalid();
-    // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse.
-    const spent = await this.prisma.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: new Date() } });
-    if (spent.count === 0) {
+    // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse. Spending and
+    // issuing the successor commit together, and the loser's update waits on the winner's row lock, so the family
+    // the loser revokes already holds the winner's new token.
+    const session = await this.prisma.$transaction(async (tx) => {
+      const spent = await tx.refreshToken.updateMany({
+        where: { id: row.id, rotatedAt: null, revokedAt: null },
+        data: { rotatedAt: new Date() },
+      });
+      return spent.count === 1 ? this.openSession(row.user, row.familyId, tx) : null;
+    });
+    if (!session) {
       await this.revokeFamily(row.familyId);
       throw invalid();
     }
-    return this.openSession(row.user, row.familyId);
+    return session;
   }
 
   /** Logs out: the token's family can no longer be refreshed. Unknown tokens get the same answer. */
@@ -128,9 +138,9 @@ export class AccountsService {
     await this.prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
-  private async openSession(user: User, familyId: string): Promise<Session> {
+  private async openSession(user: User, familyId: string, db: Pick<PrismaClient, 'refreshToken'> = this.prisma): Promise<Session> {
     const refreshToken = randomBytes(32).toString('base64url');
-    await this.prisma.refreshToken.create({
+    await db.refreshToken.create({
       data: {
         id: randomUUID(),
         userId: user.id,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { requirePermission } from '../../../../../kernel/access';
 import { DomainError } from '../../../../../kernel/errors';
 import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
@@ -24,7 +24,14 @@ export interface AuditFilter {
  * Appends one audit record, inside the transaction of the action it records, so the log cannot miss an action that
  * happened nor show one that did not.
  */
-export function recordAudit(tx: Tx, actor: Actor, action: string, target: { type: string; id: string }, reason: string | null, details: object = {}) {
+export function recordAudit(
+  tx: Tx,
+  actor: Actor,
+  action: string,
+  target: { type: string; id: string },
+  reason: string | null,
+  details: object = {},
+) {
   return tx.auditRecord.create({
     data: {
       id: randomUUID(),
@@ -46,6 +53,23 @@ export class AuditLogService {
     private readonly mfaMaxAgeSeconds: number,
   ) {}
 
+  /**
+   * A query run in the explorer, recorded before it runs (the router refuses it when this fails): who, which
+   * document (and its sha256, to find every run of it), with which variables.
+   */
+  async recordExplorerQuery(identity: Identity, document: string, operationName?: string | null, variables?: string | null) {
+    requirePermission(identity, 'graph:explore', this.mfaMaxAgeSeconds);
+    const digest = createHash('sha256').update(document).digest('hex');
+    await this.prisma.$transaction((tx) =>
+      recordAudit(tx, identity, 'graph.explored', { type: 'document', id: digest }, null, {
+        document,
+        operationName: operationName ?? null,
+        variables: variables ?? null,
+      }),
+    );
+    return true;
+  }
+
   /** Newest first; filters combine. Reading the log is not itself an audited action. */
   async search(identity: Identity, filter: AuditFilter) {
     requirePermission(identity, 'audit:read', this.mfaMaxAgeSeconds);
@@ -53,7 +77,8 @@ export class AuditLogService {
     const time = (value: string | null | undefined, field: string) => {
       if (!value) return undefined;
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 time`, { fields: [{ field, message: 'is not a time' }] });
+      if (Number.isNaN(date.getTime()))
+        throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 time`, { fields: [{ field, message: 'is not a time' }] });
       return date;
     };
     const since = time(filter.since, 'since');

@@ -1,6 +1,6 @@
 import { requirePermission } from '../../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../../kernel/errors';
-import type { Identity } from '../../../../../kernel/identity';
+import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
 import { isUuid } from '../../../../../kernel/ids';
 import { STAFF_PERMISSIONS, isStaffPermission } from '../../../../../kernel/staff-permissions';
 import { Prisma, type PrismaClient } from '../../data/prisma/client';
@@ -58,9 +58,13 @@ export class StaffRolesService {
     requirePermission(identity, 'roles:manage', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, false);
     const role = validRole(input, true);
+    const name = validRoleName(input.name);
+    withinOwnPermissions(identity, role.permissions ?? []);
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const created = await tx.staffRole.create({ data: { name: role.name!, description: role.description ?? '', permissions: role.permissions ?? [] } });
+        const created = await tx.staffRole.create({
+          data: { name, description: role.description ?? '', permissions: role.permissions ?? [] },
+        });
         await recordAudit(tx, identity, 'role.created', { type: 'role', id: created.name }, why, { permissions: created.permissions });
         return created;
       });
@@ -77,10 +81,14 @@ export class StaffRolesService {
     const why = reasonOf(reason, false);
     const change = validRole(input, false);
     return this.prisma.$transaction(async (tx) => {
-      await customRole(tx, name);
+      const existing = await customRole(tx, name);
+      withinOwnPermissions(identity, [...existing.permissions, ...(change.permissions ?? [])]);
       const updated = await tx.staffRole.update({
         where: { name },
-        data: { ...(change.description != null ? { description: change.description } : {}), ...(change.permissions ? { permissions: change.permissions } : {}) },
+        data: {
+          ...(change.description != null ? { description: change.description } : {}),
+          ...(change.permissions ? { permissions: change.permissions } : {}),
+        },
       });
       await recordAudit(tx, identity, 'role.updated', { type: 'role', id: name }, why, { permissions: updated.permissions });
       return updated;
@@ -92,6 +100,7 @@ export class StaffRolesService {
     const why = reasonOf(reason, false);
     return this.prisma.$transaction(async (tx) => {
       const role = await customRole(tx, name);
+      withinOwnPermissions(identity, role.permissions);
       if (await tx.staffGrant.count({ where: { roleName: name } })) {
         throw new DomainError('STAFF_ROLE_IN_USE', 'revoke the role from its staff before deleting it');
       }
@@ -105,10 +114,13 @@ export class StaffRolesService {
   async addStaff(identity: Identity, userId: string, roles: string[], reason: string | null) {
     requirePermission(identity, 'staff:manage', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, false);
-    return this.prisma.$transaction(async (tx) => {
+    return grantingRoles(this.prisma, async (tx) => {
       const user = await lockUser(tx, userId);
       if (await tx.staffMember.findUnique({ where: { userId } })) throw new DomainError('STAFF_EXISTS', 'this user is staff already');
-      await knownRoles(tx, roles);
+      withinOwnPermissions(
+        identity,
+        (await knownRoles(tx, roles)).flatMap((role) => role.permissions),
+      );
       const enrolment = newTotpEnrolment(user.login);
       await tx.staffMember.create({ data: { userId, totpSecret: enrolment.secret } });
       for (const role of new Set(roles)) await tx.staffGrant.create({ data: { userId, roleName: role, grantedBy: identity.userId } });
@@ -120,10 +132,18 @@ export class StaffRolesService {
   async grantRole(identity: Identity, userId: string, role: string, reason: string | null) {
     requirePermission(identity, 'staff:manage', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, false);
-    return this.prisma.$transaction(async (tx) => {
+    if (userId === identity.userId) throw new DomainError('FORBIDDEN', 'staff cannot grant themselves a role');
+    return grantingRoles(this.prisma, async (tx) => {
       await staffMember(tx, userId);
-      await knownRoles(tx, [role]);
-      await tx.staffGrant.upsert({ where: { userId_roleName: { userId, roleName: role } }, create: { userId, roleName: role, grantedBy: identity.userId }, update: {} });
+      withinOwnPermissions(
+        identity,
+        (await knownRoles(tx, [role])).flatMap((known) => known.permissions),
+      );
+      await tx.staffGrant.upsert({
+        where: { userId_roleName: { userId, roleName: role } },
+        create: { userId, roleName: role, grantedBy: identity.userId },
+        update: {},
+      });
       await recordAudit(tx, identity, 'staff.role_granted', { type: 'user', id: userId }, why, { role });
       return staffView(tx, userId);
     });
@@ -141,6 +161,31 @@ export class StaffRolesService {
   }
 }
 
+/** Staff hand out only what they hold: no role, new or changed, granted or deleted, with a permission they lack. */
+function withinOwnPermissions(identity: StaffIdentity, permissions: readonly string[]): void {
+  const lacking = [...new Set(permissions.filter((permission) => !identity.permissions.includes(permission)))].sort();
+  if (lacking.length) {
+    throw new DomainError('FORBIDDEN', `you cannot hand out permissions you do not hold: ${lacking.join(', ')}`, {
+      fields: [{ field: 'permissions', message: `not yours: ${lacking.join(', ')}` }],
+    });
+  }
+}
+
+/**
+ * A grant names its role by foreign key: a role deleted between knownRoles and the insert is the same "no such
+ * role" as one that never was, not a failed transaction.
+ */
+async function grantingRoles<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await prisma.$transaction(work);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') {
+      throw new DomainError('STAFF_ROLE_NOT_FOUND', 'no such role');
+    }
+    throw error;
+  }
+}
+
 async function customRole(tx: Tx, name: string) {
   const role = await tx.staffRole.findUnique({ where: { name } });
   if (!role) throw new DomainError('STAFF_ROLE_NOT_FOUND', 'no such role');
@@ -148,9 +193,17 @@ async function customRole(tx: Tx, name: string) {
   return role;
 }
 
+const ROLE_NAME_PROBLEM = { field: 'name', message: 'must be 3–40 characters of a-z, 0-9 and -, starting with a letter' };
+
+/** A new role's name, which validRole(…, true) has already checked. */
+function validRoleName(name: string | undefined | null): string {
+  if (!name || !ROLE_NAME.test(name)) throw new DomainError('VALIDATION_FAILED', 'the role is invalid', { fields: [ROLE_NAME_PROBLEM] });
+  return name;
+}
+
 function validRole(input: StaffRoleInput, creating: boolean): StaffRoleInput {
   const problems: FieldProblem[] = [];
-  if (creating && !ROLE_NAME.test(input.name ?? '')) problems.push({ field: 'name', message: 'must be 3–40 characters of a-z, 0-9 and -, starting with a letter' });
+  if (creating && !ROLE_NAME.test(input.name ?? '')) problems.push(ROLE_NAME_PROBLEM);
   if ((input.description ?? '').length > ROLE_DESCRIPTION.maxLength) {
     problems.push({ field: 'description', message: `must be at most ${ROLE_DESCRIPTION.maxLength} characters` });
   }
@@ -174,10 +227,14 @@ async function staffView(tx: Tx, userId: string) {
 }
 
 async function knownRoles(tx: Tx, roles: string[]) {
-  if (!roles.length) throw new DomainError('VALIDATION_FAILED', 'name at least one role', { fields: [{ field: 'roles', message: 'is empty' }] });
+  if (!roles.length)
+    throw new DomainError('VALIDATION_FAILED', 'name at least one role', { fields: [{ field: 'roles', message: 'is empty' }] });
   const found = await tx.staffRole.findMany({ where: { name: { in: roles } } });
   const missing = roles.filter((r) => !found.some((f) => f.name === r));
   if (missing.length) {
-    throw new DomainError('STAFF_ROLE_NOT_FOUND', `no such role: ${missing.join(', ')}`, { fields: [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }] });
+    throw new DomainError('STAFF_ROLE_NOT_FOUND', `no such role: ${missing.join(', ')}`, {
+      fields: [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }],
+    });
   }
+  return found;
 }
