@@ -22,7 +22,9 @@ const kafka = new Kafka({
 const dltOf = (topic: string) => (topic.endsWith('.dlt') ? topic : deadLetterTopic(topic));
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value.at(-1) : value)]));
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value.at(-1) : value)]),
+  );
 }
 
 /** The messages of `topic` from the group's committed offsets (the beginning for a new group) to the end as it is now. */

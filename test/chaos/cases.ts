@@ -37,7 +37,8 @@ export interface Outcome {
   notes: string[];
 }
 
-export const failed = (outcome: Outcome) => outcome.lost > 0 || outcome.duplicated > 0 || outcome.errors > 0 || outcome.notes.some((n) => n.startsWith('FAIL'));
+export const failed = (outcome: Outcome) =>
+  outcome.lost > 0 || outcome.duplicated > 0 || outcome.errors > 0 || outcome.notes.some((n) => n.startsWith('FAIL'));
 
 interface Context {
   services: PrivateServices;
@@ -52,7 +53,11 @@ const WORKERS: ProcessName[] = ['chnl-provision-wkr', 'chat-provision-wkr'];
 
 /** Each account has its channel, its room and its chatter, and no outbox holds anything unpublished. */
 const drained = (effects: Effects, users: number) =>
-  effects.users === users && effects.channels === users && effects.rooms === users && effects.chatters === users && effects.unpublished === 0;
+  effects.users === users &&
+  effects.channels === users &&
+  effects.rooms === users &&
+  effects.chatters === users &&
+  effects.unpublished === 0;
 
 /** Answers that are neither a success nor a documented refusal. */
 const unexpected = (replies: Reply[]) => replies.filter((r) => r.status === 0 || (r.status >= 500 && !(r.status === 503 && r.retryAfter)));
@@ -147,7 +152,9 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   const effects = await waitForDrain(context, prefix, Math.max(accepted, (await countEffects(services.postgres.url, prefix)).users));
   const recoverySeconds = (Date.now() - Math.max(lastFaultEnd, loadEnd)) / 1000;
 
-  const users = idCounts(await readTopic(services.kafka.brokers, 'user.account.created.v1'), (e) => String(e.data?.login).startsWith(prefix));
+  const users = idCounts(await readTopic(services.kafka.brokers, 'user.account.created.v1'), (e) =>
+    String(e.data?.login).startsWith(prefix),
+  );
   const channels = idCounts(await readTopic(services.kafka.brokers, 'chnl.channel.created.v1'), () => true);
   const handled = await processedEvents(services.postgres.url);
   const notes = [
@@ -155,7 +162,9 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
     `faults: ${faults.map((f) => f.name).join(', ')} (seed ${settings.seed})`,
     `topics: user.account.created.v1 ${users.ids} ids (${users.repeated} twice), chnl.channel.created.v1 ${channels.ids} ids (${channels.repeated} twice)`,
     `effects: ${effects.users} accounts, ${effects.channels} channels, ${effects.rooms} rooms, ${effects.chatters} chatters, ${effects.unpublished} unpublished`,
-    `processed: ${Object.entries(handled).map(([group, n]) => `${group} ${n}`).join(', ')}`,
+    `processed: ${Object.entries(handled)
+      .map(([group, n]) => `${group} ${n}`)
+      .join(', ')}`,
   ];
   if (users.ids !== effects.users) notes.push(`FAIL: ${effects.users} accounts but ${users.ids} account events on the topic`);
   if (channels.ids !== effects.channels) notes.push(`FAIL: ${effects.channels} channels but ${channels.ids} channel events on the topic`);
@@ -183,7 +192,12 @@ export async function poison(context: Context): Promise<Outcome> {
     { key: `poison-json-${tag}`, value: '{"id": "not json' },
     {
       key: `poison-contract-${tag}`,
-      value: JSON.stringify({ id: randomUUID(), type: topic, occurredAt: new Date().toISOString(), data: { userId: 'not-a-uuid', login: 'x' } }),
+      value: JSON.stringify({
+        id: randomUUID(),
+        type: topic,
+        occurredAt: new Date().toISOString(),
+        data: { userId: 'not-a-uuid', login: 'x' },
+      }),
     },
   ];
   // Both consumers of the topic dead-letter each message they cannot take: chnl-provision-wkr and chat-provision-wkr.
@@ -206,28 +220,44 @@ export async function poison(context: Context): Promise<Outcome> {
     'dead letters',
   ).catch(async () => (await readTopic(services.kafka.brokers, deadLetterTopic(topic))).filter((m) => m.key?.endsWith(tag)));
   const notes = [`dead letters: ${letters.map((m) => `${m.key?.split('-')[1]}:${m.headers['x-dlt-reason']}`).join(', ')}`];
-  const withReason = letters.filter((m) => m.headers['x-dlt-reason'] === 'poison' && m.headers['x-dlt-error'] && m.headers['x-original-topic'] === topic);
+  const withReason = letters.filter(
+    (m) => m.headers['x-dlt-reason'] === 'poison' && m.headers['x-dlt-error'] && m.headers['x-original-topic'] === topic,
+  );
   if (withReason.length !== letters.length) notes.push('FAIL: a dead letter lacks its reason, error or original topic');
 
   // After a fix, dead letters are replayed (npm run dlt): a good event among them is deduplicated like any
   // redelivery, and the poison goes back to the dead-letter topic.
-  const handledEvent = (await readTopic(services.kafka.brokers, topic)).find((m) => m.value.includes(loginOf(prefix, 0)) && JSON.parse(m.value).data?.login === loginOf(prefix, 0));
+  const handledEvent = (await readTopic(services.kafka.brokers, topic)).find(
+    (m) => m.value.includes(loginOf(prefix, 0)) && JSON.parse(m.value).data?.login === loginOf(prefix, 0),
+  );
   if (handledEvent?.key) {
-    const original = { 'x-dlt-reason': 'max-attempts', 'x-dlt-error': 'chaos: a handler bug since fixed', 'x-original-topic': topic, 'x-attempts': '5' };
-    await publishRaw(services.kafka.brokers, deadLetterTopic(topic), [{ key: handledEvent.key, value: handledEvent.value, headers: { ...handledEvent.headers, ...original } }]);
+    const original = {
+      'x-dlt-reason': 'max-attempts',
+      'x-dlt-error': 'chaos: a handler bug since fixed',
+      'x-original-topic': topic,
+      'x-attempts': '5',
+    };
+    await publishRaw(services.kafka.brokers, deadLetterTopic(topic), [
+      { key: handledEvent.key, value: handledEvent.value, headers: { ...handledEvent.headers, ...original } },
+    ]);
   } else notes.push(`FAIL: the event of ${loginOf(prefix, 0)} is not on ${topic}`);
-  const replay = await run(process.execPath, [fromRoot('dist', 'scripts', 'dlt.js'), 'replay', topic], { env: { ...process.env, KAFKA_BROKERS: services.kafka.brokers } });
+  const replay = await run(process.execPath, [fromRoot('dist', 'scripts', 'dlt.js'), 'replay', topic], {
+    env: { ...process.env, KAFKA_BROKERS: services.kafka.brokers },
+  });
   notes.push(`npm run dlt -- replay: ${replay.stdout.trim()}`);
   const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1'];
-  await until(async () => (await Promise.all(groups.map((g) => lagOf(services.kafka.brokers, g, topic)))).every((lag) => lag === 0), settings.drainTimeoutSeconds * 1000, 'replay consumed').catch(
-    () => notes.push('FAIL: the replayed messages were not consumed'),
-  );
+  await until(
+    async () => (await Promise.all(groups.map((g) => lagOf(services.kafka.brokers, g, topic)))).every((lag) => lag === 0),
+    settings.drainTimeoutSeconds * 1000,
+    'replay consumed',
+  ).catch(() => notes.push('FAIL: the replayed messages were not consumed'));
   const again = (await readTopic(services.kafka.brokers, deadLetterTopic(topic))).filter((m) => m.key?.endsWith(tag));
   // A replay goes back to the topic, so every group meets each poison message again, whichever group dead-lettered it.
   const expected = bad.length * consumers * (1 + consumers);
   if (again.length !== expected) notes.push(`FAIL: ${again.length} dead letters of the poison after the replay, not ${expected}`);
   const afterReplay = await countEffects(services.postgres.url, prefix);
-  if (afterReplay.channels !== good || afterReplay.doubled !== 0) notes.push(`FAIL: after the replay, ${afterReplay.channels} channels for ${good} accounts`);
+  if (afterReplay.channels !== good || afterReplay.doubled !== 0)
+    notes.push(`FAIL: after the replay, ${afterReplay.channels} channels for ${good} accounts`);
   const handledGood = Math.min(effects.channels, effects.rooms, effects.chatters);
   const sent = bad.length * consumers + good;
   const delivered = Math.min(letters.length, bad.length * consumers) + handledGood;
@@ -261,7 +291,14 @@ export async function postgresOutage(context: Context): Promise<Outcome> {
     }
   })();
   const outage = { from: 0, to: 0 };
-  const load = signUps({ api: context.api, prefix, count: 8 * (settings.postgresDownSeconds + 10), concurrency: 4, minSeconds: settings.postgresDownSeconds + 10, timeoutMs });
+  const load = signUps({
+    api: context.api,
+    prefix,
+    count: 8 * (settings.postgresDownSeconds + 10),
+    concurrency: 4,
+    minSeconds: settings.postgresDownSeconds + 10,
+    timeoutMs,
+  });
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   outage.from = Date.now();
   settings.log(`  PostgreSQL stopped`);

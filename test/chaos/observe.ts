@@ -84,7 +84,11 @@ export async function readTopic(brokers: string, topic: string, timeoutMs = 60_0
           eachMessage: async ({ partition, message }) => {
             const end = ends.get(partition);
             if (end === undefined || BigInt(message.offset) >= end) return;
-            messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers: headersOf(message.headers) });
+            messages.push({
+              key: message.key?.toString() ?? null,
+              value: message.value?.toString() ?? '',
+              headers: headersOf(message.headers),
+            });
             if (BigInt(message.offset) + 1n >= end) {
               left.delete(partition);
               if (left.size === 0) {
@@ -103,7 +107,9 @@ export async function readTopic(brokers: string, topic: string, timeoutMs = 60_0
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value.at(-1) : value)]));
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value.at(-1) : value)]),
+  );
 }
 
 /** Messages per event id (the envelope's `id`): how many ids, how many were on the topic more than once. */
@@ -131,14 +137,19 @@ export async function lagOf(brokers: string, groupId: string, topic: string): Pr
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     let lag = 0n;
-    for (const { partition, offset } of committed?.partitions ?? []) lag += (ends.get(partition) ?? 0n) - (offset === '-1' ? 0n : BigInt(offset));
+    for (const { partition, offset } of committed?.partitions ?? [])
+      lag += (ends.get(partition) ?? 0n) - (offset === '-1' ? 0n : BigInt(offset));
     return Number(lag);
   } finally {
     await admin.disconnect();
   }
 }
 
-export async function publishRaw(brokers: string, topic: string, messages: { key: string; value: string; headers?: Record<string, string> }[]): Promise<void> {
+export async function publishRaw(
+  brokers: string,
+  topic: string,
+  messages: { key: string; value: string; headers?: Record<string, string> }[],
+): Promise<void> {
   const kafka = new Kafka({ clientId: 'chaos-poisoner', brokers: [brokers], logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();

@@ -29,11 +29,21 @@ const settings: Settings = {
 const chosen = (process.env.CHAOS_CASES ?? Object.keys(CASES).join(',')).split(',') as (keyof typeof CASES)[];
 
 /** What the cases need running: the sign-up path and the two consuming workers. */
-const RUN: ProcessName[] = ['user-store-svc', 'chnl-store-svc', 'chnl-provision-wkr', 'chat-store-svc', 'chat-provision-wkr', 'router-gtw', 'rest-facade-gtw'];
+const RUN: ProcessName[] = [
+  'user-store-svc',
+  'chnl-store-svc',
+  'chnl-provision-wkr',
+  'chat-store-svc',
+  'chat-provision-wkr',
+  'router-gtw',
+  'rest-facade-gtw',
+];
 
 function table(outcomes: Outcome[]): string {
   const head = ['case', 'sent', 'delivered', 'lost', 'duplicated', 'republished', '5xx/no answer', 'recovery s'];
-  const rows = outcomes.map((o) => [o.name, o.sent, o.delivered, o.lost, o.duplicated, o.republished, o.errors, o.recoverySeconds.toFixed(1)].map(String));
+  const rows = outcomes.map((o) =>
+    [o.name, o.sent, o.delivered, o.lost, o.duplicated, o.republished, o.errors, o.recoverySeconds.toFixed(1)].map(String),
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
@@ -59,7 +69,11 @@ async function main(): Promise<number> {
   }
   try {
     await migrateDeploy(services.postgres.url);
-    processes = await Processes.create(dir, { databaseUrl: services.postgres.url, brokers: services.kafka.brokers, redisUrl: services.redis.url });
+    processes = await Processes.create(dir, {
+      databaseUrl: services.postgres.url,
+      brokers: services.kafka.brokers,
+      redisUrl: services.redis.url,
+    });
     for (const name of RUN) await processes.start(name);
     console.log(`chaos: services and processes up in ${((Date.now() - began) / 1000).toFixed(0)} s`);
     const context = { services, processes, api: `${processes.url('rest-facade-gtw')}/private/v1`, settings };
@@ -76,7 +90,9 @@ async function main(): Promise<number> {
   }
   const bad = outcomes.filter(failed);
   console.log(`\n${table(outcomes)}\n`);
-  console.log(`chaos: ${((Date.now() - began) / 1000).toFixed(0)} s in all; ${bad.length ? `FAILED: ${bad.map((o) => o.name).join(', ')} (logs in ${dir})` : 'no loss, no double effect, no 500'}`);
+  console.log(
+    `chaos: ${((Date.now() - began) / 1000).toFixed(0)} s in all; ${bad.length ? `FAILED: ${bad.map((o) => o.name).join(', ')} (logs in ${dir})` : 'no loss, no double effect, no 500'}`,
+  );
   writeFileSync(path.join(dir, 'outcomes.json'), JSON.stringify(outcomes, null, 2));
   if (!bad.length && process.env.CHAOS_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
   console.log(`CHAOS_RESULT ${JSON.stringify(outcomes)}`);

@@ -40,7 +40,11 @@ async function startKafka(dir: string): Promise<PrivateKafka> {
   };
   const script = (command: string) => run('bash', [fromRoot('scripts', 'kafka.sh'), command], { env, maxBuffer: 1 << 24 });
   await script('start');
-  return { brokers: `127.0.0.1:${port}`, stop: () => script('stop').then(() => undefined), resume: () => script('resume').then(() => undefined) };
+  return {
+    brokers: `127.0.0.1:${port}`,
+    stop: () => script('stop').then(() => undefined),
+    resume: () => script('resume').then(() => undefined),
+  };
 }
 
 export interface PrivatePostgres {

@@ -3,8 +3,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fromRoot } from '../../kernel/paths';
 
-/** What `dist/` runs: every folder the build compiles, less the tests, whose changes need no rebuild. */
-const SOURCE_FOLDERS = ['bin', 'kernel', 'subgraphs', 'router', 'rest-facade', 'realtime', 'scripts', 'contracts'];
+/**
+ * What `dist/` runs: every folder the build compiles, less the tests, whose changes need no rebuild, but for the
+ * fault battery, which its test runs from `dist/`.
+ */
+const SOURCE_FOLDERS = ['bin', 'kernel', 'subgraphs', 'router', 'rest-facade', 'realtime', 'scripts', 'contracts', 'test/chaos'];
 const NOT_RUN = /(\.spec\.ts|\.d\.ts)$/;
 
 function* sources(folder: string): Generator<string> {
