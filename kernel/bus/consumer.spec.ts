@@ -165,7 +165,7 @@ describe('createConsumer', () => {
     });
     await bus.publish(TOPIC, [tip('during-outage')]);
 
-    await waitFor(() => handled.length === 1);
+    await eventually(() => handled.length === 1);
     expect(handled).toEqual(['during-outage']);
     expect(deadLetters).toEqual([]);
   });

@@ -108,8 +108,17 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   const workerKill = (worker: ProcessName, downMs: number) => async () => {
     await processes.kill(worker);
     await new Promise((resolve) => setTimeout(resolve, downMs));
-    await until(async () => !brokerDown, 24 * 3600_000, 'broker back');
-    await processes.start(worker);
+    for (let tries = 1; ; tries += 1) {
+      await until(async () => !brokerDown, 24 * 3600_000, 'broker back');
+      try {
+        await processes.start(worker);
+        return;
+      } catch (error) {
+        // The broker went away while the worker started: like a supervisor, start it again once it is back.
+        if (tries >= 5) throw error;
+        settings.log(`  ${worker} did not start (${(error as Error).message}), starting it again`);
+      }
+    }
   };
   const brokerFaults: Fault[] = [
     { at: 0.05 + random() * 0.1, name: 'broker restart', run: brokerRestart },
@@ -135,7 +144,10 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
     }
   };
   const faults = [...brokerFaults, ...workerFaults];
-  const faultsRun = Promise.all([sequence(brokerFaults), sequence(workerFaults)]);
+  let faultFailed: unknown;
+  const faultsRun = Promise.all([sequence(brokerFaults), sequence(workerFaults)]).catch((error: unknown) => {
+    faultFailed = error;
+  });
   const replies = await signUps({
     api: context.api,
     prefix,
@@ -166,6 +178,7 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
       .map(([group, n]) => `${group} ${n}`)
       .join(', ')}`,
   ];
+  if (faultFailed) notes.push(`FAIL: a fault could not be run: ${(faultFailed as Error).message}`);
   if (users.ids !== effects.users) notes.push(`FAIL: ${effects.users} accounts but ${users.ids} account events on the topic`);
   if (channels.ids !== effects.channels) notes.push(`FAIL: ${effects.channels} channels but ${channels.ids} channel events on the topic`);
   const sent = Math.max(accepted, effects.users);

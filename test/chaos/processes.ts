@@ -63,11 +63,14 @@ export class Processes {
     const child = fork(ENTRY, [name], { env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
+    let started = false;
+    // Exiting before it is ready is a failed start, which the caller hears of; after, a crash.
     child.once('exit', (code, signal) => {
-      if (!this.signalled.has(child)) this.crashes.push({ name, how: signal ?? `code ${code}` });
+      if (started && !this.signalled.has(child)) this.crashes.push({ name, how: signal ?? `code ${code}` });
     });
     this.children.set(name, child);
     await this.waitReady(name, timeoutMs);
+    started = true;
   }
 
   async ready(name: ProcessName): Promise<boolean> {

@@ -60,13 +60,14 @@ async function main(): Promise<number> {
   const services = await startPrivateServices(dir);
   let processes: Processes | undefined;
   const outcomes: Outcome[] = [];
-  // The broker runs detached (kafka.sh): an interrupted run stops it and the rest rather than leave them behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.error(`chaos: ${signal}, stopping the processes and services (logs in ${dir})`);
-      void Promise.allSettled([processes?.stopAll(), services.stop()]).then(() => process.exit(130));
-    });
-  }
+  // The broker runs detached (kafka.sh): an interrupted or broken run stops it and the rest rather than leave them
+  // behind.
+  const abandon = (why: string, code: number) => {
+    console.error(`chaos: ${why}, stopping the processes and services (logs in ${dir})`);
+    void Promise.allSettled([processes?.stopAll(), services.stop()]).then(() => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abandon(signal, 130));
+  process.once('unhandledRejection', (error) => abandon(`unexpected failure: ${error instanceof Error ? error.stack : String(error)}`, 2));
   try {
     await migrateDeploy(services.postgres.url);
     processes = await Processes.create(dir, {
