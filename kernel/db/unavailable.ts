@@ -11,8 +11,12 @@ const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 /** SQLSTATE class 08 (connection exception), admin or crash shutdown, cannot connect now, too many connections. */
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
-/** node-postgres ends a query this way when the server goes away under it; the error has no code. */
-const TERMINATED = /^Connection terminated( unexpectedly| due to connection timeout)?$/;
+/**
+ * node-postgres ends a query this way when the server goes away under it, or refuses one on a connection already
+ * lost (the pool discards that connection when it is released); these errors have no code.
+ */
+const TERMINATED =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client (has encountered a connection error|was closed) and is not queryable)$/;
 
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
