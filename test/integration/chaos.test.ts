@@ -33,6 +33,8 @@ describe('fault battery (short form)', () => {
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       const result = output.split('\n').find((line) => line.startsWith('CHAOS_RESULT '));
       if (code !== 0 || !result) throw new Error(`the battery exited ${code}:\n${output}`);
+      // The battery's own report, table included, for the CI log.
+      console.log(output.replace(/^CHAOS_RESULT .*$/m, '').trim());
       const outcomes = JSON.parse(result.slice('CHAOS_RESULT '.length)) as Outcome[];
       expect(outcomes.map((o) => o.name)).toEqual(['broker and worker faults', 'poison messages', 'PostgreSQL outage']);
       for (const outcome of outcomes) {
