@@ -158,7 +158,7 @@ describe('parameters become the variables of the persisted operation', () => {
     expect(router.last().body).toEqual({
       operationName: 'SignUp',
       variables: { input },
-      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.get('SignUp') } },
+      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.get('SignUp') }, api: 'private.v1' },
     });
   });
 

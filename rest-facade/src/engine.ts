@@ -110,6 +110,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
     const result = await router.execute({
       operationName: route.operationName,
       id: route.id,
+      api: doc.name,
       variables,
       authorization: req.headers.authorization,
       requestId: req.id,
