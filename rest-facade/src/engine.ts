@@ -114,7 +114,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       variables,
       authorization: req.headers.authorization,
       requestId: req.id,
-      clientIp: req.socket.remoteAddress,
+      clientIp: res.locals.clientIp as string | undefined,
     });
     if (result.headers) res.set(result.headers);
     if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);
