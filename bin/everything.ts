@@ -18,6 +18,21 @@ import { PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } f
 const DEMO_TOTP_FILE = fromRoot('.data', 'demo-admin.totp');
 
 /**
+ * The key stream keys are encrypted under, generated at the first start and kept beside the embedded database:
+ * with a new key per run, the keys stored by the last run could no longer be shown.
+ */
+const LIVE_KEY_FILE = fromRoot('.data', 'live-key-encryption.key');
+
+function liveKeyEncryptionKey(): string {
+  if (process.env.LIVE_KEY_ENCRYPTION_KEY) return process.env.LIVE_KEY_ENCRYPTION_KEY;
+  if (existsSync(LIVE_KEY_FILE)) return readFileSync(LIVE_KEY_FILE, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  mkdirSync(dirname(LIVE_KEY_FILE), { recursive: true });
+  writeFileSync(LIVE_KEY_FILE, key, { mode: 0o600 });
+  return key;
+}
+
+/**
  * The newcomer's platform in one process: embedded PostgreSQL (unless DATABASE_URL is set), the in-process bus
  * (unless KAFKA_BROKERS is set), migrations applied, every process of the registry started on its default port,
  * each domain's demo data seeded. Token secrets are generated per run unless given, so sessions do not survive a
@@ -37,9 +52,13 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   const bus = kafka.KAFKA_BROKERS.length ? kafkaBusFromConfig(kafka, 'platform-all', logger) : createMemoryBus();
   parts.unshift({ name: 'bus', stop: () => bus.close() });
 
+  // Printed below, so a newcomer can sign Mux webhooks for the local provider's channels.
+  const muxWebhookSecret = process.env.LIVE_MUX_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url');
   const running = await startAllProcesses({
     env: {
       ...process.env,
+      LIVE_KEY_ENCRYPTION_KEY: liveKeyEncryptionKey(),
+      LIVE_MUX_WEBHOOK_SECRET: muxWebhookSecret,
       DATABASE_URL: databaseUrl,
       ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
       IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
@@ -70,6 +89,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
       `  subgraphs     ${subgraphLines(processes)}`,
       `  realtime      ${processes['rt-gtw'].wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
+      `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]})`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,

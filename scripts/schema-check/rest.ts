@@ -36,6 +36,8 @@ const DOCUMENT_FIELDS = [
   'components',
   'security',
   'tags',
+  // The facade's: the API's bodies are passed on as raw bytes (rest-facade/src/engine.ts).
+  'x-raw-body',
 ];
 
 type Json = Record<string, unknown>;
@@ -214,6 +216,9 @@ function coverageProblems(operations: Operation[], persisted: PersistedOperation
     const body = requestBodyOf(operation);
     const bodyVariable = (operation as { 'x-graphql-body-variable'?: unknown })['x-graphql-body-variable'];
     if (body?.required && typeof bodyVariable === 'string') supplied.add(bodyVariable);
+    // A raw body is always passed on, empty when the call sent none.
+    const rawBodyVariable = (operation as { 'x-graphql-raw-body-variable'?: unknown })['x-graphql-raw-body-variable'];
+    if (typeof rawBodyVariable === 'string') supplied.add(rawBodyVariable);
     const bodySchema = body?.required ? body.content['application/json']?.schema : undefined;
     if (typeof bodyVariable !== 'string' && isJson(bodySchema) && Array.isArray(bodySchema.required)) {
       for (const field of bodySchema.required) supplied.add(String(field));
