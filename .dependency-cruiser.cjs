@@ -30,9 +30,7 @@ module.exports = {
     },
     {
       name: 'gateway-imports-no-subgraph',
-      comment:
-        "The router and the REST facade reach subgraphs over HTTP only; a subgraph's internals are not theirs to " +
-        'import.',
+      comment: "The router and the REST facade reach subgraphs over HTTP only; a subgraph's internals are not theirs to " + 'import.',
       severity: 'error',
       from: { path: '^(router|rest-facade)/', pathNot: SPEC },
       to: { path: '^subgraphs/' },
@@ -41,7 +39,7 @@ module.exports = {
       name: 'facade-imports-no-router',
       comment:
         'The REST facade reaches the router over HTTP, or in-process through the port the kernel declares ' +
-        '(kernel/router-port.ts) that bin/ wires: never through the router\'s internals.',
+        "(kernel/router-port.ts) that bin/ wires: never through the router's internals.",
       severity: 'error',
       from: { path: '^rest-facade/', pathNot: SPEC },
       to: { path: '^router/' },

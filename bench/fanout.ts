@@ -129,7 +129,8 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function runStep(
@@ -152,7 +153,10 @@ async function runStep(
     const due = Math.floor(((performance.now() - started) / 1000) * rate) - sent;
     if (due > 0) {
       const at = performance.now();
-      const batch = Array.from({ length: due }, (_, i) => ({ channelId: roomIds[(sent + i) % roomIds.length], text: `bench ${sent + i} ${at}` }));
+      const batch = Array.from({ length: due }, (_, i) => ({
+        channelId: roomIds[(sent + i) % roomIds.length],
+        text: `bench ${sent + i} ${at}`,
+      }));
       sent += due;
       publish(batch).catch(() => {
         failed += due;
@@ -175,13 +179,20 @@ async function runStep(
     perSecond: delivered / elapsedS,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    cpuMsPer1000: Object.fromEntries(Object.keys(pids).map((name) => [name, ((cpuAfter[name] - cpuBefore[name]) / Math.max(delivered, 1)) * 1000])),
+    cpuMsPer1000: Object.fromEntries(
+      Object.keys(pids).map((name) => [name, ((cpuAfter[name] - cpuBefore[name]) / Math.max(delivered, 1)) * 1000]),
+    ),
   };
 }
 
 async function waitForReady(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await fetch(url).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
     await sleep(200);
   }
@@ -228,7 +239,8 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     CHAT_MODERATOR_MESSAGES_PER_30S: '1000000',
   };
   for (const name of PLATFORM) children.push(fork(entry, [name], { env: platformEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  for (const name of [...BEHIND_ROUTER, 'rest-facade-gtw' as const]) await waitForReady(`http://127.0.0.1:${portOf(name, options.platformPort)}/readyz`);
+  for (const name of [...BEHIND_ROUTER, 'rest-facade-gtw' as const])
+    await waitForReady(`http://127.0.0.1:${portOf(name, options.platformPort)}/readyz`);
 
   const api = `http://127.0.0.1:${portOf('rest-facade-gtw', options.platformPort)}/private/v1`;
   const post = async (path: string, body: unknown, token?: string) => {
@@ -298,7 +310,12 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
       { name: 'raw', publish: rawPublisher(raw), recorder: new Recorder(), rooms: roomIds },
       { name: 'raw-kafka', publish: kafkaPublisher(rawBus), recorder: new Recorder(), rooms: roomIds },
       { name: 'rt', publish: kafkaPublisher(rtBus), recorder: new Recorder(), rooms: roomIds },
-      { name: 'rt-rest', publish: restPublisher(realPath.api, realPath.tokens), recorder: new Recorder(), rooms: [...realPath.tokens.keys()] },
+      {
+        name: 'rt-rest',
+        publish: restPublisher(realPath.api, realPath.tokens),
+        recorder: new Recorder(),
+        rooms: [...realPath.tokens.keys()],
+      },
     ];
     const [rawTarget, rawKafkaTarget, rtTarget, rtRestTarget] = targets;
     // The same graphql-ws client for every target, so the viewers' side costs the same.
@@ -345,7 +362,9 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
     const steps: Step[] = [];
     for (const rate of options.rates) {
       for (const target of targets) {
-        steps.push(await runStep(target.name, rate, options.stepSeconds, target.rooms, viewersPerRoom, target.publish, target.recorder, pids));
+        steps.push(
+          await runStep(target.name, rate, options.stepSeconds, target.rooms, viewersPerRoom, target.publish, target.recorder, pids),
+        );
       }
     }
     return steps;
@@ -363,9 +382,13 @@ export function printFanout(options: FanoutOptions, steps: Step[]): void {
       'publish → delivery on loopback, 2 cores shared by every process and Kafka\n',
   );
   const processes = Object.keys(steps[0]?.cpuMsPer1000 ?? {});
-  console.log(`target     msgs/s in  frames expected  delivered  delivered/s   p50 ms   p99 ms   CPU ms per 1000 frames (${processes.join(' / ')})`);
+  console.log(
+    `target     msgs/s in  frames expected  delivered  delivered/s   p50 ms   p99 ms   CPU ms per 1000 frames (${processes.join(' / ')})`,
+  );
   for (const s of steps) {
-    const cpu = Object.values(s.cpuMsPer1000).map((v) => v.toFixed(0)).join(' / ');
+    const cpu = Object.values(s.cpuMsPer1000)
+      .map((v) => v.toFixed(0))
+      .join(' / ');
     console.log(
       `${s.target.padEnd(10)} ${String(s.rate).padStart(9)} ${String(s.expected).padStart(16)} ${String(s.delivered).padStart(10)} ${s.perSecond.toFixed(0).padStart(12)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)}   ${cpu}`,
     );

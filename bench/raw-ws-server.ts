@@ -21,7 +21,11 @@ function broadcast(room: string, payload: string): void {
 
 async function main(): Promise<void> {
   if (feed === 'kafka') {
-    const kafka = new Kafka({ clientId: 'bench-raw', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'bench-raw',
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const consumer = kafka.consumer({ groupId: `bench-raw-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 500 });
     await consumer.connect();
     await consumer.subscribe({ topic: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}chat.message.created.v1`, fromBeginning: false });
@@ -47,7 +51,12 @@ async function main(): Promise<void> {
       const room = message.payload?.variables?.channelId ?? '';
       const member = { socket, prefix: `{"id":${JSON.stringify(message.id)},"type":"next","payload":` };
       rooms.set(room, [...(rooms.get(room) ?? []), member]);
-      socket.on('close', () => rooms.set(room, (rooms.get(room) ?? []).filter((m) => m !== member)));
+      socket.on('close', () =>
+        rooms.set(
+          room,
+          (rooms.get(room) ?? []).filter((m) => m !== member),
+        ),
+      );
     });
   });
   wss.on('listening', () => process.send?.('ready'));

@@ -63,7 +63,10 @@ function spawnProcess(name: string, extraEnv: Record<string, string> = {}): void
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
@@ -184,7 +187,9 @@ async function main(): Promise<void> {
   console.log(`\nGET /private/v1/users/{login}: ${CONNECTIONS} connections, ${DURATION_S} s per target, 2 cores shared by all processes\n`);
   console.log('target     req/s     p50 ms   p99 ms   errors');
   for (const r of results) {
-    console.log(`${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(7)}  ${String(r.p99).padStart(7)}  ${r.errors}`);
+    console.log(
+      `${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(7)}  ${String(r.p99).padStart(7)}  ${r.errors}`,
+    );
   }
   console.log('\nCPU ms per request, by process');
   const processes = Object.keys(results[0].cpuPerRequest);
@@ -199,7 +204,9 @@ async function main(): Promise<void> {
   console.log(`  router / subgraph ${ratio('router', 'subgraph')}   (query planning, two subgraph calls, entity join)`);
   console.log(`  subgraph / bare   ${ratio('subgraph', 'bare')}   (Apollo execution and PostgreSQL)`);
   console.log(`  rest / bare       ${ratio('rest', 'bare')}`);
-  console.log(`  p99 rest / router ${(by.rest.p99 / by.router.p99).toFixed(2)}x, rest-edge / router ${(by['rest-edge'].p99 / by.router.p99).toFixed(2)}x`);
+  console.log(
+    `  p99 rest / router ${(by.rest.p99 / by.router.p99).toFixed(2)}x, rest-edge / router ${(by['rest-edge'].p99 / by.router.p99).toFixed(2)}x`,
+  );
   if (results.some((r) => r.errors > 0)) throw new Error('some requests failed: the figures above are not valid');
 }
 

@@ -105,7 +105,7 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
 const subgraphLines = (processes: RunningProcesses) =>
   (Object.entries(PROCESSES) as [ProcessName, ProcessRow][])
     .filter(([, process]) => process.serves?.subgraph)
-    .map(([name, process]) => `${processes[name].url}${process.serves!.path} (${process.serves!.subgraph})`)
+    .flatMap(([name, process]) => (process.serves ? [`${processes[name].url}${process.serves.path} (${process.serves.subgraph})`] : []))
     .join(', ');
 
 export interface AllProcessesOptions {
@@ -138,7 +138,9 @@ export async function startAllProcesses({ env, bus, logger, without = [] }: AllP
     return { processes: processes as RunningProcesses, parts, env: wired };
   } catch (error) {
     for (const running of parts) {
-      await running.stop().catch((stopError: unknown) => logger.error({ err: stopError, part: running.name }, 'stop after a failed start failed'));
+      await running
+        .stop()
+        .catch((stopError: unknown) => logger.error({ err: stopError, part: running.name }, 'stop after a failed start failed'));
     }
     throw error;
   }

@@ -79,7 +79,12 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChnlStoreSvc,
   }),
-  'chnl-provision-wkr': row({ config: chnlProvisionConfigSchema, port: 'CHNL_PROVISION_HEALTH_PORT', bus: true, start: startChnlProvisionWkr }),
+  'chnl-provision-wkr': row({
+    config: chnlProvisionConfigSchema,
+    port: 'CHNL_PROVISION_HEALTH_PORT',
+    bus: true,
+    start: startChnlProvisionWkr,
+  }),
   'chat-store-svc': row({
     config: chatStoreConfigSchema,
     // Alone, it is one of several instances: message limits must be counted where all of them see them.
@@ -89,7 +94,12 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChatStoreSvc,
   }),
-  'chat-provision-wkr': row({ config: chatProvisionConfigSchema, port: 'CHAT_PROVISION_HEALTH_PORT', bus: true, start: startChatProvisionWkr }),
+  'chat-provision-wkr': row({
+    config: chatProvisionConfigSchema,
+    port: 'CHAT_PROVISION_HEALTH_PORT',
+    bus: true,
+    start: startChatProvisionWkr,
+  }),
   'live-store-svc': row({
     config: liveStoreConfigSchema,
     port: 'LIVE_STORE_PORT',
@@ -97,7 +107,12 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startLiveStoreSvc,
   }),
-  'live-provision-wkr': row({ config: liveProvisionConfigSchema, port: 'LIVE_PROVISION_HEALTH_PORT', bus: true, start: startLiveProvisionWkr }),
+  'live-provision-wkr': row({
+    config: liveProvisionConfigSchema,
+    port: 'LIVE_PROVISION_HEALTH_PORT',
+    bus: true,
+    start: startLiveProvisionWkr,
+  }),
   'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
 };
 
@@ -155,7 +170,11 @@ export const ALONE_ONLY = {
     bus: true,
     start: async (config, bus, logger) => {
       const router = await startRouter(config, subgraphUrls(SUBGRAPHS, config), logger, bus);
-      const facade = await startRestFacade({ ...config, ROUTER_URL: `${router.url}/graphql` }, logger, createInProcessRouterClient(router.core));
+      const facade = await startRestFacade(
+        { ...config, ROUTER_URL: `${router.url}/graphql` },
+        logger,
+        createInProcessRouterClient(router.core),
+      );
       return {
         url: facade.url,
         stop: async () => {

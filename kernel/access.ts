@@ -41,7 +41,11 @@ export const hasPermission = (identity: Identity, permission: StaffPermission, m
   identity.kind === 'staff' && identity.permissions.includes(permission) && mfaFresh(identity, mfaMaxAgeSeconds);
 
 /** A staff action: a staff caller holding `permission`, who passed their second factor within `mfaMaxAgeSeconds`. */
-export function requirePermission(identity: Identity, permission: StaffPermission, mfaMaxAgeSeconds: number): asserts identity is StaffIdentity {
+export function requirePermission(
+  identity: Identity,
+  permission: StaffPermission,
+  mfaMaxAgeSeconds: number,
+): asserts identity is StaffIdentity {
   if (identity.kind !== 'staff') throw new DomainError('FORBIDDEN', 'staff only');
   if (!mfaFresh(identity, mfaMaxAgeSeconds)) {
     throw new DomainError('STAFF_MFA_REQUIRED', 'confirm your second factor again before this action');

@@ -2,7 +2,9 @@ import { ConfigError, parseConfig } from './config';
 import { routerConfigSchema } from '../router/src/config';
 import { withSubgraphUrls } from '../router/src/subgraphs';
 
-const schema = withSubgraphUrls(routerConfigSchema, [{ name: 'user', urlEnv: 'USER_SUBGRAPH_URL', defaultUrl: 'http://127.0.0.1:4001/graphql' }]);
+const schema = withSubgraphUrls(routerConfigSchema, [
+  { name: 'user', urlEnv: 'USER_SUBGRAPH_URL', defaultUrl: 'http://127.0.0.1:4001/graphql' },
+]);
 
 describe(parseConfig.name, () => {
   it('should list every problem at once', () => {
@@ -25,6 +27,11 @@ describe(parseConfig.name, () => {
       IDENTITY_SECRET: 'b'.repeat(32),
       OAUTH_ROUTER_CLIENT_SECRET: 'c'.repeat(32),
     });
-    expect(config).toMatchObject({ ROUTER_PORT: 4100, LOG_LEVEL: 'info', OAUTH_INTROSPECTION_CACHE_MS: 500, PUBLIC_RATE_LIMIT_POINTS: 800 });
+    expect(config).toMatchObject({
+      ROUTER_PORT: 4100,
+      LOG_LEVEL: 'info',
+      OAUTH_INTROSPECTION_CACHE_MS: 500,
+      PUBLIC_RATE_LIMIT_POINTS: 800,
+    });
   });
 });

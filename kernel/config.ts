@@ -25,7 +25,14 @@ export const databaseUrl = z
 export const kafkaBrokers = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((b) => b.trim()).filter(Boolean) : []))
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean)
+      : [],
+  )
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')));
 
 export const secret = (name: string) =>

@@ -14,8 +14,7 @@ function formatInstant(value: unknown): string | null {
   throw new TypeError(`a @${DATE_TIME_DIRECTIVE} field resolved to ${typeof value}, not a Date`);
 }
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /** Wraps the resolver of every `@dateTime` field of `schema` (in place) so that it answers the ISO string. */
 export function formatDateTimeFields(schema: GraphQLSchema): GraphQLSchema {

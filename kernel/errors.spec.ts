@@ -4,7 +4,8 @@ import { DomainError, ERROR_STATUS, GENERIC_ERRORS, mergeErrorTables, statusOf }
 describe('error codes', () => {
   it('should answer every generic and every domain code with its own status', () => {
     for (const table of [GENERIC_ERRORS, ...Object.values(DOMAIN_ERRORS)]) {
-      for (const [code, status] of Object.entries(table)) expect([code, ERROR_STATUS[code as keyof typeof ERROR_STATUS]]).toEqual([code, status]);
+      for (const [code, status] of Object.entries(table))
+        expect([code, ERROR_STATUS[code as keyof typeof ERROR_STATUS]]).toEqual([code, status]);
     }
     expect(statusOf('CHAT_SLOW_MODE')).toBe(429);
     expect(statusOf('USER_NOT_FOUND')).toBe(404);

@@ -42,7 +42,7 @@ export function mergeErrorTables<T extends readonly ErrorTable[]>(...tables: T):
   const merged: Record<string, number> = {};
   for (const table of tables) {
     for (const [code, status] of Object.entries(table)) {
-      if (Object.prototype.hasOwnProperty.call(merged, code)) throw new Error(`the error code ${code} is declared twice`);
+      if (Object.hasOwn(merged, code)) throw new Error(`the error code ${code} is declared twice`);
       merged[code] = status;
     }
   }
@@ -53,14 +53,12 @@ export const ERROR_STATUS = mergeErrorTables(GENERIC_ERRORS, ...Object.values(DO
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export const isErrorCode = (code: unknown): code is ErrorCode =>
-  typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, code);
+export const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
 
 export const statusOf = (code: ErrorCode): number => ERROR_STATUS[code];
 
 /** The problem `type` URI for a code: stable, documented, and the same in every API version. */
-export const problemType = (code: ErrorCode): string =>
-  `https://errors.streaming.example/${code.toLowerCase().replace(/_/g, '-')}`;
+export const problemType = (code: ErrorCode): string => `https://errors.streaming.example/${code.toLowerCase().replace(/_/g, '-')}`;
 
 export interface FieldProblem {
   field: string;

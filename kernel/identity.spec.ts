@@ -6,7 +6,12 @@ const secret = randomBytes(32).toString('hex');
 
 /** A token as the router signs it, with claims of our choosing, to see what verifying makes of them. */
 const forged = (claims: Record<string, unknown>, subject?: string) => {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('router-gtw').setAudience('subgraphs').setIssuedAt().setExpirationTime('60s');
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('router-gtw')
+    .setAudience('subgraphs')
+    .setIssuedAt()
+    .setExpirationTime('60s');
   if (subject) jwt.setSubject(subject);
   return jwt.sign(new TextEncoder().encode(secret));
 };

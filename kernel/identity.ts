@@ -67,7 +67,8 @@ export async function verifyAccessToken(
       typ: 'at+jwt',
     });
     const issuedAt = payload[ISSUED_AT_MS];
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number') return { ok: false, reason: 'invalid' };
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number')
+      return { ok: false, reason: 'invalid' };
     return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt } };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
@@ -113,7 +114,8 @@ export async function verifyStaffToken(
       typ: 'staff+jwt',
     });
     const issuedAt = payload[ISSUED_AT_MS];
-    if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof issuedAt !== 'number') return { ok: false, reason: 'invalid' };
+    if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof issuedAt !== 'number')
+      return { ok: false, reason: 'invalid' };
     return { ok: true, claims: { userId: payload.sub, permissions: strings(payload.prm), mfaAt: payload.mfa, issuedAt } };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };

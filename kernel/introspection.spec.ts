@@ -10,7 +10,14 @@ const closedPort = () =>
   });
 
 describe(createIntrospection.name, () => {
-  const options = (url: string) => ({ url, clientId: 'router-gtw', clientSecret: 's'.repeat(32), cacheMs: 1000, timeoutMs: 500, audience: 'urn:x' });
+  const options = (url: string) => ({
+    url,
+    clientId: 'router-gtw',
+    clientSecret: 's'.repeat(32),
+    cacheMs: 1000,
+    timeoutMs: 500,
+    audience: 'urn:x',
+  });
 
   it('never sends what is not an opaque token (a session JWT) to the authorization server', async () => {
     const introspection = createIntrospection(options(`http://127.0.0.1:${await closedPort()}/oauth/introspect`));

@@ -28,8 +28,7 @@ export const pageSize = (first: number | null | undefined, byDefault: number): n
   Math.min(Math.max(first ?? byDefault, LIMITS['page.first'].minimum), MAX_PAGE_SIZE);
 
 /** The one cursor format: opaque to clients, base64url of `[time, id]`. */
-export const encodeCursor = ({ at, id }: Position): string =>
-  Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+export const encodeCursor = ({ at, id }: Position): string => Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 
 /** The position a cursor names, or a validation failure on `field` (the argument that carried it). */
 export function decodeCursor(cursor: string | null | undefined, field: string): Position | undefined {

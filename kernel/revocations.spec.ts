@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createMemoryBus } from './bus/memory';
 import { makeEvent } from './events';
-import { eventually } from '../test/support/platform';
+import { eventually } from '../test/support/eventually';
 import { createLogger } from './log';
 import { createRevocations } from './revocations';
 
@@ -9,7 +9,13 @@ describe(createRevocations.name, () => {
   const bus = createMemoryBus();
   const suspended = new Set<string>();
   const clock = { now: Date.parse('2026-11-27T12:00:00Z') };
-  const revocations = createRevocations(bus, createLogger('test', 'silent'), 'test-gtw', (userId) => suspended.add(userId), () => clock.now);
+  const revocations = createRevocations(
+    bus,
+    createLogger('test', 'silent'),
+    'test-gtw',
+    (userId) => suspended.add(userId),
+    () => clock.now,
+  );
 
   beforeAll(() => revocations.start());
   afterAll(async () => {

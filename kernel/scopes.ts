@@ -14,7 +14,8 @@ export const SCOPES = {
   'moderator:manage:banned_users': 'Ban and unban users in channels the user moderates',
   'moderator:manage:chat_messages': 'Delete chat messages in channels the user moderates',
   'moderator:read:chatters': 'List the chatters of channels the user moderates',
-  'moderator:manage:chat_settings': 'Change the chat settings of channels the user moderates: slow mode, followers-only, emote-only, unique chat',
+  'moderator:manage:chat_settings':
+    'Change the chat settings of channels the user moderates: slow mode, followers-only, emote-only, unique chat',
   'moderator:read:blocked_terms': 'Read the blocked terms of channels the user moderates',
   'moderator:manage:blocked_terms': 'Add and remove blocked terms in channels the user moderates',
 } as const;
@@ -23,7 +24,7 @@ export type Scope = keyof typeof SCOPES;
 
 export const SCOPE_NAMES = Object.keys(SCOPES) as Scope[];
 
-export const isScope = (value: string): value is Scope => Object.prototype.hasOwnProperty.call(SCOPES, value);
+export const isScope = (value: string): value is Scope => Object.hasOwn(SCOPES, value);
 
 /** The resource server every Public API access token is issued for (its `aud`). */
 export const PUBLIC_API_RESOURCE = 'urn:streaming:public-api';

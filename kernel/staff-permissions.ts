@@ -17,5 +17,4 @@ export const STAFF_PERMISSIONS = {
 
 export type StaffPermission = keyof typeof STAFF_PERMISSIONS;
 
-export const isStaffPermission = (name: string): name is StaffPermission =>
-  Object.prototype.hasOwnProperty.call(STAFF_PERMISSIONS, name);
+export const isStaffPermission = (name: string): name is StaffPermission => Object.hasOwn(STAFF_PERMISSIONS, name);

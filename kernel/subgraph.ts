@@ -28,7 +28,9 @@ declare module 'express-serve-static-core' {
   }
 }
 
-type SubgraphResolvers = NonNullable<Extract<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { typeDefs: unknown }>['resolvers']>;
+type SubgraphResolvers = NonNullable<
+  Extract<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { typeDefs: unknown }>['resolvers']
+>;
 
 export interface SubgraphOptions<C> {
   name: string;

@@ -23,7 +23,10 @@ export function textProblems(value: unknown, field: string): FieldProblem[] {
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([key, item]) => {
       const keyMessage = textProblem(key);
-      return [...(keyMessage ? [{ field: `${field}.${key}`, message: `name ${keyMessage}` }] : []), ...textProblems(item, `${field}.${key}`)];
+      return [
+        ...(keyMessage ? [{ field: `${field}.${key}`, message: `name ${keyMessage}` }] : []),
+        ...textProblems(item, `${field}.${key}`),
+      ];
     });
   }
   return [];

@@ -31,11 +31,11 @@ if (unknown.length) {
 
 function generate(domain) {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [cli, 'generate', '--schema', path.join('prisma', domain, 'schema.prisma')],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [cli, 'generate', '--schema', path.join('prisma', domain, 'schema.prisma')], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -64,19 +64,13 @@ export function listDomains(prismaDir: string = PRISMA_DIR): string[] {
 }
 
 /** Applies every domain's pending migrations. A migration that fails is rolled back whole, and deploy throws. */
-export async function migrateDeploy(
-  databaseUrl: string,
-  domains?: string[],
-  options: MigrateOptions = {},
-): Promise<DeployResult[]> {
+export async function migrateDeploy(databaseUrl: string, domains?: string[], options: MigrateOptions = {}): Promise<DeployResult[]> {
   await ensureDatabase(databaseUrl);
   const results: DeployResult[] = [];
   for (const domain of resolveDomains(domains, options.prismaDir)) {
     await createSchema(databaseUrl, domain.name);
     const migrations = readMigrations(domain);
-    const applied = await withDomainEngine(databaseUrl, domain, options, (engine) =>
-      applyPending(engine, domain, migrations),
-    );
+    const applied = await withDomainEngine(databaseUrl, domain, options, (engine) => applyPending(engine, domain, migrations));
     options.log?.(`${domain.name}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
     results.push({ domain: domain.name, applied });
   }
@@ -107,13 +101,14 @@ export async function migrateCreate(
   name: string,
   options: MigrateOptions = {},
 ): Promise<string | null> {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (!slug) throw new Error(`the migration needs a name made of letters or digits, not "${name}"`);
   const [domain] = resolveDomains([domainName], options.prismaDir);
   await ensureDatabase(databaseUrl);
-  const { exitCode, stdout } = await withDomainEngine(databaseUrl, domain, options, (engine) =>
-    diffHistoryToSchema(engine, domain, true),
-  );
+  const { exitCode, stdout } = await withDomainEngine(databaseUrl, domain, options, (engine) => diffHistoryToSchema(engine, domain, true));
   if (exitCode === 0 || !stdout) return null;
 
   const folder = path.join(domain.migrationsDir, `${nextTimestamp(domain)}_${slug}`);
@@ -145,7 +140,10 @@ function engineMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const lines = error.message.split('\n');
   const traceStart = lines.findIndex((line) => /^\s+\d+: /.test(line));
-  return lines.slice(0, traceStart === -1 ? undefined : traceStart).join(' ').trim();
+  return lines
+    .slice(0, traceStart === -1 ? undefined : traceStart)
+    .join(' ')
+    .trim();
 }
 
 async function failedMigrations(engine: SchemaEngine, migrationsList: MigrationList): Promise<string[]> {
@@ -246,9 +244,7 @@ function readMigrations(domain: Domain): MigrationList {
         path: folder,
         migrationFile: {
           path: 'migration.sql',
-          content: existsSync(file)
-            ? { tag: 'ok', value: readFileSync(file, 'utf8') }
-            : { tag: 'error', value: `${file} is missing` },
+          content: existsSync(file) ? { tag: 'ok', value: readFileSync(file, 'utf8') } : { tag: 'error', value: `${file} is missing` },
         },
       };
     }),

@@ -38,10 +38,7 @@ function formatReport(findings: Finding[]): string {
     .map((f) => `${f.severity.padEnd(7)} ${f.area.padEnd(11)} ${f.message.replace(/\s*\n\s*/g, ' ')}`);
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
   const errors = count('error');
-  lines.push(
-    '',
-    `${errors} error(s), ${count('warning')} warning(s), ${count('info')} info: ${errors ? 'FAILED' : 'passed'}`,
-  );
+  lines.push('', `${errors} error(s), ${count('warning')} warning(s), ${count('info')} info: ${errors ? 'FAILED' : 'passed'}`);
   return lines.join('\n');
 }
 
@@ -52,9 +49,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  console.log(
-    `schema check of ${repoRoot} against ${GitBase.open(repoRoot, args.baseRef).label}: ${args.areas.join(', ')}`,
-  );
+  console.log(`schema check of ${repoRoot} against ${GitBase.open(repoRoot, args.baseRef).label}: ${args.areas.join(', ')}`);
   const findings = await runSchemaCheck({ root: repoRoot, baseRef: args.baseRef, areas: args.areas });
   console.log(formatReport(findings));
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);

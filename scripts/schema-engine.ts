@@ -145,7 +145,8 @@ function forwardWarning(line: string, onWarning?: (message: string) => void): vo
  */
 async function reportingPanics<T>(work: () => Promise<T>): Promise<T> {
   const host = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
-  const registry = (host.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: () => undefined });
+  host.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: () => undefined };
+  const registry = host.PRISMA_WASM_PANIC_REGISTRY;
   const previous = registry.set_message;
   let panic: string | undefined;
   registry.set_message = (message) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from '../../test/support/eventually';
 import type { EventBus, IncomingMessage, OutgoingMessage, Subscription } from './port';
 
 /**
@@ -19,7 +20,10 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
     };
     const run = randomUUID().slice(0, 8);
     let counter = 0;
-    const unique = (what: string): string => `test.${what}-${run}-${(counter += 1)}`;
+    const unique = (what: string): string => {
+      counter += 1;
+      return `test.${what}-${run}-${counter}`;
+    };
     const topicFor = (what: string): string => `${unique(what)}.happened.v1`;
 
     beforeEach(async () => {
@@ -56,9 +60,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
 
     /** Messages for `keys`, `perKey` each, interleaved so that keys share publish calls. */
     const messagesFor = (keys: string[], perKey: number): OutgoingMessage[] =>
-      Array.from({ length: perKey }, (_, n) =>
-        keys.map((key) => ({ key, value: `${key}:${n}`, headers: { 'x-seq': String(n) } })),
-      ).flat();
+      Array.from({ length: perKey }, (_, n) => keys.map((key) => ({ key, value: `${key}:${n}`, headers: { 'x-seq': String(n) } }))).flat();
 
     const byKey = (messages: { key: string | null; value: string }[]): Map<string, string[]> => {
       const grouped = new Map<string, string[]>();
@@ -74,6 +76,27 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       }
     };
 
+    /**
+     * End of stream: publishes a marker after the last message of each key and waits until every audience (the
+     * arrays that together receive the topic for one group) holds all of them. Order holds per key, so whatever the
+     * bus would deliver before a marker (duplicates and redeliveries included) has arrived by then; the markers are
+     * taken out again, leaving what the test sent to be asserted on.
+     */
+    const drain = async (topic: string, keys: string[], ...audiences: IncomingMessage[][][]): Promise<void> => {
+      const end = `end-${randomUUID()}`;
+      await bus().publish(
+        topic,
+        keys.map((key) => ({ key, value: end })),
+      );
+      const ended = (audience: IncomingMessage[][]): boolean =>
+        keys.every((key) => audience.some((received) => received.some((m) => m.key === key && m.value === end)));
+      await eventually(() => audiences.every(ended), 60_000, `the end markers of ${topic}`);
+      for (const received of audiences.flat()) {
+        const kept = received.filter((m) => m.value !== end);
+        received.splice(0, received.length, ...kept);
+      }
+    };
+
     it('delivers every message once, in publish order per key, with key and headers', async () => {
       const topic = topicFor('order');
       await bus().ensureTopics([topic]);
@@ -82,8 +105,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       await subscribe(unique('group'), topic, handle);
       await publishAll(topic, sent);
 
-      await waitFor(() => received.length >= sent.length);
-      await settle();
+      await drain(topic, ['a', 'b', 'c', 'd', 'e'], [received]);
 
       expect(received).toHaveLength(sent.length);
       expect(byKey(received)).toEqual(byKey(sent));
@@ -107,8 +129,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       await subscribe(unique('group'), topic, second.handle);
       await publishAll(topic, sent);
 
-      await waitFor(() => first.received.length >= sent.length && second.received.length >= sent.length);
-      await settle();
+      await drain(topic, ['k1', 'k2', 'k3'], [first.received], [second.received]);
 
       expect(byKey(first.received)).toEqual(byKey(sent));
       expect(byKey(second.received)).toEqual(byKey(sent));
@@ -128,8 +149,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       await subscribe(groupId, topic, second.handle);
       await publishAll(topic, sent);
 
-      await waitFor(() => first.received.length + second.received.length >= sent.length);
-      await settle();
+      await drain(topic, [...new Set(sent.map((m) => m.key))], [first.received, second.received]);
 
       const all = [...first.received, ...second.received];
       expect(all).toHaveLength(sent.length);
@@ -157,8 +177,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       });
       await publishAll(topic, sent, 3);
 
-      await waitFor(() => handled.length >= sent.length);
-      await settle();
+      await drain(topic, ['x', 'y'], [handled]);
 
       expect(byKey(handled)).toEqual(byKey(sent));
       for (const value of ['x:2', 'y:4']) {
@@ -184,10 +203,10 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       });
 
       await publishAll(topic, messagesFor(['p', 'q'], 3));
-      await waitFor(() => first.received.length >= 6);
+      await eventually(() => first.received.length >= 6, 60_000);
       refuse = true;
       await bus().publish(topic, [{ key: 'p', value: 'p:3' }]);
-      await waitFor(() => refused.length >= 1);
+      await eventually(() => refused.length >= 1, 60_000);
       await subscription.stop();
       await bus().publish(topic, [
         { key: 'p', value: 'p:4' },
@@ -196,8 +215,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
 
       const second = collector();
       await subscribe(groupId, topic, second.handle);
-      await waitFor(() => second.received.length >= 3);
-      await settle();
+      await drain(topic, ['p', 'q'], [second.received]);
 
       expect(byKey(first.received)).toEqual(byKey(messagesFor(['p', 'q'], 3)));
       expect(byKey(second.received)).toEqual(
@@ -221,7 +239,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
         });
       });
       await bus().publish(topic, [{ key: 'h', value: 'h:0' }]);
-      await waitFor(() => started.length === 1);
+      await eventually(() => started.length === 1, 60_000);
 
       let stopped = false;
       const stopping = subscription.stop().then(() => {
@@ -235,8 +253,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       await bus().publish(topic, [{ key: 'h', value: 'h:1' }]);
       const next = collector();
       await subscribe(groupId, topic, next.handle);
-      await waitFor(() => next.received.length >= 1);
-      await settle();
+      await drain(topic, ['h'], [next.received]);
 
       expect(started).toEqual(['h:0']);
       expect(next.received.map((m) => m.value)).toEqual(['h:1']);
@@ -249,7 +266,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       const pioneer = collector();
       await subscribe(unique('group'), topic, pioneer.handle);
       await publishAll(topic, early);
-      await waitFor(() => pioneer.received.length >= early.length);
+      await eventually(() => pioneer.received.length >= early.length, 60_000);
 
       const replaying = collector();
       const fromNow = collector();
@@ -258,8 +275,7 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
       const late = [{ key: 'm', value: 'm:late' }];
       await bus().publish(topic, late);
 
-      await waitFor(() => replaying.received.length >= early.length + 1 && fromNow.received.length >= 1);
-      await settle();
+      await drain(topic, ['m', 'n'], [replaying.received], [fromNow.received]);
 
       expect(byKey(replaying.received)).toEqual(byKey([...early, ...late]));
       expect(fromNow.received.map((m) => m.value)).toEqual(['m:late']);
@@ -267,15 +283,5 @@ export function describeBusContract(name: string, makeBus: () => EventBus | Prom
   });
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Gives a bus the time to deliver anything it should not (duplicates, extra messages) before asserting. */
+/** Gives stop() the time to return early, as it would if it did not wait for the handler in flight. */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));

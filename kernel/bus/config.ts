@@ -8,7 +8,10 @@ import type { EventBus } from './port';
 export const kafkaConfigSchema = z.object({
   KAFKA_BROKERS: kafkaBrokers,
   /** Lets several environments share one cluster, e.g. `staging.`; empty in production. */
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, . _ -').default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, . _ -')
+    .default(''),
 });
 
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { createConsumer, deadLetterTopic, type Consumer, type ConsumerOptions } from './consumer';
 import { createMemoryBus } from './memory';
 import type { EventBus, IncomingMessage } from './port';
+import { eventually } from '../../test/support/eventually';
 
 interface Tipped {
   id: string;
@@ -13,12 +14,7 @@ const DLT = deadLetterTopic(TOPIC);
 
 function parseTipped(value: string): Tipped {
   const data: unknown = JSON.parse(value);
-  if (
-    typeof data !== 'object' ||
-    data === null ||
-    typeof (data as Tipped).id !== 'string' ||
-    typeof (data as Tipped).amount !== 'number'
-  ) {
+  if (typeof data !== 'object' || data === null || typeof (data as Tipped).id !== 'string' || typeof (data as Tipped).amount !== 'number') {
     throw new Error('not a chnl.tip.received.v1 event');
   }
   return data as Tipped;
@@ -28,16 +24,6 @@ const tip = (id: string, amount = 1): { key: string; value: string } => ({
   key: 'channel-1',
   value: JSON.stringify({ id, amount }),
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('createConsumer', () => {
   let bus: EventBus;
@@ -61,10 +47,7 @@ describe('createConsumer', () => {
     await bus.close();
   });
 
-  const start = async (
-    handle: ConsumerOptions<Tipped>['handle'],
-    overrides: Partial<ConsumerOptions<Tipped>> = {},
-  ): Promise<Consumer> => {
+  const start = async (handle: ConsumerOptions<Tipped>['handle'], overrides: Partial<ConsumerOptions<Tipped>> = {}): Promise<Consumer> => {
     const consumer = createConsumer<Tipped>({
       bus,
       groupId: 'chnl-tips-wkr',
@@ -90,7 +73,7 @@ describe('createConsumer', () => {
       tip('e-3'),
     ]);
 
-    await waitFor(() => handled.length === 1 && deadLetters.length === 2);
+    await eventually(() => handled.length === 1 && deadLetters.length === 2);
 
     expect(handled).toEqual(['e-3']);
     expect(deadLetters.map((m) => m.value)).toEqual(['{not json', JSON.stringify({ id: 'e-2' })]);
@@ -130,7 +113,7 @@ describe('createConsumer', () => {
     );
     await bus.publish(TOPIC, [tip('e-1'), tip('e-2')]);
 
-    await waitFor(() => handled.length === 2);
+    await eventually(() => handled.length === 2);
 
     expect(handled).toEqual(['e-1', 'e-2']);
     expect(backoffs).toEqual([1, 2]);
@@ -149,10 +132,10 @@ describe('createConsumer', () => {
     });
     await bus.publish(TOPIC, [tip('bad'), tip('good')]);
 
-    await waitFor(() => attempts.includes('good'));
+    await eventually(() => attempts.includes('good'));
 
     expect(attempts).toEqual(['bad', 'bad', 'bad', 'good']);
-    await waitFor(() => deadLetters.length === 1);
+    await eventually(() => deadLetters.length === 1);
     expect(deadLetters[0].value).toBe(tip('bad').value);
     expect(deadLetters[0].headers).toMatchObject({
       'x-dlt-reason': 'max-attempts',
@@ -166,7 +149,7 @@ describe('createConsumer', () => {
     const again: string[] = [];
     await start(async (event) => void again.push(event.id));
     await bus.publish(TOPIC, [tip('after-restart')]);
-    await waitFor(() => again.length === 1);
+    await eventually(() => again.length === 1);
     expect(again).toEqual(['after-restart']);
   });
 
@@ -180,7 +163,7 @@ describe('createConsumer', () => {
       { backoffMs: () => 60_000 },
     );
     await bus.publish(TOPIC, [tip('e-1')]);
-    await waitFor(() => attempts === 1);
+    await eventually(() => attempts === 1);
 
     const began = Date.now();
     await first.stop();
@@ -189,7 +172,7 @@ describe('createConsumer', () => {
 
     const handled: string[] = [];
     await start(async (event) => void handled.push(event.id));
-    await waitFor(() => handled.length === 1);
+    await eventually(() => handled.length === 1);
     expect(handled).toEqual(['e-1']);
     expect(deadLetters).toEqual([]);
   });
@@ -219,14 +202,14 @@ describe('createConsumer', () => {
     expect(consumer.status()).toBe('ready');
 
     await bus.publish(TOPIC, [{ key: 'channel-1', value: 'garbage' }, tip('e-1')]);
-    await waitFor(() => consumer.status() === 'unhealthy');
+    await eventually(() => consumer.status() === 'unhealthy');
     expect(consumer.stats().processed).toBe(0);
 
     dltDown = false;
-    await waitFor(() => consumer.stats().processed === 1);
+    await eventually(() => consumer.stats().processed === 1);
     expect(consumer.status()).toBe('ready');
     expect(consumer.stats().deadLettered).toBe(1);
-    await waitFor(() => deadLetters.length === 1);
+    await eventually(() => deadLetters.length === 1);
     expect(deadLetters[0].value).toBe('garbage');
 
     await consumer.stop();

@@ -94,12 +94,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       stopping.signal.addEventListener('abort', onAbort, { once: true });
     });
 
-  const deadLetter = async (
-    message: IncomingMessage,
-    reason: DeadLetterReason,
-    error: unknown,
-    attempts: number,
-  ): Promise<void> => {
+  const deadLetter = async (message: IncomingMessage, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> => {
     await bus.publish(dlt, [
       {
         key: message.key ?? '',
@@ -116,10 +111,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       },
     ]);
     counts.deadLettered += 1;
-    logger.error(
-      { err: error, reason, attempts, partition: message.partition, offset: message.offset },
-      `message dead-lettered to ${dlt}`,
-    );
+    logger.error({ err: error, reason, attempts, partition: message.partition, offset: message.offset }, `message dead-lettered to ${dlt}`);
   };
 
   const consume = async (message: IncomingMessage): Promise<void> => {

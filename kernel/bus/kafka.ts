@@ -10,13 +10,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type {
-  EventBus,
-  IncomingMessage,
-  OutgoingMessage,
-  SubscribeOptions,
-  Subscription,
-} from './port';
+import type { EventBus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './port';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -115,15 +109,16 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     const missing = wanted.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       // Topics another process creates at the same moment make kafkajs return false, not fail.
-      await retryRetriable(() =>
-        admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-        }),
+      await retryRetriable(
+        () =>
+          admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+          }),
         { topics: missing },
       );
     }
-    wanted.forEach((topic) => known.add(topic));
+    for (const topic of wanted) known.add(topic);
   };
 
   const publish = async (topic: string, messages: OutgoingMessage[]): Promise<void> => {
@@ -256,7 +251,6 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     active.add(subscription);
     return subscription;
   };
-
 
   const subscribe = (subscribeOptions: SubscribeOptions): Promise<Subscription> =>
     retryRetriable(() => subscribeOnce(subscribeOptions), { groupId: subscribeOptions.groupId });

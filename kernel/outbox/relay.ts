@@ -77,10 +77,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await client.query('BEGIN');
       // One relay per schema at a time, across processes: with SKIP LOCKED alone, a second relay would take the
       // next rows and could publish them before the first relay's older rows.
-      const { rows: lock } = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
-        [`outbox-relay:${schema}`],
-      );
+      const { rows: lock } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        `outbox-relay:${schema}`,
+      ]);
       if (!lock[0].locked) {
         await client.query('ROLLBACK');
         return 0;
@@ -100,9 +99,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       for (const [topic, messages] of byTopic(rows)) {
         await bus.publish(topic, messages);
       }
-      await client.query(`UPDATE ${table} SET published_at = now() WHERE id = ANY($1::uuid[])`, [
-        rows.map((row) => row.id),
-      ]);
+      await client.query(`UPDATE ${table} SET published_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((row) => row.id)]);
       await client.query('COMMIT');
       logger.debug({ count: rows.length }, 'outbox rows published');
       return rows.length;
@@ -193,9 +190,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     let failures = 0;
     while (running) {
       if (!listener) {
-        await listen().catch((error: unknown) =>
-          logger.warn({ err: error }, 'cannot LISTEN for outbox notifications; polling only'),
-        );
+        await listen().catch((error: unknown) => logger.warn({ err: error }, 'cannot LISTEN for outbox notifications; polling only'));
       }
       notified = false;
       let published = 0;
@@ -213,8 +208,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       // While the bus fails, writers' notifications must not turn the backoff into a retry per write.
-      const delayMs =
-        failures === 0 ? pollMs : Math.min(pollMs * 2 ** (failures - 1), Math.max(pollMs, MAX_FAILURE_DELAY_MS));
+      const delayMs = failures === 0 ? pollMs : Math.min(pollMs * 2 ** (failures - 1), Math.max(pollMs, MAX_FAILURE_DELAY_MS));
       await nap(delayMs, failures === 0);
     }
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage as HttpRequest } from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -68,6 +68,8 @@ function defaultVerifier(config: RtGtwConfig, revocations: Revocations): TokenVe
 export interface RtGtwOptions {
   /** How bearer tokens are verified; session access tokens by default. */
   verifyToken?: TokenVerifier;
+  /** The clock bans and timeouts are judged by (milliseconds since the epoch); tests move it instead of waiting. */
+  now?: () => number;
 }
 
 /**
@@ -80,7 +82,8 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const instanceId = config.RT_INSTANCE_ID ?? `rt-${randomBytes(6).toString('hex')}`;
   const schema = buildRealtimeSchema();
   const persisted = new PersistedSubscriptions(schema);
-  const rooms = new Rooms(schema);
+  const now = options.now ?? Date.now;
+  const rooms = new Rooms(schema, now);
   const log = logger.child({ instanceId });
   // A suspended user's sockets close at once; their session tokens open no new one.
   const connections = new Set<Connection>();
@@ -99,7 +102,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
 
   const recent = new RecentIds(10_000);
   const feed = async (message: IncomingMessage): Promise<void> => {
-    let event;
+    let event: ReturnType<typeof parseEvent<ChatTopic>>;
     try {
       event = parseEvent(message.topic as ChatTopic, message.value);
     } catch (error) {
@@ -141,9 +144,10 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
         return [new DomainError('BAD_REQUEST', `at most ${config.RT_MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection`)];
       }
       const userId = conn.userId;
-      const until = userId ? rooms.bans.until(resolved.channelId, userId, Date.now()) : undefined;
+      const at = now();
+      const until = userId ? rooms.bans.until(resolved.channelId, userId, at) : undefined;
       if (until !== undefined) {
-        const retryAfter = Number.isFinite(until) ? Math.ceil((until - Date.now()) / 1000) : undefined;
+        const retryAfter = Number.isFinite(until) ? Math.ceil((until - at) / 1000) : undefined;
         return [new DomainError('CHAT_BANNED', 'you are banned from this room', { retryAfter })];
       }
       // Counted here, not in subscribe(): the subscribe messages of one read reach this hook before any reaches that.
@@ -238,7 +242,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     exchanging = true;
     try {
       const totals = await counter.exchange(rooms.localViewerCounts(), rooms.viewerCountChannels());
-      const at = new Date();
+      const at = new Date(now());
       for (const [channelId, count] of totals) rooms.pushViewerCount(channelId, count, at);
       rooms.bans.sweep(at.getTime());
     } catch (error) {
@@ -260,7 +264,9 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       // Clients reconnect elsewhere on 1001; the HTTP server can only close once the upgraded sockets are gone.
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
-      const laggards = setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), CLOSE_WAIT_MS);
+      const laggards = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_WAIT_MS);
       await closed;
       clearTimeout(laggards);
       await listening.close();

@@ -1,14 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Identity } from '../../kernel/identity';
 import { issueAccessToken } from '../../kernel/identity';
+import { identities } from '../../test/support/identities';
 import { authenticate, CHAT_READ_SCOPE, sessionTokenVerifier, type TokenVerifier } from './auth';
 
 const secret = randomBytes(32).toString('hex');
 const suspended = new Map<string, number>();
 const revocations = { revoked: (userId: string, issuedAt: number) => issuedAt <= (suspended.get(userId) ?? -1) };
 const sessions = () => sessionTokenVerifier(secret, revocations);
-const app = (scopes: string[]): TokenVerifier => async () =>
-  ({ kind: 'oauth', userId: randomUUID(), clientId: 'app', scopes, requestId: 'r' }) satisfies Identity;
+const app =
+  (scopes: string[]): TokenVerifier =>
+  async () =>
+    identities.oauth(randomUUID(), scopes, 'app');
 
 describe('authenticate', () => {
   it('should make a connection without a token an anonymous viewer', async () => {

@@ -7,9 +7,15 @@ export const rtGtwConfigSchema = z.object({
   /** Counts viewers across instances; without it each instance counts its own (one instance, or `npm start`). */
   REDIS_URL: redisUrl.optional(),
   /** Lets several environments (or test runs) share one Redis. */
-  RT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]*$/, 'only letters, digits, : . _ -').default('rt:'),
+  RT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]*$/, 'only letters, digits, : . _ -')
+    .default('rt:'),
   /** Names this instance's consumer group and its share of the viewer counts; unique per instance when not given. */
-  RT_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'only letters, digits, . _ -, at most 64').optional(),
+  RT_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'only letters, digits, . _ -, at most 64')
+    .optional(),
   /** A socket holding more unsent bytes than this is a slow consumer: it is closed (1013) and dropped. */
   RT_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).default(1_048_576),
   /** The largest message a client may send; subscribe messages of persisted operations are small. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLObjectType } from 'graphql';
+import type { GraphQLObjectType } from 'graphql';
 import { makeEvent } from '../../kernel/events';
 import { PersistedSubscriptions, type ResolvedSubscription } from './operations';
 import { Bans, type Member, nextFramePrefix, Rooms, type Sink } from './rooms';
@@ -18,7 +18,11 @@ const persisted = new PersistedSubscriptions(schema);
 const ids = new Map(readManifest('realtime.v1').operations.map((op) => [op.name, op.id]));
 
 const resolve = (name: string, channelId: string): ResolvedSubscription => {
-  const resolved = persisted.resolve({ query: '', variables: { channelId }, extensions: { persistedQuery: { sha256Hash: ids.get(name) } } });
+  const resolved = persisted.resolve({
+    query: '',
+    variables: { channelId },
+    extensions: { persistedQuery: { sha256Hash: ids.get(name) } },
+  });
   if (!('channelId' in resolved)) throw new Error(resolved.map((e) => e.message).join('; '));
   return resolved;
 };
@@ -87,7 +91,7 @@ describe('Rooms', () => {
     const sink = new RecordingSink();
     subscribe(rooms, sink, 'm', 'ChatMessages', here);
     const events = [message(here, 'one'), message(there, 'elsewhere'), message(here, 'two')];
-    events.forEach((event) => rooms.onChatEvent(event));
+    for (const event of events) rooms.onChatEvent(event);
     expect(sink.frames.map((f) => JSON.parse(f).payload.data.chatMessages.text)).toEqual(['one', 'two']);
   });
 
@@ -118,7 +122,14 @@ describe('Rooms', () => {
     const otherEvents = subscribe(rooms, other, 'e', 'ChatEvents', channelId);
 
     rooms.onChatEvent(
-      makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: 'spam', expiresAt: null, bannedAt: new Date().toISOString() }),
+      makeEvent('chat.user.banned.v1', {
+        channelId,
+        userId,
+        moderatorId: randomUUID(),
+        reason: 'spam',
+        expiresAt: null,
+        bannedAt: new Date().toISOString(),
+      }),
     );
 
     expect(JSON.parse(banned.frames[0]).payload.data.chatEvents).toMatchObject({ __typename: 'ChatUserBanned', userId, expiresAt: null });
@@ -128,14 +139,22 @@ describe('Rooms', () => {
     expect(rooms.bans.until(channelId, userId, Date.now())).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('should not end subscriptions for a timeout that has already ended', () => {
-    const rooms = new Rooms(schema);
+  it('should not end subscriptions for a timeout that has already ended by its clock', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const rooms = new Rooms(schema, () => now);
     const channelId = randomUUID();
     const userId = randomUUID();
     const sub = subscribe(rooms, new RecordingSink(userId), 'e', 'ChatEvents', channelId);
-    const past = new Date(Date.now() - 1_000).toISOString();
-    rooms.onChatEvent(makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt: past, bannedAt: past }));
+    const ended = '2026-01-01T11:59:59Z';
+    rooms.onChatEvent(
+      makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt: ended, bannedAt: ended }),
+    );
     expect(sub.completed).toEqual([]);
+    const running = '2026-01-01T12:00:01Z';
+    rooms.onChatEvent(
+      makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt: running, bannedAt: ended }),
+    );
+    expect(sub.completed).toEqual(['e']);
   });
 
   it('should push a viewer count when it changes, and the last one to members that joined since', () => {

@@ -65,7 +65,10 @@ export class Bans {
 
   add(channelId: string, userId: string, expiresAt: string | null): void {
     let room = this.rooms.get(channelId);
-    if (!room) this.rooms.set(channelId, (room = new Map()));
+    if (!room) {
+      room = new Map();
+      this.rooms.set(channelId, room);
+    }
     room.set(userId, expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(expiresAt));
   }
 
@@ -115,11 +118,23 @@ export class Rooms {
   ) {}
 
   /** Adds a member to the room's selection for (operation, variables); returns what removes it, idempotently. */
-  join(channelId: string, selectionKey: string, operation: PreparedOperation, variables: Record<string, unknown>, member: Member): () => void {
+  join(
+    channelId: string,
+    selectionKey: string,
+    operation: PreparedOperation,
+    variables: Record<string, unknown>,
+    member: Member,
+  ): () => void {
     let room = this.rooms.get(channelId);
-    if (!room) this.rooms.set(channelId, (room = new Room(channelId)));
+    if (!room) {
+      room = new Room(channelId);
+      this.rooms.set(channelId, room);
+    }
     let selection = room.selections.get(selectionKey);
-    if (!selection) room.selections.set(selectionKey, (selection = new Selection(operation, variables)));
+    if (!selection) {
+      selection = new Selection(operation, variables);
+      room.selections.set(selectionKey, selection);
+    }
     selection.members.add(member);
     room.viewers.set(member.sink, (room.viewers.get(member.sink) ?? 0) + 1);
     const joined = { room, selection };
@@ -163,7 +178,7 @@ export class Rooms {
     for (const selection of room.selections.values()) {
       for (const member of selection.members) if (member.sink.userId === userId) banned.push(member);
     }
-    banned.forEach((member) => member.complete());
+    for (const member of banned) member.complete();
   }
 
   /** Connections per room on this instance. */

@@ -30,10 +30,7 @@ export interface ViewerCountValue {
 }
 
 /** What a room hands to the execution of one of its selections: the value of the root field. */
-export type RootValue =
-  | { chatMessages: ChatMessageCreatedData }
-  | { chatEvents: ChatEventValue }
-  | { viewerCount: ViewerCountValue };
+export type RootValue = { chatMessages: ChatMessageCreatedData } | { chatEvents: ChatEventValue } | { viewerCount: ViewerCountValue };
 
 export type RootField = 'chatMessages' | 'chatEvents' | 'viewerCount';
 

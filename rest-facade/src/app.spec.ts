@@ -87,9 +87,8 @@ beforeAll(async () => {
   server = await listen(facade.app, 0);
   contract = new OpenAPI31Backend({ definition: structuredClone(privateV1.openapi), customizeAjv: (ajv) => addFormats(ajv) });
   await contract.init();
-  isProblem = addFormats(new Ajv({ strict: false })).compile(
-    (contract.definition.components?.schemas as Record<string, object>).Problem,
-  );
+  const { Problem } = (contract.definition.components?.schemas ?? {}) as Record<string, object>;
+  isProblem = addFormats(new Ajv({ strict: false })).compile(Problem);
 });
 
 afterAll(async () => {
@@ -176,7 +175,14 @@ describe('parameters become the variables of the persisted operation', () => {
   });
 
   it('GET /me forwards the bearer token and sends no variables', async () => {
-    const me = { id: USER_ID, login: 'streamer', displayName: 'Streamer', email: 's@example.com', createdAt: '2026-01-01T00:00:00.000Z', channel: null };
+    const me = {
+      id: USER_ID,
+      login: 'streamer',
+      displayName: 'Streamer',
+      email: 's@example.com',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      channel: null,
+    };
     router.replyData({ me });
 
     const res = await call('GET', '/private/v1/me', { headers: { authorization: TOKEN } });
@@ -402,15 +408,24 @@ describe('requests the document rejects never reach the router', () => {
   });
 
   it('a value of the wrong type, which is not coerced in a body', async () => {
-    invalid(await call('PATCH', `/private/v1/channels/${CHANNEL_ID}`, { body: { mature: 'true' }, headers: { authorization: TOKEN } }), 'body.mature');
+    invalid(
+      await call('PATCH', `/private/v1/channels/${CHANNEL_ID}`, { body: { mature: 'true' }, headers: { authorization: TOKEN } }),
+      'body.mature',
+    );
   });
 
   it('an over-long string', async () => {
-    invalid(await call('PATCH', `/private/v1/channels/${CHANNEL_ID}`, { body: { title: 'x'.repeat(141) }, headers: { authorization: TOKEN } }), 'body.title');
+    invalid(
+      await call('PATCH', `/private/v1/channels/${CHANNEL_ID}`, { body: { title: 'x'.repeat(141) }, headers: { authorization: TOKEN } }),
+      'body.title',
+    );
   });
 
   it('an invalid array item', async () => {
-    invalid(await call('PATCH', `/private/v1/channels/${CHANNEL_ID}`, { body: { tags: ['ok', ''] }, headers: { authorization: TOKEN } }), 'body.tags.1');
+    invalid(
+      await call('PATCH', `/private/v1/channels/${CHANNEL_ID}`, { body: { tags: ['ok', ''] }, headers: { authorization: TOKEN } }),
+      'body.tags.1',
+    );
   });
 
   it('an empty change', async () => {
@@ -419,7 +434,9 @@ describe('requests the document rejects never reach the router', () => {
 
   it('every offending field at once', async () => {
     const res = await call('POST', '/private/v1/users', { body: { login: 'No', email: 'not-an-email', password: 'short' } });
-    expect(res.json.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['body.login', 'body.email', 'body.password']));
+    expect(res.json.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['body.login', 'body.email', 'body.password']),
+    );
   });
 
   it('first=101', async () => {
@@ -439,7 +456,10 @@ describe('requests the document rejects never reach the router', () => {
   });
 
   it('a body that is not JSON: 415', async () => {
-    const res = await call('POST', '/private/v1/users', { raw: 'login=new_user', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await call('POST', '/private/v1/users', {
+      raw: 'login=new_user',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -507,7 +527,11 @@ describe('start', () => {
     paths['/me'].get.operationId = 'GetMyself';
     paths['/sessions'].post.operationId = 'Login';
 
-    const start = createRestFacade({ router: { url: 'http://127.0.0.1:9/graphql' }, documents: [{ ...privateV1, openapi }], logger: silent });
+    const start = createRestFacade({
+      router: { url: 'http://127.0.0.1:9/graphql' },
+      documents: [{ ...privateV1, openapi }],
+      logger: silent,
+    });
 
     await expect(start).rejects.toThrow(
       /POST \/sessions: operationId Login is not a persisted operation of private\.v1\n {2}- GET \/me: operationId GetMyself/,
@@ -580,7 +604,11 @@ describe('webhooks.v1: raw bodies', () => {
 
   it('passes a body of any type, and an empty one as an empty payload', async () => {
     router.replyError('LIVE_WEBHOOK_MALFORMED', 'the body is not JSON');
-    const res = await fetch(`${server.url}/webhooks/v1/live/mux`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await fetch(`${server.url}/webhooks/v1/live/mux`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'LIVE_WEBHOOK_MALFORMED' });
     expect(router.last().body.variables).toEqual({ provider: 'mux', payload: Buffer.from('hello').toString('base64') });

@@ -41,8 +41,7 @@ export interface RestFacade {
 
 /** The REST facade as an express app; it refuses to build when a document and its operations disagree. */
 export async function createRestFacade(options: RestFacadeOptions): Promise<RestFacade> {
-  const router =
-    'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000);
+  const router = 'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000);
   const app = createHttpApp(options.logger, { router: () => router.healthy() });
   // API answers carry tokens, secrets and one caller's data: no cache keeps them unless a route says otherwise.
   app.use((_req, res, next) => {

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../kernel/config';
+import { type ConfigError, parseConfig } from '../../kernel/config';
 import { restFacadeConfigSchema } from './config';
 
 describe('restFacadeConfigSchema', () => {

@@ -56,11 +56,19 @@ const escapeRegExp = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g,
 function allowedMethods(operations: Operation[]): (path: string) => string {
   const routes = operations.map((op) => ({
     method: op.method.toUpperCase(),
-    pattern: new RegExp(`^${op.path.split(/\{[^}]+\}/).map(escapeRegExp).join('[^/]+')}$`),
+    pattern: new RegExp(
+      `^${op.path
+        .split(/\{[^}]+\}/)
+        .map(escapeRegExp)
+        .join('[^/]+')}$`,
+    ),
   }));
   return (path) => {
     const normalized = path.length > 1 ? path.replace(/\/+$/, '') : path;
-    return routes.filter((r) => r.pattern.test(normalized)).map((r) => r.method).join(', ');
+    return routes
+      .filter((r) => r.pattern.test(normalized))
+      .map((r) => r.method)
+      .join(', ');
   };
 }
 
@@ -75,8 +83,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
   }
 }
 
-const hasBody = (req: Request) =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 
 /**
  * Serves one OpenAPI document with openapi-backend: routing, security and request validation come from the
@@ -84,7 +91,8 @@ const hasBody = (req: Request) =>
  */
 export async function createEngine(doc: ApiDocument, router: RouterClient): Promise<Engine> {
   const mountPath = doc.openapi.servers?.[0]?.url;
-  if (!mountPath?.startsWith('/')) throw new Error(`the ${doc.name} OpenAPI document needs a servers[0].url path such as /${doc.name.replace('.', '/')}`);
+  if (!mountPath?.startsWith('/'))
+    throw new Error(`the ${doc.name} OpenAPI document needs a servers[0].url path such as /${doc.name.replace('.', '/')}`);
 
   const rawBody = (doc.openapi as { 'x-raw-body'?: unknown })['x-raw-body'] === true;
   const api = new OpenAPI31Backend({

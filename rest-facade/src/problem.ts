@@ -55,7 +55,8 @@ export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
   if (typeof retryAfter === 'number' && retryAfter > 0) headers['retry-after'] = String(Math.ceil(retryAfter));
   // RFC 6750 §3.1: the client learns which scope to ask the user for.
   const scope = code === 'INSUFFICIENT_SCOPE' ? fields?.find((f) => f.field === 'scope')?.message : undefined;
-  if (scope && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) headers['www-authenticate'] = `Bearer error="insufficient_scope", scope="${scope}"`;
+  if (scope && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))
+    headers['www-authenticate'] = `Bearer error="insufficient_scope", scope="${scope}"`;
   return new ProblemError(code, typeof error.message === 'string' ? error.message : undefined, { errors: fields, headers });
 }
 
@@ -86,7 +87,8 @@ interface BodyParserError {
 }
 
 const isBodyParserError = (error: unknown): error is BodyParserError =>
-  error instanceof Error && typeof (error as Partial<BodyParserError>).type === 'string' &&
+  error instanceof Error &&
+  typeof (error as Partial<BodyParserError>).type === 'string' &&
   typeof (error as Partial<BodyParserError>).status === 'number';
 
 /** The content codings express.json() decodes on Node 20 (body-parser 2), for the 415 of any other (RFC 9110 §12.5.3). */

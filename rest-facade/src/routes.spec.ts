@@ -15,19 +15,29 @@ const operation = (fields: Record<string, unknown>): Operation =>
 
 describe('compileRoutes', () => {
   it('compiles each operation from its extensions and its persisted operation', () => {
-    const routes = compileRoutes('test.v1', [
-      operation({ operationId: 'GetUser', parameters: [{ name: 'login', in: 'path', required: true }], 'x-when-null': 'USER_NOT_FOUND' }),
-      operation({
-        operationId: 'SignUp',
-        method: 'post',
-        requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: { '400': { description: 'bad' }, '202': { description: 'accepted' }, '201': { description: 'created' } },
-        'x-graphql-body-variable': 'input',
-      }),
-      operation({ operationId: 'Both', 'x-graphql-result': 'viewer.id' }),
-    ], manifest);
+    const routes = compileRoutes(
+      'test.v1',
+      [
+        operation({ operationId: 'GetUser', parameters: [{ name: 'login', in: 'path', required: true }], 'x-when-null': 'USER_NOT_FOUND' }),
+        operation({
+          operationId: 'SignUp',
+          method: 'post',
+          requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: { '400': { description: 'bad' }, '202': { description: 'accepted' }, '201': { description: 'created' } },
+          'x-graphql-body-variable': 'input',
+        }),
+        operation({ operationId: 'Both', 'x-graphql-result': 'viewer.id' }),
+      ],
+      manifest,
+    );
 
-    expect(routes.get('GetUser')).toMatchObject({ id: 'id-GetUser', status: 200, resultPath: ['user'], page: false, whenNull: 'USER_NOT_FOUND' });
+    expect(routes.get('GetUser')).toMatchObject({
+      id: 'id-GetUser',
+      status: 200,
+      resultPath: ['user'],
+      page: false,
+      whenNull: 'USER_NOT_FOUND',
+    });
     expect(routes.get('SignUp')).toMatchObject({ status: 201, resultPath: ['signUp'] });
     expect(routes.get('SignUp')?.bodyVariables({ login: 'x' })).toEqual({ input: { login: 'x' } });
     expect(routes.get('GetUser')?.bodyVariables({ login: 'x' })).toEqual({});
@@ -35,26 +45,34 @@ describe('compileRoutes', () => {
   });
 
   it('spreads the body fields into variables without x-graphql-body-variable', () => {
-    const routes = compileRoutes('test.v1', [
-      operation({
-        operationId: 'GetUser',
-        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { login: { type: 'string' } } } } } },
-      }),
-    ], manifest);
+    const routes = compileRoutes(
+      'test.v1',
+      [
+        operation({
+          operationId: 'GetUser',
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { login: { type: 'string' } } } } } },
+        }),
+      ],
+      manifest,
+    );
 
     expect(routes.get('GetUser')?.bodyVariables({ login: 'x' })).toEqual({ login: 'x' });
   });
 
   it('refuses a document that disagrees with its operations, listing every problem', () => {
     const compile = () =>
-      compileRoutes('test.v1', [
-        operation({ operationId: 'GetUsers' }),
-        operation({ operationId: 'DeleteUser', method: 'delete' }),
-        operation({ path: '/anonymous' }),
-        operation({ operationId: 'GetUser', parameters: [{ name: 'name', in: 'query' }], 'x-when-null': 'NOT_A_CODE' }),
-        operation({ operationId: 'SignUp', requestBody: { content: {} }, 'x-graphql-body-variable': 'data', responses: {} }),
-        operation({ operationId: 'Both' }),
-      ], manifest);
+      compileRoutes(
+        'test.v1',
+        [
+          operation({ operationId: 'GetUsers' }),
+          operation({ operationId: 'DeleteUser', method: 'delete' }),
+          operation({ path: '/anonymous' }),
+          operation({ operationId: 'GetUser', parameters: [{ name: 'name', in: 'query' }], 'x-when-null': 'NOT_A_CODE' }),
+          operation({ operationId: 'SignUp', requestBody: { content: {} }, 'x-graphql-body-variable': 'data', responses: {} }),
+          operation({ operationId: 'Both' }),
+        ],
+        manifest,
+      );
 
     expect(compile).toThrow(
       [

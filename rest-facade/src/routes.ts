@@ -23,7 +23,9 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 const extensionsSchema = z.object({
   'x-graphql-body-variable': z.string().regex(NAME, 'must be a GraphQL variable name').optional(),
   'x-graphql-raw-body-variable': z.string().regex(NAME, 'must be a GraphQL variable name').optional(),
-  'x-graphql-header-variables': z.record(z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), z.string().regex(NAME, 'must be a GraphQL variable name')).optional(),
+  'x-graphql-header-variables': z
+    .record(z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), z.string().regex(NAME, 'must be a GraphQL variable name'))
+    .optional(),
   'x-graphql-result': z
     .string()
     .refine((path) => path.split('.').every((key) => NAME.test(key)), 'must be a dotted path of field names')
@@ -106,7 +108,9 @@ export function checkRoutes(
       if (!declared.has(variable)) flag(`x-graphql-header-variables: ${variable} (header ${header}) is not a variable of the operation`);
     }
     const headerVariables: Route['headerVariables'] = (received) =>
-      Object.fromEntries(headers.flatMap(([header, variable]) => (typeof received[header] === 'string' ? [[variable, received[header]]] : [])));
+      Object.fromEntries(
+        headers.flatMap(([header, variable]) => (typeof received[header] === 'string' ? [[variable, received[header]]] : [])),
+      );
 
     const rootFields = definition?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : [])) ?? [];
     const result = extensions['x-graphql-result'];

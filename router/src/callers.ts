@@ -54,7 +54,11 @@ export const oauthVerifier =
  *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest);
  *   webhooks → anonymous only: a provider proves itself by signing its webhook, which the domain verifies.
  */
-export function apiAccessTable(verifiers: { session: TokenVerifier; oauth: TokenVerifier; staff: TokenVerifier }): Record<string, ApiAccess> {
+export function apiAccessTable(verifiers: {
+  session: TokenVerifier;
+  oauth: TokenVerifier;
+  staff: TokenVerifier;
+}): Record<string, ApiAccess> {
   return {
     private: { anonymous: true, verify: verifiers.session },
     public: { anonymous: false, verify: verifiers.oauth },

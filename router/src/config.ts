@@ -11,9 +11,18 @@ export const routerConfigSchema = z.object({
   TRUSTED_PROXIES: z
     .string()
     .default('127.0.0.1,::1,::ffff:127.0.0.1')
-    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
   /** How recent a staff member's second factor must be for the explorer (the user domain's rule for staff actions). */
-  STAFF_MFA_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  STAFF_MFA_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
   LOG_LEVEL: logLevel,
   /** `on` lets @apollo/gateway report usage to Apollo and probe cloud metadata (kernel/telemetry.ts); off unless set. */
   GATEWAY_TELEMETRY: gatewayTelemetry,

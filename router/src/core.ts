@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import Redis from 'ioredis';
 import type { ErrorCode } from '../../kernel/errors';
@@ -144,7 +141,10 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
             ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
             variables: objectOrEmpty(body.variables),
           };
-          logger.info({ requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName }, 'explorer query');
+          logger.info(
+            { requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName },
+            'explorer query',
+          );
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
@@ -172,7 +172,12 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
             status: 429,
             headers: { 'content-type': GRAPHQL_RESPONSE, ...limitHeaders },
             body: JSON.stringify({
-              errors: [{ message: 'rate limit exceeded, retry later', extensions: { code: 'RATE_LIMITED', retryAfter: decision.retryAfterSeconds } }],
+              errors: [
+                {
+                  message: 'rate limit exceeded, retry later',
+                  extensions: { code: 'RATE_LIMITED', retryAfter: decision.retryAfterSeconds },
+                },
+              ],
             }),
           };
         }
@@ -201,7 +206,10 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     async subgraphsHealthy() {
       const answers = await Promise.all(
         Object.values(urls).map((url) =>
-          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
+          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) }).then(
+            (r) => r.ok,
+            () => false,
+          ),
         ),
       );
       return revocations.ready() && answers.every(Boolean);

@@ -20,15 +20,20 @@ export const objectOrEmpty = (value: unknown): Record<string, unknown> =>
  * fresh second factor, and the document is a query (the explorer reads; changes go through audited operations).
  * Callers who are not staff get the persisted-only answer, so the explorer does not announce itself.
  */
-export function explorerRefusal(caller: Identity, body: GraphQLRequestBody, mfaMaxAgeSeconds: number): (Refusal | { status: number; code: 'FORBIDDEN' | 'STAFF_MFA_REQUIRED'; message: string }) | undefined {
+export function explorerRefusal(
+  caller: Identity,
+  body: GraphQLRequestBody,
+  mfaMaxAgeSeconds: number,
+): (Refusal | { status: number; code: 'FORBIDDEN' | 'STAFF_MFA_REQUIRED'; message: string }) | undefined {
   if (caller.kind !== 'staff') {
     return NOT_PERSISTED;
   }
-  if (!caller.permissions.includes(EXPLORE_PERMISSION)) return { status: 403, code: 'FORBIDDEN', message: `the explorer needs the ${EXPLORE_PERMISSION} permission` };
+  if (!caller.permissions.includes(EXPLORE_PERMISSION))
+    return { status: 403, code: 'FORBIDDEN', message: `the explorer needs the ${EXPLORE_PERMISSION} permission` };
   if (!hasPermission(caller, EXPLORE_PERMISSION, mfaMaxAgeSeconds)) {
     return { status: 401, code: 'STAFF_MFA_REQUIRED', message: 'confirm your second factor again before using the explorer' };
   }
-  let operation;
+  let operation: ReturnType<typeof getOperationAST>;
   try {
     operation = getOperationAST(parse(body.query as string), typeof body.operationName === 'string' ? body.operationName : undefined);
   } catch {

@@ -10,7 +10,10 @@ import type { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 export const QUERY_LIMITS = { maxDepth: 8, maxAliases: 10 };
 
 // Reported as validation errors (a 400 with GRAPHQL_VALIDATION_FAILED), never thrown out of the validator.
-const report = { propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)] };
+const report = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
 
 export const limitRules = (): ValidationRule[] => [
   maxDepthRule({ n: QUERY_LIMITS.maxDepth, ignoreIntrospection: false, ...report }),

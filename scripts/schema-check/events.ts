@@ -94,9 +94,7 @@ export function checkEvents(root: string, base: GitBase): Finding[] {
       findings.push(warning(`${contract.topic}: the base contract is not JSON, not compared: ${messageOf(thrown)}`));
       continue;
     }
-    findings.push(
-      ...compareSchemas(baseSchema, contract.schema).map((change) => compatibility(contract.topic, change)),
-    );
+    findings.push(...compareSchemas(baseSchema, contract.schema).map((change) => compatibility(contract.topic, change)));
   }
   const topics = new Set(contracts.map((c) => c.topic));
   for (const file of base.list(EVENTS)) {

@@ -20,5 +20,4 @@ export function reporter(area: Area) {
 }
 
 /** An Error's message, or whatever else was thrown, as one report line. */
-export const messageOf = (thrown: unknown): string =>
-  (thrown instanceof Error ? thrown.message : String(thrown)).replace(/\s*\n\s*/g, ' ');
+export const messageOf = (thrown: unknown): string => (thrown instanceof Error ? thrown.message : String(thrown)).replace(/\s*\n\s*/g, ' ');

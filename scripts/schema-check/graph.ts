@@ -1,13 +1,5 @@
 import { type Change, ChangeType, CriticalityLevel, diff, DiffRule } from '@graphql-inspector/core';
-import {
-  getNamedType,
-  type GraphQLSchema,
-  isEnumType,
-  isInputObjectType,
-  isInterfaceType,
-  isObjectType,
-  isUnionType,
-} from 'graphql';
+import { getNamedType, type GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
 import { type Finding, reporter } from './findings';
 
 const { error, warning, info } = reporter('graph');
@@ -64,8 +56,7 @@ function removedWhileDeprecated(change: Change, base: GraphQLSchema): boolean {
 }
 
 function advice(change: Change): string {
-  if (change.type === ChangeType.TypeRemoved)
-    return 'deprecate every field that uses it first, remove it in a later change';
+  if (change.type === ChangeType.TypeRemoved) return 'deprecate every field that uses it first, remove it in a later change';
   if (change.type.endsWith('_REMOVED')) return 'mark it @deprecated(reason: "...") first, remove it in a later change';
   return 'add the new shape beside the old one and deprecate the old one';
 }

@@ -9,7 +9,8 @@ const { error, info } = reporter('limits');
 const BOUNDS = ['minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'pattern'] as const;
 const LIMIT_FIELDS = new Set<string>([...BOUNDS, 'items', 'openapi', 'graphql', 'why']);
 /** `<api>.<version> <operationId> <in>.<name>`, the name a dotted path into the JSON body for `body`. */
-const OPENAPI_FIELD = /^([a-z][a-z0-9-]*\.v[1-9][0-9]*) ([A-Za-z][A-Za-z0-9]*) (path|query|header|body)\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)$/;
+const OPENAPI_FIELD =
+  /^([a-z][a-z0-9-]*\.v[1-9][0-9]*) ([A-Za-z][A-Za-z0-9]*) (path|query|header|body)\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)$/;
 /** `Type.field`, or `Type.field(argument)`. */
 const GRAPHQL_FIELD = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*)(?:\(([A-Za-z_]\w*)\))?$/;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -58,11 +59,14 @@ function requestField(root: string, documents: Map<string, Json | string>, refer
   const match = OPENAPI_FIELD.exec(reference);
   if (!match) return 'is not "<api>.<version> <operationId> <path|query|header|body>.<field>"';
   const [, api, operationId, location, name] = match as unknown as [string, string, string, string, string];
-  if (!documents.has(api)) {
+  let document = documents.get(api);
+  if (document === undefined) {
     const file = join(root, 'contracts/openapi', `${api}.json`);
-    documents.set(api, existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Json) : `names contracts/openapi/${api}.json, which does not exist`);
+    document = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Json)
+      : `names contracts/openapi/${api}.json, which does not exist`;
+    documents.set(api, document);
   }
-  const document = documents.get(api)!;
   if (typeof document === 'string') return document;
   const paths = isJson(document.paths) ? document.paths : {};
   for (const pathItem of Object.values(paths).filter(isJson)) {
@@ -72,7 +76,12 @@ function requestField(root: string, documents: Map<string, Json | string>, refer
     if (location === 'body') {
       const body = deref(document, operation.requestBody);
       const content = isJson(body?.content) ? body.content['application/json'] : undefined;
-      schema = name.split('.').reduce<Json | undefined>((s, part) => propertyOf(document, s, part), isJson(content) ? deref(document, content.schema) : undefined);
+      schema = name
+        .split('.')
+        .reduce<Json | undefined>(
+          (s, part) => propertyOf(document, s, part),
+          isJson(content) ? deref(document, content.schema) : undefined,
+        );
     } else {
       const parameters = [pathItem.parameters, operation.parameters].flatMap((list) => (Array.isArray(list) ? list : []));
       const parameter = parameters.map((p) => deref(document, p)).find((p) => p?.in === location && p.name === name);
@@ -86,11 +95,16 @@ function requestField(root: string, documents: Map<string, Json | string>, refer
 /** How a field's bounds differ from the limit's, one line per keyword. */
 function differences(document: Json | undefined, limit: Json, field: Json, path = ''): string[] {
   const found = BOUNDS.filter((k) => k in limit && field[k] !== limit[k]).map(
-    (k) => `${path}${k} is ${field[k] === undefined ? 'unset' : JSON.stringify(field[k])} where the limit declares ${JSON.stringify(limit[k])}`,
+    (k) =>
+      `${path}${k} is ${field[k] === undefined ? 'unset' : JSON.stringify(field[k])} where the limit declares ${JSON.stringify(limit[k])}`,
   );
   if (isJson(limit.items)) {
     const items = document ? deref(document, field.items) : undefined;
-    found.push(...(items ? differences(document, limit.items, items, `${path}items.`) : [`${path}items is unset where the limit declares its items' bounds`]));
+    found.push(
+      ...(items
+        ? differences(document, limit.items, items, `${path}items.`)
+        : [`${path}items is unset where the limit declares its items' bounds`]),
+    );
   }
   return found;
 }
@@ -108,7 +122,8 @@ function descriptions(sdl: DocumentNode): Map<string, string | undefined> {
     for (const field of definition.fields) {
       found.set(`${definition.name.value}.${field.name.value}`, field.description?.value);
       if (field.kind === Kind.FIELD_DEFINITION) {
-        for (const arg of field.arguments ?? []) found.set(`${definition.name.value}.${field.name.value}(${arg.name.value})`, arg.description?.value);
+        for (const arg of field.arguments ?? [])
+          found.set(`${definition.name.value}.${field.name.value}(${arg.name.value})`, arg.description?.value);
       }
     }
   }
@@ -122,10 +137,12 @@ function shapeProblem(limit: unknown): string | undefined {
   if (unknown.length) return `has ${unknown.join(', ')}, which a limit does not (${[...LIMIT_FIELDS].join(', ')})`;
   if (!BOUNDS.some((k) => k in limit) && !isJson(limit.items)) return `declares no bound (${BOUNDS.join(', ')})`;
   for (const k of BOUNDS) {
-    if (k in limit && typeof limit[k] !== (k === 'pattern' ? 'string' : 'number')) return `has a ${k} that is not a ${k === 'pattern' ? 'string' : 'number'}`;
+    if (k in limit && typeof limit[k] !== (k === 'pattern' ? 'string' : 'number'))
+      return `has a ${k} that is not a ${k === 'pattern' ? 'string' : 'number'}`;
   }
   for (const list of ['openapi', 'graphql']) {
-    if (list in limit && !(Array.isArray(limit[list]) && (limit[list] as unknown[]).every((v) => typeof v === 'string'))) return `has a ${list} that is not a list of strings`;
+    if (list in limit && !(Array.isArray(limit[list]) && (limit[list] as unknown[]).every((v) => typeof v === 'string')))
+      return `has a ${list} that is not a list of strings`;
   }
   return isJson(limit.items) || !('items' in limit) ? undefined : 'has items that are not an object';
 }
@@ -170,7 +187,7 @@ export function checkLimits(root: string): Finding[] {
           continue;
         }
         fields += 1;
-        const document = documents.get(reference.split(' ')[0]!) as Json;
+        const document = documents.get(reference.split(' ')[0]) as Json;
         for (const difference of differences(document, bounds, field)) {
           findings.push(error(`${file} ${name}: ${reference}: ${difference}; change the limit and the OpenAPI documents together`));
         }
@@ -205,6 +222,9 @@ export function checkLimits(root: string): Finding[] {
       }
     }
   }
-  if (!findings.length) findings.push(info(`${limits} input limits agree with the ${fields} OpenAPI request fields and ${stated} SDL descriptions they govern`));
+  if (!findings.length)
+    findings.push(
+      info(`${limits} input limits agree with the ${fields} OpenAPI request fields and ${stated} SDL descriptions they govern`),
+    );
   return findings;
 }

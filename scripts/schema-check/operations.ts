@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, type DocumentNode, type GraphQLSchema, Kind, NoDeprecatedCustomRule,
-  NoSchemaIntrospectionCustomRule, parse, validate } from 'graphql';
+import {
+  buildSchema,
+  type DocumentNode,
+  type GraphQLSchema,
+  Kind,
+  NoDeprecatedCustomRule,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  validate,
+} from 'graphql';
 import { type Manifest, type PersistedOperation, readManifest, sha256 } from '../../kernel/persisted';
 import type { GitBase } from './base';
 import { type Finding, messageOf, reporter } from './findings';
@@ -35,19 +43,13 @@ function operationProblems(op: PersistedOperation): { document?: DocumentNode; p
   if (others.length || definition?.kind !== Kind.OPERATION_DEFINITION) {
     problems.push('its text must hold exactly one operation and no fragments');
   } else if (definition.name?.value !== op.name || definition.operation !== op.type) {
-    problems.push(
-      `its text is the ${definition.operation} ${definition.name?.value ?? '(anonymous)'}, not the ${op.type} ${op.name}`,
-    );
+    problems.push(`its text is the ${definition.operation} ${definition.name?.value ?? '(anonymous)'}, not the ${op.type} ${op.name}`);
   }
   return { document, problems };
 }
 
 function checkManifest(api: string, manifest: Manifest, apiSchema: GraphQLSchema | undefined): Finding[] {
-  if (
-    manifest.format !== 'apollo-persisted-query-manifest' ||
-    manifest.version !== 1 ||
-    !Array.isArray(manifest.operations)
-  ) {
+  if (manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
     return [error(`${api}: the manifest is not an apollo-persisted-query-manifest of version 1`)];
   }
   const findings: Finding[] = [];
@@ -66,9 +68,7 @@ function checkManifest(api: string, manifest: Manifest, apiSchema: GraphQLSchema
       findings.push(error(`${api} ${op.name}: ${introspecting.message} Persisted operations do not introspect.`));
     }
     for (const deprecated of validate(apiSchema, document, [NoDeprecatedCustomRule])) {
-      findings.push(
-        warning(`${api} ${op.name}: ${deprecated.message} Move the operation off it before it is removed.`),
-      );
+      findings.push(warning(`${api} ${op.name}: ${deprecated.message} Move the operation off it before it is removed.`));
     }
   }
   return findings;
@@ -87,13 +87,9 @@ function compareWithBase(api: string, manifest: Manifest, baseText: string): Fin
   for (const old of baseOps) {
     const now = byName.get(old.name);
     if (!now) {
-      findings.push(
-        warning(`${api} ${old.name}: removed; a client that still sends its id ${old.id.slice(0, 12)}… is refused`),
-      );
+      findings.push(warning(`${api} ${old.name}: removed; a client that still sends its id ${old.id.slice(0, 12)}… is refused`));
     } else if (now.id !== old.id) {
-      findings.push(
-        warning(`${api} ${old.name}: its text changed, so its id did; a client that sends the old id is refused`),
-      );
+      findings.push(warning(`${api} ${old.name}: its text changed, so its id did; a client that sends the old id is refused`));
     }
   }
   return findings;
@@ -132,7 +128,9 @@ export function checkOperations(root: string, base: GitBase, apiSchema: GraphQLS
       findings.push(...compareWithBase(api, manifest, baseText));
     }
     if (schema && !problems.some((f) => f.severity === 'error')) {
-      findings.push(info(`${api}: all ${manifest.operations.length} operations validate against ${GATEWAY_SCHEMAS[api] ?? 'the API schema'}`));
+      findings.push(
+        info(`${api}: all ${manifest.operations.length} operations validate against ${GATEWAY_SCHEMAS[api] ?? 'the API schema'}`),
+      );
     }
   }
   for (const file of base.list(OPERATIONS)) {

@@ -84,16 +84,14 @@ function resolveRef(document: Json, node: unknown): unknown {
 /** What a tool reading the document needs beyond what the facade's engine checks at start. */
 function structureProblems(name: string, version: string, document: Json): string[] {
   const problems: string[] = [];
-  if (typeof document.openapi !== 'string' || !/^3\.1\.\d+$/.test(document.openapi))
-    problems.push('openapi must be 3.1.x');
+  if (typeof document.openapi !== 'string' || !/^3\.1\.\d+$/.test(document.openapi)) problems.push('openapi must be 3.1.x');
   const docInfo = document.info;
   if (!isJson(docInfo) || typeof docInfo.title !== 'string' || typeof docInfo.version !== 'string') {
     problems.push('info needs a title and a version');
   }
   const servers = document.servers;
   const mount = Array.isArray(servers) && isJson(servers[0]) ? servers[0].url : undefined;
-  if (mount !== `/${name}/${version}`)
-    problems.push(`servers[0].url must be /${name}/${version}, the version beside the others`);
+  if (mount !== `/${name}/${version}`) problems.push(`servers[0].url must be /${name}/${version}, the version beside the others`);
   if (!isJson(document.paths)) return [...problems, 'paths is missing'];
 
   const operationIds = new Set<string>();
@@ -123,8 +121,7 @@ function structureProblems(name: string, version: string, document: Json): strin
   const problem = resolveRef(document, { $ref: PROBLEM_REF });
   const required = isJson(problem) && Array.isArray(problem.required) ? problem.required : [];
   const missing = PROBLEM_REQUIRED.filter((field) => !required.includes(field));
-  if (missing.length)
-    problems.push(`${PROBLEM_REF} must require ${missing.join(', ')} (RFC 9457 and what the facade sends)`);
+  if (missing.length) problems.push(`${PROBLEM_REF} must require ${missing.join(', ')} (RFC 9457 and what the facade sends)`);
   return problems;
 }
 
@@ -134,9 +131,7 @@ function problemSchemaProblems(where: string, response: Json): string[] {
   const types = Object.keys(content);
   const media = content['application/problem+json'];
   if (types.length !== 1 || !isJson(media) || !isJson(media.schema) || media.schema.$ref !== PROBLEM_REF) {
-    return [
-      `${where} must be application/problem+json with the schema ${PROBLEM_REF} (found ${types.join(', ') || 'no content'})`,
-    ];
+    return [`${where} must be application/problem+json with the schema ${PROBLEM_REF} (found ${types.join(', ') || 'no content'})`];
   }
   return [];
 }
@@ -154,8 +149,7 @@ function schemaProblems(document: Json): string[] {
     for (const [key, value] of Object.entries(node)) {
       const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (key === 'schema' && isJson(value)) pointers.push(at);
-      else if (at === '/components/schemas' && isJson(value))
-        pointers.push(...Object.keys(value).map((name) => `${at}/${name}`));
+      else if (at === '/components/schemas' && isJson(value)) pointers.push(...Object.keys(value).map((name) => `${at}/${name}`));
       else collect(value, at);
     }
   };
@@ -179,14 +173,11 @@ function pathParameterProblems(operations: Operation[]): string[] {
     const inPath = new Set([...operation.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]));
     const declared = (operation.parameters ?? []).flatMap((p) => ('name' in p && p.in === 'path' ? [p] : []));
     for (const parameter of declared) {
-      if (!inPath.has(parameter.name))
-        problems.push(`${routeName(operation)}: path parameter ${parameter.name} is not in the path`);
-      else if (parameter.required !== true)
-        problems.push(`${routeName(operation)}: path parameter ${parameter.name} must be required`);
+      if (!inPath.has(parameter.name)) problems.push(`${routeName(operation)}: path parameter ${parameter.name} is not in the path`);
+      else if (parameter.required !== true) problems.push(`${routeName(operation)}: path parameter ${parameter.name} must be required`);
     }
     for (const name of inPath) {
-      if (!declared.some((p) => p.name === name))
-        problems.push(`${routeName(operation)}: {${name}} is not a declared path parameter`);
+      if (!declared.some((p) => p.name === name)) problems.push(`${routeName(operation)}: {${name}} is not a declared path parameter`);
     }
   }
   return problems;
@@ -201,9 +192,7 @@ function coverageProblems(operations: Operation[], persisted: PersistedOperation
     if (!op) continue;
     let definition: OperationDefinitionNode | undefined;
     try {
-      definition = parse(op.body).definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      );
+      definition = parse(op.body).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     } catch {
       continue;
     }
@@ -263,9 +252,7 @@ function requestChange(where: string, change: SchemaChange): Finding {
     case 'retyped':
       return change.relation === 'widened'
         ? info(`${field} now accepts ${change.to} (was ${change.from})`)
-        : error(
-            `${field} changed from ${change.from} to ${change.to}; requests valid before are now refused; ${NEW_VERSION}`,
-          );
+        : error(`${field} changed from ${change.from} to ${change.to}; requests valid before are now refused; ${NEW_VERSION}`);
   }
 }
 
@@ -303,11 +290,7 @@ function compareVersions(api: string, base: Operation[], next: Operation[]): Fin
       continue;
     }
     const params = (op: Operation) =>
-      new Map(
-        (op.parameters ?? []).flatMap((p) =>
-          'name' in p && p.in !== 'path' ? [[`${p.in} ${p.name}`, p] as const] : [],
-        ),
-      );
+      new Map((op.parameters ?? []).flatMap((p) => ('name' in p && p.in !== 'path' ? [[`${p.in} ${p.name}`, p] as const] : [])));
     const oldParams = params(old);
     for (const [key, parameter] of params(now)) {
       const before = oldParams.get(key);
@@ -316,9 +299,7 @@ function compareVersions(api: string, base: Operation[], next: Operation[]): Fin
         findings.push(error(`${where}: ${what}; requests without it are refused; ${NEW_VERSION}`));
       }
       if (before)
-        findings.push(
-          ...compareSchemas(before.schema, parameter.schema).map((c) => requestChange(`${where}: ${key} parameter`, c)),
-        );
+        findings.push(...compareSchemas(before.schema, parameter.schema).map((c) => requestChange(`${where}: ${key} parameter`, c)));
     }
     for (const key of oldParams.keys()) {
       if (!params(now).has(key)) findings.push(warning(`${where}: the ${key} parameter was removed`));
@@ -326,13 +307,8 @@ function compareVersions(api: string, base: Operation[], next: Operation[]): Fin
 
     const oldBody = requestBodyOf(old);
     const newBody = requestBodyOf(now);
-    if (newBody?.required && !oldBody?.required)
-      findings.push(error(`${where}: the request body became required; ${NEW_VERSION}`));
-    findings.push(
-      ...compareSchemas(mediaSchema(oldBody), mediaSchema(newBody)).map((c) =>
-        requestChange(`${where}: request body`, c),
-      ),
-    );
+    if (newBody?.required && !oldBody?.required) findings.push(error(`${where}: the request body became required; ${NEW_VERSION}`));
+    findings.push(...compareSchemas(mediaSchema(oldBody), mediaSchema(newBody)).map((c) => requestChange(`${where}: request body`, c)));
 
     for (const [code, response] of Object.entries(old.responses ?? {})) {
       if (!/^2/.test(code)) continue;
@@ -342,9 +318,7 @@ function compareVersions(api: string, base: Operation[], next: Operation[]): Fin
         continue;
       }
       findings.push(
-        ...compareSchemas(mediaSchema(response), mediaSchema(current)).map((c) =>
-          responseChange(`${where}: ${code} response`, c),
-        ),
+        ...compareSchemas(mediaSchema(response), mediaSchema(current)).map((c) => responseChange(`${where}: ${code} response`, c)),
       );
     }
   }
@@ -361,9 +335,7 @@ async function checkDocument(root: string, base: GitBase, file: string): Promise
   } catch (thrown) {
     return [error(`${name}: the document is not JSON: ${messageOf(thrown)}`)];
   }
-  const findings = [...structureProblems(match[1], match[2], document), ...schemaProblems(document)].map((p) =>
-    error(`${name}: ${p}`),
-  );
+  const findings = [...structureProblems(match[1], match[2], document), ...schemaProblems(document)].map((p) => error(`${name}: ${p}`));
 
   let operations: Operation[];
   try {
@@ -379,9 +351,7 @@ async function checkDocument(root: string, base: GitBase, file: string): Promise
   }
   const { problems } = checkRoutes(name, operations, persisted);
   findings.push(
-    ...[...problems, ...pathParameterProblems(operations), ...coverageProblems(operations, persisted)].map((p) =>
-      error(`${name}: ${p}`),
-    ),
+    ...[...problems, ...pathParameterProblems(operations), ...coverageProblems(operations, persisted)].map((p) => error(`${name}: ${p}`)),
   );
 
   const baseText = base.read(`${OPENAPI}/${file}`);
@@ -389,17 +359,13 @@ async function checkDocument(root: string, base: GitBase, file: string): Promise
     findings.push(info(`${name}: a new API version`));
   } else {
     try {
-      findings.push(
-        ...compareVersions(name, await loadOperations(JSON.parse(baseText) as Document, false), operations),
-      );
+      findings.push(...compareVersions(name, await loadOperations(JSON.parse(baseText) as Document, false), operations));
     } catch (thrown) {
       findings.push(warning(`${name}: the base document cannot be loaded, not compared: ${messageOf(thrown)}`));
     }
   }
   if (!findings.some((f) => f.severity === 'error')) {
-    findings.push(
-      info(`${name}: ${operations.length} routes, each a persisted operation whose variables its request supplies`),
-    );
+    findings.push(info(`${name}: ${operations.length} routes, each a persisted operation whose variables its request supplies`));
   }
   return findings;
 }
@@ -420,9 +386,7 @@ export async function checkRest(root: string, base: GitBase): Promise<Finding[]>
   for (const file of base.list(OPENAPI)) {
     const own = file.slice(OPENAPI.length + 1);
     if (own.endsWith('.json') && !own.includes('/') && !files.includes(own)) {
-      findings.push(
-        error(`${own.slice(0, -'.json'.length)}: the published API version was removed; clients still call it`),
-      );
+      findings.push(error(`${own.slice(0, -'.json'.length)}: the published API version was removed; clients still call it`));
     }
   }
   return findings;

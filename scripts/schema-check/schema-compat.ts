@@ -15,8 +15,7 @@ export type SchemaChange =
 
 type Schema = Record<string, unknown>;
 
-const isSchema = (value: unknown): value is Schema =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSchema = (value: unknown): value is Schema => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 interface Shape {
   /** undefined: any value is allowed. */
@@ -36,7 +35,7 @@ function shapeOf(schema: Schema): Shape {
 }
 
 const within = (part: string[] | undefined, whole: string[] | undefined) =>
-  whole === undefined || (part !== undefined && part.every((item) => whole.includes(item)));
+  whole === undefined || (part?.every((item) => whole.includes(item)) ?? false);
 
 const sameList = (a: string[] | undefined, b: string[] | undefined) => within(a, b) && within(b, a);
 
@@ -48,8 +47,7 @@ function describe(shape: Shape): string {
 }
 
 function relation(base: Shape, next: Shape): Relation | undefined {
-  if (sameList(base.types, next.types) && sameList(base.values, next.values) && base.format === next.format)
-    return undefined;
+  if (sameList(base.types, next.types) && sameList(base.values, next.values) && base.format === next.format) return undefined;
   const formatNarrowed = base.format === undefined || base.format === next.format;
   const formatWidened = next.format === undefined || base.format === next.format;
   if (within(next.types, base.types) && within(next.values, base.values) && formatNarrowed) return 'narrowed';
@@ -67,8 +65,7 @@ function walk(base: Schema, next: Schema, path: string, onPath: Set<Schema>, cha
   const baseShape = shapeOf(base);
   const nextShape = shapeOf(next);
   const retyped = relation(baseShape, nextShape);
-  if (retyped)
-    changes.push({ kind: 'retyped', path, relation: retyped, from: describe(baseShape), to: describe(nextShape) });
+  if (retyped) changes.push({ kind: 'retyped', path, relation: retyped, from: describe(baseShape), to: describe(nextShape) });
 
   const baseProps = isSchema(base.properties) ? base.properties : {};
   const nextProps = isSchema(next.properties) ? next.properties : {};

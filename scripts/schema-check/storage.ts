@@ -30,10 +30,7 @@ function historyFindings(root: string, base: GitBase): Finding[] {
     const migrations = join(prismaDir, domain, 'migrations');
     if (!existsSync(migrations)) continue;
     for (const name of readdirSync(migrations)) {
-      if (
-        existsSync(join(migrations, name, 'migration.sql')) &&
-        !published.has(`prisma/${domain}/migrations/${name}/migration.sql`)
-      ) {
+      if (existsSync(join(migrations, name, 'migration.sql')) && !published.has(`prisma/${domain}/migrations/${name}/migration.sql`)) {
         findings.push(info(`${domain}: new migration ${name}`));
       }
     }

@@ -7,7 +7,8 @@ import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { registerApp, startOAuthPlatform, tokenRequest, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 
 /**
  * The Admin API through the REST facade, with suspensions reaching the router over real Kafka and the
@@ -51,7 +52,11 @@ describe('admin API', () => {
 
   it('should need the password and a current, unused TOTP code to log in', async () => {
     const member = await signUpAndLogIn(privateApi, 'sue');
-    const added = await call(`${admin}/staff`, { method: 'POST', token: adminToken, body: { userId: member.id, roles: ['support'], reason: 'hired' } });
+    const added = await call(`${admin}/staff`, {
+      method: 'POST',
+      token: adminToken,
+      body: { userId: member.id, roles: ['support'], reason: 'hired' },
+    });
     expect(added.status).toBe(201);
     expect(added.body.totpSecret).toMatch(/^[A-Z2-7]+$/);
     const secret = added.body.totpSecret;
@@ -69,7 +74,11 @@ describe('admin API', () => {
     const search = await call(`${admin}/users?query=${member.login}`, { token: ok.body.accessToken });
     expect(search.status).toBe(200);
     expect(search.body).toEqual([expect.objectContaining({ id: member.id, email: `${member.login}@example.test`, suspendedAt: null })]);
-    const suspend = await call(`${admin}/users/${member.id}/suspension`, { method: 'POST', token: ok.body.accessToken, body: { reason: 'no' } });
+    const suspend = await call(`${admin}/users/${member.id}/suspension`, {
+      method: 'POST',
+      token: ok.body.accessToken,
+      body: { reason: 'no' },
+    });
     expect(suspend.status).toBe(403);
     expect(suspend.body.code).toBe('FORBIDDEN');
   });
@@ -92,16 +101,36 @@ describe('admin API', () => {
     const created = await call(`${admin}/roles`, {
       method: 'POST',
       token: adminToken,
-      body: { input: { name: 'chat-support', description: 'Helps with chat', permissions: ['users:read', 'chat:moderate'] }, reason: 'new team' },
+      body: {
+        input: { name: 'chat-support', description: 'Helps with chat', permissions: ['users:read', 'chat:moderate'] },
+        reason: 'new team',
+      },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ name: 'chat-support', description: 'Helps with chat', permissions: ['chat:moderate', 'users:read'], builtIn: false });
-    const unknown = await call(`${admin}/roles`, { method: 'POST', token: adminToken, body: { input: { name: 'bad-role', permissions: ['root'] } } });
+    expect(created.body).toEqual({
+      name: 'chat-support',
+      description: 'Helps with chat',
+      permissions: ['chat:moderate', 'users:read'],
+      builtIn: false,
+    });
+    const unknown = await call(`${admin}/roles`, {
+      method: 'POST',
+      token: adminToken,
+      body: { input: { name: 'bad-role', permissions: ['root'] } },
+    });
     expect(unknown.status).toBe(400);
 
-    const patched = await call(`${admin}/roles/chat-support`, { method: 'PATCH', token: adminToken, body: { patch: { permissions: ['chat:moderate'] } } });
+    const patched = await call(`${admin}/roles/chat-support`, {
+      method: 'PATCH',
+      token: adminToken,
+      body: { patch: { permissions: ['chat:moderate'] } },
+    });
     expect(patched.body.permissions).toEqual(['chat:moderate']);
-    const builtIn = await call(`${admin}/roles/admin`, { method: 'PATCH', token: adminToken, body: { patch: { permissions: ['users:read'] } } });
+    const builtIn = await call(`${admin}/roles/admin`, {
+      method: 'PATCH',
+      token: adminToken,
+      body: { patch: { permissions: ['users:read'] } },
+    });
     expect(builtIn.status).toBe(409);
     expect(builtIn.body.code).toBe('STAFF_ROLE_BUILT_IN');
 
@@ -115,7 +144,7 @@ describe('admin API', () => {
     expect((await call(`${admin}/roles/chat-support?reason=unused`, { method: 'DELETE', token: adminToken })).status).toBe(200);
   });
 
-  it('should end a suspended user\'s sessions, tokens and realtime sockets within a second, and log who did it', async () => {
+  it("should end a suspended user's sessions, tokens and realtime sockets within a second, and log who did it", async () => {
     const victim = await signUpAndLogIn(privateApi, 'victim');
     const session = (await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } })).body;
     const appTokens = await userTokens(platform.issuer, app, victim.token, 'user:read:email');
@@ -135,10 +164,15 @@ describe('admin API', () => {
     const reconnect = await RawGraphQLWsClient.open(platform.rt.wsUrl);
     reconnect.send({ type: 'connection_init', payload: { authorization: `Bearer ${victim.token}` } });
     expect((await reconnect.waitForClose()).code).toBe(4403);
-    const refreshed = await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'refresh_token', refresh_token: appTokens.refresh_token! });
+    const refreshed = await tokenRequest(platform.issuer, '/oauth/token', app, {
+      grant_type: 'refresh_token',
+      refresh_token: appTokens.refresh_token!,
+    });
     expect(refreshed.status).toBe(400);
     expect((await call(`${privateApi}/me`, { token: session.accessToken })).status).toBe(401);
-    expect((await call(`${privateApi}/sessions/refresh`, { method: 'POST', body: { refreshToken: session.refreshToken } })).status).toBe(401);
+    expect((await call(`${privateApi}/sessions/refresh`, { method: 'POST', body: { refreshToken: session.refreshToken } })).status).toBe(
+      401,
+    );
     const login = await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } });
     expect(login.status).toBe(403);
     expect(login.body.code).toBe('USER_SUSPENDED');
@@ -146,10 +180,20 @@ describe('admin API', () => {
     const log = await call(`${admin}/audit-log?targetId=${victim.id}&action=user.suspended`, { token: adminToken });
     expect(log.status).toBe(200);
     expect(log.body.data).toEqual([
-      expect.objectContaining({ actor: { id: adminUser.id, login: adminUser.login }, action: 'user.suspended', targetType: 'user', targetId: victim.id, reason: 'spam', requestId: suspended.headers.get('x-request-id') }),
+      expect.objectContaining({
+        actor: { id: adminUser.id, login: adminUser.login },
+        action: 'user.suspended',
+        targetType: 'user',
+        targetId: victim.id,
+        reason: 'spam',
+        requestId: suspended.headers.get('x-request-id'),
+      }),
     ]);
 
-    const reinstated = await call(`${admin}/users/${victim.id}/suspension?reason=appeal%20granted`, { method: 'DELETE', token: adminToken });
+    const reinstated = await call(`${admin}/users/${victim.id}/suspension?reason=appeal%20granted`, {
+      method: 'DELETE',
+      token: adminToken,
+    });
     expect(reinstated.body.suspendedAt).toBeNull();
     const again = await call(`${privateApi}/sessions`, { method: 'POST', body: { login: victim.login, password } });
     expect(again.status).toBe(201);
@@ -180,8 +224,7 @@ describe('admin API', () => {
 
   it('should open the explorer (queries of their own, introspection included) to admins only', async () => {
     const graphql = `${platform.router.url}/graphql`;
-    const ask = (token: string | undefined, query: string) =>
-      call(graphql, { method: 'POST', token, body: { query } });
+    const ask = (token: string | undefined, query: string) => call(graphql, { method: 'POST', token, body: { query } });
     const introspect = '{ __schema { queryType { name } } }';
 
     const explored = await ask(adminToken, introspect);
@@ -202,7 +245,11 @@ describe('admin API', () => {
       mfaAt: Math.floor(Date.now() / 1000) - 3600,
     });
     expect((await ask(stale, introspect)).body.errors[0].extensions.code).toBe('STAFF_MFA_REQUIRED');
-    const unprivileged = await issueStaffToken(platform.accessTokenSecret, { userId: adminUser.id, permissions: ['users:read'], mfaAt: Math.floor(Date.now() / 1000) });
+    const unprivileged = await issueStaffToken(platform.accessTokenSecret, {
+      userId: adminUser.id,
+      permissions: ['users:read'],
+      mfaAt: Math.floor(Date.now() / 1000),
+    });
     expect((await ask(unprivileged, introspect)).status).toBe(403);
   });
 
@@ -227,9 +274,17 @@ describe('admin API', () => {
 
     beforeAll(async () => {
       target = await signUpAndLogIn(privateApi, 'target');
-      await call(`${admin}/roles`, { method: 'POST', token: adminToken, body: { input: { name: 'payments-only', permissions: ['payments:read'] } } });
+      await call(`${admin}/roles`, {
+        method: 'POST',
+        token: adminToken,
+        body: { input: { name: 'payments-only', permissions: ['payments:read'] } },
+      });
       const member = await signUpAndLogIn(privateApi, 'pat');
-      const added = await call(`${admin}/staff`, { method: 'POST', token: adminToken, body: { userId: member.id, roles: ['payments-only'] } });
+      const added = await call(`${admin}/staff`, {
+        method: 'POST',
+        token: adminToken,
+        body: { userId: member.id, roles: ['payments-only'] },
+      });
       const unprivileged = await adminLogIn(member.login, totpCode(added.body.totpSecret));
       expect(unprivileged.body.permissions).toEqual(['payments:read']);
       const appToken = await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'client_credentials' });
@@ -237,7 +292,8 @@ describe('admin API', () => {
       callers = {
         anonymous: undefined,
         user: target.token,
-        'OAuth app for a user': (await userTokens(platform.issuer, app, target.token, 'user:read:email moderator:manage:banned_users')).access_token,
+        'OAuth app for a user': (await userTokens(platform.issuer, app, target.token, 'user:read:email moderator:manage:banned_users'))
+          .access_token,
         'OAuth app token': appToken.body.access_token,
         'staff without the permission': unprivileged.body.accessToken,
         'staff without a fresh second factor': await issueStaffToken(platform.accessTokenSecret, {
@@ -250,7 +306,8 @@ describe('admin API', () => {
 
     const request = (route: (typeof routes)[number]) => {
       const path = route.path.replace('{userId}', target.id).replace('{roleName}', 'payments-only');
-      const query = route.operationId === 'SearchUsers' ? `?query=${target.login}` : route.operationId === 'UnsuspendUser' ? '?reason=matrix' : '';
+      const query =
+        route.operationId === 'SearchUsers' ? `?query=${target.login}` : route.operationId === 'UnsuspendUser' ? '?reason=matrix' : '';
       const body = route.operationId === 'AddStaffMember' ? { userId: target.id, roles: ['admin'] } : bodies[route.operationId];
       return { url: `${admin}${path}${query}`, method: route.method, body };
     };
@@ -271,7 +328,11 @@ describe('admin API', () => {
     });
 
     it('AdminLogIn refuses user tokens as credentials and needs the staff factors', async () => {
-      const answer = await call(`${admin}/sessions`, { method: 'POST', token: target.token, body: { login: target.login, password, totpCode: '123456' } });
+      const answer = await call(`${admin}/sessions`, {
+        method: 'POST',
+        token: target.token,
+        body: { login: target.login, password, totpCode: '123456' },
+      });
       expect(answer.status).toBe(401);
     });
   });

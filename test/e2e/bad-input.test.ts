@@ -5,7 +5,8 @@ import { createLogger } from '../../kernel/log';
 import { startRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { createInProcessRouterClient } from '../../rest-facade/src/in-process-router';
-import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
 /** Bad input gets a clear 4xx and changes nothing; no layer answers 5xx to a client's mistake. */
 describe('bad input', () => {
@@ -102,7 +103,11 @@ describe('bad input', () => {
     const { token } = await signUpAndLogIn(api, 'tokens');
     const [header, payload, signature] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const tampered = [header, Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url'), signature].join('.');
+    const tampered = [
+      header,
+      Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url'),
+      signature,
+    ].join('.');
     const expired = await new SignJWT({ sid: claims.sid })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .setSubject(claims.sub)

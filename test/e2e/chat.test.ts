@@ -4,7 +4,8 @@ import { createMemoryBus } from '../../kernel/bus/memory';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
 type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
 
@@ -70,9 +71,14 @@ describe('Chat over the Private API', () => {
     const added = await call(`${api}/channels/${channelId}/moderators/${moderator.id}`, { method: 'POST', token: owner.token });
     expect(added.status).toBe(200);
     expect(added.body.moderators).toEqual([expect.objectContaining({ user: { id: moderator.id, login: moderator.login } })]);
-    await eventually(async () =>
-      (await db.query("SELECT 1 FROM chat.room_role WHERE channel_id = $1 AND user_id = $2 AND role = 'moderator' AND active", [channelId, moderator.id]))
-        .rowCount,
+    await eventually(
+      async () =>
+        (
+          await db.query("SELECT 1 FROM chat.room_role WHERE channel_id = $1 AND user_id = $2 AND role = 'moderator' AND active", [
+            channelId,
+            moderator.id,
+          ])
+        ).rowCount,
     );
   };
 
@@ -164,7 +170,10 @@ describe('Chat over the Private API', () => {
     const changed = await settings(chat, owner.token, { slowModeSeconds: 30 });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ slowModeSeconds: 30, followersOnlyMinutes: null, emoteOnly: false });
-    expect((await events(channelId, 'chat.room.updated.v1')).at(-1).data).toMatchObject({ updatedBy: owner.id, modes: { slowModeSeconds: 30 } });
+    expect((await events(channelId, 'chat.room.updated.v1')).at(-1).data).toMatchObject({
+      updatedBy: owner.id,
+      modes: { slowModeSeconds: 30 },
+    });
     const invalid = await settings(chat, owner.token, { slowModeSeconds: 2 });
     expect(invalid.status).toBe(400);
 
@@ -234,7 +243,7 @@ describe('Chat over the Private API', () => {
     expect((await send(chat, viewer.token, 'big SPOILERS ahead')).status).toBe(201);
   });
 
-  it('should hide a banned user\'s history, refuse their messages, and show it again once unbanned', async () => {
+  it("should hide a banned user's history, refuse their messages, and show it again once unbanned", async () => {
     const { owner, channelId, chat } = await room();
     const [viewer, other] = await Promise.all([chatter('viewer'), chatter('viewer')]);
     const theirs = await send(chat, viewer.token, 'something rude');
@@ -243,7 +252,11 @@ describe('Chat over the Private API', () => {
     const ban = await call(`${chat}/bans/${viewer.id}`, { method: 'POST', token: owner.token, body: { reason: 'rude' } });
     expect(ban.status).toBe(200);
     expect(ban.body).toMatchObject({ user: { id: viewer.id }, moderator: { id: owner.id }, reason: 'rude', expiresAt: null });
-    expect((await events(channelId, 'chat.user.banned.v1')).at(-1).data).toMatchObject({ userId: viewer.id, moderatorId: owner.id, expiresAt: null });
+    expect((await events(channelId, 'chat.user.banned.v1')).at(-1).data).toMatchObject({
+      userId: viewer.id,
+      moderatorId: owner.id,
+      expiresAt: null,
+    });
 
     const history = await call(`${chat}/messages`);
     expect(history.body.data.map((m: { id: string }) => m.id)).toEqual([kept.body.id]);
@@ -281,7 +294,8 @@ describe('Chat over the Private API', () => {
       const answer = await call(`${chat}${path}`, { method, token: viewer.token, body });
       expect({ path, status: answer.status, code: answer.body.code }).toEqual({ path, status: 403, code: 'CHAT_NOT_MODERATOR' });
     }
-    const moderatorEvents = () => Promise.all(['chat.message.deleted.v1', 'chat.room.cleared.v1', 'chat.room.updated.v1'].map((t) => events(channelId, t)));
+    const moderatorEvents = () =>
+      Promise.all(['chat.message.deleted.v1', 'chat.room.cleared.v1', 'chat.room.updated.v1'].map((t) => events(channelId, t)));
     expect((await moderatorEvents()).flat()).toEqual([]);
 
     await makeModerator(channelId, owner, moderator);
@@ -290,7 +304,11 @@ describe('Chat over the Private API', () => {
 
     const deleted = await call(`${chat}/messages/${message.body.id}`, { method: 'DELETE', token: moderator.token });
     expect(deleted.status).toBe(200);
-    expect((await events(channelId, 'chat.message.deleted.v1'))[0].data).toMatchObject({ messageId: message.body.id, senderId: viewer.id, deletedBy: moderator.id });
+    expect((await events(channelId, 'chat.message.deleted.v1'))[0].data).toMatchObject({
+      messageId: message.body.id,
+      senderId: viewer.id,
+      deletedBy: moderator.id,
+    });
     expect((await call(`${chat}/messages`)).body.data.map((m: { id: string }) => m.id)).toEqual([modMessage.body.id, other.body.id]);
     const again = await call(`${chat}/messages/${message.body.id}`, { method: 'DELETE', token: moderator.token });
     expect({ status: again.status, code: again.body.code }).toEqual({ status: 404, code: 'CHAT_MESSAGE_NOT_FOUND' });
@@ -337,7 +355,10 @@ describe('Chat over the Private API on Kafka', () => {
   it('should publish accepted messages keyed by channel, in order, and nothing for a refused one', async () => {
     const { api } = platform;
     const owner = await signUpAndLogIn(api, 'kcaster');
-    const channelId = await eventually(async () => (await call(`${api}/me`, { token: owner.token })).body?.channel?.id as string | undefined, 30_000);
+    const channelId = await eventually(
+      async () => (await call(`${api}/me`, { token: owner.token })).body?.channel?.id as string | undefined,
+      30_000,
+    );
     const chat = `${api}/channels/${channelId}/chat`;
     await eventually(async () => (await call(`${chat}/settings`)).status === 200, 30_000);
 

@@ -7,7 +7,8 @@ import { bootstrapFirstAdmin } from '../../subgraphs/user/src';
 import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { SCOPE_NAMES } from '../../kernel/scopes';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform } from '../support/oauth';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 
 /**
  * A hostile client over every route of every OpenAPI document, generated from the documents themselves: values
@@ -81,7 +82,8 @@ function valueFor(doc: Schema, fixture: Fixture, raw: Schema | undefined, depth 
   const alternatives = schema.oneOf ?? schema.anyOf;
   if (Array.isArray(alternatives)) return fc.oneof(...alternatives.map((s: Schema) => valueFor(doc, fixture, s, depth + 1)));
   if (schema.const !== undefined) return fc.oneof({ weight: 4, arbitrary: fc.constant(schema.const) }, { weight: 1, arbitrary: anything });
-  if (Array.isArray(schema.enum)) return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: anything });
+  if (Array.isArray(schema.enum))
+    return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: anything });
   const types: string[] = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : ['string'];
   const shaped = types.map((type): fc.Arbitrary<unknown> => {
     switch (type) {
@@ -93,7 +95,10 @@ function valueFor(doc: Schema, fixture: Fixture, raw: Schema | undefined, depth 
       case 'number': {
         const min = schema.minimum ?? -1_000;
         const max = schema.maximum ?? 1_000_000;
-        return fc.oneof({ weight: 3, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.constantFrom(min - 1, max + 1, 2 ** 53, -(2 ** 31), 0.5) });
+        return fc.oneof(
+          { weight: 3, arbitrary: fc.integer({ min, max }) },
+          { weight: 1, arbitrary: fc.constantFrom(min - 1, max + 1, 2 ** 53, -(2 ** 31), 0.5) },
+        );
       }
       case 'array':
         return fc.array(valueFor(doc, fixture, schema.items, depth + 1), { maxLength: Math.min(schema.maxItems ?? 5, 5) + 1 });
@@ -142,11 +147,15 @@ function stringFor(schema: Schema, fixture: Fixture): fc.Arbitrary<string> {
   );
 }
 
-const asParameter = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+const asParameter = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 
 /** Percent-encoding that also sends a lone surrogate, as the bytes a careless client would (WTF-8), not as an error. */
 const encodeSegment = (value: string): string =>
-  value.replace(/[\uD800-\uDFFF]/gu, '\uFFFF').split('\uFFFF').map(encodeURIComponent).join('%ED%A0%80');
+  value
+    .replace(/[\uD800-\uDFFF]/gu, '\uFFFF')
+    .split('\uFFFF')
+    .map(encodeURIComponent)
+    .join('%ED%A0%80');
 
 /** Every operation of every document as an arbitrary request. */
 function requestsOf(fixture: Fixture): fc.Arbitrary<GeneratedRequest> {
@@ -170,16 +179,44 @@ function requestsOf(fixture: Fixture): fc.Arbitrary<GeneratedRequest> {
           ),
         );
         const queryValues = fc.tuple(
-          ...queryParams.map((p) => fc.option(valueFor(doc, fixture, p.schema).map((v): [string, string] => [p.name, asParameter(v)]), { freq: 2 })),
+          ...queryParams.map((p) =>
+            fc.option(
+              valueFor(doc, fixture, p.schema).map((v): [string, string] => [p.name, asParameter(v)]),
+              { freq: 2 },
+            ),
+          ),
         );
         const bodySchema = deref(doc, operation.requestBody)?.content?.['application/json']?.schema;
         const body = bodySchema
           ? fc.oneof(
-              { weight: 8, arbitrary: valueFor(doc, fixture, bodySchema).map((v) => ({ raw: JSON.stringify(v) ?? 'null', contentType: 'application/json' })) },
-              { weight: 1, arbitrary: fc.constantFrom('{"unterminated": ', '', 'not json', '[]').map((raw) => ({ raw, contentType: 'application/json' })) },
+              {
+                weight: 8,
+                arbitrary: valueFor(doc, fixture, bodySchema).map((v) => ({
+                  raw: JSON.stringify(v) ?? 'null',
+                  contentType: 'application/json',
+                })),
+              },
+              {
+                weight: 1,
+                arbitrary: fc
+                  .constantFrom('{"unterminated": ', '', 'not json', '[]')
+                  .map((raw) => ({ raw, contentType: 'application/json' })),
+              },
               { weight: 1, arbitrary: fc.constant({ raw: 'a=b', contentType: 'application/x-www-form-urlencoded' }) },
-              { weight: 1, arbitrary: fc.constantFrom('gzip', 'deflate', 'br', 'snappy').map((encoding) => ({ raw: '{"plain":"text"}', contentType: 'application/json', encoding })) },
-              { weight: 1, arbitrary: valueFor(doc, fixture, bodySchema).map((v) => ({ raw: gzipSync(JSON.stringify(v) ?? 'null'), contentType: 'application/json', encoding: 'gzip' })) },
+              {
+                weight: 1,
+                arbitrary: fc
+                  .constantFrom('gzip', 'deflate', 'br', 'snappy')
+                  .map((encoding) => ({ raw: '{"plain":"text"}', contentType: 'application/json', encoding })),
+              },
+              {
+                weight: 1,
+                arbitrary: valueFor(doc, fixture, bodySchema).map((v) => ({
+                  raw: gzipSync(JSON.stringify(v) ?? 'null'),
+                  contentType: 'application/json',
+                  encoding: 'gzip',
+                })),
+              },
             )
           : fc.option(fc.constant({ raw: '{"unexpected":"body"}', contentType: 'application/json' }), { freq: 8 });
         const auth = fc.constantFrom(...Object.keys(fixture.tokens), family, family, family);
@@ -217,12 +254,20 @@ describe('generated input over every route', () => {
       body: { login: staff.login, password: staff.password, totpCode: totpCode(totpSecret) },
     });
     expect(adminSession.status).toBe(201);
-    const channelId = await eventually(async () => (await call(`${api}/me`, { token: viewer.token })).body?.channel?.id as string | undefined);
+    const channelId = await eventually(
+      async () => (await call(`${api}/me`, { token: viewer.token })).body?.channel?.id as string | undefined,
+    );
     fixture.ids = [viewer.id, staff.id, channelId, randomUUID()];
     const app = await registerApp(api, viewer.token);
     const oauth = await userTokens(platform.issuer, app, viewer.token, SCOPE_NAMES.join(' '));
     // Each API's own token kind under its family's name, the others as wrong kinds; `none` sends no token.
-    fixture.tokens = { private: viewer.token, admin: adminSession.body.accessToken, public: oauth.access_token, none: '', garbage: 'x.y.z' };
+    fixture.tokens = {
+      private: viewer.token,
+      admin: adminSession.body.accessToken,
+      public: oauth.access_token,
+      none: '',
+      garbage: 'x.y.z',
+    };
   }, 90_000);
 
   afterAll(async () => {
@@ -251,7 +296,9 @@ describe('generated input over every route', () => {
       const what = `${request.method} ${request.path}?${query} (${request.auth}) ${String(request.body?.raw ?? '').slice(0, 200)}`;
       if (res.status >= 500) failures.push(`${res.status} ${what}: ${text.slice(0, 300)}`);
       else if (res.status >= 400) {
-        const problem = res.headers.get('content-type')?.startsWith('application/problem+json') ? (JSON.parse(text) as { code?: unknown }) : undefined;
+        const problem = res.headers.get('content-type')?.startsWith('application/problem+json')
+          ? (JSON.parse(text) as { code?: unknown })
+          : undefined;
         if (typeof problem?.code !== 'string') failures.push(`${res.status} without a problem code: ${what}: ${text.slice(0, 300)}`);
       }
     };
@@ -261,7 +308,9 @@ describe('generated input over every route', () => {
       }),
     );
     // The figures the hardening issue asks for, in CI's output.
-    console.log(`generated input: seed ${SEED}, ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
+    console.log(
+      `generated input: seed ${SEED}, ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+    );
     expect(failures.slice(0, 20)).toEqual([]);
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(REQUESTS);
 

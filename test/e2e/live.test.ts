@@ -3,8 +3,9 @@ import { Pool } from 'pg';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
 import { signMuxWebhook } from '../../subgraphs/live/src/providers/mux';
+import { eventually } from '../support/eventually';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { type ApiResponse, call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
 const SECRET = 'e2e-mux-webhook-secret-0123456789';
 
@@ -22,7 +23,10 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
 
   beforeAll(async () => {
     bus = await kafkaBusForTests('live-e2e');
-    platform = await startTestPlatform(bus, { LIVE_MUX_WEBHOOK_SECRET: `older-secret-abcdefghij,${SECRET}`, LIVE_RECONNECT_WINDOW_SECONDS: '60' });
+    platform = await startTestPlatform(bus, {
+      LIVE_MUX_WEBHOOK_SECRET: `older-secret-abcdefghij,${SECRET}`,
+      LIVE_RECONNECT_WINDOW_SECONDS: '60',
+    });
     api = platform.api;
     webhooks = `${platform.facade.url}/webhooks/v1/live`;
     db = new Pool({ connectionString: platform.databaseUrl, max: 2 });
@@ -36,7 +40,10 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
   /** A broadcaster whose channel has its live input. */
   const broadcaster = async (prefix: string) => {
     const owner = await signUpAndLogIn(api, prefix);
-    const channelId = await eventually(async () => (await call(`${api}/me`, { token: owner.token })).body?.channel?.id as string | undefined, 30_000);
+    const channelId = await eventually(
+      async () => (await call(`${api}/me`, { token: owner.token })).body?.channel?.id as string | undefined,
+      30_000,
+    );
     const ingest = await eventually(async () => {
       const answer = await call(`${api}/channels/${channelId}/ingest`, { token: owner.token });
       return answer.status === 200 ? answer.body : undefined;
@@ -57,17 +64,30 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
 
   /** Delivers `body` as Mux does, signed with the configured secret unless a signature (null: none) is given. */
   const deliver = (body: string, signature: string | null = signMuxWebhook(SECRET, body)) =>
-    call(`${webhooks}/mux`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(signature !== null ? { 'mux-signature': signature } : {}) } });
+    call(`${webhooks}/mux`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...(signature !== null ? { 'mux-signature': signature } : {}) },
+    });
 
   const streamOf = async (channelId: string) => (await call(`${api}/channels/${channelId}/stream`)).body;
-  const stateIs = (channelId: string, state: string) => eventually(async () => ((await streamOf(channelId)).streamState === state ? streamOf(channelId) : undefined));
+  const stateIs = (channelId: string, state: string) =>
+    eventually(async () => ((await streamOf(channelId)).streamState === state ? streamOf(channelId) : undefined));
   const count = async (sql: string, ...params: unknown[]) => Number((await db.query(sql, params)).rows[0].n);
   const outbox = (channelId: string, topic: string) =>
-    db.query("SELECT payload, published_at FROM live.outbox WHERE key = $1 AND topic = $2 ORDER BY created_at", [channelId, topic]).then((r) => r.rows);
+    db
+      .query('SELECT payload, published_at FROM live.outbox WHERE key = $1 AND topic = $2 ORDER BY created_at', [channelId, topic])
+      .then((r) => r.rows);
 
   it('should give each channel an ingest its broadcaster alone sees, the key stored encrypted and rotated at once', async () => {
     const { owner, channelId, ingest } = await broadcaster('ingest');
-    expect(ingest).toEqual({ provider: 'local', rtmpUrl: expect.stringMatching(/^rtmp:\/\//), srtUrl: null, streamKey: expect.any(String), playbackId: expect.any(String) });
+    expect(ingest).toEqual({
+      provider: 'local',
+      rtmpUrl: expect.stringMatching(/^rtmp:\/\//),
+      srtUrl: null,
+      streamKey: expect.any(String),
+      playbackId: expect.any(String),
+    });
 
     const viewer = await signUpAndLogIn(api, 'viewer');
     const refused = await call(`${api}/channels/${channelId}/ingest`, { token: viewer.token });
@@ -96,13 +116,18 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     const body = muxEvent('active', inputId, at);
     const now = Math.floor(Date.now() / 1000);
     const oneByteChanged = body.replace('"active"', '"activf"');
-    const cases: [string, Promise<Awaited<ReturnType<typeof call>>>, number, string][] = [
+    const cases: [string, Promise<ApiResponse>, number, string][] = [
       ['no signature', deliver(body, null), 401, 'LIVE_WEBHOOK_SIGNATURE_INVALID'],
       ['a wrong secret', deliver(body, signMuxWebhook('not-the-configured-secret', body)), 401, 'LIVE_WEBHOOK_SIGNATURE_INVALID'],
       ['a body changed by one byte', deliver(oneByteChanged, signMuxWebhook(SECRET, body)), 401, 'LIVE_WEBHOOK_SIGNATURE_INVALID'],
       ['a timestamp 301 s old', deliver(body, signMuxWebhook(SECRET, body, now - 301)), 401, 'LIVE_WEBHOOK_STALE'],
       ['an unknown stream', deliver(muxEvent('active', 'no-such-stream', at)), 422, 'LIVE_WEBHOOK_UNKNOWN_STREAM'],
-      ['an unknown event type', deliver(muxEvent('active', inputId, at).replace('video.live_stream.active', 'video.live_stream.exploded')), 422, 'LIVE_WEBHOOK_UNKNOWN_EVENT'],
+      [
+        'an unknown event type',
+        deliver(muxEvent('active', inputId, at).replace('video.live_stream.active', 'video.live_stream.exploded')),
+        422,
+        'LIVE_WEBHOOK_UNKNOWN_EVENT',
+      ],
       ['invalid JSON', deliver('{"type": "video.live_stream.active",'), 400, 'LIVE_WEBHOOK_MALFORMED'],
     ];
     for (const [what, answer, status, code] of cases) {
@@ -119,9 +144,16 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
 
   it('should go live once on connected then active, whatever is delivered again or late, and keep a short drop one stream', async () => {
     const { owner, channelId, inputId } = await broadcaster('caster');
-    const titled = await call(`${api}/channels/${channelId}`, { method: 'PATCH', token: owner.token, body: { title: 'Speedrun night', category: 'Games' } });
+    const titled = await call(`${api}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: owner.token,
+      body: { title: 'Speedrun night', category: 'Games' },
+    });
     expect(titled.status).toBe(200);
-    await eventually(async () => (await db.query("SELECT 1 FROM live.channel_info WHERE channel_id = $1 AND title = 'Speedrun night'", [channelId])).rowCount);
+    await eventually(
+      async () =>
+        (await db.query("SELECT 1 FROM live.channel_info WHERE channel_id = $1 AND title = 'Speedrun night'", [channelId])).rowCount,
+    );
 
     const started: string[] = [];
     const ended: string[] = [];
@@ -172,7 +204,7 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
       expect(back.stream).toEqual(live.stream);
 
       expect(await count('SELECT count(*) AS n FROM live.webhook_inbox WHERE channel_id = $1', channelId)).toBe(6);
-      expect(await count("SELECT count(*) AS n FROM live.stream WHERE channel_id = $1", channelId)).toBe(1);
+      expect(await count('SELECT count(*) AS n FROM live.stream WHERE channel_id = $1', channelId)).toBe(1);
       const startedRows = await outbox(channelId, 'live.stream.started.v1');
       expect(startedRows).toHaveLength(1);
       expect(startedRows[0].payload.data).toMatchObject({ streamId: live.stream.id, ownerId: owner.id, title: 'Speedrun night' });

@@ -63,7 +63,10 @@ describe('login limits', () => {
       const res = await call(`${second.url}/graphql`, {
         method: 'POST',
         headers: { [IDENTITY_HEADER]: identity },
-        body: { query: 'mutation($login: String!, $password: String!) { logIn(login: $login, password: $password) { accessToken } }', variables: { login: user.login, password: user.password } },
+        body: {
+          query: 'mutation($login: String!, $password: String!) { logIn(login: $login, password: $password) { accessToken } }',
+          variables: { login: user.login, password: user.password },
+        },
       });
       expect(res.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     } finally {

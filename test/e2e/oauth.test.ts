@@ -1,7 +1,8 @@
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { checkedScopes } from '../support/checked-scopes';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import {
   authorize,
   basicAuth,
@@ -61,13 +62,17 @@ describe('OAuth 2.0 authorization server', () => {
       code_challenge_methods_supported: ['S256'],
       response_types_supported: ['code'],
     });
-    expect(oauth.body.scopes_supported).toEqual(expect.arrayContaining(['user:read:email', 'channel:manage:broadcast', 'channel:read:followers']));
+    expect(oauth.body.scopes_supported).toEqual(
+      expect.arrayContaining(['user:read:email', 'channel:manage:broadcast', 'channel:read:followers']),
+    );
   });
 
   it('offers and grants every scope the subgraphs and the realtime gateway check', async () => {
     const checked = checkedScopes(['subgraphs', 'realtime']);
     // The scan sees scopes passed through helpers and tables, not only those written in a requireScope call.
-    expect([...checked.keys()]).toEqual(expect.arrayContaining(['moderator:manage:chat_settings', 'channel:manage:vips', 'chat:edit', 'chat:read']));
+    expect([...checked.keys()]).toEqual(
+      expect.arrayContaining(['moderator:manage:chat_settings', 'channel:manage:vips', 'chat:edit', 'chat:read']),
+    );
     const discovery = await call(`${issuer}/.well-known/oauth-authorization-server`);
     const notAdvertised = [...checked].filter(([scope]) => !discovery.body.scopes_supported.includes(scope));
     expect(notAdvertised).toEqual([]);
@@ -135,7 +140,11 @@ describe('OAuth 2.0 authorization server', () => {
     expect(user.body.email).toBeNull();
     const channelId = await eventually(() => channelOf(viewer.login));
     expect((await publicCall(`/channels/${channelId}`, tokens.body.access_token)).status).toBe(200);
-    const patch = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.body.access_token, body: { title: 'app says' } });
+    const patch = await call(`${platform.publicApi}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: tokens.body.access_token,
+      body: { title: 'app says' },
+    });
     expect(patch.status).toBe(401);
   });
 
@@ -143,7 +152,10 @@ describe('OAuth 2.0 authorization server', () => {
     const spa = await registerApp(platform.api, developer.token, { clientType: 'public' });
     const tokens = await tokenRequest(issuer, '/oauth/token', spa, { grant_type: 'client_credentials' });
     expect(tokens.status).toBe(400);
-    expect(tokens.body).toMatchObject({ error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' });
+    expect(tokens.body).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'requested grant type is not allowed for this client',
+    });
     expect(tokens.body.access_token).toBeUndefined();
   });
 
@@ -151,9 +163,16 @@ describe('OAuth 2.0 authorization server', () => {
     const tv = await registerApp(platform.api, developer.token, { clientType: 'public' });
     const device = await tokenRequest(issuer, '/oauth/device', tv, { scope: 'user:read:email' });
     expect(device.status).toBe(200);
-    expect(device.body).toMatchObject({ device_code: expect.any(String), user_code: expect.any(String), verification_uri: `${issuer}/activate` });
+    expect(device.body).toMatchObject({
+      device_code: expect.any(String),
+      user_code: expect.any(String),
+      verification_uri: `${issuer}/activate`,
+    });
     const poll = () =>
-      tokenRequest(issuer, '/oauth/token', tv, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.body.device_code });
+      tokenRequest(issuer, '/oauth/token', tv, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: device.body.device_code,
+      });
     expect((await poll()).body.error).toBe('authorization_pending');
 
     // The user opens the verification page on a phone, types the code, confirms, and approves with their session.
@@ -292,7 +311,8 @@ describe('OAuth 2.0 authorization server', () => {
 
     it('rotates refresh tokens, and a replayed one kills the whole grant', async () => {
       const first = await userTokens(issuer, app, viewer.token, 'user:read:email');
-      const refresh = (refreshToken: string) => tokenRequest(issuer, '/oauth/token', app, { grant_type: 'refresh_token', refresh_token: refreshToken });
+      const refresh = (refreshToken: string) =>
+        tokenRequest(issuer, '/oauth/token', app, { grant_type: 'refresh_token', refresh_token: refreshToken });
       const second = await refresh(first.refresh_token!);
       expect(second.status).toBe(200);
       expect(second.body.refresh_token).not.toBe(first.refresh_token);
@@ -370,7 +390,9 @@ describe('OAuth 2.0 authorization server', () => {
       const doomed = await registerApp(platform.api, developer.token);
       const tokens = await userTokens(issuer, doomed, viewer.token, 'user:read:email');
       expect((await publicCall(`/users?login=${viewer.login}`, tokens.access_token)).status).toBe(200);
-      expect((await call(`${platform.api}/developer/apps/${doomed.clientId}`, { method: 'DELETE', token: developer.token })).status).toBe(200);
+      expect((await call(`${platform.api}/developer/apps/${doomed.clientId}`, { method: 'DELETE', token: developer.token })).status).toBe(
+        200,
+      );
       await refusedSoon(tokens.access_token);
       expect((await tokenRequest(issuer, '/oauth/token', doomed, { grant_type: 'client_credentials' })).status).toBe(401);
     });

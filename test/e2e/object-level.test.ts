@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform } from '../support/oauth';
 
 type Schema = {
@@ -29,7 +30,13 @@ const IDENTIFIER = /(^id$|Id$|^login$)/;
 
 const resolve = <T>(doc: any, value: T & { $ref?: string }): T => {
   if (!value?.$ref) return value;
-  return resolve(doc, value.$ref.slice(2).split('/').reduce((node: any, key: string) => node[key], doc));
+  return resolve(
+    doc,
+    value.$ref
+      .slice(2)
+      .split('/')
+      .reduce((node: any, key: string) => node[key], doc),
+  );
 };
 
 /** The routes of a document that name an object in their path, query or body, with what they take. */
@@ -39,8 +46,12 @@ function routesWithIdentifiers(doc: Document) {
     for (const method of METHODS) {
       const operation: Operation | undefined = item[method];
       if (!operation) continue;
-      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p: Parameter) => resolve<Parameter>(doc.openapi, p));
-      const body = operation.requestBody ? resolve<Schema>(doc.openapi, operation.requestBody.content['application/json'].schema) : undefined;
+      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p: Parameter) =>
+        resolve<Parameter>(doc.openapi, p),
+      );
+      const body = operation.requestBody
+        ? resolve<Schema>(doc.openapi, operation.requestBody.content['application/json'].schema)
+        : undefined;
       const bodyFields = Object.keys(body?.properties ?? {});
       if (parameters.some((p) => IDENTIFIER.test(p.name)) || bodyFields.some((f) => IDENTIFIER.test(f))) {
         routes.push({ api: doc.name, method: method.toUpperCase(), path, operationId: operation.operationId, parameters, body });
@@ -104,8 +115,12 @@ describe('object-level authorization matrix', () => {
       body: { name, redirectUris: ['https://victim.example.test/cb'], clientType: 'confidential' },
     });
     victimApp = { clientId: created.body.clientId, name };
-    victimRefreshToken = (await call(`${platform.api}/sessions`, { method: 'POST', body: { login: victim.login, password: victim.password } })).body.refreshToken;
-    const channelId = await eventually(async () => (await call(`${platform.api}/users/${victim.login}`)).body.channel?.id as string | undefined);
+    victimRefreshToken = (
+      await call(`${platform.api}/sessions`, { method: 'POST', body: { login: victim.login, password: victim.password } })
+    ).body.refreshToken;
+    const channelId = await eventually(
+      async () => (await call(`${platform.api}/users/${victim.login}`)).body.channel?.id as string | undefined,
+    );
     await eventually(async () => (await call(`${platform.api}/users/${follower.login}`)).body.channel?.id as string | undefined);
     await call(`${platform.api}/channels/${channelId}/follow`, { method: 'PUT', token: follower.token });
     victimChannel = { id: channelId, title: (await call(`${platform.api}/users/${victim.login}`)).body.channel.title };
@@ -174,7 +189,10 @@ describe('object-level authorization matrix', () => {
         for (const parameter of route.parameters) {
           if (parameter.in === 'path') path = path.replace(`{${parameter.name}}`, encodeURIComponent(value(parameter.name)));
           else if (parameter.in === 'query' && (IDENTIFIER.test(parameter.name) || parameter.required)) {
-            query.set(parameter.name, IDENTIFIER.test(parameter.name) ? value(parameter.name) : String(sample(doc.openapi, parameter.schema ?? {})));
+            query.set(
+              parameter.name,
+              IDENTIFIER.test(parameter.name) ? value(parameter.name) : String(sample(doc.openapi, parameter.schema ?? {})),
+            );
           }
         }
         let body: Record<string, unknown> | undefined;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
 /**
  * The spine, end to end, through the REST facade only, with the real chain behind it: router, both subgraphs,
@@ -51,7 +52,10 @@ describe('Private API v1 over Kafka', () => {
 
   it('should refuse a taken login or email with 409 and bad fields with 400', async () => {
     const { login } = await signUpAndLogIn(api, 'taken');
-    const again = await call(`${api}/users`, { method: 'POST', body: { login, email: `${randomUUID()}@example.test`, password: 'long-enough' } });
+    const again = await call(`${api}/users`, {
+      method: 'POST',
+      body: { login, email: `${randomUUID()}@example.test`, password: 'long-enough' },
+    });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('USER_LOGIN_TAKEN');
     expect(again.headers.get('content-type')).toContain('application/problem+json');
@@ -70,7 +74,11 @@ describe('Private API v1 over Kafka', () => {
     const unknown = await call(`${api}/sessions`, { method: 'POST', body: { login: uniqueLogin('nobody'), password: 'not-the-password' } });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
-    expect({ ...wrong.body, requestId: undefined, instance: undefined }).toEqual({ ...unknown.body, requestId: undefined, instance: undefined });
+    expect({ ...wrong.body, requestId: undefined, instance: undefined }).toEqual({
+      ...unknown.body,
+      requestId: undefined,
+      instance: undefined,
+    });
   });
 
   it('should let only the owner update a channel', async () => {
@@ -118,7 +126,9 @@ describe('Private API v1 over Kafka', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await call(`${api}/channels/${channel.id}/followers?first=2${cursor ? `&after=${cursor}` : ''}`, { token: streamer.token });
+      const page = await call(`${api}/channels/${channel.id}/followers?first=2${cursor ? `&after=${cursor}` : ''}`, {
+        token: streamer.token,
+      });
       expect(page.status).toBe(200);
       expect(page.body.total).toBe(5);
       expect(page.body.data.length).toBeLessThanOrEqual(2);

@@ -5,7 +5,8 @@ import { startRestFacade, type RunningRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { PROCESSES } from '../../bin/processes';
 import type { RunningRouter } from '../../router/src/app';
-import { call, eventually, signUpAndLogIn } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn } from '../support/platform';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
 
@@ -35,7 +36,9 @@ describe('Public API v1', () => {
     tokens.emailOnly = await issue('user:read:email');
     tokens.chatOnly = await issue('chat:read');
     tokens.chatEdit = await issue('chat:edit');
-    tokens.otherAll = (await userTokens(platform.issuer, app, other.token, 'user:read:email channel:manage:broadcast channel:read:followers')).access_token;
+    tokens.otherAll = (
+      await userTokens(platform.issuer, app, other.token, 'user:read:email channel:manage:broadcast channel:read:followers')
+    ).access_token;
     channelId = await channelOf(broadcaster.login);
     otherChannelId = await channelOf(other.login);
     await call(`${platform.api}/channels/${channelId}/follow`, { method: 'PUT', token: other.token });
@@ -86,13 +89,21 @@ describe('Public API v1', () => {
   });
 
   it('changes the broadcaster’s channel with channel:manage:broadcast', async () => {
-    const res = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.all, body: { title: 'Live from the API' } });
+    const res = await call(`${platform.publicApi}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: tokens.all,
+      body: { title: 'Live from the API' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: channelId, title: 'Live from the API' });
   });
 
   it('refuses a token missing the scope: 403 insufficient_scope naming it', async () => {
-    const patch = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.emailOnly, body: { title: 'nope' } });
+    const patch = await call(`${platform.publicApi}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: tokens.emailOnly,
+      body: { title: 'nope' },
+    });
     expect(patch.status).toBe(403);
     expect(patch.body.code).toBe('INSUFFICIENT_SCOPE');
     expect(patch.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="channel:manage:broadcast"');
@@ -104,7 +115,11 @@ describe('Public API v1', () => {
   });
 
   it('lets only the broadcaster’s token change the channel or read its followers', async () => {
-    const patch = await call(`${platform.publicApi}/channels/${channelId}`, { method: 'PATCH', token: tokens.otherAll, body: { title: 'hijacked' } });
+    const patch = await call(`${platform.publicApi}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: tokens.otherAll,
+      body: { title: 'hijacked' },
+    });
     expect(patch.status).toBe(403);
     expect(patch.body.code).toBe('CHNL_NOT_OWNER');
     expect((await get(`/channels/${channelId}/followers`, tokens.otherAll)).status).toBe(403);
@@ -115,7 +130,12 @@ describe('Public API v1', () => {
   });
 
   it('sends a chat message as the token’s user with chat:edit, and refuses a token without it', async () => {
-    const send = (token: string) => call(`${platform.publicApi}/chat/messages`, { method: 'POST', token, body: { channelId: otherChannelId, text: 'hello from an app' } });
+    const send = (token: string) =>
+      call(`${platform.publicApi}/chat/messages`, {
+        method: 'POST',
+        token,
+        body: { channelId: otherChannelId, text: 'hello from an app' },
+      });
     const refused = await send(tokens.chatOnly);
     expect(refused.status).toBe(403);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="chat:edit"');
@@ -138,7 +158,10 @@ describe('Public API v1', () => {
   });
 
   it('announces the rate limit on every answer, success or refusal', async () => {
-    for (const res of [await get(`/channels/${channelId}`, tokens.chatOnly), await get(`/channels/${channelId}/followers`, tokens.chatOnly)]) {
+    for (const res of [
+      await get(`/channels/${channelId}`, tokens.chatOnly),
+      await get(`/channels/${channelId}/followers`, tokens.chatOnly),
+    ]) {
       expect(res.headers.get('ratelimit-policy')).toBe('"public";q=800;w=60');
       expect(res.headers.get('ratelimit')).toMatch(/^"public";r=\d+;t=\d+$/);
     }

@@ -7,7 +7,8 @@ import { startRtGtw, type RunningRtGtw } from '../../realtime/src/app';
 import { rtGtwConfigSchema } from '../../realtime/src/config';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
-import { call, eventually, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * Chat in real time, end to end on real Kafka: a message sent through the REST facade goes chat subgraph → outbox →
@@ -35,7 +36,7 @@ describe('Realtime chat through the Private API', () => {
   }, 120_000);
 
   afterAll(async () => {
-    clients.forEach((client) => client.close());
+    for (const client of clients) client.close();
     await other?.stop();
     await db?.end();
     await platform?.stop();
@@ -44,7 +45,9 @@ describe('Realtime chat through the Private API', () => {
   const room = async () => {
     const owner = await signUpAndLogIn(platform.api, 'caster');
     await eventually(async () => (await db.query('SELECT 1 FROM chat.chatter WHERE user_id = $1', [owner.id])).rowCount);
-    const channelId = await eventually(async () => (await call(`${platform.api}/me`, { token: owner.token })).body?.channel?.id as string | undefined);
+    const channelId = await eventually(
+      async () => (await call(`${platform.api}/me`, { token: owner.token })).body?.channel?.id as string | undefined,
+    );
     await eventually(async () => (await call(`${platform.api}/channels/${channelId}/chat/settings`)).status === 200);
     return { owner, channelId, chat: `${platform.api}/channels/${channelId}/chat` };
   };
@@ -57,7 +60,8 @@ describe('Realtime chat through the Private API', () => {
     await eventually(async () => other.rooms.localViewerCounts().get(channelId) === 1);
 
     const texts = Array.from({ length: 5 }, (_, i) => `hello ${i}`);
-    for (const text of texts) expect((await call(`${chat}/messages`, { method: 'POST', token: owner.token, body: { text } })).status).toBe(201);
+    for (const text of texts)
+      expect((await call(`${chat}/messages`, { method: 'POST', token: owner.token, body: { text } })).status).toBe(201);
 
     const frames = await viewer.waitForFrames('m', texts.length, 30_000);
     expect(frames.map((f) => f.payload.data.chatMessages.text)).toEqual(texts);
@@ -73,11 +77,17 @@ describe('Realtime chat through the Private API', () => {
     client.subscribe('m', operations.get('ChatMessages')!, { channelId });
     await eventually(async () => platform.rt.rooms.localViewerCounts().get(channelId) === 1);
 
-    expect((await call(`${chat}/bans/${viewer.id}`, { method: 'POST', token: owner.token, body: { reason: 'rude' } })).status).toBeLessThan(300);
+    expect((await call(`${chat}/bans/${viewer.id}`, { method: 'POST', token: owner.token, body: { reason: 'rude' } })).status).toBeLessThan(
+      300,
+    );
 
     await client.waitFor((f) => f.id === 'm' && f.type === 'complete', 30_000);
     expect(client.of('e')).toEqual([
-      { id: 'e', type: 'next', payload: { data: { chatEvents: expect.objectContaining({ __typename: 'ChatUserBanned', userId: viewer.id, expiresAt: null }) } } },
+      {
+        id: 'e',
+        type: 'next',
+        payload: { data: { chatEvents: expect.objectContaining({ __typename: 'ChatUserBanned', userId: viewer.id, expiresAt: null }) } },
+      },
       { id: 'e', type: 'complete' },
     ]);
     client.subscribe('again', operations.get('ChatMessages')!, { channelId });
@@ -90,7 +100,12 @@ describe('Realtime chat through the Private API', () => {
     await eventually(async () => (platform.rt.rooms.localViewerCounts().get(channelId) ?? 0) >= 1);
     expect((await call(`${chat}/bans/${viewer.id}`, { method: 'DELETE', token: owner.token })).status).toBeLessThan(300);
     const lifted = await watcher.waitFor((f) => f.id === 'w' && f.type === 'next', 30_000);
-    expect(lifted.payload.data.chatEvents).toEqual({ __typename: 'ChatUserUnbanned', channelId, userId: viewer.id, unbannedAt: expect.any(String) });
+    expect(lifted.payload.data.chatEvents).toEqual({
+      __typename: 'ChatUserUnbanned',
+      channelId,
+      userId: viewer.id,
+      unbannedAt: expect.any(String),
+    });
     client.subscribe('back', operations.get('ChatMessages')!, { channelId });
     await eventually(async () => platform.rt.rooms.localViewerCounts().get(channelId) === 2);
     expect(client.of('back')).toEqual([]);

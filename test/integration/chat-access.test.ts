@@ -7,7 +7,7 @@ import { ModerationService } from '../../subgraphs/chat/src/services/moderation.
 import { ProjectionsService } from '../../subgraphs/chat/src/services/projections.service';
 import { RoomsService } from '../../subgraphs/chat/src/services/rooms.service';
 import { createScratchDatabase } from '../support/database';
-import { identityOf } from '../support/identities';
+import { identities } from '../support/identities';
 
 /**
  * Who may chat and moderate, decided by the chat services on the signed identity: our own apps act with every
@@ -48,27 +48,35 @@ describe('chat access by caller kind and scope', () => {
   });
 
   it('should let a session and an app holding chat:edit send, and refuse others with a code naming what is missing', async () => {
-    await expect(messages.send(identityOf('session', viewerId), channelId, 'from our app', null)).resolves.toMatchObject({ senderId: viewerId });
-    await expect(messages.send(identityOf('oauth', viewerId, ['chat:edit']), channelId, 'from an app', null)).resolves.toMatchObject({
+    await expect(messages.send(identities.session(viewerId), channelId, 'from our app', null)).resolves.toMatchObject({
       senderId: viewerId,
     });
-    await expect(messages.send(identityOf('oauth', viewerId, ['chat:read']), channelId, 'no scope', null)).rejects.toMatchObject({
+    await expect(messages.send(identities.oauth(viewerId, ['chat:edit']), channelId, 'from an app', null)).resolves.toMatchObject({
+      senderId: viewerId,
+    });
+    await expect(messages.send(identities.oauth(viewerId, ['chat:read']), channelId, 'no scope', null)).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
     });
-    await expect(messages.send(identityOf('oauth', undefined, ['chat:edit']), channelId, 'app token', null)).rejects.toMatchObject({
+    await expect(messages.send(identities.oauth(undefined, ['chat:edit']), channelId, 'app token', null)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
-    await expect(messages.send(identityOf('anonymous'), channelId, 'anonymous', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(messages.send(identityOf('staff', viewerId), channelId, 'staff', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(messages.send(identities.anonymous(), channelId, 'anonymous', null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(messages.send(identities.staff(viewerId, []), channelId, 'staff', null)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 
   it('should need the moderator scopes for an app, and the broadcaster or a moderator behind it', async () => {
-    const owner = (scopes: string[]) => identityOf('oauth', ownerId, scopes);
+    const owner = (scopes: string[]) => identities.oauth(ownerId, scopes);
     await expect(moderation.ban(owner(['chat:edit']), channelId, viewerId, 60, null)).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-    await expect(moderation.ban(identityOf('oauth', viewerId, ['moderator:manage:banned_users']), channelId, ownerId, 60, null)).rejects.toMatchObject({
+    await expect(
+      moderation.ban(identities.oauth(viewerId, ['moderator:manage:banned_users']), channelId, ownerId, 60, null),
+    ).rejects.toMatchObject({
       code: 'CHAT_NOT_MODERATOR',
     });
-    await expect(moderation.ban(owner(['moderator:manage:banned_users']), channelId, viewerId, 60, 'spam')).resolves.toMatchObject({ userId: viewerId });
+    await expect(moderation.ban(owner(['moderator:manage:banned_users']), channelId, viewerId, 60, 'spam')).resolves.toMatchObject({
+      userId: viewerId,
+    });
     await expect(rooms.clear(owner(['moderator:manage:banned_users']), channelId)).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
     await expect(rooms.clear(owner(['moderator:manage:chat_messages']), channelId)).resolves.toMatchObject({ channelId });
     await expect(rooms.updateSettings(owner(['moderator:manage:chat_messages']), channelId, { emoteOnly: true })).rejects.toMatchObject({

@@ -8,7 +8,7 @@ import { ProjectionsService } from '../../subgraphs/chat/src/services/projection
 import { createChatProvisionWorker } from '../../subgraphs/chat/src/workers/provision.wkr';
 import { kafkaBusForTests } from '../support/kafka';
 import { createScratchDatabase } from '../support/database';
-import { eventually } from '../support/platform';
+import { eventually } from '../support/eventually';
 
 const logger = createLogger('chat-provision-wkr', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -39,7 +39,11 @@ describe('chat-provision-wkr', () => {
     bus.publish(event.type, [{ key: event.data.channelId ?? event.data.userId ?? randomUUID(), value: JSON.stringify(event) }]);
 
   it('should create one room for a channel created, however often the event comes', async () => {
-    const channelCreated = makeEvent('chnl.channel.created.v1', { channelId: randomUUID(), ownerId: randomUUID(), createdAt: new Date().toISOString() });
+    const channelCreated = makeEvent('chnl.channel.created.v1', {
+      channelId: randomUUID(),
+      ownerId: randomUUID(),
+      createdAt: new Date().toISOString(),
+    });
     await publish(channelCreated);
     await publish(channelCreated);
     const room = await eventually(() => db.prisma.room.findUnique({ where: { channelId: channelCreated.data.channelId } }), 30_000);
@@ -54,7 +58,9 @@ describe('chat-provision-wkr', () => {
     const userId = randomUUID();
     const earlier = new Date(Date.now() - 60_000).toISOString();
     const later = new Date().toISOString();
-    await publish(makeEvent('user.account.created.v1', { userId, login: `c${userId.slice(0, 8)}`, displayName: 'Chatty', createdAt: earlier }));
+    await publish(
+      makeEvent('user.account.created.v1', { userId, login: `c${userId.slice(0, 8)}`, displayName: 'Chatty', createdAt: earlier }),
+    );
     // The removal happened last but is published first: the addition must not revive the role.
     await publish(makeEvent('chnl.moderator.removed.v1', { channelId, ownerId, userId, at: later }));
     await publish(makeEvent('chnl.moderator.added.v1', { channelId, ownerId, userId, at: earlier }));
@@ -64,7 +70,9 @@ describe('chat-provision-wkr', () => {
     await eventually(() => db.prisma.chatter.findUnique({ where: { userId } }), 30_000);
     const roles = await eventually(async () => {
       const rows = await db.prisma.roomRole.findMany({ where: { channelId, userId }, orderBy: { role: 'asc' } });
-      return rows.length === 2 && (await db.prisma.processedEvent.count({ where: { consumerGroup: { contains: 'moderator' } } })) >= 2 ? rows : undefined;
+      return rows.length === 2 && (await db.prisma.processedEvent.count({ where: { consumerGroup: { contains: 'moderator' } } })) >= 2
+        ? rows
+        : undefined;
     }, 30_000);
     expect(roles.map((r) => [r.role, r.active])).toEqual([
       ['moderator', false],
@@ -74,7 +82,10 @@ describe('chat-provision-wkr', () => {
     expect(follower).toMatchObject({ active: true, followedAt: new Date(earlier) });
 
     await publish(makeEvent('chnl.follow.deleted.v1', { channelId, userId, unfollowedAt: later }));
-    await eventually(async () => !(await db.prisma.follower.findUnique({ where: { channelId_userId: { channelId, userId } } }))?.active, 30_000);
+    await eventually(
+      async () => !(await db.prisma.follower.findUnique({ where: { channelId_userId: { channelId, userId } } }))?.active,
+      30_000,
+    );
     expect(worker.status()).toBe('ready');
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import { ChannelsService } from '../../subgraphs/chnl/src/services/channels.serv
 import { createProvisionWorker, PROVISION_GROUP } from '../../subgraphs/chnl/src/workers/provision.wkr';
 import { kafkaBusForTests } from '../support/kafka';
 import { createScratchDatabase } from '../support/database';
-import { eventually } from '../support/platform';
+import { eventually } from '../support/eventually';
 
 const TOPIC = 'user.account.created.v1';
 const DLT = `${TOPIC}.dlt`;

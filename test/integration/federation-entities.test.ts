@@ -6,7 +6,8 @@ import { makeEvent } from '../../kernel/events';
 import { RoomsService } from '../../subgraphs/chat/src/services/rooms.service';
 import { ChannelsService } from '../../subgraphs/chnl/src/services/channels.service';
 import { AccountsService } from '../../subgraphs/user/src/services/accounts.service';
-import { call, eventually, startTestPlatform, type TestPlatform } from '../support/platform';
+import { eventually } from '../support/eventually';
+import { call, startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * The entity contract, exercised the way the router uses it: `_entities` with many representations must be
@@ -24,11 +25,23 @@ describe('federation entities', () => {
     platform = await startTestPlatform(bus);
     identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', requestId: 'entities-test' });
     const created = owners.map((userId) =>
-      makeEvent('user.account.created.v1', { userId, login: `u${userId.slice(0, 8)}`, displayName: 'x', createdAt: new Date().toISOString() }),
+      makeEvent('user.account.created.v1', {
+        userId,
+        login: `u${userId.slice(0, 8)}`,
+        displayName: 'x',
+        createdAt: new Date().toISOString(),
+      }),
     );
-    await bus.publish('user.account.created.v1', created.map((event) => ({ key: event.data.userId, value: JSON.stringify(event) })));
+    await bus.publish(
+      'user.account.created.v1',
+      created.map((event) => ({ key: event.data.userId, value: JSON.stringify(event) })),
+    );
     channelIds = await eventually(async () => {
-      const res = await entities(platform.chnl.url, '... on User { channel { id } }', owners.map((id) => ({ __typename: 'User', id })));
+      const res = await entities(
+        platform.chnl.url,
+        '... on User { channel { id } }',
+        owners.map((id) => ({ __typename: 'User', id })),
+      );
       const channels = (res.body.data?._entities ?? []) as { channel: { id: string } | null }[];
       return channels.length === owners.length && channels.every((u) => u.channel) && channels.map((u) => u.channel!.id);
     });
@@ -47,7 +60,11 @@ describe('federation entities', () => {
 
   it('should resolve 50 users’ channels with one query', async () => {
     const byOwner = jest.spyOn(ChannelsService.prototype, 'byOwnerIds');
-    const res = await entities(platform.chnl.url, '... on User { id channel { id owner { id } } }', owners.map((id) => ({ __typename: 'User', id })));
+    const res = await entities(
+      platform.chnl.url,
+      '... on User { id channel { id owner { id } } }',
+      owners.map((id) => ({ __typename: 'User', id })),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data._entities).toHaveLength(50);
     expect(res.body.data._entities.map((u: { channel: { owner: { id: string } } }) => u.channel.owner.id)).toEqual(owners);
@@ -57,7 +74,11 @@ describe('federation entities', () => {
 
   it('should resolve 50 channels by id with one query, and null for unknown ids', async () => {
     const byIds = jest.spyOn(ChannelsService.prototype, 'byIds');
-    const res = await entities(platform.chnl.url, '... on Channel { id title }', [...channelIds, randomUUID(), 'not-a-uuid'].map((id) => ({ __typename: 'Channel', id })));
+    const res = await entities(
+      platform.chnl.url,
+      '... on Channel { id title }',
+      [...channelIds, randomUUID(), 'not-a-uuid'].map((id) => ({ __typename: 'Channel', id })),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data._entities.slice(0, 50).map((c: { id: string }) => c.id)).toEqual(channelIds);
     expect(res.body.data._entities.slice(50)).toEqual([null, null]);
@@ -67,11 +88,19 @@ describe('federation entities', () => {
 
   it('should resolve 50 channels’ chat rooms in the chat subgraph with one query', async () => {
     await eventually(async () => {
-      const res = await entities(platform.chat.url, '... on Channel { chatroom { channelId } }', channelIds.map((id) => ({ __typename: 'Channel', id })));
+      const res = await entities(
+        platform.chat.url,
+        '... on Channel { chatroom { channelId } }',
+        channelIds.map((id) => ({ __typename: 'Channel', id })),
+      );
       return (res.body.data?._entities ?? []).every((c: { chatroom: unknown } | null) => c?.chatroom);
     });
     const byIds = jest.spyOn(RoomsService.prototype, 'byIds');
-    const res = await entities(platform.chat.url, '... on Channel { id chatroom { channelId settings { emoteOnly } } }', channelIds.map((id) => ({ __typename: 'Channel', id })));
+    const res = await entities(
+      platform.chat.url,
+      '... on Channel { id chatroom { channelId settings { emoteOnly } } }',
+      channelIds.map((id) => ({ __typename: 'Channel', id })),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data._entities.map((c: { chatroom: { channelId: string } }) => c.chatroom.channelId)).toEqual(channelIds);
     expect(byIds).toHaveBeenCalledTimes(1);
@@ -83,7 +112,10 @@ describe('federation entities', () => {
     const db = new Client({ connectionString: platform.databaseUrl });
     await db.connect();
     const stored = async () => {
-      const channel = await db.query<{ created_at: Date; updated_at: Date }>('SELECT created_at, updated_at FROM chnl.channel WHERE id = $1', [channelId]);
+      const channel = await db.query<{ created_at: Date; updated_at: Date }>(
+        'SELECT created_at, updated_at FROM chnl.channel WHERE id = $1',
+        [channelId],
+      );
       const room = await db.query<{ updated_at: Date }>('SELECT updated_at FROM chat.room WHERE channel_id = $1', [channelId]);
       return room.rows[0] && { channel: channel.rows[0], room: room.rows[0] };
     };
@@ -92,7 +124,9 @@ describe('federation entities', () => {
       const representation = [{ __typename: 'Channel', id: channelId }];
       const chnl = await entities(platform.chnl.url, '... on Channel { createdAt updatedAt }', representation);
       const chat = await entities(platform.chat.url, '... on Channel { chatroom { clearedAt settings { updatedAt } } }', representation);
-      expect(chnl.body.data._entities).toEqual([{ createdAt: channel.created_at.toISOString(), updatedAt: channel.updated_at.toISOString() }]);
+      expect(chnl.body.data._entities).toEqual([
+        { createdAt: channel.created_at.toISOString(), updatedAt: channel.updated_at.toISOString() },
+      ]);
       expect(chat.body.data._entities).toEqual([{ chatroom: { clearedAt: null, settings: { updatedAt: room.updated_at.toISOString() } } }]);
     } finally {
       await db.end();
@@ -101,7 +135,11 @@ describe('federation entities', () => {
 
   it('should resolve many users in the user subgraph with one query', async () => {
     const byIds = jest.spyOn(AccountsService.prototype, 'byIds');
-    const res = await entities(platform.user.url, '... on User { id login }', owners.map((id) => ({ __typename: 'User', id })));
+    const res = await entities(
+      platform.user.url,
+      '... on User { id login }',
+      owners.map((id) => ({ __typename: 'User', id })),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data._entities).toEqual(owners.map(() => null));
     expect(byIds).toHaveBeenCalledTimes(1);

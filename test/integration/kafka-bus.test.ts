@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describeBusContract } from '../../kernel/bus/bus.contract';
 import { createKafkaBus } from '../../kernel/bus/kafka';
+import { eventually } from '../support/eventually';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
 const unreachable = `Kafka is not reachable at ${brokers.join(',')}: run \`bash scripts/kafka.sh start\` (or set KAFKA_BROKERS)`;
@@ -40,13 +41,24 @@ describe('Kafka bus without commits', () => {
     const groupId = `uncommitted-${Date.now()}`;
     try {
       await bus.ensureTopics([topic]);
-      await bus.publish(topic, [{ key: 'k', value: 'one' }, { key: 'k', value: 'two' }]);
+      await bus.publish(topic, [
+        { key: 'k', value: 'one' },
+        { key: 'k', value: 'two' },
+      ]);
       const read = async (commitOffsets: boolean) => {
         const received: string[] = [];
-        const subscription = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, commitOffsets, handle: async (m) => void received.push(m.value) });
-        const deadline = Date.now() + 30_000;
-        while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        await subscription.stop();
+        const subscription = await bus.subscribe({
+          groupId,
+          topics: [topic],
+          fromBeginning: true,
+          commitOffsets,
+          handle: async (m) => void received.push(m.value),
+        });
+        try {
+          await eventually(() => received.length >= 2, 30_000, 'two messages');
+        } finally {
+          await subscription.stop();
+        }
         return received;
       };
       expect(await read(false)).toEqual(['one', 'two']);
@@ -54,10 +66,17 @@ describe('Kafka bus without commits', () => {
       expect(await read(true)).toEqual(['one', 'two']);
       await bus.publish(topic, [{ key: 'k', value: 'three' }]);
       const after: string[] = [];
-      const subscription = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, handle: async (m) => void after.push(m.value) });
-      const deadline = Date.now() + 30_000;
-      while (after.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      await subscription.stop();
+      const subscription = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        handle: async (m) => void after.push(m.value),
+      });
+      try {
+        await eventually(() => after.length >= 1, 30_000, 'the message published after the commit');
+      } finally {
+        await subscription.stop();
+      }
       expect(after).toEqual(['three']);
     } finally {
       await bus.close();

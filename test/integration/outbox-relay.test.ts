@@ -5,6 +5,7 @@ import { createMemoryBus } from '../../kernel/bus/memory';
 import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../kernel/db/admin';
 import { createOutboxRelay, outboxChannel, type OutboxRelay, type OutboxRelayOptions } from '../../kernel/outbox/relay';
+import { eventually } from '../support/eventually';
 
 // A database of its own on the test server: the one TEST_DATABASE_URL names is the template other test files copy,
 // which fails while any session (this file's pool) is connected to it.
@@ -89,20 +90,20 @@ interface Written {
 }
 
 /** Writes outbox rows the way a domain does: in the writer's transaction, with the NOTIFY that wakes the relay. */
-async function write(
-  events: { topic: string; key: string; n: number }[],
-  outcome: 'commit' | 'rollback' = 'commit',
-): Promise<Written[]> {
+async function write(events: { topic: string; key: string; n: number }[], outcome: 'commit' | 'rollback' = 'commit'): Promise<Written[]> {
   const connection = await pool.connect();
   try {
     await connection.query('BEGIN');
     const written: Written[] = [];
     for (const { topic, key, n } of events) {
       const row = { id: randomUUID(), topic, key, payload: { n, login: `user_${n}` } };
-      await connection.query(
-        `INSERT INTO ${table} (id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
-        [row.id, row.topic, row.key, row.payload, { 'x-trace-id': `trace-${n}` }],
-      );
+      await connection.query(`INSERT INTO ${table} (id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, $5)`, [
+        row.id,
+        row.topic,
+        row.key,
+        row.payload,
+        { 'x-trace-id': `trace-${n}` },
+      ]);
       written.push(row);
     }
     await connection.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
@@ -122,17 +123,26 @@ async function writeEach(events: { topic: string; key: string; n: number }[]): P
   return written;
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/**
+ * End of stream: one row written after the others. One relay holds a schema at a time and publishes oldest first,
+ * so once the marker is published and marked so, everything before it has been (a second copy included), and once
+ * the reader has every published message the test can assert on what arrived. The marker is taken out of both
+ * records; its row stays, published.
+ */
+async function drain(timeoutMs = 10_000): Promise<void> {
+  const [marker] = await write([{ topic: CREATED, key: 'end', n: -1 }]);
+  const markedPublished = async (): Promise<boolean> =>
+    (await pool.query(`SELECT 1 FROM ${table} WHERE id = $1 AND published_at IS NOT NULL`, [marker.id])).rowCount === 1;
+  await eventually(
+    async () => published.some((p) => p.id === marker.id) && received.length >= published.length && (await markedPublished()),
+    timeoutMs,
+    'the end marker',
+  );
+  published.splice(0, published.length, ...published.filter((p) => p.id !== marker.id));
+  received.splice(0, received.length, ...received.filter((m) => m.headers['x-event-id'] !== marker.id));
 }
 
-const settle = (ms = 300): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const unpublished = async (): Promise<number> =>
   Number((await pool.query(`SELECT count(*) FROM ${table} WHERE published_at IS NULL`)).rows[0].count);
@@ -150,8 +160,7 @@ describe('outbox relay', () => {
     await relay.start();
     const written = await writeEach(events(6));
 
-    await waitFor(() => received.length >= written.length, 5_000);
-    await settle();
+    await drain(5_000);
 
     expect(received).toHaveLength(written.length);
     for (const topic of [CREATED, RENAMED]) {
@@ -172,11 +181,10 @@ describe('outbox relay', () => {
     await write([{ topic: CREATED, key: 'user-9', n: 9 }], 'rollback');
     const [kept] = await write([{ topic: CREATED, key: 'user-10', n: 10 }]);
 
-    await waitFor(() => received.length >= 1);
-    await settle();
+    await drain();
 
     expect(received.map((m) => m.headers['x-event-id'])).toEqual([kept.id]);
-    expect(Number((await pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count)).toBe(1);
+    expect(Number((await pool.query(`SELECT count(*) FROM ${table} WHERE key <> 'end'`)).rows[0].count)).toBe(1);
   });
 
   it('leaves the rows for the next tick when the bus fails, then publishes them once', async () => {
@@ -198,8 +206,7 @@ describe('outbox relay', () => {
     expect(await unpublished()).toBe(3);
 
     await relay.start();
-    await waitFor(() => received.length >= 3);
-    await settle();
+    await drain();
 
     expect(failuresLeft).toBe(0);
     expect(received.map((m) => m.headers['x-event-id']).sort()).toEqual(written.map((w) => w.id).sort());
@@ -220,7 +227,7 @@ describe('outbox relay', () => {
     const jittery: EventBus = {
       ...bus,
       publish: async (topic, messages) => {
-        await settle(Math.random() * 15);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 15));
         return bus.publish(topic, messages);
       },
     };
@@ -228,8 +235,7 @@ describe('outbox relay', () => {
     const pair = [1, 2].map(() => relayWith({ bus: jittery, pollMs: 10, batchSize: 3 }));
     await Promise.all(pair.map((relay) => relay.start()));
 
-    await waitFor(() => received.length >= written.length);
-    await settle();
+    await drain();
 
     expect(received).toHaveLength(written.length);
     expect(published.map((p) => p.id)).toEqual(written.map((w) => w.id));
@@ -240,16 +246,14 @@ describe('outbox relay', () => {
     await relay.start();
     const listeners = async (): Promise<number[]> =>
       (
-        await pool.query<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
-        )
+        await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`)
       ).rows.map((row) => row.pid);
     const [killed] = await listeners();
     await pool.query('SELECT pg_terminate_backend($1)', [killed]);
 
     const [written] = await write([{ topic: CREATED, key: 'user-1', n: 1 }]);
-    await waitFor(() => received.length >= 1);
-    await waitFor(async () => {
+    await eventually(() => received.length >= 1);
+    await eventually(async () => {
       const pids = await listeners();
       return pids.length === 1 && pids[0] !== killed;
     });
@@ -273,16 +277,29 @@ describe('outbox relay', () => {
     const relay = relayWith({ bus: slow, pollMs: 20 });
     await relay.start();
     const [first] = await write([{ topic: CREATED, key: 'user-1', n: 1 }]);
-    await waitFor(() => publishing);
+    await eventually(() => publishing);
 
     const stopping = relay.stop();
-    await settle(100);
+    // Time for stop() to go on without the batch in hand, as it would if it did not wait for it.
+    await pause(100);
     release();
     await stopping;
-    await write([{ topic: CREATED, key: 'user-2', n: 2 }]);
-    await settle();
+    const [second] = await write([{ topic: CREATED, key: 'user-2', n: 2 }]);
+    // The row written after stop() is the next relay's to publish, the end marker of the stopped one: woken by the
+    // same NOTIFY and already listening, a relay still running would take it first (and hold it, as its bus blocks).
+    const handedOver: string[] = [];
+    const next = relayWith({
+      pollMs: 20,
+      bus: {
+        ...memory,
+        publish: async (_topic, messages) => void handedOver.push(...messages.map((m) => m.headers?.['x-event-id'] ?? '')),
+      },
+    });
+    await next.start();
+    await eventually(() => handedOver.includes(second.id), 5_000, 'the next relay publishing the row');
 
+    expect(handedOver).toEqual([second.id]);
+    expect(published.map((p) => p.id)).toEqual([first.id]);
     expect(received.map((m) => m.headers['x-event-id'])).toEqual([first.id]);
-    expect(await unpublished()).toBe(1);
   });
 });

@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { childEnv } from '../support/child-env';
 import { ALL_ROWS } from '../../bin/processes';
-import { fromRoot } from '../../kernel/paths';
+import { builtPlatformEntry } from '../support/build';
+import { childEnv } from '../support/child-env';
 
-/** Each process refuses to start on a bad environment and names every problem (run after `npm run build`). */
+/** Each process refuses to start on a bad environment and names every problem (run from the build). */
 describe('process entry point', () => {
-  const entry = fromRoot('dist', 'bin', 'platform.js');
+  let entry: string;
 
   beforeAll(() => {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    entry = builtPlatformEntry();
   });
 
   const run = (name: string, env: Record<string, string>) =>
@@ -25,7 +24,11 @@ describe('process entry point', () => {
     ['live-webhooks-wkr', { LIVE_RECONNECT_WINDOW_SECONDS: '-1' }, ['DATABASE_URL', 'LIVE_RECONNECT_WINDOW_SECONDS']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
     ['user-oauth-svc', {}, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'OAUTH_ROUTER_CLIENT_SECRET', 'OAUTH_COOKIE_KEYS']],
-    ['rt-gtw', { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope' }, ['RT_PORT', 'ACCESS_TOKEN_SECRET', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL']],
+    [
+      'rt-gtw',
+      { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope' },
+      ['RT_PORT', 'ACCESS_TOKEN_SECRET', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL'],
+    ],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {
     const result = run(name, env);
     expect(result.status).toBe(78);

@@ -10,7 +10,8 @@ import { SLOW_CONSUMER_CLOSE_CODE } from '../../realtime/src/connection';
 import { REALTIME_API } from '../../realtime/src/operations';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
-import { eventually } from '../support/platform';
+import { movableClock } from '../support/clock';
+import { eventually } from '../support/eventually';
 
 /**
  * Two rt-gtw instances on real Kafka and Redis: events published on the bus (as the chat domain's relay does)
@@ -39,6 +40,8 @@ const messageCreated = (channelId: string, text: string, senderId = randomUUID()
   });
 
 describe('rt-gtw', () => {
+  /** Instance a's clock: real time, moved forward by the tests that need a timeout to end. */
+  const clockOfA = movableClock();
   let bus: EventBus;
   let a: RunningRtGtw;
   let b: RunningRtGtw;
@@ -50,7 +53,10 @@ describe('rt-gtw', () => {
   const connect = async (gateway: RunningRtGtw, payload?: Record<string, unknown>) =>
     track(await RawGraphQLWsClient.connect(gateway.wsUrl, payload));
   const publish = async (...events: { data: { channelId: string }; type: string }[]) => {
-    await bus.publish(events[0].type, events.map((e) => ({ key: e.data.channelId, value: JSON.stringify(e) })));
+    await bus.publish(
+      events[0].type,
+      events.map((e) => ({ key: e.data.channelId, value: JSON.stringify(e) })),
+    );
   };
   const tokenFor = (userId: string) => issueAccessToken(SECRET, { userId, sessionId: randomUUID() });
 
@@ -65,13 +71,13 @@ describe('rt-gtw', () => {
       RT_MAX_BUFFERED_BYTES: '65536',
     };
     [a, b] = await Promise.all([
-      startRtGtw(rtGtwConfigSchema.parse(env), bus, logger.child({ instance: 'a' })),
+      startRtGtw(rtGtwConfigSchema.parse(env), bus, logger.child({ instance: 'a' }), { now: () => clockOfA.now() }),
       startRtGtw(rtGtwConfigSchema.parse(env), bus, logger.child({ instance: 'b' })),
     ]);
   }, 60_000);
 
   afterEach(() => {
-    clients.splice(0).forEach((client) => client.close());
+    for (const client of clients.splice(0)) client.close();
   });
 
   afterAll(async () => {
@@ -123,7 +129,15 @@ describe('rt-gtw', () => {
     await eventually(async () => a.rooms.localViewerCounts().get(channelId) === 1);
     const moderator = randomUUID();
     const at = new Date().toISOString();
-    await publish(makeEvent('chat.message.deleted.v1', { messageId: randomUUID(), channelId, senderId: randomUUID(), deletedBy: moderator, deletedAt: at }));
+    await publish(
+      makeEvent('chat.message.deleted.v1', {
+        messageId: randomUUID(),
+        channelId,
+        senderId: randomUUID(),
+        deletedBy: moderator,
+        deletedAt: at,
+      }),
+    );
     await publish(makeEvent('chat.room.cleared.v1', { channelId, clearedBy: moderator, clearedAt: at }));
     await publish(
       makeEvent('chat.room.updated.v1', {
@@ -134,7 +148,11 @@ describe('rt-gtw', () => {
       }),
     );
     const frames = await viewer.waitForFrames('e', 3);
-    expect(frames.map((f) => f.payload.data.chatEvents.__typename).sort()).toEqual(['ChatMessageDeleted', 'ChatRoomCleared', 'ChatRoomUpdated']);
+    expect(frames.map((f) => f.payload.data.chatEvents.__typename).sort()).toEqual([
+      'ChatMessageDeleted',
+      'ChatRoomCleared',
+      'ChatRoomUpdated',
+    ]);
     const updated = frames.find((f) => f.payload.data.chatEvents.__typename === 'ChatRoomUpdated')!;
     expect(updated.payload.data.chatEvents).toEqual({
       __typename: 'ChatRoomUpdated',
@@ -159,7 +177,14 @@ describe('rt-gtw', () => {
 
     const expiresAt = new Date(Date.now() + 60_000).toISOString();
     await publish(
-      makeEvent('chat.user.banned.v1', { channelId, userId: bannedId, moderatorId: randomUUID(), reason: 'spam', expiresAt, bannedAt: new Date().toISOString() }),
+      makeEvent('chat.user.banned.v1', {
+        channelId,
+        userId: bannedId,
+        moderatorId: randomUUID(),
+        reason: 'spam',
+        expiresAt,
+        bannedAt: new Date().toISOString(),
+      }),
     );
     const after = messageCreated(channelId, 'after the ban');
     await publish(after);
@@ -168,7 +193,13 @@ describe('rt-gtw', () => {
     await banned.waitFor((f) => f.id === 'e' && f.type === 'complete');
     await bystander.waitForFrames('m', 1);
     expect(banned.of('e')).toEqual([
-      { id: 'e', type: 'next', payload: { data: { chatEvents: { __typename: 'ChatUserBanned', channelId, userId: bannedId, expiresAt, bannedAt: expect.any(String) } } } },
+      {
+        id: 'e',
+        type: 'next',
+        payload: {
+          data: { chatEvents: { __typename: 'ChatUserBanned', channelId, userId: bannedId, expiresAt, bannedAt: expect.any(String) } },
+        },
+      },
       { id: 'e', type: 'complete' },
     ]);
     expect(banned.of('m')).toEqual([{ id: 'm', type: 'complete' }]);
@@ -176,7 +207,11 @@ describe('rt-gtw', () => {
 
     banned.subscribe('again', op('ChatMessages'), { channelId });
     const refused = await banned.waitFor((f) => f.id === 'again');
-    expect(refused).toEqual({ id: 'again', type: 'error', payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'CHAT_BANNED' }) })] });
+    expect(refused).toEqual({
+      id: 'again',
+      type: 'error',
+      payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'CHAT_BANNED' }) })],
+    });
 
     // The ban is the room's: the user's other room goes on.
     const elsewhere = messageCreated(otherRoom, 'elsewhere');
@@ -192,13 +227,26 @@ describe('rt-gtw', () => {
     const watcher = await connect(a);
     watcher.subscribe('e', op('ChatEvents'), { channelId });
     await eventually(async () => a.rooms.localViewerCounts().get(channelId) === 1);
-    const expiresAt = new Date(Date.now() + 1_500).toISOString();
-    await publish(makeEvent('chat.user.banned.v1', { channelId, userId, moderatorId: randomUUID(), reason: null, expiresAt, bannedAt: new Date().toISOString() }));
+    const expiresAt = new Date(clockOfA.now() + 10 * 60_000).toISOString();
+    await publish(
+      makeEvent('chat.user.banned.v1', {
+        channelId,
+        userId,
+        moderatorId: randomUUID(),
+        reason: null,
+        expiresAt,
+        bannedAt: new Date().toISOString(),
+      }),
+    );
     await watcher.waitForFrames('e', 1);
 
     user.subscribe('early', op('ChatMessages'), { channelId });
-    expect((await user.waitFor((f) => f.id === 'early')).type).toBe('error');
-    await eventually(async () => Date.now() > Date.parse(expiresAt));
+    const early = await user.waitFor((f) => f.id === 'early');
+    expect(early.type).toBe('error');
+    expect(early.payload[0].extensions.code).toBe('CHAT_BANNED');
+    expect(early.payload[0].extensions.retryAfter).toBeGreaterThan(9 * 60);
+    expect(early.payload[0].extensions.retryAfter).toBeLessThanOrEqual(10 * 60);
+    clockOfA.advance(10 * 60_000);
     user.subscribe('later', op('ChatMessages'), { channelId });
     await eventually(async () => a.rooms.localViewerCounts().get(channelId) === 2);
     expect(user.of('later')).toEqual([]);
@@ -220,7 +268,7 @@ describe('rt-gtw', () => {
     onB.close();
     await counter.waitFor((f) => f.id === 'v' && f.payload.data.viewerCount.count === 2);
     const counts = counter.of('v').map((f) => f.payload.data.viewerCount.count);
-    counts.slice(1).forEach((count, i) => expect(count).not.toBe(counts[i]));
+    for (const [i, count] of counts.slice(1).entries()) expect(count).not.toBe(counts[i]);
     expect(counter.of('v')[0].payload.data.viewerCount).toEqual({ channelId, count: 1, at: expect.any(String) });
   });
 
@@ -307,7 +355,11 @@ describe('rt-gtw', () => {
       for (let i = 0; i < 50; i += 1) client.subscribe(`s${i}`, op('ChatMessages'), { channelId });
       client.subscribe('one-too-many', op('ChatMessages'), { channelId });
       const refused = await client.waitFor((f) => f.id === 'one-too-many');
-      expect(refused).toEqual({ id: 'one-too-many', type: 'error', payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })] });
+      expect(refused).toEqual({
+        id: 'one-too-many',
+        type: 'error',
+        payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })],
+      });
       expect(client.frames.filter((f) => f.type === 'error')).toHaveLength(1);
 
       const flooding = await connect(a);

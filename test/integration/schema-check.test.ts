@@ -113,19 +113,14 @@ describe('schema check', () => {
           {
             severity: 'error',
             area: 'operations',
-            message: expect.stringMatching(
-              /^private\.v1 FollowChannel: Cannot query field "followerCount" on type "Channel"/,
-            ),
+            message: expect.stringMatching(/^private\.v1 FollowChannel: Cannot query field "followerCount" on type "Channel"/),
           },
         ]),
       );
     });
 
     it('should fail renaming a type', async () => {
-      write(
-        'subgraphs/chnl/schema.graphql',
-        read('subgraphs/chnl/schema.graphql').replace(/\bPageInfo\b/g, 'PageState'),
-      );
+      write('subgraphs/chnl/schema.graphql', read('subgraphs/chnl/schema.graphql').replace(/\bPageInfo\b/g, 'PageState'));
       recompose();
 
       const errors = errorsOf(await check(GRAPH_AREAS));
@@ -136,9 +131,7 @@ describe('schema check', () => {
           {
             severity: 'error',
             area: 'graph',
-            message: expect.stringContaining(
-              "'FollowConnection.pageInfo' changed type from 'PageInfo!' to 'PageState!'",
-            ),
+            message: expect.stringContaining("'FollowConnection.pageInfo' changed type from 'PageInfo!' to 'PageState!'"),
           },
         ]),
       );
@@ -215,12 +208,8 @@ describe('schema check', () => {
 
       expect(messages).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(
-            /^private\.v1: PUT \/channels\/\{channelId\}\/follow: 200 response field followerCount was removed/,
-          ),
-          expect.stringMatching(
-            /^private\.v1: GET \/channels\/\{channelId\}\/followers: the query first parameter became required/,
-          ),
+          expect.stringMatching(/^private\.v1: PUT \/channels\/\{channelId\}\/follow: 200 response field followerCount was removed/),
+          expect.stringMatching(/^private\.v1: GET \/channels\/\{channelId\}\/followers: the query first parameter became required/),
         ]),
       );
     });
@@ -291,9 +280,7 @@ describe('schema check', () => {
     it('should fail removing a required field from an event schema', async () => {
       editJson('contracts/events/user.account.created.v1.json', (schema) => {
         delete schema.properties.data.properties.displayName;
-        schema.properties.data.required = schema.properties.data.required.filter(
-          (field: string) => field !== 'displayName',
-        );
+        schema.properties.data.required = schema.properties.data.required.filter((field: string) => field !== 'displayName');
       });
 
       const errors = errorsOf(await check(['events']));
@@ -356,18 +343,13 @@ describe('schema check', () => {
     });
 
     it('should fail a gateway that imports a subgraph and a kernel module that imports a gateway', async () => {
-      write(
-        'router/src/channel-peek.ts',
-        "export { ChannelsService } from '../../subgraphs/chnl/src/services/channels.service';\n",
-      );
+      write('router/src/channel-peek.ts', "export { ChannelsService } from '../../subgraphs/chnl/src/services/channels.service';\n");
       write('kernel/problem-peek.ts', "export { ProblemError } from '../rest-facade/src/problem';\n");
 
       const messages = errorsOf(await check(['boundaries'])).map((f) => f.message);
 
       expect(messages.sort()).toEqual([
-        expect.stringMatching(
-          /^kernel\/problem-peek\.ts imports rest-facade\/src\/problem\.ts \(kernel-imports-no-app\)/,
-        ),
+        expect.stringMatching(/^kernel\/problem-peek\.ts imports rest-facade\/src\/problem\.ts \(kernel-imports-no-app\)/),
         expect.stringMatching(
           /^router\/src\/channel-peek\.ts imports subgraphs\/chnl\/src\/services\/channels\.service\.ts \(gateway-imports-no-subgraph\)/,
         ),
@@ -377,11 +359,7 @@ describe('schema check', () => {
 
   describe('passes', () => {
     it('should pass adding a field', async () => {
-      edit(
-        'subgraphs/user/schema.graphql',
-        '  email: String\n',
-        '  email: String\n  """Shown on the profile."""\n  bio: String\n',
-      );
+      edit('subgraphs/user/schema.graphql', '  email: String\n', '  email: String\n  """Shown on the profile."""\n  bio: String\n');
       recompose();
 
       const findings = await check();

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { portsEnv, PROCESSES, STOP_ORDER } from '../../bin/processes';
-import { fromRoot } from '../../kernel/paths';
+import { builtPlatformEntry } from '../support/build';
 import { childEnv } from '../support/child-env';
 import { createScratchDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
 
 /**
  * SIGTERM stops a process in order (servers, then consumers, then connections) and exits 0: what an orchestrator
@@ -11,8 +11,7 @@ import { createScratchDatabase } from '../support/database';
  */
 describe('shutdown on SIGTERM', () => {
   it('should stop every part in order and exit 0', async () => {
-    const entry = fromRoot('dist', 'bin', 'platform.js');
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    const entry = builtPlatformEntry();
     const database = await createScratchDatabase();
     try {
       const child = spawn(process.execPath, [entry, 'all'], {
@@ -26,11 +25,11 @@ describe('shutdown on SIGTERM', () => {
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const deadline = Date.now() + 45_000;
-      while (!output.includes('The platform is running') && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(output).toContain('The platform is running');
+      await eventually(
+        () => output.includes('The platform is running'),
+        45_000,
+        () => `start-up; output so far:\n${output}`,
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       // The whole platform ran under the egress guard (childEnv): nothing it did tried to leave the machine.

@@ -32,7 +32,9 @@ describe('a failed start', () => {
       const admin = new Client({ connectionString: Object.assign(new URL(database.url), { pathname: '/postgres' }).toString() });
       await admin.connect();
       try {
-        const sessions = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [new URL(database.url).pathname.slice(1)]);
+        const sessions = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+          new URL(database.url).pathname.slice(1),
+        ]);
         expect(sessions.rows[0].n).toBe(0);
       } finally {
         await admin.end();

@@ -18,9 +18,18 @@ const sources = (dir: string): string[] =>
 export function checkedScopes(folders: string[]): Map<string, string[]> {
   const files = folders.flatMap((folder) => sources(fromRoot(folder)));
   const scopesFile = fromRoot('kernel', 'scopes.ts');
-  const program = ts.createProgram([...files, scopesFile], { strict: true, skipLibCheck: true, noEmit: true, types: [], resolveJsonModule: true, esModuleInterop: true });
+  const program = ts.createProgram([...files, scopesFile], {
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: [],
+    resolveJsonModule: true,
+    esModuleInterop: true,
+  });
   const checker = program.getTypeChecker();
-  const alias = program.getSourceFile(scopesFile)!.statements.find((s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === 'Scope');
+  const alias = program
+    .getSourceFile(scopesFile)!
+    .statements.find((s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === 'Scope');
   if (!alias) throw new Error('kernel/scopes.ts declares no Scope type');
   const scopeType = checker.getTypeAtLocation(alias.name);
   const isScope = (type: ts.Type | undefined) => type !== undefined && (type === scopeType || type.aliasSymbol?.name === 'Scope');

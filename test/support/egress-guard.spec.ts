@@ -2,10 +2,18 @@ import { isAdmittedHost } from './egress-guard';
 
 /** The guard's decision, on addresses alone: no test opens a connection past loopback, not even to prove it. */
 describe('isAdmittedHost', () => {
-  it.each(['127.0.0.1', '127.8.9.10', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', 'localhost.', 'db.localhost'])(
-    'should admit the loopback address %s',
-    (host) => expect(isAdmittedHost(host)).toBe(true),
-  );
+  it.each([
+    '127.0.0.1',
+    '127.8.9.10',
+    '::1',
+    '[::1]',
+    '0:0:0:0:0:0:0:1',
+    '::ffff:127.0.0.1',
+    'localhost',
+    'LOCALHOST',
+    'localhost.',
+    'db.localhost',
+  ])('should admit the loopback address %s', (host) => expect(isAdmittedHost(host)).toBe(true));
 
   it.each([
     ['169.254.169.254', 'the cloud metadata address (link-local)'],

@@ -53,7 +53,9 @@ export function egressAttempts(): readonly EgressAttempt[] {
 export class EgressRefused extends Error {
   readonly code = 'EGRESS_REFUSED';
   constructor(attempt: EgressAttempt) {
-    super(`egress guard: refused ${attempt.via} to ${attempt.host}${attempt.port === undefined ? '' : `:${attempt.port}`} (only loopback is allowed)`);
+    super(
+      `egress guard: refused ${attempt.via} to ${attempt.host}${attempt.port === undefined ? '' : `:${attempt.port}`} (only loopback is allowed)`,
+    );
   }
 }
 
@@ -82,7 +84,8 @@ export function installEgressGuard(onRefusal: (attempt: EgressAttempt) => void =
     installed.onRefusal = onRefusal;
     return;
   }
-  const state: GuardState = (guarded[GUARD] = { attempts: [], onRefusal });
+  const state: GuardState = { attempts: [], onRefusal };
+  guarded[GUARD] = state;
   const refuse = (attempt: EgressAttempt): never => {
     attempt.stack = new Error().stack;
     state.attempts.push(attempt);

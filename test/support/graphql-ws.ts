@@ -52,7 +52,11 @@ export class RawGraphQLWsClient {
 
   /** Subscribes to a persisted operation by its id; the text is left empty, as persisted clients send it. */
   subscribe(id: string, operationId: string, variables: Record<string, unknown>, query = ''): void {
-    this.send({ id, type: 'subscribe', payload: { query, variables, extensions: { persistedQuery: { version: 1, sha256Hash: operationId } } } });
+    this.send({
+      id,
+      type: 'subscribe',
+      payload: { query, variables, extensions: { persistedQuery: { version: 1, sha256Hash: operationId } } },
+    });
   }
 
   /** The frames of one subscription id. */
@@ -80,7 +84,7 @@ export class RawGraphQLWsClient {
   private notify(): void {
     const waiters = this.waiters;
     this.waiters = [];
-    waiters.forEach((wake) => wake());
+    for (const wake of waiters) wake();
   }
 
   private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {

@@ -4,9 +4,9 @@ import type { AnonymousIdentity, Identity, OAuthIdentity, SessionIdentity, Staff
 /** Callers of each kind, as the signed identity would carry them, for specs that call services directly. */
 export const identities = {
   anonymous: (): AnonymousIdentity => ({ kind: 'anonymous', requestId: randomUUID() }),
-  session: (userId: string): SessionIdentity => ({ kind: 'session', userId, requestId: randomUUID() }),
+  session: (userId: string = randomUUID()): SessionIdentity => ({ kind: 'session', userId, requestId: randomUUID() }),
   /** A third-party app: for `userId` if the user consented, for no user (an app token) without one. */
-  app: (userId: string | undefined, scopes: string[], clientId = 'third-party-app'): OAuthIdentity => ({
+  oauth: (userId: string | undefined, scopes: string[], clientId = 'third-party-app'): OAuthIdentity => ({
     kind: 'oauth',
     clientId,
     ...(userId ? { userId } : {}),
@@ -31,7 +31,7 @@ export function identityOf(kind: Identity['kind'], userId?: string, scopes: stri
     case 'session':
       return identities.session(userId ?? randomUUID());
     case 'oauth':
-      return identities.app(userId, scopes);
+      return identities.oauth(userId, scopes);
     case 'staff':
       return identities.staff(userId ?? randomUUID(), []);
   }

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { EventBus } from '../../kernel/bus/port';
+import { builtPlatformEntry } from './build';
 import { childEnv } from './child-env';
-import { fromRoot } from '../../kernel/paths';
 import { call, signUpAndLogIn, startTestPlatform } from './platform';
 
 const freePort = () =>
@@ -22,8 +21,7 @@ const freePort = () =>
  * is an ES module, which jest's module loader cannot load in the test's own process.
  */
 async function startOAuthProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const entry = fromRoot('dist', 'bin', 'platform.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+  const entry = builtPlatformEntry();
   const child = spawn(process.execPath, [entry, 'user-oauth-svc'], {
     env: childEnv({ LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

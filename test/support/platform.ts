@@ -80,17 +80,6 @@ export async function call<T = any>(
   return { status: res.status, headers: res.headers, body: body as T };
 }
 
-/** Polls until `probe` returns a value, for effects that arrive through the event bus. */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export const uniqueLogin = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`.slice(0, 25);
 
 export async function signUpAndLogIn(api: string, prefix: string) {

@@ -5,7 +5,14 @@ import { databaseUrl, port, secret, url } from '../../../kernel/config';
 const secretList = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  )
   .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')));
 
 /** Which provider holds the live inputs, and how to reach it. */
@@ -23,7 +30,10 @@ const providerShape = {
 
 const muxCredentials = (config: { LIVE_PROVIDER: string; LIVE_MUX_TOKEN_ID?: string; LIVE_MUX_TOKEN_SECRET?: string }) =>
   config.LIVE_PROVIDER !== 'mux' || Boolean(config.LIVE_MUX_TOKEN_ID && config.LIVE_MUX_TOKEN_SECRET);
-const muxCredentialsProblem = { message: 'LIVE_PROVIDER=mux needs LIVE_MUX_TOKEN_ID and LIVE_MUX_TOKEN_SECRET', path: ['LIVE_MUX_TOKEN_ID'] };
+const muxCredentialsProblem = {
+  message: 'LIVE_PROVIDER=mux needs LIVE_MUX_TOKEN_ID and LIVE_MUX_TOKEN_SECRET',
+  path: ['LIVE_MUX_TOKEN_ID'],
+};
 
 export const liveStoreConfigSchema = z
   .object({

@@ -13,14 +13,23 @@ export const userStoreConfigSchema = z.object({
   LOGIN_ACCOUNT_LOCK_SECONDS: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountLockSeconds),
   LOGIN_IP_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.attemptsPerIpPerMinute),
   /** How long a staff member's TOTP confirmation opens staff actions; after it they confirm again. */
-  STAFF_MFA_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  STAFF_MFA_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
 });
 
 export type UserStoreConfig = z.infer<typeof userStoreConfigSchema>;
 
 const secretList = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters')).min(1, 'needs at least one key'));
 
 export const userOAuthConfigSchema = z.object({

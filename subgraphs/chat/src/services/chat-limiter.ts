@@ -32,11 +32,9 @@ export class ChatLimiter {
     const limiter = privileged ? this.moderator : this.viewer;
     await limiter.consume(`${channelId}:${userId}`).catch((error: unknown) => {
       if (error instanceof RateLimiterRes) {
-        throw new DomainError(
-          'RATE_LIMITED',
-          `too many messages: at most ${limiter.points} every ${WINDOW_SECONDS} seconds`,
-          { retryAfter: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) },
-        );
+        throw new DomainError('RATE_LIMITED', `too many messages: at most ${limiter.points} every ${WINDOW_SECONDS} seconds`, {
+          retryAfter: Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
+        });
       }
       throw error;
     });

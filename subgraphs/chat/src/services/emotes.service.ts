@@ -48,7 +48,9 @@ export class EmotesService {
     const name = input.name.trim();
     const problems = [
       ...(CODE.test(input.code) ? [] : [{ field: 'code', message: "2–25 letters, digits or _:;()<>'-" }]),
-      ...(name.length >= NAME.minLength && name.length <= NAME.maxLength ? [] : [{ field: 'name', message: `${NAME.minLength}–${NAME.maxLength} characters` }]),
+      ...(name.length >= NAME.minLength && name.length <= NAME.maxLength
+        ? []
+        : [{ field: 'name', message: `${NAME.minLength}–${NAME.maxLength} characters` }]),
     ];
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the emote is invalid', { fields: problems });
     try {

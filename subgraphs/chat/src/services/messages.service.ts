@@ -8,7 +8,16 @@ import { recordEvent, type Message, type Room } from '../data/db';
 import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
 import type { RoomsService, Standing } from './rooms.service';
-import { comparableText, findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, words, type Fragment } from './text';
+import {
+  comparableText,
+  findBlockedTerm,
+  mentionedLogins,
+  normaliseMessage,
+  onlyEmotes,
+  parseFragments,
+  words,
+  type Fragment,
+} from './text';
 
 /** Unique-chat and the duplicate check look this far back, as Twitch does. */
 export const REPEAT_WINDOW_SECONDS = 30;
@@ -131,7 +140,9 @@ export class MessagesService {
   private async visible(room: Room, messageId: string): Promise<Message> {
     const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId } }) : null;
     if (!message || message.channelId !== room.channelId || message.deletedAt || (room.clearedAt && message.sentAt <= room.clearedAt)) {
-      throw new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', { fields: [{ field: 'messageId', message: 'is not a live message of this room' }] });
+      throw new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', {
+        fields: [{ field: 'messageId', message: 'is not a live message of this room' }],
+      });
     }
     return message;
   }
@@ -163,7 +174,9 @@ export class MessagesService {
   private async enforceModes(room: Room, senderId: string, standing: Standing, text: string, fragments: Fragment[]): Promise<void> {
     if (standing.moderator) return;
     if (room.followersOnlyMinutes !== null && !standing.vip) {
-      const follower = await this.prisma.follower.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId: senderId } } });
+      const follower = await this.prisma.follower.findUnique({
+        where: { channelId_userId: { channelId: room.channelId, userId: senderId } },
+      });
       const minAge = room.followersOnlyMinutes * 60_000;
       if (!follower?.active || Date.now() - follower.followedAt.getTime() < minAge) {
         throw new DomainError(
@@ -185,15 +198,25 @@ export class MessagesService {
       });
       const wait = last ? last.sentAt.getTime() + room.slowModeSeconds * 1000 - Date.now() : 0;
       if (wait > 0) {
-        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, { retryAfter: Math.ceil(wait / 1000) });
+        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, {
+          retryAfter: Math.ceil(wait / 1000),
+        });
       }
     }
     const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
-    if (findBlockedTerm(text, terms.map((t) => t.term))) {
+    if (
+      findBlockedTerm(
+        text,
+        terms.map((t) => t.term),
+      )
+    ) {
       throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
     }
     if (room.uniqueChat && (await this.repeated(room.channelId, text))) {
-      throw new DomainError('CHAT_UNIQUE_CHAT', `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
+      throw new DomainError(
+        'CHAT_UNIQUE_CHAT',
+        `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`,
+      );
     }
   }
 

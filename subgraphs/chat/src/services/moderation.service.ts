@@ -24,14 +24,19 @@ export class ModerationService {
   async ban(identity: Identity, channelId: string, userId: string, durationSeconds?: number | null, reason?: string | null): Promise<Ban> {
     const { room, moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:banned_users');
     if (!isUuid(userId)) throw new DomainError('USER_NOT_FOUND', 'no such user');
-    if (durationSeconds != null && (!Number.isInteger(durationSeconds) || durationSeconds < TIMEOUT_SECONDS.minimum || durationSeconds > TIMEOUT_SECONDS.maximum)) {
-      throw new DomainError('VALIDATION_FAILED', 'the timeout is invalid', { fields: [
-        { field: 'durationSeconds', message: `must be an integer from ${TIMEOUT_SECONDS.minimum} to ${TIMEOUT_SECONDS.maximum}` },
-      ] });
+    if (
+      durationSeconds != null &&
+      (!Number.isInteger(durationSeconds) || durationSeconds < TIMEOUT_SECONDS.minimum || durationSeconds > TIMEOUT_SECONDS.maximum)
+    ) {
+      throw new DomainError('VALIDATION_FAILED', 'the timeout is invalid', {
+        fields: [{ field: 'durationSeconds', message: `must be an integer from ${TIMEOUT_SECONDS.minimum} to ${TIMEOUT_SECONDS.maximum}` }],
+      });
     }
     const why = reason?.trim() || null;
     if (why && why.length > REASON.maxLength) {
-      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: `at most ${REASON.maxLength} characters` }] });
+      throw new DomainError('VALIDATION_FAILED', 'the reason is too long', {
+        fields: [{ field: 'reason', message: `at most ${REASON.maxLength} characters` }],
+      });
     }
     if (userId === moderatorId) throw new DomainError('CHAT_BAN_REFUSED', 'you cannot ban yourself');
     if (userId === room.ownerId) throw new DomainError('CHAT_BAN_REFUSED', 'the broadcaster cannot be banned from their own room');
@@ -66,7 +71,8 @@ export class ModerationService {
     await this.prisma.$transaction(async (tx) => {
       const lifted = await tx.ban.deleteMany({ where: { channelId, userId } });
       // Realtime gateways keep the bans they were told of: they learn of the lift the same way.
-      if (lifted.count) await recordEvent(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
+      if (lifted.count)
+        await recordEvent(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
     });
   }
 
@@ -80,10 +86,14 @@ export class ModerationService {
     const { moderatorId } = await this.rooms.moderate(identity, channelId, 'moderator:manage:blocked_terms');
     const term = rawTerm.normalize('NFKC').replace(/\s+/gu, ' ').trim();
     if (term.length < TERM.minLength || term.length > TERM.maxLength) {
-      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', { fields: [{ field: 'term', message: `from ${TERM.minLength} to ${TERM.maxLength} characters` }] });
+      throw new DomainError('VALIDATION_FAILED', 'the term is invalid', {
+        fields: [{ field: 'term', message: `from ${TERM.minLength} to ${TERM.maxLength} characters` }],
+      });
     }
     if ((await this.prisma.blockedTerm.count({ where: { channelId } })) >= MAX_TERMS_PER_ROOM) {
-      throw new DomainError('VALIDATION_FAILED', `a room holds at most ${MAX_TERMS_PER_ROOM} blocked terms`, { fields: [{ field: 'term', message: 'too many terms' }] });
+      throw new DomainError('VALIDATION_FAILED', `a room holds at most ${MAX_TERMS_PER_ROOM} blocked terms`, {
+        fields: [{ field: 'term', message: 'too many terms' }],
+      });
     }
     try {
       return await this.prisma.blockedTerm.create({ data: { channelId, term, createdBy: moderatorId } });

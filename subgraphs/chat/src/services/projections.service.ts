@@ -13,7 +13,10 @@ export class ProjectionsService {
 
   async roomCreated(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const created = await tx.room.createMany({ data: [{ channelId: event.data.channelId, ownerId: event.data.ownerId }], skipDuplicates: true });
+      const created = await tx.room.createMany({
+        data: [{ channelId: event.data.channelId, ownerId: event.data.ownerId }],
+        skipDuplicates: true,
+      });
       return created.count ? 'created' : 'duplicate';
     });
   }

@@ -26,7 +26,6 @@ export interface ChatSettingsInput {
   subscriberOnly?: boolean | null;
 }
 
-
 /** Rooms, their modes and who holds which role in them. */
 export class RoomsService {
   constructor(private readonly prisma: PrismaClient) {}

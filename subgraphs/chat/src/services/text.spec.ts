@@ -1,5 +1,13 @@
 import { DomainError } from '../../../../kernel/errors';
-import { findBlockedTerm, mentionedLogins, normaliseMessage, onlyEmotes, parseFragments, MAX_MESSAGE_CODE_POINTS, storedFragments } from './text';
+import {
+  findBlockedTerm,
+  mentionedLogins,
+  normaliseMessage,
+  onlyEmotes,
+  parseFragments,
+  MAX_MESSAGE_CODE_POINTS,
+  storedFragments,
+} from './text';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -66,7 +74,11 @@ describe('parseFragments', () => {
 
   it('should rebuild the text from its fragments', () => {
     const text = 'a @b Kappa c@d  PogChampx';
-    expect(parseFragments(text, lookups).map((f) => f.text).join('')).toBe(text);
+    expect(
+      parseFragments(text, lookups)
+        .map((f) => f.text)
+        .join(''),
+    ).toBe(text);
   });
 
   it('should tell emote-only messages apart', () => {

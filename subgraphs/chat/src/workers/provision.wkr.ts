@@ -63,7 +63,11 @@ export function createChatProvisionWorker(bus: EventBus, projections: Projection
       consumers.reduce(
         (sum, c) => {
           const s = c.stats();
-          return { processed: sum.processed + s.processed, retried: sum.retried + s.retried, deadLettered: sum.deadLettered + s.deadLettered };
+          return {
+            processed: sum.processed + s.processed,
+            retried: sum.retried + s.retried,
+            deadLettered: sum.deadLettered + s.deadLettered,
+          };
         },
         { processed: 0, retried: 0, deadLettered: 0 },
       ),

@@ -157,7 +157,8 @@ export class ChannelsService {
     // broadcaster who granted channel:read:followers.
     if (viewer.kind === 'oauth') {
       requireScope(viewer, 'channel:read:followers');
-      if (actingUser(viewer) !== channel.ownerId) throw new DomainError('CHNL_NOT_OWNER', "only the broadcaster's token may read the followers");
+      if (actingUser(viewer) !== channel.ownerId)
+        throw new DomainError('CHNL_NOT_OWNER', "only the broadcaster's token may read the followers");
     }
     const size = pageSize(first, 20);
     const cursor = decodeCursor(after, 'after');
@@ -216,7 +217,8 @@ function validateChanges(input: UpdateChannelInput) {
     changes.title = input.title;
   }
   if (input.category != null) {
-    if (input.category.length > CATEGORY.maxLength) problems.push({ field: 'category', message: `must be at most ${CATEGORY.maxLength} characters` });
+    if (input.category.length > CATEGORY.maxLength)
+      problems.push({ field: 'category', message: `must be at most ${CATEGORY.maxLength} characters` });
     changes.category = input.category;
   }
   if (input.language != null) {
@@ -225,7 +227,10 @@ function validateChanges(input: UpdateChannelInput) {
   }
   if (input.tags != null) {
     if (input.tags.length > TAGS.maxItems || input.tags.some((t) => t.length < TAGS.items.minLength || t.length > TAGS.items.maxLength)) {
-      problems.push({ field: 'tags', message: `at most ${TAGS.maxItems} tags of ${TAGS.items.minLength}–${TAGS.items.maxLength} characters` });
+      problems.push({
+        field: 'tags',
+        message: `at most ${TAGS.maxItems} tags of ${TAGS.items.minLength}–${TAGS.items.maxLength} characters`,
+      });
     }
     changes.tags = input.tags;
   }

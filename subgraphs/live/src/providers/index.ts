@@ -9,10 +9,13 @@ export interface ProviderSettings {
   LIVE_MUX_TOKEN_SECRET?: string;
 }
 
-/** The configured provider (config has checked that Mux's credentials are there when it is chosen). */
+/** The configured provider. */
 export function providerFromConfig(config: ProviderSettings): LiveProvider {
   if (config.LIVE_PROVIDER === 'mux') {
-    return new MuxProvider({ baseUrl: config.LIVE_MUX_BASE_URL, tokenId: config.LIVE_MUX_TOKEN_ID!, tokenSecret: config.LIVE_MUX_TOKEN_SECRET! });
+    const { LIVE_MUX_TOKEN_ID: tokenId, LIVE_MUX_TOKEN_SECRET: tokenSecret } = config;
+    // The config schema refuses this already; checked again so a caller building settings by hand cannot miss it.
+    if (!tokenId || !tokenSecret) throw new Error('LIVE_PROVIDER=mux needs LIVE_MUX_TOKEN_ID and LIVE_MUX_TOKEN_SECRET');
+    return new MuxProvider({ baseUrl: config.LIVE_MUX_BASE_URL, tokenId, tokenSecret });
   }
   return new LocalProvider();
 }

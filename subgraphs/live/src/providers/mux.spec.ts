@@ -32,7 +32,8 @@ function rejection(act: () => unknown): WebhookRejected['reason'] | 'accepted' {
 describe('Mux webhook signatures', () => {
   const webhooks = new MuxWebhooks([SECRET], 300);
   const body = event();
-  const verify = (raw: string | Buffer, header: string | undefined, secrets = webhooks) => rejection(() => secrets.verify(Buffer.from(raw), header, NOW));
+  const verify = (raw: string | Buffer, header: string | undefined, secrets = webhooks) =>
+    rejection(() => secrets.verify(Buffer.from(raw), header, NOW));
 
   it('should accept a body signed as Mux signs it', () => {
     const header = `t=${nowSeconds},v1=${createHmac('sha256', SECRET).update(`${nowSeconds}.${body}`).digest('hex')}`;
@@ -130,7 +131,12 @@ function fakeMux() {
     });
   const server: Server = createServer(async (req, res) => {
     const text = await read(req);
-    requests.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, body: text ? JSON.parse(text) : undefined });
+    requests.push({
+      method: req.method!,
+      url: req.url!,
+      authorization: req.headers.authorization,
+      body: text ? JSON.parse(text) : undefined,
+    });
     const reset = /^\/video\/v1\/live-streams\/([^/]+)\/reset-stream-key$/.exec(req.url!);
     res.setHeader('content-type', 'application/json');
     if (req.method === 'POST' && req.url === '/video/v1/live-streams') {
@@ -145,7 +151,10 @@ function fakeMux() {
   });
   return {
     requests,
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    start: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+      ),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -5,7 +5,9 @@ import { WebhookRejected } from './port';
 /** Where encoders push to Mux (https://docs.mux.com/guides/configure-broadcast-software). */
 const MUX_RTMP_URL = 'rtmps://global-live.mux.com:443/app';
 const muxSrtUrl = (streamKey: string, passphrase: string | undefined) =>
-  passphrase ? `srt://global-live.mux.com:6001?streamid=${encodeURIComponent(streamKey)}&passphrase=${encodeURIComponent(passphrase)}` : null;
+  passphrase
+    ? `srt://global-live.mux.com:6001?streamid=${encodeURIComponent(streamKey)}&passphrase=${encodeURIComponent(passphrase)}`
+    : null;
 
 interface MuxLiveStream {
   id: string;
@@ -32,7 +34,13 @@ export class MuxProvider implements LiveProvider {
   readonly webhookDialect = 'mux';
 
   constructor(
-    private readonly options: { baseUrl: string; tokenId: string; tokenSecret: string; reconnectWindowSeconds?: number; timeoutMs?: number },
+    private readonly options: {
+      baseUrl: string;
+      tokenId: string;
+      tokenSecret: string;
+      reconnectWindowSeconds?: number;
+      timeoutMs?: number;
+    },
   ) {}
 
   async createLiveInput(channelId: string): Promise<LiveInputCreated> {
@@ -105,7 +113,9 @@ export class MuxWebhooks implements WebhookVerifier {
     if (!header) throw new WebhookRejected('signature', 'the Mux-Signature header is missing');
     const fields = header.split(',').map((part) => part.trim().split('='));
     const timestamp = fields.find(([name]) => name === 't')?.[1];
-    const signatures = fields.filter(([name, value]) => name === 'v1' && value && SIGNATURE.test(value)).map(([, value]) => Buffer.from(value, 'hex'));
+    const signatures = fields
+      .filter(([name, value]) => name === 'v1' && value && SIGNATURE.test(value))
+      .map(([, value]) => Buffer.from(value, 'hex'));
     if (!timestamp || !/^\d{1,12}$/.test(timestamp) || !signatures.length) {
       throw new WebhookRejected('signature', 'the Mux-Signature header is malformed');
     }
@@ -143,6 +153,8 @@ export class MuxWebhooks implements WebhookVerifier {
 
 /** A Mux-Signature header for `raw`, as Mux computes it: what tests and the simulator sign with. */
 export function signMuxWebhook(secret: string, raw: string | Buffer, unixSeconds = Math.floor(Date.now() / 1000)): string {
-  const digest = createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${unixSeconds}.`), Buffer.from(raw)])).digest('hex');
+  const digest = createHmac('sha256', secret)
+    .update(Buffer.concat([Buffer.from(`${unixSeconds}.`), Buffer.from(raw)]))
+    .digest('hex');
   return `t=${unixSeconds},v1=${digest}`;
 }

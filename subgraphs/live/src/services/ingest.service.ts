@@ -75,7 +75,10 @@ export class IngestService {
 
   /** The local provider's ingest check: the channel a pushed key broadcasts on, null for a key no input holds. */
   async authorize(streamKey: string): Promise<string | null> {
-    const input = await this.prisma.liveInput.findUnique({ where: { streamKeyHash: streamKeyHash(streamKey) }, select: { channelId: true } });
+    const input = await this.prisma.liveInput.findUnique({
+      where: { streamKeyHash: streamKeyHash(streamKey) },
+      select: { channelId: true },
+    });
     return input?.channelId ?? null;
   }
 

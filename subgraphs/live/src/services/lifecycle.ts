@@ -30,13 +30,7 @@ export type Decision = { apply: Transition } | { ignore: 'stale' | 'no-effect' }
  * nothing, so a stream never moves backwards. A drop followed by a reconnection within `windowSeconds` continues
  * the same stream; a later one is a new stream, the old one having ended when it dropped.
  */
-export function decide(
-  open: OpenStream | null,
-  lastEventAt: Date | null,
-  signal: LiveSignal,
-  at: Date,
-  windowSeconds: number,
-): Decision {
+export function decide(open: OpenStream | null, lastEventAt: Date | null, signal: LiveSignal, at: Date, windowSeconds: number): Decision {
   if (lastEventAt && at.getTime() <= lastEventAt.getTime()) return { ignore: 'stale' };
 
   if (!open) {

@@ -87,19 +87,21 @@ export class StreamsService {
         });
       }
       if (current && started) {
-        const info = await tx.channelInfo.findUnique({ where: { channelId }, select: { ownerId: true } });
+        // The projection row is written with the live input, in the same transaction: it is there.
+        const { ownerId } = await tx.channelInfo.findUniqueOrThrow({ where: { channelId }, select: { ownerId: true } });
         await recordEvent(tx, 'live.stream.started.v1', channelId, {
           streamId: current.id,
           channelId,
-          ownerId: info!.ownerId,
+          ownerId,
           title: current.title,
           category: current.category,
-          startedAt: current.startedAt!.toISOString(),
+          // A stream goes live at the signal's time, whether it opens live or had connected before.
+          startedAt: at.toISOString(),
         });
       } else if (current && announceChange) {
         await this.announceUpdate(tx, current, at);
       }
-      return [end && 'ended', opening && 'opened', change && change.state].filter(Boolean).join('+');
+      return [end && 'ended', opening && 'opened', change?.state].filter(Boolean).join('+');
     });
   }
 
@@ -110,7 +112,10 @@ export class StreamsService {
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const known = await tx.channelInfo.findUnique({ where: { channelId } });
       if (known && known.changedAt > at) return 'applied' as const;
-      const fields = { ...(changes.title !== undefined ? { title: changes.title } : {}), ...(changes.category !== undefined ? { category: changes.category } : {}) };
+      const fields = {
+        ...(changes.title !== undefined ? { title: changes.title } : {}),
+        ...(changes.category !== undefined ? { category: changes.category } : {}),
+      };
       await tx.channelInfo.upsert({
         where: { channelId },
         create: { channelId, ownerId, changedAt: at, ...fields },

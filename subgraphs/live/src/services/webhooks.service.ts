@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, type ErrorCode } from '../../../../kernel/errors';
 import { type PrismaClient, recordEvent } from '../data/db';
-import type { LiveProvider, WebhookDialect, WebhookVerifier } from '../providers/port';
+import type { LiveProvider, ProviderEvent, WebhookDialect, WebhookVerifier } from '../providers/port';
 import { WebhookRejected } from '../providers/port';
 
 const REJECTION_CODES: Record<WebhookRejected['reason'], ErrorCode> = {
@@ -17,7 +17,11 @@ const SECRET_FIELDS = new Set(['stream_key', 'srt_passphrase']);
 function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !SECRET_FIELDS.has(key)).map(([key, v]) => [key, withoutSecrets(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !SECRET_FIELDS.has(key))
+      .map(([key, v]) => [key, withoutSecrets(v)]),
+  );
 }
 
 /**
@@ -38,7 +42,7 @@ export class WebhooksService {
     const verifier = dialect === this.provider.webhookDialect ? this.verifiers[dialect as WebhookDialect] : undefined;
     if (!verifier) throw new DomainError('LIVE_PROVIDER_UNKNOWN', `no webhooks are taken from ${dialect.slice(0, 40)} here`);
     const raw = Buffer.from(payloadBase64, 'base64');
-    let event;
+    let event: ProviderEvent;
     try {
       verifier.verify(raw, signature ?? undefined, this.now());
       event = verifier.parse(raw);

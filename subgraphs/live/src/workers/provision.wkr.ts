@@ -30,7 +30,11 @@ export function consumerOf(bus: EventBus, topics: string[], consumers: Consumer[
       consumers.reduce(
         (sum, c) => {
           const s = c.stats();
-          return { processed: sum.processed + s.processed, retried: sum.retried + s.retried, deadLettered: sum.deadLettered + s.deadLettered };
+          return {
+            processed: sum.processed + s.processed,
+            retried: sum.retried + s.retried,
+            deadLettered: sum.deadLettered + s.deadLettered,
+          };
         },
         { processed: 0, retried: 0, deadLettered: 0 },
       ),
@@ -44,28 +48,32 @@ export function consumerOf(bus: EventBus, topics: string[], consumers: Consumer[
 export function createLiveProvisionWorker(bus: EventBus, ingest: IngestService, streams: StreamsService, logger: Logger): Consumer {
   const created = 'chnl.channel.created.v1';
   const updated = 'chnl.channel.updated.v1';
-  return consumerOf(bus, [created, updated], [
-    createConsumer({
-      bus,
-      groupId: provisionGroup(created),
-      topic: created,
-      logger,
-      parse: (value: string) => parseEvent(created, value),
-      handle: async (event) => {
-        const outcome = await ingest.provision(event, provisionGroup(created));
-        logger.info({ eventId: event.id, channelId: event.data.channelId, outcome }, 'live input provisioning');
-      },
-    }),
-    createConsumer({
-      bus,
-      groupId: provisionGroup(updated),
-      topic: updated,
-      logger,
-      parse: (value: string) => parseEvent(updated, value),
-      handle: async (event) => {
-        const outcome = await streams.channelUpdated(event, provisionGroup(updated));
-        logger.debug({ eventId: event.id, channelId: event.data.channelId, outcome }, 'live channel projection');
-      },
-    }),
-  ]);
+  return consumerOf(
+    bus,
+    [created, updated],
+    [
+      createConsumer({
+        bus,
+        groupId: provisionGroup(created),
+        topic: created,
+        logger,
+        parse: (value: string) => parseEvent(created, value),
+        handle: async (event) => {
+          const outcome = await ingest.provision(event, provisionGroup(created));
+          logger.info({ eventId: event.id, channelId: event.data.channelId, outcome }, 'live input provisioning');
+        },
+      }),
+      createConsumer({
+        bus,
+        groupId: provisionGroup(updated),
+        topic: updated,
+        logger,
+        parse: (value: string) => parseEvent(updated, value),
+        handle: async (event) => {
+          const outcome = await streams.channelUpdated(event, provisionGroup(updated));
+          logger.debug({ eventId: event.id, channelId: event.data.channelId, outcome }, 'live channel projection');
+        },
+      }),
+    ],
+  );
 }

@@ -14,17 +14,24 @@ const TOPIC = 'live.webhook.received.v1';
  * them whatever that order was.
  */
 export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService, logger: Logger): Consumer {
-  return consumerOf(bus, [TOPIC], [
-    createConsumer({
-      bus,
-      groupId: WEBHOOKS_GROUP,
-      topic: TOPIC,
-      logger,
-      parse: (value: string) => parseEvent(TOPIC, value),
-      handle: async (event) => {
-        const outcome = await streams.applyWebhook(event, WEBHOOKS_GROUP);
-        logger.info({ eventId: event.id, channelId: event.data.channelId, eventType: event.data.eventType, outcome }, 'live webhook applied');
-      },
-    }),
-  ]);
+  return consumerOf(
+    bus,
+    [TOPIC],
+    [
+      createConsumer({
+        bus,
+        groupId: WEBHOOKS_GROUP,
+        topic: TOPIC,
+        logger,
+        parse: (value: string) => parseEvent(TOPIC, value),
+        handle: async (event) => {
+          const outcome = await streams.applyWebhook(event, WEBHOOKS_GROUP);
+          logger.info(
+            { eventId: event.id, channelId: event.data.channelId, eventType: event.data.eventType, outcome },
+            'live webhook applied',
+          );
+        },
+      }),
+    ],
+  );
 }

@@ -14,7 +14,9 @@ export function prismaAdapter(
   clients: ClientLookup,
   /** The error a second use of a single-use code or token raises (the library's invalid_grant). */
   alreadyConsumed: (kind: string) => Error,
-): new (kind: string) => Adapter {
+): new (
+  kind: string,
+) => Adapter {
   return class PrismaAdapter implements Adapter {
     constructor(private readonly kind: string) {}
 
@@ -51,7 +53,10 @@ export function prismaAdapter(
      * other, so the grant dies with it.
      */
     async consume(id: string): Promise<void> {
-      const spent = await prisma.oAuthRecord.updateMany({ where: { kind: this.kind, id, consumedAt: null }, data: { consumedAt: new Date() } });
+      const spent = await prisma.oAuthRecord.updateMany({
+        where: { kind: this.kind, id, consumedAt: null },
+        data: { consumedAt: new Date() },
+      });
       if (spent.count === 1) return;
       const row = await prisma.oAuthRecord.findUnique({ where: { kind_id: { kind: this.kind, id } } });
       if (row?.grantId) await this.revokeByGrantId(row.grantId);

@@ -37,7 +37,8 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
 
   const pending = async (req: Request, res: Response) => {
     const details = await provider.interactionDetails(req, res);
-    if (details.uid !== req.params.uid) throw new InteractionRefused(400, 'invalid_request', 'the interaction cookie names another interaction');
+    if (details.uid !== req.params.uid)
+      throw new InteractionRefused(400, 'invalid_request', 'the interaction cookie names another interaction');
     const client = await provider.Client.find(String(details.params.client_id));
     if (!client) throw new InteractionRefused(400, 'invalid_client', 'the app no longer exists');
     const asked = String(details.params.scope ?? '').split(' ');
@@ -63,8 +64,7 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
     const approved = chosen ? requested.filter((scope) => chosen.has(scope)) : requested;
 
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-    const grant =
-      existing && existing.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: client.clientId });
+    const grant = existing && existing.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: client.clientId });
     // The scopes are the server's own (listed in discovery) and the Public API's: granted, or refused, as both.
     const refused = requested.filter((scope) => !approved.includes(scope));
     if (openid) grant.addOIDCScope('openid');
@@ -101,7 +101,10 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     if (error instanceof InvalidSession) {
-      res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token', error_description: error.message });
+      res
+        .status(401)
+        .set('www-authenticate', 'Bearer error="invalid_token"')
+        .json({ error: 'invalid_token', error_description: error.message });
       return;
     }
     if (error instanceof InteractionRefused) {
@@ -109,7 +112,10 @@ export function interactionRoutes(provider: Provider, accessTokenSecret: string)
       return;
     }
     if (error instanceof errors.SessionNotFound || error instanceof errors.OIDCProviderError) {
-      res.status(400).json({ error: 'invalid_request', error_description: 'no such pending authorization (expired, finished, or the interaction cookie is missing)' });
+      res.status(400).json({
+        error: 'invalid_request',
+        error_description: 'no such pending authorization (expired, finished, or the interaction cookie is missing)',
+      });
       return;
     }
     req.log.error({ err: error }, 'interaction failed');

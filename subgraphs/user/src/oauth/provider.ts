@@ -67,7 +67,9 @@ export function createProvider(options: ProviderOptions): Provider {
     // An account that no longer exists can neither consent nor redeem a code it consented with.
     async findAccount(_ctx, sub) {
       // A suspended account is no account to the authorization server: no consent, no code exchange, no refresh.
-      const user = isUuid(sub) ? await options.prisma.user.findFirst({ where: { id: sub, suspendedAt: null }, select: { id: true } }) : null;
+      const user = isUuid(sub)
+        ? await options.prisma.user.findFirst({ where: { id: sub, suspendedAt: null }, select: { id: true } })
+        : null;
       return user ? { accountId: user.id, claims: () => ({ sub: user.id }) } : undefined;
     },
     cookies: { keys: options.cookieKeys },

@@ -52,7 +52,9 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
 
   // Every instance sweeps; deleting what another instance already deleted costs nothing.
   const sweep = setInterval(() => {
-    deleteExpiredOAuthRecords(db.prisma, SWEEP_GRACE_SECONDS).catch((error) => logger.warn({ err: error }, 'sweeping expired OAuth records failed'));
+    deleteExpiredOAuthRecords(db.prisma, SWEEP_GRACE_SECONDS).catch((error) =>
+      logger.warn({ err: error }, 'sweeping expired OAuth records failed'),
+    );
   }, SWEEP_EVERY_MS);
   sweep.unref();
   return {

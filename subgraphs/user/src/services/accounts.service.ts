@@ -45,11 +45,13 @@ export class AccountsService {
     const displayName = (input.displayName ?? '').trim() || login;
     const problems: FieldProblem[] = [];
     if (!LOGIN_PATTERN.test(login)) problems.push({ field: 'login', message: 'must be 4–25 characters of a-z, 0-9 and _' });
-    if (email.length > EMAIL.maxLength || !EMAIL_PATTERN.test(email)) problems.push({ field: 'email', message: 'must be an email address' });
+    if (email.length > EMAIL.maxLength || !EMAIL_PATTERN.test(email))
+      problems.push({ field: 'email', message: 'must be an email address' });
     if (input.password.length < PASSWORD.minLength || input.password.length > PASSWORD.maxLength) {
       problems.push({ field: 'password', message: `must be ${PASSWORD.minLength}–${PASSWORD.maxLength} characters` });
     }
-    if (displayName.length > DISPLAY_NAME.maxLength) problems.push({ field: 'displayName', message: `must be at most ${DISPLAY_NAME.maxLength} characters` });
+    if (displayName.length > DISPLAY_NAME.maxLength)
+      problems.push({ field: 'displayName', message: `must be at most ${DISPLAY_NAME.maxLength} characters` });
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', { fields: problems });
 
     const passwordHash = await hashPassword(input.password);
@@ -67,7 +69,10 @@ export class AccountsService {
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         const target = JSON.stringify(error.meta ?? {});
-        if (target.includes('email')) throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', { fields: [{ field: 'email', message: 'is taken' }] });
+        if (target.includes('email'))
+          throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', {
+            fields: [{ field: 'email', message: 'is taken' }],
+          });
         throw new DomainError('USER_LOGIN_TAKEN', 'this login is taken', { fields: [{ field: 'login', message: 'is taken' }] });
       }
       throw error;
@@ -110,7 +115,10 @@ export class AccountsService {
     }
     if (row.expiresAt.getTime() <= Date.now() || row.user.suspendedAt) throw invalid();
     // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse.
-    const spent = await this.prisma.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: new Date() } });
+    const spent = await this.prisma.refreshToken.updateMany({
+      where: { id: row.id, rotatedAt: null, revokedAt: null },
+      data: { rotatedAt: new Date() },
+    });
     if (spent.count === 0) {
       await this.revokeFamily(row.familyId);
       throw invalid();

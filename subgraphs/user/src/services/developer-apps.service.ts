@@ -96,7 +96,9 @@ export class DeveloperAppsService {
   async rotateSecret(identity: Identity, clientId: string): Promise<IssuedApp> {
     const existing = await this.mine(identity, clientId);
     if (existing.clientType !== 'confidential') {
-      throw new DomainError('VALIDATION_FAILED', 'a public client has no secret', { fields: [{ field: 'clientId', message: 'is a public client' }] });
+      throw new DomainError('VALIDATION_FAILED', 'a public client has no secret', {
+        fields: [{ field: 'clientId', message: 'is a public client' }],
+      });
     }
     const clientSecret = newSecret();
     const app = await this.prisma.developerApp.update({
@@ -113,19 +115,19 @@ export class DeveloperAppsService {
   async clientMetadata(clientId: string): Promise<ClientMetadata | undefined> {
     const app = await this.prisma.developerApp.findUnique({ where: { clientId } });
     if (!app) return undefined;
-    const confidential = app.clientType === 'confidential' && app.secretHash;
+    const secretHash = app.clientType === 'confidential' ? app.secretHash : null;
     return {
       client_id: app.clientId,
       client_name: app.name,
       redirect_uris: app.redirectUris,
       response_types: ['code' as const],
       // An app token (client credentials) needs a secret to prove which app asks.
-      grant_types: confidential
+      grant_types: secretHash
         ? ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']
         : ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       scope: ['openid', ...SCOPE_NAMES].join(' '),
-      ...(confidential
-        ? { client_secret: app.secretHash!, token_endpoint_auth_method: 'client_secret_basic' as const }
+      ...(secretHash
+        ? { client_secret: secretHash, token_endpoint_auth_method: 'client_secret_basic' as const }
         : { token_endpoint_auth_method: 'none' as const }),
     };
   }
@@ -149,7 +151,8 @@ const newSecret = () => randomBytes(32).toString('base64url');
 function validate(input: DeveloperAppInput): DeveloperAppInput {
   const problems: FieldProblem[] = [];
   const name = input.name.trim();
-  if (name.length < NAME.minLength || name.length > NAME.maxLength) problems.push({ field: 'name', message: `must be ${NAME.minLength}–${NAME.maxLength} characters` });
+  if (name.length < NAME.minLength || name.length > NAME.maxLength)
+    problems.push({ field: 'name', message: `must be ${NAME.minLength}–${NAME.maxLength} characters` });
   if (input.clientType !== 'confidential' && input.clientType !== 'public') {
     problems.push({ field: 'clientType', message: 'must be confidential or public' });
   }

@@ -17,7 +17,7 @@ describe('totp', () => {
     expect(totpStep(secret, totpCode(secret, now + 30_000), now)).toBe(step + 1);
   });
 
-  it('refuses old codes, another secret\'s codes and malformed input', () => {
+  it("refuses old codes, another secret's codes and malformed input", () => {
     expect(totpStep(secret, totpCode(secret, now - 90_000), now)).toBeNull();
     expect(totpStep(newTotpEnrolment('bob').secret, totpCode(secret, now), now)).toBeNull();
     expect(totpStep(secret, '12345', now)).toBeNull();

@@ -28,7 +28,9 @@ describe(AuditLogService.name, () => {
 
   it('should record an act in its transaction, so a rolled-back act leaves no record', async () => {
     const actor = { userId: randomUUID(), requestId: randomUUID() };
-    await db.prisma.$transaction((tx) => recordAudit(tx, actor, 'role.created', { type: 'role', id: 'kept' }, 'why', { permissions: ['users:read'] }));
+    await db.prisma.$transaction((tx) =>
+      recordAudit(tx, actor, 'role.created', { type: 'role', id: 'kept' }, 'why', { permissions: ['users:read'] }),
+    );
     await expect(
       db.prisma.$transaction(async (tx) => {
         await recordAudit(tx, actor, 'role.created', { type: 'role', id: 'rolled-back' }, null);
@@ -37,7 +39,14 @@ describe(AuditLogService.name, () => {
     ).rejects.toThrow('the act failed');
     const { nodes } = await service.search(auditor(), { actorId: actor.userId });
     expect(nodes).toEqual([
-      expect.objectContaining({ action: 'role.created', targetType: 'role', targetId: 'kept', reason: 'why', requestId: actor.requestId, details: { permissions: ['users:read'] } }),
+      expect.objectContaining({
+        action: 'role.created',
+        targetType: 'role',
+        targetId: 'kept',
+        reason: 'why',
+        requestId: actor.requestId,
+        details: { permissions: ['users:read'] },
+      }),
     ]);
   });
 
@@ -66,7 +75,9 @@ describe(AuditLogService.name, () => {
       { at: new Date('2026-02-02T00:00:00Z'), action: 'user.unsuspended', targetId: 'a' },
       { at: new Date('2026-02-03T00:00:00Z'), action: 'user.suspended', targetId: 'b' },
     ];
-    await db.prisma.auditRecord.createMany({ data: rows.map((r) => ({ ...r, id: randomUUID(), actorId, targetType: 'user', requestId: 'spec' })) });
+    await db.prisma.auditRecord.createMany({
+      data: rows.map((r) => ({ ...r, id: randomUUID(), actorId, targetType: 'user', requestId: 'spec' })),
+    });
     const search = async (filter: Parameters<AuditLogService['search']>[1]) =>
       (await service.search(auditor(), { actorId, ...filter })).nodes.map((n) => [n.action, n.targetId]);
     expect(await search({})).toEqual([
@@ -80,10 +91,18 @@ describe(AuditLogService.name, () => {
   });
 
   it('should refuse a bad cursor or time, and callers without audit:read', async () => {
-    await expect(service.search(auditor(), { after: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'after' }] });
-    await expect(service.search(auditor(), { since: 'yesterday' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'since', message: 'is not a time' }] });
+    await expect(service.search(auditor(), { after: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'after' }],
+    });
+    await expect(service.search(auditor(), { since: 'yesterday' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'since', message: 'is not a time' }],
+    });
     await expect(service.search(identities.staff(randomUUID(), ['users:read']), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(service.search(identities.staff(randomUUID(), ['audit:read'], MFA_MAX_AGE + 5), {})).rejects.toMatchObject({ code: 'STAFF_MFA_REQUIRED' });
+    await expect(service.search(identities.staff(randomUUID(), ['audit:read'], MFA_MAX_AGE + 5), {})).rejects.toMatchObject({
+      code: 'STAFF_MFA_REQUIRED',
+    });
     await expect(service.search(identities.anonymous(), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -24,7 +24,14 @@ export interface AuditFilter {
  * Appends one audit record, inside the transaction of the action it records, so the log cannot miss an action that
  * happened nor show one that did not.
  */
-export function recordAudit(tx: Tx, actor: Actor, action: string, target: { type: string; id: string }, reason: string | null, details: object = {}) {
+export function recordAudit(
+  tx: Tx,
+  actor: Actor,
+  action: string,
+  target: { type: string; id: string },
+  reason: string | null,
+  details: object = {},
+) {
   return tx.auditRecord.create({
     data: {
       id: randomUUID(),
@@ -53,7 +60,8 @@ export class AuditLogService {
     const time = (value: string | null | undefined, field: string) => {
       if (!value) return undefined;
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 time`, { fields: [{ field, message: 'is not a time' }] });
+      if (Number.isNaN(date.getTime()))
+        throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 time`, { fields: [{ field, message: 'is not a time' }] });
       return date;
     };
     const since = time(filter.since, 'since');

@@ -33,7 +33,11 @@ describe(StaffRolesService.name, () => {
     return identities.staff(user.id, [...Object.keys(STAFF_PERMISSIONS)]);
   };
   const actions = async (actorId: string) =>
-    (await db.prisma.auditRecord.findMany({ where: { actorId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map((r) => [r.action, r.targetId, r.reason]);
+    (await db.prisma.auditRecord.findMany({ where: { actorId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map((r) => [
+      r.action,
+      r.targetId,
+      r.reason,
+    ]);
 
   it('should make the first admin from the command line once, and never again', async () => {
     const first = await newUser(db.prisma);
@@ -46,9 +50,15 @@ describe(StaffRolesService.name, () => {
 
   it('should let only staff holding the permission, with a fresh second factor, act', async () => {
     const user = await newUser(db.prisma);
-    expect(() => service.listPermissions(identities.session(user.id))).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'staff only' }));
-    expect(() => service.listPermissions(identities.staff(user.id, ['roles:read'], MFA_MAX_AGE + 5))).toThrow(expect.objectContaining({ code: 'STAFF_MFA_REQUIRED' }));
-    await expect(service.createRole(identities.staff(user.id, ['roles:read']), { name: 'helpers', permissions: ['users:read'] }, null)).rejects.toMatchObject({
+    expect(() => service.listPermissions(identities.session(user.id))).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN', message: 'staff only' }),
+    );
+    expect(() => service.listPermissions(identities.staff(user.id, ['roles:read'], MFA_MAX_AGE + 5))).toThrow(
+      expect.objectContaining({ code: 'STAFF_MFA_REQUIRED' }),
+    );
+    await expect(
+      service.createRole(identities.staff(user.id, ['roles:read']), { name: 'helpers', permissions: ['users:read'] }, null),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: 'this needs the roles:manage permission',
     });
@@ -62,7 +72,9 @@ describe(StaffRolesService.name, () => {
 
   it('should create, change and delete custom roles, refusing built-in ones and roles in use', async () => {
     const staff = await admin();
-    await expect(service.createRole(staff, { name: 'X', description: 'd'.repeat(201), permissions: ['users:fly'] }, null)).rejects.toMatchObject({
+    await expect(
+      service.createRole(staff, { name: 'X', description: 'd'.repeat(201), permissions: ['users:fly'] }, null),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [
         { field: 'name', message: expect.any(String) },
@@ -74,11 +86,22 @@ describe(StaffRolesService.name, () => {
       fields: [{ field: 'permissions', message: 'must name at least one permission' }],
     });
 
-    const created = await service.createRole(staff, { name: 'helpers', permissions: ['users:read', 'audit:read', 'users:read'] }, ' for the help desk ');
+    const created = await service.createRole(
+      staff,
+      { name: 'helpers', permissions: ['users:read', 'audit:read', 'users:read'] },
+      ' for the help desk ',
+    );
     expect(created).toMatchObject({ name: 'helpers', description: '', permissions: ['audit:read', 'users:read'], builtIn: false });
-    await expect(service.createRole(staff, { name: 'helpers', permissions: ['users:read'] }, null)).rejects.toMatchObject({ code: 'STAFF_ROLE_EXISTS' });
-    expect(await service.updateRole(staff, 'helpers', { description: 'Help desk' }, null)).toMatchObject({ description: 'Help desk', permissions: ['audit:read', 'users:read'] });
-    await expect(service.updateRole(staff, 'admin', { permissions: ['users:read'] }, null)).rejects.toMatchObject({ code: 'STAFF_ROLE_BUILT_IN' });
+    await expect(service.createRole(staff, { name: 'helpers', permissions: ['users:read'] }, null)).rejects.toMatchObject({
+      code: 'STAFF_ROLE_EXISTS',
+    });
+    expect(await service.updateRole(staff, 'helpers', { description: 'Help desk' }, null)).toMatchObject({
+      description: 'Help desk',
+      permissions: ['audit:read', 'users:read'],
+    });
+    await expect(service.updateRole(staff, 'admin', { permissions: ['users:read'] }, null)).rejects.toMatchObject({
+      code: 'STAFF_ROLE_BUILT_IN',
+    });
     await expect(service.deleteRole(staff, 'support', null)).rejects.toMatchObject({ code: 'STAFF_ROLE_BUILT_IN' });
     await expect(service.deleteRole(staff, 'nobody-has-it', null)).rejects.toMatchObject({ code: 'STAFF_ROLE_NOT_FOUND' });
 
@@ -102,19 +125,33 @@ describe(StaffRolesService.name, () => {
     const staff = await admin();
     const user = await newUser(db.prisma);
     await expect(service.addStaff(staff, randomUUID(), ['support'], null)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
-    await expect(service.addStaff(staff, user.id, [], null)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'roles', message: 'is empty' }] });
-    await expect(service.addStaff(staff, user.id, ['support', 'wizards'], null)).rejects.toMatchObject({ code: 'STAFF_ROLE_NOT_FOUND', fields: [{ field: 'roles', message: 'unknown: wizards' }] });
+    await expect(service.addStaff(staff, user.id, [], null)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'roles', message: 'is empty' }],
+    });
+    await expect(service.addStaff(staff, user.id, ['support', 'wizards'], null)).rejects.toMatchObject({
+      code: 'STAFF_ROLE_NOT_FOUND',
+      fields: [{ field: 'roles', message: 'unknown: wizards' }],
+    });
 
     const added = await service.addStaff(staff, user.id, ['support', 'support'], 'new hire');
     expect(added).toMatchObject({ user: { id: user.id }, roles: ['support'], totpSecret: expect.any(String) });
     expect((await db.prisma.staffMember.findUniqueOrThrow({ where: { userId: user.id } })).totpSecret).toBe(added.totpSecret);
     await expect(service.addStaff(staff, user.id, ['support'], null)).rejects.toMatchObject({ code: 'STAFF_EXISTS' });
 
-    expect(await service.grantRole(staff, user.id, 'finance', null)).toMatchObject({ roles: ['finance', 'support'], permissions: ['payments:read', 'users:read'] });
+    expect(await service.grantRole(staff, user.id, 'finance', null)).toMatchObject({
+      roles: ['finance', 'support'],
+      permissions: ['payments:read', 'users:read'],
+    });
     expect(await service.grantRole(staff, user.id, 'finance', null)).toMatchObject({ roles: ['finance', 'support'] });
     expect((await db.prisma.staffGrant.findFirstOrThrow({ where: { userId: user.id, roleName: 'finance' } })).grantedBy).toBe(staff.userId);
-    expect(await service.revokeRole(staff, user.id, 'support', null)).toMatchObject({ roles: ['finance'], permissions: ['payments:read', 'users:read'] });
-    await expect(service.grantRole(staff, (await newUser(db.prisma)).id, 'finance', null)).rejects.toMatchObject({ code: 'STAFF_NOT_FOUND' });
+    expect(await service.revokeRole(staff, user.id, 'support', null)).toMatchObject({
+      roles: ['finance'],
+      permissions: ['payments:read', 'users:read'],
+    });
+    await expect(service.grantRole(staff, (await newUser(db.prisma)).id, 'finance', null)).rejects.toMatchObject({
+      code: 'STAFF_NOT_FOUND',
+    });
     await expect(service.revokeRole(staff, 'not-a-uuid', 'finance', null)).rejects.toMatchObject({ code: 'STAFF_NOT_FOUND' });
   });
 });

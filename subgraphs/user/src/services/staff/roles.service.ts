@@ -58,9 +58,12 @@ export class StaffRolesService {
     requirePermission(identity, 'roles:manage', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, false);
     const role = validRole(input, true);
+    const name = validRoleName(input.name);
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const created = await tx.staffRole.create({ data: { name: role.name!, description: role.description ?? '', permissions: role.permissions ?? [] } });
+        const created = await tx.staffRole.create({
+          data: { name, description: role.description ?? '', permissions: role.permissions ?? [] },
+        });
         await recordAudit(tx, identity, 'role.created', { type: 'role', id: created.name }, why, { permissions: created.permissions });
         return created;
       });
@@ -80,7 +83,10 @@ export class StaffRolesService {
       await customRole(tx, name);
       const updated = await tx.staffRole.update({
         where: { name },
-        data: { ...(change.description != null ? { description: change.description } : {}), ...(change.permissions ? { permissions: change.permissions } : {}) },
+        data: {
+          ...(change.description != null ? { description: change.description } : {}),
+          ...(change.permissions ? { permissions: change.permissions } : {}),
+        },
       });
       await recordAudit(tx, identity, 'role.updated', { type: 'role', id: name }, why, { permissions: updated.permissions });
       return updated;
@@ -123,7 +129,11 @@ export class StaffRolesService {
     return this.prisma.$transaction(async (tx) => {
       await staffMember(tx, userId);
       await knownRoles(tx, [role]);
-      await tx.staffGrant.upsert({ where: { userId_roleName: { userId, roleName: role } }, create: { userId, roleName: role, grantedBy: identity.userId }, update: {} });
+      await tx.staffGrant.upsert({
+        where: { userId_roleName: { userId, roleName: role } },
+        create: { userId, roleName: role, grantedBy: identity.userId },
+        update: {},
+      });
       await recordAudit(tx, identity, 'staff.role_granted', { type: 'user', id: userId }, why, { role });
       return staffView(tx, userId);
     });
@@ -148,9 +158,17 @@ async function customRole(tx: Tx, name: string) {
   return role;
 }
 
+const ROLE_NAME_PROBLEM = { field: 'name', message: 'must be 3–40 characters of a-z, 0-9 and -, starting with a letter' };
+
+/** A new role's name, which validRole(…, true) has already checked. */
+function validRoleName(name: string | undefined | null): string {
+  if (!name || !ROLE_NAME.test(name)) throw new DomainError('VALIDATION_FAILED', 'the role is invalid', { fields: [ROLE_NAME_PROBLEM] });
+  return name;
+}
+
 function validRole(input: StaffRoleInput, creating: boolean): StaffRoleInput {
   const problems: FieldProblem[] = [];
-  if (creating && !ROLE_NAME.test(input.name ?? '')) problems.push({ field: 'name', message: 'must be 3–40 characters of a-z, 0-9 and -, starting with a letter' });
+  if (creating && !ROLE_NAME.test(input.name ?? '')) problems.push(ROLE_NAME_PROBLEM);
   if ((input.description ?? '').length > ROLE_DESCRIPTION.maxLength) {
     problems.push({ field: 'description', message: `must be at most ${ROLE_DESCRIPTION.maxLength} characters` });
   }
@@ -174,10 +192,13 @@ async function staffView(tx: Tx, userId: string) {
 }
 
 async function knownRoles(tx: Tx, roles: string[]) {
-  if (!roles.length) throw new DomainError('VALIDATION_FAILED', 'name at least one role', { fields: [{ field: 'roles', message: 'is empty' }] });
+  if (!roles.length)
+    throw new DomainError('VALIDATION_FAILED', 'name at least one role', { fields: [{ field: 'roles', message: 'is empty' }] });
   const found = await tx.staffRole.findMany({ where: { name: { in: roles } } });
   const missing = roles.filter((r) => !found.some((f) => f.name === r));
   if (missing.length) {
-    throw new DomainError('STAFF_ROLE_NOT_FOUND', `no such role: ${missing.join(', ')}`, { fields: [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }] });
+    throw new DomainError('STAFF_ROLE_NOT_FOUND', `no such role: ${missing.join(', ')}`, {
+      fields: [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }],
+    });
   }
 }

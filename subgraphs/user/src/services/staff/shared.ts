@@ -11,9 +11,12 @@ export type Tx = Prisma.TransactionClient;
 /** Why a staff member acts: required for what is done to accounts, optional for roles and staff. */
 export function reasonOf(reason: string | null | undefined, required: boolean): string | null {
   const text = (reason ?? '').trim();
-  if (required && !text) throw new DomainError('VALIDATION_FAILED', 'a reason is required', { fields: [{ field: 'reason', message: 'is required' }] });
+  if (required && !text)
+    throw new DomainError('VALIDATION_FAILED', 'a reason is required', { fields: [{ field: 'reason', message: 'is required' }] });
   if (text.length > REASON.maxLength) {
-    throw new DomainError('VALIDATION_FAILED', 'the reason is too long', { fields: [{ field: 'reason', message: `must be at most ${REASON.maxLength} characters` }] });
+    throw new DomainError('VALIDATION_FAILED', 'the reason is too long', {
+      fields: [{ field: 'reason', message: `must be at most ${REASON.maxLength} characters` }],
+    });
   }
   return text || null;
 }

@@ -45,7 +45,12 @@ describe(StaffSignInService.name, () => {
     const secret = await makeStaff(db.prisma, user.id, ['support', 'finance']);
     const before = Math.floor(Date.now() / 1000);
     const session = await service.logIn(user.login, password, totpCode(secret), identities.anonymous());
-    expect(session).toMatchObject({ tokenType: 'bearer', mfaExpiresIn: MFA_MAX_AGE, permissions: ['payments:read', 'users:read'], staff: { id: user.id } });
+    expect(session).toMatchObject({
+      tokenType: 'bearer',
+      mfaExpiresIn: MFA_MAX_AGE,
+      permissions: ['payments:read', 'users:read'],
+      staff: { id: user.id },
+    });
     const claims = decodeJwt(session.accessToken);
     expect(claims).toMatchObject({ sub: user.id, prm: ['payments:read', 'users:read'] });
     expect(claims.mfa).toBeGreaterThanOrEqual(before);
@@ -63,7 +68,9 @@ describe(StaffSignInService.name, () => {
 
     const nobody = await newAccount();
     await expect(service.logIn(nobody.login, password, code, identities.anonymous())).rejects.toMatchObject(refused);
-    await expect(service.logIn(user.login, 'wrong password', later(secret, 1), identities.anonymous())).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
+    await expect(service.logIn(user.login, 'wrong password', later(secret, 1), identities.anonymous())).rejects.toMatchObject({
+      code: 'USER_INVALID_CREDENTIALS',
+    });
     expect((await audited(user.id)).map((r) => r.action)).toEqual(['staff.logged_in']);
   });
 
@@ -85,8 +92,12 @@ describe(StaffSignInService.name, () => {
     const user = await newAccount();
     const secret = await makeStaff(db.prisma, user.id, ['support']);
     await db.prisma.user.update({ where: { id: user.id }, data: { suspendedAt: new Date() } });
-    await expect(service.confirmMfa(totpCode(secret), identities.staff(user.id, ['users:read']))).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(service.logIn(user.login, password, later(secret, 1), identities.anonymous())).rejects.toMatchObject({ code: 'USER_SUSPENDED' });
+    await expect(service.confirmMfa(totpCode(secret), identities.staff(user.id, ['users:read']))).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(service.logIn(user.login, password, later(secret, 1), identities.anonymous())).rejects.toMatchObject({
+      code: 'USER_SUSPENDED',
+    });
   });
 
   it('should read the permissions of every role a staff member holds, once each', async () => {

@@ -28,7 +28,9 @@ export class SuspensionService {
     const text = query.trim().toLowerCase();
     if (text.length < USER_QUERY.minLength || text.length > USER_QUERY.maxLength) {
       const range = `${USER_QUERY.minLength}–${USER_QUERY.maxLength} characters`;
-      throw new DomainError('VALIDATION_FAILED', `the query must be ${range}`, { fields: [{ field: 'query', message: `must be ${range}` }] });
+      throw new DomainError('VALIDATION_FAILED', `the query must be ${range}`, {
+        fields: [{ field: 'query', message: `must be ${range}` }],
+      });
     }
     const take = pageSize(first, 20);
     return this.prisma.$transaction(async (tx) => {
@@ -48,7 +50,8 @@ export class SuspensionService {
   async suspend(identity: Identity, userId: string, reason: string | null): Promise<User> {
     requirePermission(identity, 'users:suspend', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, true);
-    if (userId === identity.userId) throw new DomainError('VALIDATION_FAILED', 'staff cannot suspend themselves', { fields: [{ field: 'userId', message: 'is you' }] });
+    if (userId === identity.userId)
+      throw new DomainError('VALIDATION_FAILED', 'staff cannot suspend themselves', { fields: [{ field: 'userId', message: 'is you' }] });
     return this.prisma.$transaction(async (tx) => {
       const user = await lockUser(tx, userId);
       if (user.suspendedAt) return user;

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Identity } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
-import { identityOf } from '../../../../test/support/identities';
+import { identities } from '../../../../test/support/identities';
 import { connectUserDb, type UserDb } from '../data/db';
 import { clientSecretMatches, DeveloperAppsService } from './developer-apps.service';
-
-const caller = (userId: string | undefined, kind: Identity['kind'] = 'session'): Identity => identityOf(kind, userId);
 
 /** Developer apps against a real PostgreSQL. */
 describe(DeveloperAppsService.name, () => {
@@ -27,38 +24,55 @@ describe(DeveloperAppsService.name, () => {
 
   const newOwner = async () => {
     const id = randomUUID();
-    await db.prisma.user.create({ data: { id, login: `dev_${id.slice(0, 8)}`, email: `${id}@example.test`, displayName: 'Dev', passwordHash: 'x' } });
+    await db.prisma.user.create({
+      data: { id, login: `dev_${id.slice(0, 8)}`, email: `${id}@example.test`, displayName: 'Dev', passwordHash: 'x' },
+    });
     return id;
   };
 
   it('stores only a hash of the secret, shown once, and rotates it', async () => {
     const owner = await newOwner();
-    const { app, clientSecret } = await service.create(caller(owner), { name: 'App', redirectUris: ['https://a.example/cb'], clientType: 'confidential' });
+    const { app, clientSecret } = await service.create(identities.session(owner), {
+      name: 'App',
+      redirectUris: ['https://a.example/cb'],
+      clientType: 'confidential',
+    });
     expect(clientSecret).toEqual(expect.any(String));
     expect(app.secretHash).not.toContain(clientSecret);
     expect(clientSecretMatches(app.secretHash!, clientSecret!)).toBe(true);
 
-    const rotated = await service.rotateSecret(caller(owner), app.clientId);
+    const rotated = await service.rotateSecret(identities.session(owner), app.clientId);
     expect(clientSecretMatches(rotated.app.secretHash!, clientSecret!)).toBe(false);
     expect(clientSecretMatches(rotated.app.secretHash!, rotated.clientSecret!)).toBe(true);
     expect(rotated.app.secretRotatedAt).toBeInstanceOf(Date);
-    expect(await service.clientMetadata(app.clientId)).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://a.example/cb'] });
+    expect(await service.clientMetadata(app.clientId)).toMatchObject({
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: ['https://a.example/cb'],
+    });
   });
 
   it('gives a public client no secret and no client credentials grant', async () => {
     const owner = await newOwner();
-    const { app, clientSecret } = await service.create(caller(owner), { name: 'TV', redirectUris: ['http://127.0.0.1:9000/cb'], clientType: 'public' });
+    const { app, clientSecret } = await service.create(identities.session(owner), {
+      name: 'TV',
+      redirectUris: ['http://127.0.0.1:9000/cb'],
+      clientType: 'public',
+    });
     expect(clientSecret).toBeNull();
     const metadata = await service.clientMetadata(app.clientId);
     expect(metadata).toMatchObject({ token_endpoint_auth_method: 'none' });
     expect(metadata?.grant_types).not.toContain('client_credentials');
-    await expect(service.rotateSecret(caller(owner), app.clientId)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.rotateSecret(identities.session(owner), app.clientId)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('refuses bad fields, naming each', async () => {
     const owner = await newOwner();
     await expect(
-      service.create(caller(owner), { name: '', redirectUris: ['http://evil.example/cb', 'https://a.example/cb#frag', 'not a uri'], clientType: 'public' }),
+      service.create(identities.session(owner), {
+        name: '',
+        redirectUris: ['http://evil.example/cb', 'https://a.example/cb#frag', 'not a uri'],
+        clientType: 'public',
+      }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [{ field: 'name' }, { field: 'redirectUris.0' }, { field: 'redirectUris.1' }, { field: 'redirectUris.2' }],
@@ -68,15 +82,19 @@ describe(DeveloperAppsService.name, () => {
   it('shows and changes an app for its owner only, and never for an app token', async () => {
     const owner = await newOwner();
     const stranger = await newOwner();
-    const { app } = await service.create(caller(owner), { name: 'Mine', redirectUris: ['https://a.example/cb'], clientType: 'confidential' });
-    expect(await service.get(caller(stranger), app.clientId)).toBeNull();
-    expect(await service.list(caller(stranger))).toEqual([]);
-    await expect(service.rotateSecret(caller(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.delete(caller(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.list(caller(owner, 'oauth'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(service.list(caller(undefined, 'anonymous'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const { app } = await service.create(identities.session(owner), {
+      name: 'Mine',
+      redirectUris: ['https://a.example/cb'],
+      clientType: 'confidential',
+    });
+    expect(await service.get(identities.session(stranger), app.clientId)).toBeNull();
+    expect(await service.list(identities.session(stranger))).toEqual([]);
+    await expect(service.rotateSecret(identities.session(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.delete(identities.session(stranger), app.clientId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.list(identities.oauth(owner, []))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(service.list(identities.anonymous())).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
 
-    await service.delete(caller(owner), app.clientId);
+    await service.delete(identities.session(owner), app.clientId);
     expect(await service.clientMetadata(app.clientId)).toBeUndefined();
   });
 });

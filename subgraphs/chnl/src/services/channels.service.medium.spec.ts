@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { makeEvent } from '../../../../kernel/events';
-import type { Identity } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { identities } from '../../../../test/support/identities';
 import { connectChnlDb, type ChnlDb } from '../data/db';
 import { ChannelsService } from './channels.service';
 
-const caller = (userId?: string): Identity => (userId ? identities.session(userId) : identities.anonymous());
+const caller = (userId?: string) => (userId ? identities.session(userId) : identities.anonymous());
 
 /** Against a real PostgreSQL: the service is the only writer of the chnl schema. */
 describe(ChannelsService.name, () => {
@@ -28,7 +27,12 @@ describe(ChannelsService.name, () => {
 
   const newChannel = async () => {
     const ownerId = randomUUID();
-    const event = makeEvent('user.account.created.v1', { userId: ownerId, login: 'someone', displayName: 'Someone', createdAt: new Date().toISOString() });
+    const event = makeEvent('user.account.created.v1', {
+      userId: ownerId,
+      login: 'someone',
+      displayName: 'Someone',
+      createdAt: new Date().toISOString(),
+    });
     expect(await service.provision(event, 'spec')).toBe('created');
     expect(await service.provision(event, 'spec')).toBe('duplicate');
     const [channel] = await service.byOwnerIds([ownerId]);
@@ -59,7 +63,10 @@ describe(ChannelsService.name, () => {
 
   it('should refuse a forged cursor with the field named', async () => {
     const channel = await newChannel();
-    await expect(service.followers(channel, caller(), 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'after' }] });
+    await expect(service.followers(channel, caller(), 10, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'after' }],
+    });
   });
 
   it('should count a follow once and write one event per real change', async () => {
@@ -76,7 +83,9 @@ describe(ChannelsService.name, () => {
     const channel = await newChannel();
     await expect(service.update(channel.id, caller(randomUUID()), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
     await expect(service.update(channel.id, caller(), { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(service.update(channel.id, caller(channel.ownerId), { language: 'english', tags: Array(11).fill('t') })).rejects.toMatchObject({
+    await expect(
+      service.update(channel.id, caller(channel.ownerId), { language: 'english', tags: Array(11).fill('t') }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fields: [{ field: 'language' }, { field: 'tags' }],
     });
@@ -94,13 +103,14 @@ describe(ChannelsService.name, () => {
 
   it('should let only the broadcaster grant and revoke roles, each change emitted once', async () => {
     const channel = await newChannel();
-    const session = identities.session;
-    const owner = session(channel.ownerId);
+    const owner = identities.session(channel.ownerId);
     const userId = randomUUID();
-    await expect(service.grantRole(session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
+    await expect(service.grantRole(identities.session(userId), channel.id, userId, 'moderator')).rejects.toMatchObject({
+      code: 'CHNL_NOT_OWNER',
+    });
     await expect(service.grantRole(owner, channel.id, channel.ownerId, 'moderator')).rejects.toMatchObject({ code: 'CHNL_SELF_ROLE' });
     await expect(
-      service.grantRole(identities.app(channel.ownerId, ['channel:manage:vips']), channel.id, userId, 'moderator'),
+      service.grantRole(identities.oauth(channel.ownerId, ['channel:manage:vips']), channel.id, userId, 'moderator'),
     ).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
 
     await service.grantRole(owner, channel.id, userId, 'moderator');
@@ -121,18 +131,30 @@ describe(ChannelsService.name, () => {
 
   it('should let an app change a channel or read its followers only with the scope and for the broadcaster', async () => {
     const channel = await newChannel();
-    const app = (userId: string | undefined, scopes: string[]) => identities.app(userId, scopes);
+    const app = (userId: string | undefined, scopes: string[]) => identities.oauth(userId, scopes, 'app');
     await expect(service.update(channel.id, app(channel.ownerId, ['channel:read:followers']), { title: 'x' })).rejects.toMatchObject({
       code: 'INSUFFICIENT_SCOPE',
       fields: [{ field: 'scope', message: 'channel:manage:broadcast' }],
     });
-    await expect(service.update(channel.id, app(undefined, ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(service.update(channel.id, app(randomUUID(), ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
-    expect(await service.update(channel.id, app(channel.ownerId, ['channel:manage:broadcast']), { title: 'By app' })).toMatchObject({ title: 'By app' });
+    await expect(service.update(channel.id, app(undefined, ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await expect(service.update(channel.id, app(randomUUID(), ['channel:manage:broadcast']), { title: 'x' })).rejects.toMatchObject({
+      code: 'CHNL_NOT_OWNER',
+    });
+    expect(await service.update(channel.id, app(channel.ownerId, ['channel:manage:broadcast']), { title: 'By app' })).toMatchObject({
+      title: 'By app',
+    });
 
-    await expect(service.followers(channel, app(channel.ownerId, ['user:read:email']), 5, null)).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-    await expect(service.followers(channel, app(randomUUID(), ['channel:read:followers']), 5, null)).rejects.toMatchObject({ code: 'CHNL_NOT_OWNER' });
-    await expect(service.followers(channel, app(undefined, ['channel:read:followers']), 5, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(service.followers(channel, app(channel.ownerId, ['user:read:email']), 5, null)).rejects.toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+    });
+    await expect(service.followers(channel, app(randomUUID(), ['channel:read:followers']), 5, null)).rejects.toMatchObject({
+      code: 'CHNL_NOT_OWNER',
+    });
+    await expect(service.followers(channel, app(undefined, ['channel:read:followers']), 5, null)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     expect((await service.followers(channel, app(channel.ownerId, ['channel:read:followers']), 5, null)).totalCount).toBe(0);
   });
 });

@@ -15,7 +15,11 @@ describe('prismaAdapter', () => {
     const database = await createScratchDatabase();
     drop = database.drop;
     db = connectUserDb(database.url, 4);
-    Adapter = prismaAdapter(db.prisma, async (clientId) => (clientId === 'known' ? { client_id: 'known' } : undefined), (kind) => new AlreadyConsumed(kind));
+    Adapter = prismaAdapter(
+      db.prisma,
+      async (clientId) => (clientId === 'known' ? { client_id: 'known' } : undefined),
+      (kind) => new AlreadyConsumed(kind),
+    );
   });
 
   afterAll(async () => {
