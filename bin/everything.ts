@@ -11,6 +11,7 @@ import type { Logger } from '../kernel/log';
 import { fromRoot } from '../kernel/paths';
 import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
+import { SIMULATOR_FILE, type SimulatorTarget } from '../subgraphs/live/src/simulator';
 import { DEMO_USERS, seed as seedUser } from '../subgraphs/user/src';
 import { PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
 
@@ -79,6 +80,14 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   const demoTotp = existsSync(DEMO_TOTP_FILE) ? readFileSync(DEMO_TOTP_FILE, 'utf8').trim() : undefined;
 
   const facade = processes['rest-facade-gtw'];
+  const simulator: SimulatorTarget = {
+    api: `${facade.url}/private/v1`,
+    webhookUrl: `${facade.url}/webhooks/v1/live/mux`,
+    secret: muxWebhookSecret.split(',')[0],
+    databaseUrl,
+  };
+  mkdirSync(dirname(SIMULATOR_FILE), { recursive: true });
+  writeFileSync(SIMULATOR_FILE, JSON.stringify(simulator), { mode: 0o600 });
   const oauth = processes['user-oauth-svc'];
   console.log(
     [
@@ -89,7 +98,8 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
       `  subgraphs     ${subgraphLines(processes)}`,
       `  realtime      ${processes['rt-gtw'].wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
-      `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]})`,
+      `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]};`,
+      `                a stream for a newcomer: npm run live -- simulate demo_streamer start|drop|stop)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,

@@ -323,6 +323,14 @@ export interface ChnlChannelCreatedData {
    * Creation time.
    */
   createdAt: string;
+  /**
+   * Its title when created (absent from events published before it was added).
+   */
+  title?: string;
+  /**
+   * Its category when created (absent from events published before it was added).
+   */
+  category?: string;
 }
 
 /**

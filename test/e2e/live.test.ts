@@ -89,6 +89,11 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
       playbackId: expect.any(String),
     });
 
+    // The title a stream will take is the channel's from its creation on, before any change to it.
+    const channel = (await call(`${api}/users/${owner.login}`)).body.channel;
+    const { rows } = await db.query('SELECT title, category FROM live.channel_info WHERE channel_id = $1', [channelId]);
+    expect(rows[0]).toEqual({ title: channel.title, category: channel.category });
+
     const viewer = await signUpAndLogIn(api, 'viewer');
     const refused = await call(`${api}/channels/${channelId}/ingest`, { token: viewer.token });
     expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: 'LIVE_NOT_BROADCASTER' });

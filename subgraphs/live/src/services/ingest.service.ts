@@ -33,11 +33,14 @@ export class IngestService {
    * an attempt that did not commit is left unused there.
    */
   async provision(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
-    const { channelId, ownerId, createdAt } = event.data;
+    const { channelId, ownerId, title = '', category = '', createdAt } = event.data;
     const existing = await this.prisma.liveInput.findUnique({ where: { channelId } });
     const input = existing ? null : await this.provider.createLiveInput(channelId);
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      await tx.channelInfo.createMany({ data: [{ channelId, ownerId, changedAt: new Date(createdAt) }], skipDuplicates: true });
+      await tx.channelInfo.createMany({
+        data: [{ channelId, ownerId, title, category, changedAt: new Date(createdAt) }],
+        skipDuplicates: true,
+      });
       if (!input) return 'duplicate' as const;
       const created = await tx.liveInput.createMany({
         data: [
