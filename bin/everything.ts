@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kafkaBusFromConfig, kafkaConfigSchema } from '../kernel/bus/config';
 import { createMemoryBus } from '../kernel/bus/memory';
@@ -37,11 +37,13 @@ function liveKeyEncryptionKey(): string {
  * The newcomer's platform in one process: embedded PostgreSQL (unless DATABASE_URL is set), the in-process bus
  * (unless KAFKA_BROKERS is set), migrations applied, every process of the registry started on its default port,
  * each domain's demo data seeded. Token secrets are generated per run unless given, so sessions do not survive a
- * restart.
+ * restart. Demo accounts with a known password are for the embedded database only: a database the operator names
+ * gets them only when asked (`--demo`).
  */
-export async function startEverything(logger: Logger): Promise<Stoppable[]> {
+export async function startEverything(logger: Logger, options: { demo?: boolean } = {}): Promise<Stoppable[]> {
   const parts: Stoppable[] = [];
   let databaseUrl = process.env.DATABASE_URL;
+  const demo = options.demo || !databaseUrl;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres({ dataDir: fromRoot('.data', 'postgres'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
     databaseUrl = pg.url;
@@ -71,13 +73,13 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
   parts.unshift(...running.parts);
   const { processes } = running;
 
-  const { adminTotpSecret } = await seedUser(databaseUrl);
-  if (adminTotpSecret) {
-    mkdirSync(dirname(DEMO_TOTP_FILE), { recursive: true });
-    writeFileSync(DEMO_TOTP_FILE, adminTotpSecret);
+  let demoTotp: string | undefined;
+  if (demo) {
+    const { adminTotpSecret } = await seedUser(databaseUrl);
+    if (adminTotpSecret) keepSecretFile(DEMO_TOTP_FILE, adminTotpSecret);
+    await seedChat(databaseUrl);
+    demoTotp = existsSync(DEMO_TOTP_FILE) ? readFileSync(DEMO_TOTP_FILE, 'utf8').trim() : undefined;
   }
-  await seedChat(databaseUrl);
-  const demoTotp = existsSync(DEMO_TOTP_FILE) ? readFileSync(DEMO_TOTP_FILE, 'utf8').trim() : undefined;
 
   const facade = processes['rest-facade-gtw'];
   const simulator: SimulatorTarget = {
@@ -102,7 +104,9 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
       `                a stream for a newcomer: npm run live -- simulate demo_streamer start|drop|stop)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
-      `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`,
+      demo
+        ? `  demo logins   ${DEMO_USERS.map((u) => `${u.login} / ${u.password}`).join(', ')}`
+        : '  demo logins   none (an external DATABASE_URL gets demo accounts only with --demo)',
       ...(demoTotp
         ? [`  admin API     ${facade.url}/admin/v1   (demo_admin's TOTP secret ${demoTotp}; a code: npm run -s staff -- code ${demoTotp})`]
         : []),
@@ -110,6 +114,13 @@ export async function startEverything(logger: Logger): Promise<Stoppable[]> {
     ].join('\n'),
   );
   return parts;
+}
+
+/** A secret on disk is its owner's alone (0600), also when an earlier run left the file readable to others. */
+export function keepSecretFile(file: string, secret: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, secret, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 const subgraphLines = (processes: RunningProcesses) =>

@@ -35,7 +35,8 @@ const alone =
 
 const PROCESSES: Record<string, Starter> = {
   ...Object.fromEntries(Object.entries(ALL_ROWS).map(([name, process]) => [name, alone(process)])),
-  all: async (_name, logger) => startEverything(logger),
+  // `all --demo` seeds the demo accounts into an external DATABASE_URL too (the embedded one always gets them).
+  all: async (_name, logger) => startEverything(logger, { demo: process.argv.slice(3).includes('--demo') }),
 };
 
 async function main(): Promise<void> {

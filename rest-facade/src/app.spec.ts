@@ -81,8 +81,10 @@ let server: Listening;
 let contract: OpenAPI31Backend;
 let isProblem: ReturnType<Ajv['compile']>;
 
+let routerUrl: string;
+
 beforeAll(async () => {
-  const routerUrl = await router.start();
+  routerUrl = await router.start();
   facade = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent });
   server = await listen(facade.app, 0);
   contract = new OpenAPI31Backend({ definition: structuredClone(privateV1.openapi), customizeAjv: (ajv) => addFormats(ajv) });
@@ -158,7 +160,7 @@ describe('parameters become the variables of the persisted operation', () => {
     expect(router.last().body).toEqual({
       operationName: 'SignUp',
       variables: { input },
-      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.get('SignUp') } },
+      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.get('SignUp') }, api: 'private.v1' },
     });
   });
 
@@ -616,5 +618,23 @@ describe('webhooks.v1: raw bodies', () => {
     router.received = [];
     await fetch(`${server.url}/webhooks/v1/live/mux`, { method: 'POST' });
     expect(router.last().body.variables).toEqual({ provider: 'mux', payload: '' });
+  });
+});
+
+describe('the client behind proxies', () => {
+  it('should send the router the rightmost X-Forwarded-For hop its trusted proxies did not write, and the peer otherwise', async () => {
+    const behindLb = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent, trustedProxies: ['127.0.0.1'] });
+    const lbServer = await listen(behindLb.app, 0);
+    try {
+      router.replyData({ user: null });
+      await fetch(`${lbServer.url}/private/v1/users/streamer`, { headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9' } });
+      expect(router.last().headers['x-forwarded-for']).toBe('203.0.113.9');
+      router.received.length = 0;
+      await fetch(`${server.url}/private/v1/users/streamer`, { headers: { 'x-forwarded-for': '6.6.6.6' } });
+      expect(router.last().headers['x-forwarded-for']).toBe('127.0.0.1');
+    } finally {
+      await lbServer.close();
+      behindLb.close();
+    }
   });
 });

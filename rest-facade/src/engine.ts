@@ -116,10 +116,11 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
     const result = await router.execute({
       operationName: route.operationName,
       id: route.id,
+      api: doc.name,
       variables,
       authorization: req.headers.authorization,
       requestId: req.id,
-      clientIp: req.socket.remoteAddress,
+      clientIp: res.locals.clientIp as string | undefined,
     });
     if (result.headers) res.set(result.headers);
     if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);

@@ -38,6 +38,24 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
   body: graphQLErrorBody(code, message),
 });
 
+/** The user domain's audit of an explorer query, run by the router with the staff member's own identity. */
+const AUDIT_EXPLORER_QUERY =
+  'mutation AuditExplorerQuery($document: String!, $operationName: String, $variables: String) { auditExplorerQuery(document: $document, operationName: $operationName, variables: $variables) }';
+
+/**
+ * The one API a persisted operation runs as, so one kind of token is verified: the API the caller names (the REST
+ * facade names its route's), or the only one whose manifest holds the text. A text persisted in several APIs (the
+ * same followers query in private.v1 and public.v1) must be named, or a session token would open the Public API.
+ */
+function apiOf(apis: string[], named: unknown): string | { status: number; code: ErrorCode; message: string } {
+  if (named === undefined) {
+    if (apis.length === 1) return apis[0];
+    return { status: 400, code: 'BAD_REQUEST', message: `this operation is persisted in ${apis.join(', ')}: name one in extensions.api` };
+  }
+  if (typeof named === 'string' && apis.includes(named)) return named;
+  return { status: 400, code: 'OPERATION_NOT_PERSISTED', message: `this operation is not persisted in ${String(named)}` };
+}
+
 const ANONYMOUS: VerifiedCaller = { kind: 'anonymous' };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
@@ -128,6 +146,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     async execute({ body, authorization, requestId, clientIp }) {
       let request: { query: string; operationName?: string; variables: Record<string, unknown> };
       let caller: VerifiedCaller | RouterReply;
+      let explorer = false;
       try {
         if (isAdHoc(body)) {
           // The explorer: staff holding graph:explore with a fresh second factor run queries of their own,
@@ -141,14 +160,13 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
             ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
             variables: objectOrEmpty(body.variables),
           };
-          logger.info(
-            { requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName },
-            'explorer query',
-          );
+          explorer = true;
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
-          caller = await authenticate(resolved.operation.apis, authorization);
+          const api = apiOf(resolved.operation.apis, body.extensions?.api);
+          if (typeof api !== 'string') return refusal(api.status, api.code, api.message);
+          caller = await authenticate([api], authorization);
           request = { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables };
         }
       } catch (error) {
@@ -184,17 +202,34 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       }
 
       const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...caller, ip: clientIp, requestId });
+      const run = (body: typeof request) =>
+        apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body },
+          context: async () => ({ identityToken, requestId }),
+        });
 
-      const headers = new HeaderMap([['content-type', 'application/json']]);
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: {
-          method: 'POST',
-          headers,
-          search: '',
-          body: request,
-        },
-        context: async () => ({ identityToken, requestId }),
-      });
+      // An explorer query is in the audit log before it runs: if it cannot be recorded, it does not run.
+      if (explorer) {
+        const audited = await run({
+          query: AUDIT_EXPLORER_QUERY,
+          variables: {
+            document: request.query,
+            operationName: request.operationName ?? null,
+            variables: JSON.stringify(request.variables),
+          },
+        });
+        const recorded = audited.body.kind === 'complete' && JSON.parse(audited.body.string).data?.auditExplorerQuery === true;
+        if (!recorded) {
+          logger.warn({ requestId }, 'explorer query refused: it could not be audited');
+          return refusal(503, 'UNAVAILABLE', 'the query could not be audited, retry later');
+        }
+        logger.info(
+          { requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName },
+          'explorer query',
+        );
+      }
+
+      const response = await run(request);
       if (response.body.kind !== 'complete') return refusal(400, 'BAD_REQUEST', 'incremental delivery is not served here');
       return {
         status: response.status ?? 200,

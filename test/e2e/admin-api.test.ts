@@ -234,6 +234,30 @@ describe('admin API', () => {
     const mutation = await ask(adminToken, `mutation { suspendUser(userId: "${adminUser.id}", reason: "x") { id } }`);
     expect([mutation.status, mutation.body.errors[0].extensions.code]).toEqual([400, 'BAD_REQUEST']);
 
+    // Every query run from the explorer is in the audit log: who, the document, its variables.
+    const withVariables = await call(graphql, {
+      method: 'POST',
+      token: adminToken,
+      body: {
+        query: 'query Who($login: String!) { user(login: $login) { id } }',
+        operationName: 'Who',
+        variables: { login: adminUser.login },
+      },
+    });
+    expect(withVariables.body.data.user.id).toBe(adminUser.id);
+    const log = await call(`${admin}/audit-log?action=graph.explored&actorId=${adminUser.id}`, { token: adminToken });
+    expect(log.status).toBe(200);
+    const documents = log.body.data.map((record: { details: string }) => JSON.parse(record.details));
+    expect(documents).toContainEqual({ document: introspect, operationName: null, variables: '{}' });
+    expect(documents).toContainEqual({
+      document: 'query Who($login: String!) { user(login: $login) { id } }',
+      operationName: 'Who',
+      variables: JSON.stringify({ login: adminUser.login }),
+    });
+    expect(documents.map((d: { document: string }) => d.document)).not.toContain(
+      `mutation { suspendUser(userId: "${adminUser.id}", reason: "x") { id } }`,
+    );
+
     const user = await signUpAndLogIn(privateApi, 'curious');
     for (const token of [undefined, user.token]) {
       const refused = await ask(token, introspect);

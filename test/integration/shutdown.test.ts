@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { spawn } from 'node:child_process';
 import { portsEnv, PROCESSES, STOP_ORDER } from '../../bin/processes';
 import { builtPlatformEntry } from '../support/build';
@@ -44,6 +45,15 @@ describe('shutdown on SIGTERM', () => {
       expect(stopped.slice(0, gateways.length)).toEqual(gateways);
       for (const worker of stopped.filter((name) => name.endsWith('-wkr'))) {
         expect(stopped.indexOf(worker)).toBeLessThan(stopped.indexOf(worker.replace(/-[a-z]+-wkr$/, '-store-svc')));
+      }
+      // A database the operator named gets no accounts with a known password unless asked (`all --demo`).
+      expect(output).toContain('demo logins   none');
+      const db = new Client({ connectionString: database.url });
+      await db.connect();
+      try {
+        expect((await db.query(`SELECT login FROM "user".account WHERE login LIKE 'demo\\_%'`)).rows).toEqual([]);
+      } finally {
+        await db.end();
       }
     } finally {
       await database.drop();

@@ -10,17 +10,21 @@ export const testDatabaseUrl = () => process.env.TEST_DATABASE_URL ?? 'postgresq
 export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const template = new URL(testDatabaseUrl());
   const name = `${template.pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template.pathname.slice(1)}"`);
-  await admin.end();
+  await onServer(template, `CREATE DATABASE "${name}" TEMPLATE "${template.pathname.slice(1)}"`);
   return {
     url: Object.assign(new URL(template), { pathname: `/${name}` }).toString(),
-    drop: async () => {
-      const client = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
+    drop: () => onServer(template, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
+}
+
+/** One statement in the maintenance database; the connection is closed whether it succeeds or not, so a failed
+ * statement leaves nothing that would keep jest from exiting. */
+async function onServer(template: URL, sql: string): Promise<void> {
+  const client = new Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

@@ -35,7 +35,7 @@ export function createUserContext(config: UserStoreConfig, { prisma, redis }: { 
     redis,
   );
   const accounts = new AccountsService(prisma, config.ACCESS_TOKEN_SECRET, limiter);
-  const staff = new StaffService(prisma, accounts, config.ACCESS_TOKEN_SECRET, config.STAFF_MFA_MAX_AGE_SECONDS);
+  const staff = new StaffService(prisma, accounts, config.ACCESS_TOKEN_SECRET, config.STAFF_MFA_MAX_AGE_SECONDS, limiter);
   const apps = new DeveloperAppsService(prisma);
   return (identity: Identity, log: Logger): UserContext => ({
     identity,

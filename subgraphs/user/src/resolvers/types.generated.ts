@@ -286,6 +286,11 @@ export type Mutation = {
   adminLogIn: StaffSession;
   /** Staff: confirms the second factor again, for a new token whose actions are open for mfaExpiresIn seconds. */
   confirmStaffMfa: StaffSession;
+  /**
+   * Records a query a staff member runs in the explorer, before the router runs it: the document, its operation name
+   * and its variables (JSON). Needs `graph:explore` and a fresh second factor; the router calls it, no API exposes it.
+   */
+  auditExplorerQuery: Scalars['Boolean']['output'];
   /** Staff: suspends an account; it cannot log in and loses its sessions and tokens (users:suspend). */
   suspendUser: User;
   /** Staff: reinstates a suspended account (users:suspend). */
@@ -341,6 +346,13 @@ export type MutationAdminLogInArgs = {
 
 export type MutationConfirmStaffMfaArgs = {
   totpCode: Scalars['String']['input'];
+};
+
+
+export type MutationAuditExplorerQueryArgs = {
+  document: Scalars['String']['input'];
+  operationName?: InputMaybe<Scalars['String']['input']>;
+  variables?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -670,6 +682,7 @@ export type MutationResolvers<ContextType = UserContext, ParentType extends Reso
   revokeSession?: Resolver<ResolversTypes['SessionRevocation'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'refreshToken'>>;
   adminLogIn?: Resolver<ResolversTypes['StaffSession'], ParentType, ContextType, RequireFields<MutationAdminLogInArgs, 'login' | 'password' | 'totpCode'>>;
   confirmStaffMfa?: Resolver<ResolversTypes['StaffSession'], ParentType, ContextType, RequireFields<MutationConfirmStaffMfaArgs, 'totpCode'>>;
+  auditExplorerQuery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAuditExplorerQueryArgs, 'document'>>;
   suspendUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSuspendUserArgs, 'userId' | 'reason'>>;
   unsuspendUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUnsuspendUserArgs, 'userId' | 'reason'>>;
   createStaffRole?: Resolver<ResolversTypes['StaffRole'], ParentType, ContextType, RequireFields<MutationCreateStaffRoleArgs, 'input'>>;

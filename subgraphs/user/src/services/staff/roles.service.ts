@@ -1,6 +1,6 @@
 import { requirePermission } from '../../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../../kernel/errors';
-import type { Identity } from '../../../../../kernel/identity';
+import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
 import { isUuid } from '../../../../../kernel/ids';
 import { STAFF_PERMISSIONS, isStaffPermission } from '../../../../../kernel/staff-permissions';
 import { Prisma, type PrismaClient } from '../../data/prisma/client';
@@ -59,6 +59,7 @@ export class StaffRolesService {
     const why = reasonOf(reason, false);
     const role = validRole(input, true);
     const name = validRoleName(input.name);
+    withinOwnPermissions(identity, role.permissions ?? []);
     try {
       return await this.prisma.$transaction(async (tx) => {
         const created = await tx.staffRole.create({
@@ -80,7 +81,8 @@ export class StaffRolesService {
     const why = reasonOf(reason, false);
     const change = validRole(input, false);
     return this.prisma.$transaction(async (tx) => {
-      await customRole(tx, name);
+      const existing = await customRole(tx, name);
+      withinOwnPermissions(identity, [...existing.permissions, ...(change.permissions ?? [])]);
       const updated = await tx.staffRole.update({
         where: { name },
         data: {
@@ -98,6 +100,7 @@ export class StaffRolesService {
     const why = reasonOf(reason, false);
     return this.prisma.$transaction(async (tx) => {
       const role = await customRole(tx, name);
+      withinOwnPermissions(identity, role.permissions);
       if (await tx.staffGrant.count({ where: { roleName: name } })) {
         throw new DomainError('STAFF_ROLE_IN_USE', 'revoke the role from its staff before deleting it');
       }
@@ -111,10 +114,13 @@ export class StaffRolesService {
   async addStaff(identity: Identity, userId: string, roles: string[], reason: string | null) {
     requirePermission(identity, 'staff:manage', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, false);
-    return this.prisma.$transaction(async (tx) => {
+    return grantingRoles(this.prisma, async (tx) => {
       const user = await lockUser(tx, userId);
       if (await tx.staffMember.findUnique({ where: { userId } })) throw new DomainError('STAFF_EXISTS', 'this user is staff already');
-      await knownRoles(tx, roles);
+      withinOwnPermissions(
+        identity,
+        (await knownRoles(tx, roles)).flatMap((role) => role.permissions),
+      );
       const enrolment = newTotpEnrolment(user.login);
       await tx.staffMember.create({ data: { userId, totpSecret: enrolment.secret } });
       for (const role of new Set(roles)) await tx.staffGrant.create({ data: { userId, roleName: role, grantedBy: identity.userId } });
@@ -126,9 +132,13 @@ export class StaffRolesService {
   async grantRole(identity: Identity, userId: string, role: string, reason: string | null) {
     requirePermission(identity, 'staff:manage', this.mfaMaxAgeSeconds);
     const why = reasonOf(reason, false);
-    return this.prisma.$transaction(async (tx) => {
+    if (userId === identity.userId) throw new DomainError('FORBIDDEN', 'staff cannot grant themselves a role');
+    return grantingRoles(this.prisma, async (tx) => {
       await staffMember(tx, userId);
-      await knownRoles(tx, [role]);
+      withinOwnPermissions(
+        identity,
+        (await knownRoles(tx, [role])).flatMap((known) => known.permissions),
+      );
       await tx.staffGrant.upsert({
         where: { userId_roleName: { userId, roleName: role } },
         create: { userId, roleName: role, grantedBy: identity.userId },
@@ -148,6 +158,31 @@ export class StaffRolesService {
       await recordAudit(tx, identity, 'staff.role_revoked', { type: 'user', id: userId }, why, { role });
       return staffView(tx, userId);
     });
+  }
+}
+
+/** Staff hand out only what they hold: no role, new or changed, granted or deleted, with a permission they lack. */
+function withinOwnPermissions(identity: StaffIdentity, permissions: readonly string[]): void {
+  const lacking = [...new Set(permissions.filter((permission) => !identity.permissions.includes(permission)))].sort();
+  if (lacking.length) {
+    throw new DomainError('FORBIDDEN', `you cannot hand out permissions you do not hold: ${lacking.join(', ')}`, {
+      fields: [{ field: 'permissions', message: `not yours: ${lacking.join(', ')}` }],
+    });
+  }
+}
+
+/**
+ * A grant names its role by foreign key: a role deleted between knownRoles and the insert is the same "no such
+ * role" as one that never was, not a failed transaction.
+ */
+async function grantingRoles<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await prisma.$transaction(work);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') {
+      throw new DomainError('STAFF_ROLE_NOT_FOUND', 'no such role');
+    }
+    throw error;
   }
 }
 
@@ -201,4 +236,5 @@ async function knownRoles(tx: Tx, roles: string[]) {
       fields: [{ field: 'roles', message: `unknown: ${missing.join(', ')}` }],
     });
   }
+  return found;
 }

@@ -23,8 +23,9 @@ describe(StaffSignInService.name, () => {
     const database = await createScratchDatabase();
     drop = database.drop;
     db = connectUserDb(database.url, 4);
-    accounts = new AccountsService(db.prisma, SECRET, new LoginLimiter(DEFAULT_LOGIN_LIMITS));
-    service = new StaffSignInService(db.prisma, accounts, SECRET, MFA_MAX_AGE);
+    const limiter = new LoginLimiter(DEFAULT_LOGIN_LIMITS);
+    accounts = new AccountsService(db.prisma, SECRET, limiter);
+    service = new StaffSignInService(db.prisma, accounts, SECRET, MFA_MAX_AGE, limiter);
   });
 
   afterAll(async () => {
@@ -71,7 +72,12 @@ describe(StaffSignInService.name, () => {
     await expect(service.logIn(user.login, 'wrong password', later(secret, 1), identities.anonymous())).rejects.toMatchObject({
       code: 'USER_INVALID_CREDENTIALS',
     });
-    expect((await audited(user.id)).map((r) => r.action)).toEqual(['staff.logged_in']);
+    // Each wrong or spent code after a right password is a guess at the account, and audited as one.
+    expect((await audited(user.id)).map((r) => r.action)).toEqual([
+      'staff.second_factor_failed',
+      'staff.logged_in',
+      'staff.second_factor_failed',
+    ]);
   });
 
   it('should confirm a fresh second factor for staff only, once per code', async () => {
@@ -85,7 +91,38 @@ describe(StaffSignInService.name, () => {
     expect(decodeJwt(session.accessToken).mfa).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 1);
     expect(session.permissions).toContain('graph:explore');
     await expect(service.confirmMfa(code, staff)).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS', message: 'wrong code' });
-    expect((await audited(user.id)).map((r) => [r.action, r.requestId])).toEqual([['staff.mfa_confirmed', staff.requestId]]);
+    expect((await audited(user.id)).map((r) => [r.action, r.requestId])).toEqual([
+      ['staff.mfa_confirmed', staff.requestId],
+      ['staff.second_factor_failed', staff.requestId],
+    ]);
+  });
+
+  it('should lock the second factor after 5 wrong codes, at log-in and step-up alike, even for the right code', async () => {
+    const user = await newAccount();
+    const secret = await makeStaff(db.prisma, user.id, ['support']);
+    const staff = identities.staff(user.id, ['users:read'], MFA_MAX_AGE * 2);
+    for (let i = 0; i < 3; i += 1) {
+      await expect(service.logIn(user.login, password, '000000', identities.anonymous())).rejects.toMatchObject({
+        code: 'USER_INVALID_CREDENTIALS',
+      });
+    }
+    for (let i = 0; i < 2; i += 1) {
+      await expect(service.confirmMfa('000000', staff)).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
+    }
+    const locked = { code: 'RATE_LIMITED', retryAfter: expect.any(Number) };
+    await expect(service.confirmMfa(totpCode(secret), staff)).rejects.toMatchObject(locked);
+    await expect(service.logIn(user.login, password, totpCode(secret), identities.anonymous())).rejects.toMatchObject(locked);
+    expect((await audited(user.id)).filter((r) => r.action === 'staff.second_factor_failed')).toHaveLength(5);
+  });
+
+  it('should count concurrent wrong codes before checking them: 20 at once, 5 checked', async () => {
+    const user = await newAccount();
+    await makeStaff(db.prisma, user.id, ['support']);
+    const staff = identities.staff(user.id, ['users:read'], MFA_MAX_AGE * 2);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.confirmMfa('000000', staff)));
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'accepted'));
+    expect(codes.filter((c) => c === 'USER_INVALID_CREDENTIALS')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(15);
   });
 
   it('should refuse the step-up of a suspended staff member', async () => {

@@ -3,6 +3,7 @@ import { type Identity, STAFF_TOKEN_TTL_SECONDS, issueStaffToken } from '../../.
 import type { User } from '../../data/db';
 import type { PrismaClient } from '../../data/prisma/client';
 import type { AccountsService } from '../accounts.service';
+import type { LoginLimiter } from '../login-limiter';
 import { totpStep } from '../totp';
 import { type Actor, recordAudit } from './audit-log';
 
@@ -27,6 +28,8 @@ export class StaffSignInService {
     private readonly secret: string,
     /** How long a TOTP confirmation lets staff act before they must confirm again. */
     private readonly mfaMaxAgeSeconds: number,
+    /** Counts wrong codes per staff member, whether the password was right or the caller already holds a token. */
+    private readonly limiter: LoginLimiter,
   ) {}
 
   /** Password and a TOTP code together; failures look the same whichever factor was wrong. */
@@ -34,7 +37,8 @@ export class StaffSignInService {
     const refused = () => new DomainError('USER_INVALID_CREDENTIALS', 'wrong login, password or code');
     const user = await this.accounts.verifyCredentials(login, password, identity.ip);
     const staff = await this.prisma.staffMember.findUnique({ where: { userId: user.id } });
-    if (!staff || !(await this.spendTotp(staff.userId, staff.totpSecret, code))) throw refused();
+    if (!staff) throw refused();
+    if (!(await this.secondFactor(staff, code, { userId: user.id, requestId: identity.requestId }))) throw refused();
     return this.openSession(user, { userId: user.id, requestId: identity.requestId }, 'staff.logged_in');
   }
 
@@ -43,13 +47,24 @@ export class StaffSignInService {
     if (identity.kind !== 'staff') throw new DomainError('FORBIDDEN', 'staff only');
     const staff = await this.prisma.staffMember.findUnique({ where: { userId: identity.userId }, include: { user: true } });
     if (!staff || staff.user.suspendedAt) throw new DomainError('FORBIDDEN', 'staff only');
-    if (!(await this.spendTotp(staff.userId, staff.totpSecret, code))) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong code');
+    if (!(await this.secondFactor(staff, code, identity))) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong code');
     return this.openSession(staff.user, identity, 'staff.mfa_confirmed');
   }
 
   async permissionsOf(userId: string): Promise<string[]> {
     const grants = await this.prisma.staffGrant.findMany({ where: { userId }, include: { role: true } });
     return [...new Set(grants.flatMap((g) => g.role.permissions))].sort();
+  }
+
+  /** A code checked against the staff member's attempts; a wrong one is audited, as a guess at their account. */
+  private async secondFactor(staff: { userId: string; totpSecret: string }, code: string, actor: Actor): Promise<boolean> {
+    await this.limiter.beforeSecondFactor(staff.userId);
+    if (await this.spendTotp(staff.userId, staff.totpSecret, code)) {
+      await this.limiter.secondFactorSucceeded(staff.userId);
+      return true;
+    }
+    await this.prisma.$transaction((tx) => recordAudit(tx, actor, 'staff.second_factor_failed', { type: 'staff', id: staff.userId }, null));
+    return false;
   }
 
   /** A code is spent once: a step at or before the last one accepted is refused, so an observed code cannot be replayed. */
