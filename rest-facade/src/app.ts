@@ -53,9 +53,11 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
     next();
   });
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
+  // Providers' webhooks (a live stream's whole state) are larger than an API request.
+  const raw = express.raw({ limit: '256kb', type: () => true });
   for (const doc of options.documents) {
     const engine = await createEngine(doc, router);
-    app.use(engine.mountPath, json, engine.handle);
+    app.use(engine.mountPath, engine.rawBody ? raw : json, engine.handle);
   }
   app.use(() => {
     throw new ProblemError('NOT_FOUND', 'no such route');
