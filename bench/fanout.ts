@@ -232,6 +232,7 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     IDENTITY_SECRET: randomBytes(32).toString('hex'),
     ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
+    LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...portsEnv(options.platformPort),
     CHAT_REDIS_PREFIX: `${env.KAFKA_TOPIC_PREFIX}chat`,
     CHAT_VIEWER_MESSAGES_PER_30S: '1000000',

@@ -41,6 +41,7 @@ const env = {
   ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
   IDENTITY_SECRET: randomBytes(32).toString('hex'),
   OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
+  LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'warn',
   ...portsEnv(FIRST_PORT),
 };

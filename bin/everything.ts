@@ -11,11 +11,27 @@ import type { Logger } from '../kernel/log';
 import { fromRoot } from '../kernel/paths';
 import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
+import { SIMULATOR_FILE, type SimulatorTarget } from '../subgraphs/live/src/simulator';
 import { DEMO_USERS, seed as seedUser } from '../subgraphs/user/src';
 import { PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
 
 /** The demo admin's TOTP secret is shown once by the bootstrap; kept here so later starts can print it again. */
 const DEMO_TOTP_FILE = fromRoot('.data', 'demo-admin.totp');
+
+/**
+ * The key stream keys are encrypted under, generated at the first start and kept beside the embedded database:
+ * with a new key per run, the keys stored by the last run could no longer be shown.
+ */
+const LIVE_KEY_FILE = fromRoot('.data', 'live-key-encryption.key');
+
+function liveKeyEncryptionKey(): string {
+  if (process.env.LIVE_KEY_ENCRYPTION_KEY) return process.env.LIVE_KEY_ENCRYPTION_KEY;
+  if (existsSync(LIVE_KEY_FILE)) return readFileSync(LIVE_KEY_FILE, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  mkdirSync(dirname(LIVE_KEY_FILE), { recursive: true });
+  writeFileSync(LIVE_KEY_FILE, key, { mode: 0o600 });
+  return key;
+}
 
 /**
  * The newcomer's platform in one process: embedded PostgreSQL (unless DATABASE_URL is set), the in-process bus
@@ -39,9 +55,13 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
   const bus = kafka.KAFKA_BROKERS.length ? kafkaBusFromConfig(kafka, 'platform-all', logger) : createMemoryBus();
   parts.unshift({ name: 'bus', stop: () => bus.close() });
 
+  // Printed below, so a newcomer can sign Mux webhooks for the local provider's channels.
+  const muxWebhookSecret = process.env.LIVE_MUX_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url');
   const running = await startAllProcesses({
     env: {
       ...process.env,
+      LIVE_KEY_ENCRYPTION_KEY: liveKeyEncryptionKey(),
+      LIVE_MUX_WEBHOOK_SECRET: muxWebhookSecret,
       DATABASE_URL: databaseUrl,
       ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
       IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
@@ -62,6 +82,14 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
   }
 
   const facade = processes['rest-facade-gtw'];
+  const simulator: SimulatorTarget = {
+    api: `${facade.url}/private/v1`,
+    webhookUrl: `${facade.url}/webhooks/v1/live/mux`,
+    secret: muxWebhookSecret.split(',')[0],
+    databaseUrl,
+  };
+  mkdirSync(dirname(SIMULATOR_FILE), { recursive: true });
+  writeFileSync(SIMULATOR_FILE, JSON.stringify(simulator), { mode: 0o600 });
   const oauth = processes['user-oauth-svc'];
   console.log(
     [
@@ -72,6 +100,8 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
       `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
       `  subgraphs     ${subgraphLines(processes)}`,
       `  realtime      ${processes['rt-gtw'].wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
+      `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]};`,
+      `                a stream for a newcomer: npm run live -- simulate demo_streamer start|drop|stop)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       demo

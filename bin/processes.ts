@@ -14,6 +14,8 @@ import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src'
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
+import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
+import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -98,6 +100,20 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChatProvisionWkr,
   }),
+  'live-store-svc': row({
+    config: liveStoreConfigSchema,
+    port: 'LIVE_STORE_PORT',
+    serves: { env: 'LIVE_SUBGRAPH_URL', path: '/graphql', subgraph: 'live' },
+    bus: true,
+    start: startLiveStoreSvc,
+  }),
+  'live-provision-wkr': row({
+    config: liveProvisionConfigSchema,
+    port: 'LIVE_PROVISION_HEALTH_PORT',
+    bus: true,
+    start: startLiveProvisionWkr,
+  }),
+  'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */

@@ -88,3 +88,25 @@ export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<
     });
   });
 }
+
+/**
+ * The client's address behind proxies: the rightmost hop of X-Forwarded-For that is not one of `trusted`, starting
+ * from the socket's peer. Hops left of an untrusted one were written by whoever sent the request and prove nothing,
+ * so taking the leftmost would let any client choose the address its limits are counted against.
+ */
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: ReadonlySet<string>,
+): string | undefined {
+  if (!peer || !trusted.has(peer)) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i -= 1) {
+    if (!trusted.has(hops[i])) return hops[i];
+  }
+  // Every hop is a proxy of ours: the first of them is as close to the client as anyone can tell.
+  return hops[0] ?? peer;
+}

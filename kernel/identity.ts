@@ -58,7 +58,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 export async function verifyAccessToken(
   secret: string,
   token: string,
-): Promise<{ ok: true; claims: AccessClaims & { issuedAt: number } } | { ok: false; reason: TokenFailure }> {
+): Promise<{ ok: true; claims: AccessClaims & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       issuer: ACCESS_ISSUER,
@@ -69,7 +69,8 @@ export async function verifyAccessToken(
     const issuedAt = payload[ISSUED_AT_MS];
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number')
       return { ok: false, reason: 'invalid' };
-    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt } };
+    // jwtVerify refused the token if it had no exp, so it is there; in milliseconds, as issuedAt.
+    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt, expiresAt: (payload.exp ?? 0) * 1000 } };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }

@@ -7,6 +7,8 @@ export interface IntrospectedToken {
   userId?: string;
   clientId: string;
   scopes: string[];
+  /** When the token expires (epoch milliseconds), if the authorization server said. */
+  expiresAt?: number;
 }
 
 export interface IntrospectionOptions {
@@ -58,6 +60,7 @@ export function createIntrospection(options: IntrospectionOptions) {
       clientId: body.client_id,
       userId: typeof body.sub === 'string' ? body.sub : undefined,
       scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
+      ...(typeof body.exp === 'number' ? { expiresAt: body.exp * 1000 } : {}),
     };
   }
 

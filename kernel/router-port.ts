@@ -7,7 +7,12 @@ export interface GraphQLRequestBody {
   query?: unknown;
   operationName?: unknown;
   variables?: unknown;
-  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+  /**
+   * `api`: the API and version the request came through (`private.v1`, `public.v1`, ...), which decides the one
+   * kind of token it takes. The REST facade always names it; a direct caller must when the operation's text is
+   * persisted in several APIs.
+   */
+  extensions?: { persistedQuery?: { sha256Hash?: unknown }; api?: unknown };
 }
 
 export interface RouterRequest {

@@ -323,6 +323,14 @@ export interface ChnlChannelCreatedData {
    * Creation time.
    */
   createdAt: string;
+  /**
+   * Its title when created (absent from events published before it was added).
+   */
+  title?: string;
+  /**
+   * Its category when created (absent from events published before it was added).
+   */
+  category?: string;
 }
 
 /**
@@ -591,6 +599,178 @@ export interface ChnlVipRemovedData {
 }
 
 /**
+ * A stream ended: the channel is offline. Keyed by channelId.
+ */
+export interface LiveStreamEnded {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.stream.ended.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveStreamEndedData;
+}
+export interface LiveStreamEndedData {
+  /**
+   * The stream.
+   */
+  streamId: string;
+  /**
+   * Its channel.
+   */
+  channelId: string;
+  /**
+   * When it went live.
+   */
+  startedAt: string;
+  /**
+   * When it ended (the provider's time).
+   */
+  endedAt: string;
+}
+
+/**
+ * A channel went live: a new stream began. Keyed by channelId.
+ */
+export interface LiveStreamStarted {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.stream.started.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveStreamStartedData;
+}
+export interface LiveStreamStartedData {
+  /**
+   * The stream.
+   */
+  streamId: string;
+  /**
+   * Its channel.
+   */
+  channelId: string;
+  /**
+   * The channel's title when it went live.
+   */
+  title: string;
+  /**
+   * The channel's category when it went live.
+   */
+  category: string;
+  /**
+   * The channel's owner.
+   */
+  ownerId: string;
+  /**
+   * When it went live (the provider's time).
+   */
+  startedAt: string;
+}
+
+/**
+ * A live stream changed: its state (live or reconnecting) or the title or category it shows. Keyed by channelId.
+ */
+export interface LiveStreamUpdated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.stream.updated.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveStreamUpdatedData;
+}
+export interface LiveStreamUpdatedData {
+  /**
+   * The stream.
+   */
+  streamId: string;
+  /**
+   * Its channel.
+   */
+  channelId: string;
+  /**
+   * The channel's title when it went live.
+   */
+  title: string;
+  /**
+   * The channel's category when it went live.
+   */
+  category: string;
+  /**
+   * Its state now.
+   */
+  state: "live" | "reconnecting";
+  /**
+   * When it changed.
+   */
+  updatedAt: string;
+}
+
+/**
+ * A provider webhook was verified and recorded in the live domain's inbox; the webhooks worker applies it. Keyed by channelId, so one channel's webhooks stay in order. Carries no secret.
+ */
+export interface LiveWebhookReceived {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.webhook.received.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveWebhookReceivedData;
+}
+export interface LiveWebhookReceivedData {
+  /**
+   * The inbox row.
+   */
+  inboxId: string;
+  /**
+   * The provider that sent it.
+   */
+  provider: "local" | "mux";
+  /**
+   * The provider's event id.
+   */
+  providerEventId: string;
+  /**
+   * The provider's event type, e.g. video.live_stream.active.
+   */
+  eventType: string;
+  /**
+   * The channel whose live input it names.
+   */
+  channelId: string;
+  /**
+   * The provider's own timestamp of the event, which orders them.
+   */
+  providerOccurredAt: string;
+}
+
+/**
  * An account was created (sign-up). Keyed by userId.
  */
 export interface UserAccountCreated {
@@ -695,6 +875,10 @@ export interface EventsByTopic {
   'chnl.moderator.removed.v1': ChnlModeratorRemoved;
   'chnl.vip.added.v1': ChnlVipAdded;
   'chnl.vip.removed.v1': ChnlVipRemoved;
+  'live.stream.ended.v1': LiveStreamEnded;
+  'live.stream.started.v1': LiveStreamStarted;
+  'live.stream.updated.v1': LiveStreamUpdated;
+  'live.webhook.received.v1': LiveWebhookReceived;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;
   'user.account.unsuspended.v1': UserAccountUnsuspended;

@@ -134,6 +134,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       const identity = await authenticate(ctx.connectionParams, verify);
       if (!identity) return false;
       ctx.extra.conn.identity = identity;
+      if (identity.expiresAt !== undefined) ctx.extra.conn.expireAt(identity.expiresAt, now());
       return true;
     },
     onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {

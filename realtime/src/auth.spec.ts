@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { issueAccessToken } from '../../kernel/identity';
+import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../kernel/identity';
 import { identities } from '../../test/support/identities';
 import { authenticate, CHAT_READ_SCOPE, sessionTokenVerifier, type TokenVerifier } from './auth';
 
@@ -22,6 +22,13 @@ describe('authenticate', () => {
     const userId = randomUUID();
     const token = await issueAccessToken(secret, { userId, sessionId: randomUUID() });
     expect(await authenticate({ authorization: `Bearer ${token}` }, sessions())).toMatchObject({ kind: 'session', userId });
+  });
+
+  it('should know when a session token expires, to close the socket then', async () => {
+    const token = await issueAccessToken(secret, { userId: randomUUID(), sessionId: randomUUID() });
+    const identity = await authenticate({ authorization: `Bearer ${token}` }, sessions());
+    expect(identity?.expiresAt).toBeGreaterThan(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000 - 5_000);
+    expect(identity?.expiresAt).toBeLessThanOrEqual(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000);
   });
 
   it('should refuse a session token issued before its user was suspended', async () => {

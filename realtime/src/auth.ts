@@ -8,15 +8,18 @@ import type { Revocations } from '../../kernel/revocations';
 /** Reading chat needs this scope from a third-party app; our own apps' sessions hold every user right. */
 export const CHAT_READ_SCOPE: Scope = 'chat:read';
 
+/** A connection's caller, and when the token it opened with expires (epoch milliseconds): the socket closes then. */
+export type ConnectionIdentity = Identity & { expiresAt?: number };
+
 /** Turns a bearer token into the caller's identity, or null when the token is not valid. */
-export type TokenVerifier = (token: string) => Promise<Identity | null>;
+export type TokenVerifier = (token: string) => Promise<ConnectionIdentity | null>;
 
 /** Sessions, unless a suspension since the token was issued revoked it. */
 export function sessionTokenVerifier(secret: string, revocations: Pick<Revocations, 'revoked'>): TokenVerifier {
   return async (token) => {
     const verified = await verifyAccessToken(secret, token);
     if (!verified.ok || revocations.revoked(verified.claims.userId, verified.claims.issuedAt)) return null;
-    return { kind: 'session', userId: verified.claims.userId, requestId: randomUUID() };
+    return { kind: 'session', userId: verified.claims.userId, requestId: randomUUID(), expiresAt: verified.claims.expiresAt };
   };
 }
 
@@ -47,7 +50,7 @@ const anonymous = (): Identity => ({ kind: 'anonymous', requestId: randomUUID() 
  * without one (anonymous viewers read public rooms), null (refused, 4403) for a token that is malformed, invalid,
  * expired or lacks chat:read. A bad token is never downgraded to anonymous, as the router does for HTTP.
  */
-export async function authenticate(params: Record<string, unknown> | undefined, verify: TokenVerifier): Promise<Identity | null> {
+export async function authenticate(params: Record<string, unknown> | undefined, verify: TokenVerifier): Promise<ConnectionIdentity | null> {
   const authorization = params?.authorization;
   if (authorization === undefined || authorization === null) return anonymous();
   if (typeof authorization !== 'string') return null;

@@ -77,6 +77,14 @@ export class Connection implements Sink {
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.drop();
   }
 
+  /** Ends the connection when the token it opened with expires (4403, as for a refused one), unless it closes first. */
+  expireAt(expiresAt: number, now: number): void {
+    // setTimeout takes at most 2^31-1 ms (about 24.8 days); tokens here live minutes to hours.
+    const timer = setTimeout(() => this.forbid('token expired'), Math.min(Math.max(0, expiresAt - now), 2 ** 31 - 1));
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
   /** Ends the connection of a user who may no longer be here (suspended): 4403, as for a refused token. */
   forbid(reason: string): void {
     this.endAll();

@@ -81,8 +81,10 @@ let server: Listening;
 let contract: OpenAPI31Backend;
 let isProblem: ReturnType<Ajv['compile']>;
 
+let routerUrl: string;
+
 beforeAll(async () => {
-  const routerUrl = await router.start();
+  routerUrl = await router.start();
   facade = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent });
   server = await listen(facade.app, 0);
   contract = new OpenAPI31Backend({ definition: structuredClone(privateV1.openapi), customizeAjv: (ajv) => addFormats(ajv) });
@@ -158,7 +160,7 @@ describe('parameters become the variables of the persisted operation', () => {
     expect(router.last().body).toEqual({
       operationName: 'SignUp',
       variables: { input },
-      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.get('SignUp') } },
+      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.get('SignUp') }, api: 'private.v1' },
     });
   });
 
@@ -578,6 +580,61 @@ describe('health', () => {
       slow.close();
       silentRouter.closeAllConnections();
       silentRouter.close();
+    }
+  });
+});
+
+describe('webhooks.v1: raw bodies', () => {
+  const webhookId = readManifest('webhooks.v1').operations.find((op) => op.name === 'ReceiveLiveWebhook')!.id;
+
+  it('passes the exact bytes received, base64, and the signature header, without a token', async () => {
+    router.replyData({ receiveLiveWebhook: { id: CHANNEL_ID, duplicate: false } });
+    // Spacing and key order a parse and re-serialisation would change, and a byte that is not valid UTF-8.
+    const raw = Buffer.concat([Buffer.from('{ "type":"video.live_stream.active" ,"id":"1"}'), Buffer.from([0xff])]);
+    const res = await fetch(`${server.url}/webhooks/v1/live/mux`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mux-signature': 't=1,v1=ab' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: CHANNEL_ID, duplicate: false });
+    const sent = router.last();
+    expect(sent.headers.authorization).toBeUndefined();
+    expect(sent.body.extensions.persistedQuery.sha256Hash).toBe(webhookId);
+    expect(sent.body.variables).toEqual({ provider: 'mux', payload: raw.toString('base64'), signature: 't=1,v1=ab' });
+  });
+
+  it('passes a body of any type, and an empty one as an empty payload', async () => {
+    router.replyError('LIVE_WEBHOOK_MALFORMED', 'the body is not JSON');
+    const res = await fetch(`${server.url}/webhooks/v1/live/mux`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'LIVE_WEBHOOK_MALFORMED' });
+    expect(router.last().body.variables).toEqual({ provider: 'mux', payload: Buffer.from('hello').toString('base64') });
+
+    router.received = [];
+    await fetch(`${server.url}/webhooks/v1/live/mux`, { method: 'POST' });
+    expect(router.last().body.variables).toEqual({ provider: 'mux', payload: '' });
+  });
+});
+
+describe('the client behind proxies', () => {
+  it('should send the router the rightmost X-Forwarded-For hop its trusted proxies did not write, and the peer otherwise', async () => {
+    const behindLb = await createRestFacade({ router: { url: routerUrl }, documents, logger: silent, trustedProxies: ['127.0.0.1'] });
+    const lbServer = await listen(behindLb.app, 0);
+    try {
+      router.replyData({ user: null });
+      await fetch(`${lbServer.url}/private/v1/users/streamer`, { headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9' } });
+      expect(router.last().headers['x-forwarded-for']).toBe('203.0.113.9');
+      router.received.length = 0;
+      await fetch(`${server.url}/private/v1/users/streamer`, { headers: { 'x-forwarded-for': '6.6.6.6' } });
+      expect(router.last().headers['x-forwarded-for']).toBe('127.0.0.1');
+    } finally {
+      await lbServer.close();
+      behindLb.close();
     }
   });
 });

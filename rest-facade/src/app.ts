@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
-import { createHttpApp } from '../../kernel/http';
+import { clientAddress, createHttpApp } from '../../kernel/http';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
 import { readManifest } from '../../kernel/persisted';
@@ -31,6 +31,8 @@ export interface RestFacadeOptions {
   router: { url: string; timeoutMs?: number } | RouterClient;
   documents: ApiDocument[];
   logger: Logger;
+  /** Proxies in front of the facade whose X-Forwarded-For is believed (none: the facade is the edge). */
+  trustedProxies?: string[];
 }
 
 export interface RestFacade {
@@ -43,15 +45,19 @@ export interface RestFacade {
 export async function createRestFacade(options: RestFacadeOptions): Promise<RestFacade> {
   const router = 'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000);
   const app = createHttpApp(options.logger, { router: () => router.healthy() });
+  const trusted = new Set(options.trustedProxies ?? []);
   // API answers carry tokens, secrets and one caller's data: no cache keeps them unless a route says otherwise.
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     res.setHeader('cache-control', 'no-store');
+    res.locals.clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
     next();
   });
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
+  // Providers' webhooks (a live stream's whole state) are larger than an API request.
+  const raw = express.raw({ limit: '256kb', type: () => true });
   for (const doc of options.documents) {
     const engine = await createEngine(doc, router);
-    app.use(engine.mountPath, json, engine.handle);
+    app.use(engine.mountPath, engine.rawBody ? raw : json, engine.handle);
   }
   app.use(() => {
     throw new ProblemError('NOT_FOUND', 'no such route');

@@ -5,6 +5,8 @@ describe('restFacadeConfigSchema', () => {
   it('needs only the router URL', () => {
     expect(parseConfig(restFacadeConfigSchema, { ROUTER_URL: 'http://127.0.0.1:4100/graphql' })).toEqual({
       REST_FACADE_PORT: 4000,
+      REST_FACADE_HOST: '127.0.0.1',
+      TRUSTED_PROXIES: [],
       ROUTER_URL: 'http://127.0.0.1:4100/graphql',
       ROUTER_TIMEOUT_MS: 10_000,
       LOG_LEVEL: 'info',

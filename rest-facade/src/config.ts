@@ -3,6 +3,21 @@ import { logLevel, port } from '../../kernel/config';
 
 export const restFacadeConfigSchema = z.object({
   REST_FACADE_PORT: port(4000),
+  /** Where the facade listens: loopback unless an operator exposes it (0.0.0.0, or one interface's address). */
+  REST_FACADE_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The proxies in front of the facade (load balancers) whose X-Forwarded-For is believed; none by default, the
+   * facade being the edge. The client is the rightmost hop none of them wrote.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
   /** The router's GraphQL endpoint; its /healthz is at the same origin. */
   ROUTER_URL: z.url({
     protocol: /^https?$/,

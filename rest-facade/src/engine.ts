@@ -20,6 +20,11 @@ export interface ApiDocument {
 export interface Engine {
   /** Where the API is served: the document's first server URL. */
   mountPath: string;
+  /**
+   * Whether the API takes bodies as raw bytes (`x-raw-body: true` at the document's root): a webhook's signature is
+   * over the exact bytes sent, which parsing and re-serialising would change. Its routes pass the body on untouched.
+   */
+  rawBody: boolean;
   handle: RequestHandler;
 }
 
@@ -89,6 +94,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
   if (!mountPath?.startsWith('/'))
     throw new Error(`the ${doc.name} OpenAPI document needs a servers[0].url path such as /${doc.name.replace('.', '/')}`);
 
+  const rawBody = (doc.openapi as { 'x-raw-body'?: unknown })['x-raw-body'] === true;
   const api = new OpenAPI31Backend({
     // openapi-backend dereferences the document it is given in place.
     definition: structuredClone(doc.openapi),
@@ -106,14 +112,15 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
   const execute = (route: Route) => async (ctx: Context, req: Request, res: Response) => {
     const coerced = ctx.validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
     // Path parameters last: the resource named by the URL is the one acted on, whatever the body says.
-    const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...coerced.params };
+    const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...route.headerVariables(req.headers), ...coerced.params };
     const result = await router.execute({
       operationName: route.operationName,
       id: route.id,
+      api: doc.name,
       variables,
       authorization: req.headers.authorization,
       requestId: req.id,
-      clientIp: req.socket.remoteAddress,
+      clientIp: res.locals.clientIp as string | undefined,
     });
     if (result.headers) res.set(result.headers);
     if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);
@@ -124,6 +131,8 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
 
   api.register({
     postRoutingHandler: (ctx: Context, req: Request) => {
+      // A raw body is bytes for the operation to verify and read, whatever its type.
+      if (rawBody) return;
       // express.json() leaves a body of any other type unread, which validation would report as missing.
       if (ctx.operation?.requestBody && req.body === undefined && hasBody(req)) {
         throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
@@ -168,10 +177,10 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
         path: req.path,
         query: req.query as ApiRequest['query'],
         headers: req.headers as ApiRequest['headers'],
-        body: req.body,
+        body: rawBody ? undefined : req.body,
       },
       req,
       res,
     );
-  return { mountPath, handle };
+  return { mountPath, rawBody, handle };
 }

@@ -11,7 +11,11 @@ export function createInProcessRouterClient(core: RouterPort): RouterClient {
   return {
     async execute(call) {
       const reply = await core.execute({
-        body: { operationName: call.operationName, variables: call.variables, extensions: { persistedQuery: { sha256Hash: call.id } } },
+        body: {
+          operationName: call.operationName,
+          variables: call.variables,
+          extensions: { persistedQuery: { sha256Hash: call.id }, api: call.api },
+        },
         authorization: call.authorization,
         requestId: call.requestId,
         clientIp: call.clientIp,

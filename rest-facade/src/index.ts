@@ -18,8 +18,9 @@ export async function startRestFacade(
     router,
     documents: loadApiDocuments(),
     logger,
+    trustedProxies: config.TRUSTED_PROXIES,
   });
-  const listening = await listen(facade.app, config.REST_FACADE_PORT);
+  const listening = await listen(facade.app, config.REST_FACADE_PORT, config.REST_FACADE_HOST);
   logger.info({ url: listening.url }, 'rest facade listening');
   return {
     url: listening.url,

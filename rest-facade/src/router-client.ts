@@ -7,6 +7,8 @@ export interface GraphQLCall {
   operationName: string;
   /** The operation's id in the persisted-query manifest. */
   id: string;
+  /** The API and version of the route (`public.v1`): the router takes that API's kind of token only. */
+  api: string;
   variables: Record<string, unknown>;
   authorization?: string;
   requestId: string;
@@ -95,7 +97,7 @@ export function createRouterClient(graphqlUrl: string, timeoutMs: number): Route
       const payload = JSON.stringify({
         operationName: call.operationName,
         variables: call.variables,
-        extensions: { persistedQuery: { version: 1, sha256Hash: call.id } },
+        extensions: { persistedQuery: { version: 1, sha256Hash: call.id }, api: call.api },
       });
       const headers: OutgoingHttpHeaders = {
         'content-type': 'application/json',

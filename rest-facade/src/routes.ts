@@ -11,6 +11,8 @@ export interface Route {
   /** The lowest 2xx status the operation declares (JSON objects keep integer-like keys in ascending order). */
   status: number;
   bodyVariables: (body: unknown) => Record<string, unknown>;
+  /** Variables read from request headers (a webhook's signature). */
+  headerVariables: (headers: Record<string, string | string[] | undefined>) => Record<string, unknown>;
   resultPath: string[];
   page: boolean;
   whenNull?: ErrorCode;
@@ -20,6 +22,10 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 const extensionsSchema = z.object({
   'x-graphql-body-variable': z.string().regex(NAME, 'must be a GraphQL variable name').optional(),
+  'x-graphql-raw-body-variable': z.string().regex(NAME, 'must be a GraphQL variable name').optional(),
+  'x-graphql-header-variables': z
+    .record(z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), z.string().regex(NAME, 'must be a GraphQL variable name'))
+    .optional(),
   'x-graphql-result': z
     .string()
     .refine((path) => path.split('.').every((key) => NAME.test(key)), 'must be a dotted path of field names')
@@ -79,7 +85,12 @@ export function checkRoutes(
 
     let bodyVariables: Route['bodyVariables'] = noVariables;
     const bodyVariable = extensions['x-graphql-body-variable'];
-    if (operation.requestBody && bodyVariable) {
+    const rawBodyVariable = extensions['x-graphql-raw-body-variable'];
+    if (rawBodyVariable) {
+      if (!declared.has(rawBodyVariable)) flag(`x-graphql-raw-body-variable ${rawBodyVariable} is not a variable of the operation`);
+      if (bodyVariable) flag('x-graphql-raw-body-variable and x-graphql-body-variable together');
+      bodyVariables = (body) => ({ [rawBodyVariable]: Buffer.isBuffer(body) ? body.toString('base64') : '' });
+    } else if (operation.requestBody && bodyVariable) {
       if (!declared.has(bodyVariable)) flag(`x-graphql-body-variable ${bodyVariable} is not a variable of the operation`);
       bodyVariables = (body) => ({ [bodyVariable]: body });
     } else if (operation.requestBody) {
@@ -91,6 +102,15 @@ export function checkRoutes(
     } else if (bodyVariable) {
       flag('x-graphql-body-variable on an operation without a request body');
     }
+
+    const headers = Object.entries(extensions['x-graphql-header-variables'] ?? {});
+    for (const [header, variable] of headers) {
+      if (!declared.has(variable)) flag(`x-graphql-header-variables: ${variable} (header ${header}) is not a variable of the operation`);
+    }
+    const headerVariables: Route['headerVariables'] = (received) =>
+      Object.fromEntries(
+        headers.flatMap(([header, variable]) => (typeof received[header] === 'string' ? [[variable, received[header]]] : [])),
+      );
 
     const rootFields = definition?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : [])) ?? [];
     const result = extensions['x-graphql-result'];
@@ -104,6 +124,7 @@ export function checkRoutes(
       id: op.id,
       status: Number(status),
       bodyVariables,
+      headerVariables,
       resultPath: result ? result.split('.') : rootFields,
       page: extensions['x-graphql-page'] ?? false,
       whenNull: extensions['x-when-null'],

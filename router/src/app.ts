@@ -1,6 +1,6 @@
 import express from 'express';
 import { sendGraphQLError } from '../../kernel/graphql-http';
-import { createHttpApp, listen, type Listening } from '../../kernel/http';
+import { clientAddress, createHttpApp, listen, type Listening } from '../../kernel/http';
 import type { EventBus } from '../../kernel/bus/port';
 import type { Logger } from '../../kernel/log';
 import type { RouterConfig } from './config';
@@ -52,9 +52,5 @@ export async function startRouter(config: RouterConfig, subgraphs: SubgraphUrls,
  * The caller's address: the peer's, unless the peer is a trusted proxy (the REST facade), whose X-Forwarded-For
  * then names the client. Anyone else could write that header to dodge per-client limits, so it is ignored.
  */
-function clientIp(req: express.Request, trusted: Set<string>): string | undefined {
-  const peer = req.socket.remoteAddress;
-  const forwarded = req.headers['x-forwarded-for'];
-  if (peer && trusted.has(peer) && typeof forwarded === 'string') return forwarded.split(',')[0].trim() || peer;
-  return peer;
-}
+const clientIp = (req: express.Request, trusted: Set<string>) =>
+  clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);

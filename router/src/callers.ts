@@ -51,7 +51,8 @@ export const oauthVerifier =
  * token, so a token of another kind is refused before anything runs. An API missing from the table admits nobody.
  *   private → anonymous callers and first-party sessions (our own apps);
  *   public  → OAuth access tokens of third-party apps, never anonymous (like Helix);
- *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest).
+ *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest);
+ *   webhooks → anonymous only: a provider proves itself by signing its webhook, which the domain verifies.
  */
 export function apiAccessTable(verifiers: {
   session: TokenVerifier;
@@ -62,6 +63,7 @@ export function apiAccessTable(verifiers: {
     private: { anonymous: true, verify: verifiers.session },
     public: { anonymous: false, verify: verifiers.oauth },
     admin: { anonymous: true, verify: verifiers.staff },
+    webhooks: { anonymous: true, verify: async () => ({ ok: false, reason: 'invalid' }) },
   };
 }
 

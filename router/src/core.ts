@@ -42,6 +42,20 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
 const AUDIT_EXPLORER_QUERY =
   'mutation AuditExplorerQuery($document: String!, $operationName: String, $variables: String) { auditExplorerQuery(document: $document, operationName: $operationName, variables: $variables) }';
 
+/**
+ * The one API a persisted operation runs as, so one kind of token is verified: the API the caller names (the REST
+ * facade names its route's), or the only one whose manifest holds the text. A text persisted in several APIs (the
+ * same followers query in private.v1 and public.v1) must be named, or a session token would open the Public API.
+ */
+function apiOf(apis: string[], named: unknown): string | { status: number; code: ErrorCode; message: string } {
+  if (named === undefined) {
+    if (apis.length === 1) return apis[0];
+    return { status: 400, code: 'BAD_REQUEST', message: `this operation is persisted in ${apis.join(', ')}: name one in extensions.api` };
+  }
+  if (typeof named === 'string' && apis.includes(named)) return named;
+  return { status: 400, code: 'OPERATION_NOT_PERSISTED', message: `this operation is not persisted in ${String(named)}` };
+}
+
 const ANONYMOUS: VerifiedCaller = { kind: 'anonymous' };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
@@ -150,7 +164,9 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
-          caller = await authenticate(resolved.operation.apis, authorization);
+          const api = apiOf(resolved.operation.apis, body.extensions?.api);
+          if (typeof api !== 'string') return refusal(api.status, api.code, api.message);
+          caller = await authenticate([api], authorization);
           request = { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables };
         }
       } catch (error) {

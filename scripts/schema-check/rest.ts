@@ -26,7 +26,19 @@ const PROBLEM_REQUIRED = ['type', 'title', 'status', 'code', 'requestId'];
 /** Keywords of the OpenAPI 3.1 schema dialect beyond JSON Schema 2020-12. */
 const OAS_KEYWORDS = ['discriminator', 'xml', 'externalDocs', 'example'];
 /** A document's own fields, so that Ajv compiles schemas inside it without taking the document for a schema. */
-const DOCUMENT_FIELDS = ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags'];
+const DOCUMENT_FIELDS = [
+  'openapi',
+  'info',
+  'jsonSchemaDialect',
+  'servers',
+  'paths',
+  'webhooks',
+  'components',
+  'security',
+  'tags',
+  // The facade's: the API's bodies are passed on as raw bytes (rest-facade/src/engine.ts).
+  'x-raw-body',
+];
 
 type Json = Record<string, unknown>;
 const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -193,6 +205,9 @@ function coverageProblems(operations: Operation[], persisted: PersistedOperation
     const body = requestBodyOf(operation);
     const bodyVariable = (operation as { 'x-graphql-body-variable'?: unknown })['x-graphql-body-variable'];
     if (body?.required && typeof bodyVariable === 'string') supplied.add(bodyVariable);
+    // A raw body is always passed on, empty when the call sent none.
+    const rawBodyVariable = (operation as { 'x-graphql-raw-body-variable'?: unknown })['x-graphql-raw-body-variable'];
+    if (typeof rawBodyVariable === 'string') supplied.add(rawBodyVariable);
     const bodySchema = body?.required ? body.content['application/json']?.schema : undefined;
     if (typeof bodyVariable !== 'string' && isJson(bodySchema) && Array.isArray(bodySchema.required)) {
       for (const field of bodySchema.required) supplied.add(String(field));

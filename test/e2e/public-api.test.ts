@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { createLogger } from '../../kernel/log';
 import { startRestFacade, type RunningRestFacade } from '../../rest-facade/src';
 import { restFacadeConfigSchema } from '../../rest-facade/src/config';
 import { PROCESSES } from '../../bin/processes';
+import { fromRoot } from '../../kernel/paths';
 import type { RunningRouter } from '../../router/src/app';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn } from '../support/platform';
@@ -61,6 +63,39 @@ describe('Public API v1', () => {
       expect([method, path, res.status, res.body.code]).toEqual([method, path, 401, 'UNAUTHENTICATED']);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
     }
+  });
+
+  it('takes only OAuth tokens, also on routes whose operation text the Private API persists too', async () => {
+    // GetChannelFollowers and SendChatMessage are the same text in private.v1 and public.v1: one id, two APIs.
+    for (const [method, path, body] of [
+      ['GET', `/channels/${channelId}/followers`, undefined],
+      ['POST', '/chat/messages', { channelId, text: 'a session token in the Public API' }],
+      ['GET', `/channels/${channelId}`, undefined],
+    ] as const) {
+      const res = await call(`${platform.publicApi}${path}`, { method, token: broadcaster.token, body });
+      expect([method, path, res.status, res.body.code]).toEqual([method, path, 401, 'UNAUTHENTICATED']);
+    }
+    expect((await call(`${platform.api}/channels/${channelId}/followers`, { token: broadcaster.token })).status).toBe(200);
+  });
+
+  it('makes a direct caller name the API of an operation persisted in several', async () => {
+    const manifest = JSON.parse(readFileSync(fromRoot('contracts', 'operations', 'public.v1.manifest.json'), 'utf8'));
+    const followers = manifest.operations.find((op: { name: string }) => op.name === 'GetChannelFollowers');
+    const ask = (extensions: Record<string, unknown>) =>
+      call(`${platform.router.url}/graphql`, {
+        method: 'POST',
+        token: broadcaster.token,
+        body: {
+          operationName: 'GetChannelFollowers',
+          variables: { channelId },
+          extensions: { persistedQuery: { version: 1, sha256Hash: followers.id }, ...extensions },
+        },
+      });
+    const unnamed = await ask({});
+    expect([unnamed.status, unnamed.body.errors[0].extensions.code]).toEqual([400, 'BAD_REQUEST']);
+    expect((await ask({ api: 'public.v1' })).status).toBe(401);
+    expect((await ask({ api: 'admin.v1' })).body.errors[0].extensions.code).toBe('OPERATION_NOT_PERSISTED');
+    expect((await ask({ api: 'private.v1' })).status).toBe(200);
   });
 
   it('answers 401 invalid_token for a token the authorization server does not know', async () => {

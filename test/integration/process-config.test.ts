@@ -20,6 +20,8 @@ describe('process entry point', () => {
     ['chnl-provision-wkr', {}, ['DATABASE_URL']],
     ['chat-store-svc', { CHAT_STORE_PORT: '-1' }, ['CHAT_STORE_PORT', 'DATABASE_URL', 'IDENTITY_SECRET', 'REDIS_URL']],
     ['chat-provision-wkr', {}, ['DATABASE_URL']],
+    ['live-store-svc', { LIVE_PROVIDER: 'mux' }, ['DATABASE_URL', 'IDENTITY_SECRET', 'LIVE_KEY_ENCRYPTION_KEY']],
+    ['live-webhooks-wkr', { LIVE_RECONNECT_WINDOW_SECONDS: '-1' }, ['DATABASE_URL', 'LIVE_RECONNECT_WINDOW_SECONDS']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
     ['user-oauth-svc', {}, ['DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'OAUTH_ROUTER_CLIENT_SECRET', 'OAUTH_COOKIE_KEYS']],
     [

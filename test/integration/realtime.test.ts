@@ -312,6 +312,24 @@ describe('rt-gtw', () => {
     await counter.waitFor((f) => f.id === 'v' && f.payload.data.viewerCount.count === 1);
   });
 
+  it('should close a socket with 4403 when the token it opened with expires', async () => {
+    const userId = randomUUID();
+    // A verifier standing in for the real ones: a session whose token has 300 ms left.
+    const short = await startRtGtw(
+      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_SECRET: SECRET, REDIS_URL, RT_REDIS_PREFIX: prefix }),
+      bus,
+      logger.child({ instance: 'expiring' }),
+      { verifyToken: async () => ({ kind: 'session', userId, requestId: randomUUID(), expiresAt: Date.now() + 300 }) },
+    );
+    try {
+      const client = await connect(short, { authorization: 'Bearer any-token' });
+      client.subscribe('m', op('ChatMessages'), { channelId: randomUUID() });
+      expect(await client.waitForClose(5_000)).toEqual({ code: 4403, reason: 'token expired' });
+    } finally {
+      await short.stop();
+    }
+  });
+
   describe('protocol abuse', () => {
     it('should close a socket that sends no connection_init with 4408', async () => {
       const client = track(await RawGraphQLWsClient.open(a.wsUrl));

@@ -74,6 +74,10 @@ afterEach(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+// Each check composes the supergraph, diffs every document and replays migrations on a shadow database: tens of
+// seconds on a loaded 2-core machine, more than jest's default budget. Not a speed assertion: only a bound.
+jest.setTimeout(120_000);
+
 describe('schema check', () => {
   it('should pass the tree as it is, reporting on every area', async () => {
     const findings = await check([...AREAS]);

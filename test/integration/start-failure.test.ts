@@ -18,6 +18,7 @@ describe('a failed start', () => {
           ACCESS_TOKEN_SECRET: secret(),
           IDENTITY_SECRET: secret(),
           OAUTH_ROUTER_CLIENT_SECRET: secret(),
+          LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
           ...portsEnv(0),
           // The router's config is read after the domains have started.
           ROUTER_PORT: 'not-a-port',

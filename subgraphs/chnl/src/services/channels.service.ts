@@ -43,6 +43,8 @@ export class ChannelsService {
       await recordEvent(tx, 'chnl.channel.created.v1', row.id, {
         channelId: row.id,
         ownerId: row.ownerId,
+        title: row.title,
+        category: row.category,
         createdAt: row.createdAt.toISOString(),
       });
       return 'created';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { databaseUrl, port, secret, url } from '../../../kernel/config';
+
+/** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
+const secretList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  )
+  .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')));
+
+/** Which provider holds the live inputs, and how to reach it. */
+const providerShape = {
+  /** `local` issues keys itself (npm start, tests); `mux` calls Mux's REST API. */
+  LIVE_PROVIDER: z.enum(['local', 'mux']).default('local'),
+  LIVE_MUX_BASE_URL: url.default('https://api.mux.com'),
+  LIVE_MUX_TOKEN_ID: z.string().optional(),
+  LIVE_MUX_TOKEN_SECRET: z.string().optional(),
+  /** 32 bytes, base64: the AES-256-GCM key the stream keys are stored under. */
+  LIVE_KEY_ENCRYPTION_KEY: z
+    .string({ error: 'is required (32 random bytes, base64)' })
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+};
+
+const muxCredentials = (config: { LIVE_PROVIDER: string; LIVE_MUX_TOKEN_ID?: string; LIVE_MUX_TOKEN_SECRET?: string }) =>
+  config.LIVE_PROVIDER !== 'mux' || Boolean(config.LIVE_MUX_TOKEN_ID && config.LIVE_MUX_TOKEN_SECRET);
+const muxCredentialsProblem = {
+  message: 'LIVE_PROVIDER=mux needs LIVE_MUX_TOKEN_ID and LIVE_MUX_TOKEN_SECRET',
+  path: ['LIVE_MUX_TOKEN_ID'],
+};
+
+export const liveStoreConfigSchema = z
+  .object({
+    LIVE_STORE_PORT: port(4004),
+    DATABASE_URL: databaseUrl,
+    IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+    ...providerShape,
+    /** Mux webhook signing secrets; without one, Mux webhooks are refused. */
+    LIVE_MUX_WEBHOOK_SECRET: secretList,
+    /** How old a signed webhook may be, in seconds (Mux's own advice: 5 minutes). */
+    LIVE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  })
+  .refine(muxCredentials, muxCredentialsProblem);
+
+export type LiveStoreConfig = z.infer<typeof liveStoreConfigSchema>;
+
+export const liveProvisionConfigSchema = z
+  .object({
+    DATABASE_URL: databaseUrl,
+    LIVE_PROVISION_HEALTH_PORT: port(4014),
+    ...providerShape,
+  })
+  .refine(muxCredentials, muxCredentialsProblem);
+
+export type LiveProvisionConfig = z.infer<typeof liveProvisionConfigSchema>;
+
+export const liveWebhooksConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  LIVE_WEBHOOKS_HEALTH_PORT: port(4015),
+  /** A drop followed by a reconnection within this many seconds stays one stream. */
+  LIVE_RECONNECT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(60),
+});
+
+export type LiveWebhooksConfig = z.infer<typeof liveWebhooksConfigSchema>;

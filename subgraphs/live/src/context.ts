@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import type { Identity } from '../../../kernel/identity';
+import type { Logger } from '../../../kernel/log';
+import type { LiveStoreConfig } from './config';
+import type { PrismaClient, Stream } from './data/db';
+import { providerFromConfig } from './providers';
+import { MuxWebhooks } from './providers/mux';
+import { IngestService } from './services/ingest.service';
+import { KeyCipher } from './services/key-cipher';
+import { StreamsService } from './services/streams.service';
+import { WebhooksService } from './services/webhooks.service';
+
+export interface LiveServices {
+  ingest: IngestService;
+  streams: StreamsService;
+  webhooks: WebhooksService;
+}
+
+export interface LiveContext extends LiveServices {
+  identity: Identity;
+  log: Logger;
+  /** Per-request loaders: a plan touching many channels or streams makes one query each. */
+  openStreamByChannel: DataLoader<string, Stream | null>;
+  streamById: DataLoader<string, Stream | null>;
+}
+
+/** The live domain's services, built once per process; the context of each request is made from them. */
+export function createLiveContext(config: LiveStoreConfig, { prisma }: { prisma: PrismaClient }) {
+  const provider = providerFromConfig(config);
+  const services: LiveServices = {
+    ingest: new IngestService(prisma, provider, new KeyCipher(config.LIVE_KEY_ENCRYPTION_KEY)),
+    streams: new StreamsService(prisma),
+    webhooks: new WebhooksService(prisma, provider, {
+      mux: new MuxWebhooks(config.LIVE_MUX_WEBHOOK_SECRET, config.LIVE_WEBHOOK_TOLERANCE_SECONDS),
+    }),
+  };
+  return (identity: Identity, log: Logger): LiveContext => ({
+    ...services,
+    identity,
+    log,
+    openStreamByChannel: new DataLoader((ids) => services.streams.openByChannels(ids)),
+    streamById: new DataLoader((ids) => services.streams.byIds(ids)),
+  });
+}

@@ -1,0 +1,53 @@
+import type { EventBus } from '../../../kernel/bus/port';
+import type { Logger } from '../../../kernel/log';
+import { startDomainService } from '../../../kernel/subgraph';
+import { startDomainWorker } from '../../../kernel/worker-process';
+import type { LiveProvisionConfig, LiveStoreConfig, LiveWebhooksConfig } from './config';
+import { createLiveContext } from './context';
+import { connectLiveDb, LIVE_SCHEMA } from './data/db';
+import { providerFromConfig } from './providers';
+import { resolvers } from './resolvers';
+import { IngestService } from './services/ingest.service';
+import { KeyCipher } from './services/key-cipher';
+import { StreamsService } from './services/streams.service';
+import { createLiveProvisionWorker } from './workers/provision.wkr';
+import { createLiveWebhooksWorker } from './workers/webhooks.wkr';
+
+/** live-store-svc: the live subgraph (ingest, streams, the webhook inbox) and the relay of the live domain's outbox. */
+export const startLiveStoreSvc = (config: LiveStoreConfig, bus: EventBus, logger: Logger) =>
+  startDomainService(
+    { name: 'live', schema: LIVE_SCHEMA, connect: connectLiveDb, resolvers, context: (deps) => createLiveContext(config, deps) },
+    { ...config, port: config.LIVE_STORE_PORT },
+    bus,
+    logger,
+  );
+
+/** live-provision-wkr: a live input for every new channel, and the channels' titles and categories. */
+export const startLiveProvisionWkr = (config: LiveProvisionConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectLiveDb,
+      worker: (prisma, on, log) =>
+        createLiveProvisionWorker(
+          on,
+          new IngestService(prisma, providerFromConfig(config), new KeyCipher(config.LIVE_KEY_ENCRYPTION_KEY)),
+          new StreamsService(prisma),
+          log,
+        ),
+    },
+    { ...config, port: config.LIVE_PROVISION_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** live-webhooks-wkr: applies the recorded provider webhooks to the channels' streams. */
+export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectLiveDb,
+      worker: (prisma, on, log) => createLiveWebhooksWorker(on, new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS), log),
+    },
+    { ...config, port: config.LIVE_WEBHOOKS_HEALTH_PORT },
+    bus,
+    logger,
+  );

@@ -1,0 +1,58 @@
+/**
+ * The streaming provider, an edge the platform does not own: it holds each channel's live input (where encoders
+ * push RTMP/SRT), and tells the platform what happens to it through signed webhooks. Each adapter speaks one
+ * provider's API; the domain sees only this port.
+ */
+export interface LiveInputCreated {
+  /** The provider's id of the input; its webhooks name it. */
+  providerInputId: string;
+  /** The secret the encoder sends. */
+  streamKey: string;
+  playbackId: string;
+  rtmpUrl: string;
+  srtUrl: string | null;
+}
+
+export interface LiveProvider {
+  /** Stored with each input, e.g. `mux`. */
+  readonly name: string;
+  /** The webhook dialect its events arrive in: the `{provider}` of `/webhooks/v1/live/{provider}`. */
+  readonly webhookDialect: WebhookDialect;
+  createLiveInput(channelId: string): Promise<LiveInputCreated>;
+  /** A new stream key for the input; the provider refuses the old one from then on. */
+  rotateStreamKey(providerInputId: string): Promise<{ streamKey: string; srtUrl: string | null }>;
+}
+
+export type WebhookDialect = 'mux';
+
+/** What a provider's webhook says, mapped onto the platform's one lifecycle. */
+export type LiveSignal = 'connected' | 'active' | 'disconnected' | 'idle';
+
+export interface ProviderEvent {
+  /** The provider's id of the event: the inbox records each once. */
+  eventId: string;
+  /** The provider's own type, e.g. `video.live_stream.active`. */
+  eventType: string;
+  signal: LiveSignal;
+  providerInputId: string;
+  /** The provider's timestamp, which orders events whatever order they arrive in. */
+  occurredAt: Date;
+}
+
+/** Why a webhook is refused; the domain answers each with its own code, and records nothing. */
+export class WebhookRejected extends Error {
+  constructor(
+    readonly reason: 'signature' | 'stale' | 'malformed' | 'unknown-event',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Verifies and reads one dialect's webhooks. */
+export interface WebhookVerifier {
+  /** Throws WebhookRejected unless `signature` signs exactly `raw` with a current secret, recently enough. */
+  verify(raw: Buffer, signature: string | undefined, now: Date): void;
+  /** Throws WebhookRejected unless `raw` is an event of a type the lifecycle handles. */
+  parse(raw: Buffer): ProviderEvent;
+}

@@ -1,0 +1,7 @@
+import type { StreamResolvers } from './types.generated';
+
+export const Stream: StreamResolvers = {
+  __resolveReference: (ref, ctx) => ctx.streamById.load(ref.id),
+  channel: (stream) => ({ id: stream.channelId }),
+  state: (stream) => stream.state as never,
+};

@@ -1,0 +1,8 @@
+import { Channel } from './Channel';
+import { Mutation } from './Mutation';
+import { Query } from './Query';
+import { Stream } from './Stream';
+import { StreamState } from './StreamState';
+import type { Resolvers } from './types.generated';
+
+export const resolvers: Resolvers = { Query, Mutation, Channel, Stream, StreamState };

@@ -1,0 +1,37 @@
+import { createConsumer, type Consumer } from '../../../../kernel/bus/consumer';
+import type { EventBus } from '../../../../kernel/bus/port';
+import { parseEvent } from '../../../../kernel/events';
+import type { Logger } from '../../../../kernel/log';
+import type { StreamsService } from '../services/streams.service';
+import { consumerOf } from './provision.wkr';
+
+export const WEBHOOKS_GROUP = 'live-webhooks-wkr';
+const TOPIC = 'live.webhook.received.v1';
+
+/**
+ * live-webhooks-wkr: applies each recorded provider webhook to its channel's stream. The topic is keyed by channel,
+ * so one channel's webhooks reach one consumer in the order they were recorded; their provider timestamps order
+ * them whatever that order was.
+ */
+export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService, logger: Logger): Consumer {
+  return consumerOf(
+    bus,
+    [TOPIC],
+    [
+      createConsumer({
+        bus,
+        groupId: WEBHOOKS_GROUP,
+        topic: TOPIC,
+        logger,
+        parse: (value: string) => parseEvent(TOPIC, value),
+        handle: async (event) => {
+          const outcome = await streams.applyWebhook(event, WEBHOOKS_GROUP);
+          logger.info(
+            { eventId: event.id, channelId: event.data.channelId, eventType: event.data.eventType, outcome },
+            'live webhook applied',
+          );
+        },
+      }),
+    ],
+  );
+}

@@ -1,0 +1,241 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { EventBus } from '../../kernel/bus/port';
+import { parseEvent } from '../../kernel/events';
+import { signMuxWebhook } from '../../subgraphs/live/src/providers/mux';
+import { eventually } from '../support/eventually';
+import { kafkaBusForTests } from '../support/kafka';
+import { type ApiResponse, call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+
+const SECRET = 'e2e-mux-webhook-secret-0123456789';
+
+/**
+ * The live domain end to end on Kafka: a channel's live input from its creation, its ingest for the broadcaster
+ * only, and signed Mux webhooks through the REST facade's webhooks API driving the channel's stream, however late,
+ * duplicated or wrong they arrive.
+ */
+describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
+  let platform: TestPlatform;
+  let bus: EventBus;
+  let db: Pool;
+  let api: string;
+  let webhooks: string;
+
+  beforeAll(async () => {
+    bus = await kafkaBusForTests('live-e2e');
+    platform = await startTestPlatform(bus, {
+      LIVE_MUX_WEBHOOK_SECRET: `older-secret-abcdefghij,${SECRET}`,
+      LIVE_RECONNECT_WINDOW_SECONDS: '60',
+    });
+    api = platform.api;
+    webhooks = `${platform.facade.url}/webhooks/v1/live`;
+    db = new Pool({ connectionString: platform.databaseUrl, max: 2 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await platform?.stop();
+  });
+
+  /** A broadcaster whose channel has its live input. */
+  const broadcaster = async (prefix: string) => {
+    const owner = await signUpAndLogIn(api, prefix);
+    const channelId = await eventually(
+      async () => (await call(`${api}/me`, { token: owner.token })).body?.channel?.id as string | undefined,
+      30_000,
+    );
+    const ingest = await eventually(async () => {
+      const answer = await call(`${api}/channels/${channelId}/ingest`, { token: owner.token });
+      return answer.status === 200 ? answer.body : undefined;
+    }, 30_000);
+    const { rows } = await db.query('SELECT provider_input_id FROM live.live_input WHERE channel_id = $1', [channelId]);
+    return { owner, channelId, ingest, inputId: rows[0].provider_input_id as string };
+  };
+
+  /** A Mux live stream event about `inputId`, at the provider's time `at`. */
+  const muxEvent = (type: string, inputId: string, at: Date, id: string = randomUUID()) =>
+    JSON.stringify({
+      type: `video.live_stream.${type}`,
+      id,
+      created_at: at.toISOString(),
+      object: { type: 'live_stream', id: inputId },
+      data: { id: inputId, status: type, stream_key: 'never-stored' },
+    });
+
+  /** Delivers `body` as Mux does, signed with the configured secret unless a signature (null: none) is given. */
+  const deliver = (body: string, signature: string | null = signMuxWebhook(SECRET, body)) =>
+    call(`${webhooks}/mux`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...(signature !== null ? { 'mux-signature': signature } : {}) },
+    });
+
+  const streamOf = async (channelId: string) => (await call(`${api}/channels/${channelId}/stream`)).body;
+  const stateIs = (channelId: string, state: string) =>
+    eventually(async () => ((await streamOf(channelId)).streamState === state ? streamOf(channelId) : undefined));
+  const count = async (sql: string, ...params: unknown[]) => Number((await db.query(sql, params)).rows[0].n);
+  const outbox = (channelId: string, topic: string) =>
+    db
+      .query('SELECT payload, published_at FROM live.outbox WHERE key = $1 AND topic = $2 ORDER BY created_at', [channelId, topic])
+      .then((r) => r.rows);
+
+  it('should give each channel an ingest its broadcaster alone sees, the key stored encrypted and rotated at once', async () => {
+    const { owner, channelId, ingest } = await broadcaster('ingest');
+    expect(ingest).toEqual({
+      provider: 'local',
+      rtmpUrl: expect.stringMatching(/^rtmp:\/\//),
+      srtUrl: null,
+      streamKey: expect.any(String),
+      playbackId: expect.any(String),
+    });
+
+    // The title a stream will take is the channel's from its creation on, before any change to it.
+    const channel = (await call(`${api}/users/${owner.login}`)).body.channel;
+    const { rows } = await db.query('SELECT title, category FROM live.channel_info WHERE channel_id = $1', [channelId]);
+    expect(rows[0]).toEqual({ title: channel.title, category: channel.category });
+
+    const viewer = await signUpAndLogIn(api, 'viewer');
+    const refused = await call(`${api}/channels/${channelId}/ingest`, { token: viewer.token });
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: 'LIVE_NOT_BROADCASTER' });
+    expect((await call(`${api}/channels/${channelId}/ingest`)).status).toBe(401);
+    expect((await call(`${api}/channels/${channelId}/ingest/stream-key`, { method: 'POST', token: viewer.token })).status).toBe(403);
+
+    const rotated = await call(`${api}/channels/${channelId}/ingest/stream-key`, { method: 'POST', token: owner.token });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toEqual({ ...ingest, streamKey: expect.any(String) });
+    expect(rotated.body.streamKey).not.toBe(ingest.streamKey);
+    expect((await call(`${api}/channels/${channelId}/ingest`, { token: owner.token })).body.streamKey).toBe(rotated.body.streamKey);
+
+    // The local provider's ingest finds a key by its digest: the old one no longer leads anywhere.
+    const sha = (key: string) => createHash('sha256').update(key).digest('hex');
+    expect(await count('SELECT count(*) AS n FROM live.live_input WHERE stream_key_hash = $1', sha(ingest.streamKey))).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM live.live_input WHERE stream_key_hash = $1', sha(rotated.body.streamKey))).toBe(1);
+    const cleartext = `%${rotated.body.streamKey}%`;
+    expect(await count('SELECT count(*) AS n FROM live.live_input WHERE stream_key_cipher LIKE $1', cleartext)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM live.outbox WHERE payload::text LIKE $1', cleartext)).toBe(0);
+  });
+
+  it('should refuse every wrong webhook with a problem, recording and publishing nothing', async () => {
+    const { channelId, inputId } = await broadcaster('wrong');
+    const at = new Date();
+    const body = muxEvent('active', inputId, at);
+    const now = Math.floor(Date.now() / 1000);
+    const oneByteChanged = body.replace('"active"', '"activf"');
+    const cases: [string, Promise<ApiResponse>, number, string][] = [
+      ['no signature', deliver(body, null), 401, 'LIVE_WEBHOOK_SIGNATURE_INVALID'],
+      ['a wrong secret', deliver(body, signMuxWebhook('not-the-configured-secret', body)), 401, 'LIVE_WEBHOOK_SIGNATURE_INVALID'],
+      ['a body changed by one byte', deliver(oneByteChanged, signMuxWebhook(SECRET, body)), 401, 'LIVE_WEBHOOK_SIGNATURE_INVALID'],
+      ['a timestamp 301 s old', deliver(body, signMuxWebhook(SECRET, body, now - 301)), 401, 'LIVE_WEBHOOK_STALE'],
+      ['an unknown stream', deliver(muxEvent('active', 'no-such-stream', at)), 422, 'LIVE_WEBHOOK_UNKNOWN_STREAM'],
+      [
+        'an unknown event type',
+        deliver(muxEvent('active', inputId, at).replace('video.live_stream.active', 'video.live_stream.exploded')),
+        422,
+        'LIVE_WEBHOOK_UNKNOWN_EVENT',
+      ],
+      ['invalid JSON', deliver('{"type": "video.live_stream.active",'), 400, 'LIVE_WEBHOOK_MALFORMED'],
+    ];
+    for (const [what, answer, status, code] of cases) {
+      const { status: got, body: problem, headers } = await answer;
+      expect({ what, status: got, code: problem?.code }).toEqual({ what, status, code });
+      expect(headers.get('content-type')).toContain('application/problem+json');
+    }
+    const unknownProvider = await call(`${webhooks}/livepeer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(unknownProvider.status).toBe(404);
+    expect(await count('SELECT count(*) AS n FROM live.webhook_inbox')).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM live.outbox WHERE topic = 'live.webhook.received.v1'")).toBe(0);
+    expect((await streamOf(channelId)).streamState).toBe('OFFLINE');
+  });
+
+  it('should go live once on connected then active, whatever is delivered again or late, and keep a short drop one stream', async () => {
+    const { owner, channelId, inputId } = await broadcaster('caster');
+    const titled = await call(`${api}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: owner.token,
+      body: { title: 'Speedrun night', category: 'Games' },
+    });
+    expect(titled.status).toBe(200);
+    await eventually(
+      async () =>
+        (await db.query("SELECT 1 FROM live.channel_info WHERE channel_id = $1 AND title = 'Speedrun night'", [channelId])).rowCount,
+    );
+
+    const started: string[] = [];
+    const ended: string[] = [];
+    const topics = ['live.stream.started.v1', 'live.stream.ended.v1'] as const;
+    await bus.ensureTopics([...topics]);
+    const subscription = await bus.subscribe({
+      groupId: `live-e2e-${randomUUID()}`,
+      topics: [...topics],
+      fromBeginning: true,
+      handle: async (message) => {
+        if (message.topic === 'live.stream.started.v1') {
+          const event = parseEvent('live.stream.started.v1', message.value);
+          if (event.data.channelId === channelId) started.push(event.data.streamId);
+        } else {
+          const event = parseEvent('live.stream.ended.v1', message.value);
+          if (event.data.channelId === channelId) ended.push(event.data.streamId);
+        }
+      },
+    });
+    try {
+      const t0 = Date.now() - 600_000;
+      const at = (seconds: number) => new Date(t0 + seconds * 1000);
+
+      expect((await deliver(muxEvent('connected', inputId, at(0)))).status).toBe(200);
+      await stateIs(channelId, 'CONNECTING');
+      const active = muxEvent('active', inputId, at(2));
+      const first = await deliver(active);
+      expect(first.body).toEqual({ id: expect.any(String), duplicate: false });
+      const live = await stateIs(channelId, 'LIVE');
+      expect(live.stream).toEqual({
+        id: expect.any(String),
+        state: 'LIVE',
+        title: 'Speedrun night',
+        category: 'Games',
+        startedAt: at(2).toISOString(),
+        endedAt: null,
+      });
+
+      // The same webhook three times, then an idle older than the active: recorded once, and nothing changes.
+      for (let i = 0; i < 3; i++) expect((await deliver(active)).body).toEqual({ id: first.body.id, duplicate: true });
+      expect((await deliver(muxEvent('idle', inputId, at(1)))).status).toBe(200);
+      // A drop and a reconnection within the window: later events of the channel, applied after those above.
+      expect((await deliver(muxEvent('disconnected', inputId, at(10)))).status).toBe(200);
+      await stateIs(channelId, 'RECONNECTING');
+      expect((await deliver(muxEvent('connected', inputId, at(40)))).status).toBe(200);
+      expect((await deliver(muxEvent('active', inputId, at(41)))).status).toBe(200);
+      const back = await stateIs(channelId, 'LIVE');
+      expect(back.stream).toEqual(live.stream);
+
+      expect(await count('SELECT count(*) AS n FROM live.webhook_inbox WHERE channel_id = $1', channelId)).toBe(6);
+      expect(await count('SELECT count(*) AS n FROM live.stream WHERE channel_id = $1', channelId)).toBe(1);
+      const startedRows = await outbox(channelId, 'live.stream.started.v1');
+      expect(startedRows).toHaveLength(1);
+      expect(startedRows[0].payload.data).toMatchObject({ streamId: live.stream.id, ownerId: owner.id, title: 'Speedrun night' });
+      await eventually(async () => started.length > 0);
+      expect(started).toEqual([live.stream.id]);
+      expect(ended).toEqual([]);
+
+      // A reconnection after the window is a new stream, the first having ended when it dropped.
+      expect((await deliver(muxEvent('disconnected', inputId, at(50)))).status).toBe(200);
+      expect((await deliver(muxEvent('active', inputId, at(111)))).status).toBe(200);
+      const second = await eventually(async () => {
+        const now = await streamOf(channelId);
+        return now.streamState === 'LIVE' && now.stream.id !== live.stream.id ? now : undefined;
+      });
+      expect(second.stream.startedAt).toBe(at(111).toISOString());
+      await eventually(async () => ended.length > 0 && started.length > 1);
+      expect(ended).toEqual([live.stream.id]);
+      expect(started).toEqual([live.stream.id, second.stream.id]);
+      expect((await outbox(channelId, 'live.stream.ended.v1'))[0].payload.data.endedAt).toBe(at(50).toISOString());
+
+      expect((await deliver(muxEvent('idle', inputId, at(200)))).status).toBe(200);
+      expect(await stateIs(channelId, 'OFFLINE')).toEqual({ id: channelId, streamState: 'OFFLINE', stream: null });
+      // The inbox keeps what the provider said, never the stream key its events carry.
+      expect(await count("SELECT count(*) AS n FROM live.webhook_inbox WHERE payload::text LIKE '%never-stored%'")).toBe(0);
+    } finally {
+      await subscription.stop();
+    }
+  });
+});
