@@ -37,6 +37,7 @@ export class Processes {
       IDENTITY_SECRET: randomBytes(32).toString('base64url'),
       OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+      LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
     };
     const ports = {} as Record<ProcessName, number>;

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ProcessName } from '../../bin/processes';
+import { BEHIND_ROUTER, type ProcessName } from '../../bin/processes';
 import { migrateDeploy } from '../../scripts/migrate';
 import { CASES, failed, type Outcome, type Settings } from './cases';
 import { Processes } from './processes';
@@ -28,16 +28,8 @@ const settings: Settings = {
 };
 const chosen = (process.env.CHAOS_CASES ?? Object.keys(CASES).join(',')).split(',') as (keyof typeof CASES)[];
 
-/** What the cases need running: the sign-up path and the two consuming workers. */
-const RUN: ProcessName[] = [
-  'user-store-svc',
-  'chnl-store-svc',
-  'chnl-provision-wkr',
-  'chat-store-svc',
-  'chat-provision-wkr',
-  'router-gtw',
-  'rest-facade-gtw',
-];
+/** Every subgraph and worker (the router is ready only when every subgraph answers), then the REST path's gateways. */
+const RUN: ProcessName[] = [...BEHIND_ROUTER, 'router-gtw', 'rest-facade-gtw'];
 
 function table(outcomes: Outcome[]): string {
   const head = ['case', 'sent', 'delivered', 'lost', 'duplicated', 'republished', '5xx/no answer', 'recovery s'];
