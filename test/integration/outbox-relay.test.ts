@@ -20,6 +20,7 @@ const RENAMED = 'user.account.renamed.v1';
 const logger = pino({ level: 'silent' });
 
 let pool: Pool;
+const poolErrors: Error[] = [];
 let memory: EventBus;
 /** Records what the relay hands to the bus, in that order: the bus itself keeps order only per key. */
 let bus: EventBus;
@@ -30,6 +31,9 @@ let relays: OutboxRelay[];
 beforeAll(async () => {
   await ensureDatabase(databaseUrl);
   pool = new Pool({ connectionString: databaseUrl, max: 8 });
+  // The LISTEN test kills a backend on purpose; if the connection is idle in the pool by then (the relay re-listens
+  // on another), the pool reports its end here. Anything but that kill fails the file below.
+  pool.on('error', (error) => poolErrors.push(error));
   await pool.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
   await pool.query(`
     CREATE TABLE ${table} (
@@ -45,6 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  expect(poolErrors.filter((error) => (error as { code?: string }).code !== '57P01')).toEqual([]);
   await pool?.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
   await pool?.end();
   await dropDatabase(databaseUrl);
