@@ -53,6 +53,41 @@ export type DeadLetterReason = 'poison' | 'max-attempts';
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlt`;
 
+/**
+ * Several consumers as one, for a worker that reads several topics with a group per topic (a Kafka group's members
+ * must all subscribe to the same topics): it creates every topic and its dead letters first, and is ready when all
+ * of its consumers are.
+ */
+export function combineConsumers(bus: EventBus, topics: readonly string[], consumers: readonly Consumer[]): Consumer {
+  return {
+    start: async () => {
+      // All topics in one request: kafkajs creating topics from several calls at once can fail on leader metadata.
+      await bus.ensureTopics(topics.flatMap((topic) => [topic, deadLetterTopic(topic)]));
+      await Promise.all(consumers.map((c) => c.start()));
+    },
+    stop: async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+    status: (): ConsumerStatus => {
+      const states = consumers.map((c) => c.status());
+      for (const state of ['stopped', 'unhealthy', 'waiting'] as const) if (states.includes(state)) return state;
+      return 'ready';
+    },
+    stats: (): ConsumerStats =>
+      consumers.reduce(
+        (sum, c) => {
+          const s = c.stats();
+          return {
+            processed: sum.processed + s.processed,
+            retried: sum.retried + s.retried,
+            deadLettered: sum.deadLettered + s.deadLettered,
+          };
+        },
+        { processed: 0, retried: 0, deadLettered: 0 },
+      ),
+  };
+}
+
 const defaultBackoffMs = (attempt: number): number => Math.min(200 * 2 ** (attempt - 1), 5_000);
 
 /** Dead-letter headers carry the error for people reading the topic, not the stack trace. */

@@ -1,4 +1,4 @@
-import { createConsumer, deadLetterTopic, type Consumer, type ConsumerStats, type ConsumerStatus } from '../../../../kernel/bus/consumer';
+import { combineConsumers, createConsumer, type Consumer } from '../../../../kernel/bus/consumer';
 import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent, type EventOf, type Topic } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
@@ -44,32 +44,9 @@ function consumerFor<T extends keyof typeof HANDLERS>(topic: T, bus: EventBus, p
  * moderators and VIPs. One consumer per topic; the worker is ready when all of them are.
  */
 export function createChatProvisionWorker(bus: EventBus, projections: ProjectionsService, logger: Logger): Consumer {
-  const consumers = PROVISION_TOPICS.map((topic) => consumerFor(topic, bus, projections, logger));
-  return {
-    start: async () => {
-      // All topics in one request: kafkajs creating topics from several calls at once can fail on leader metadata.
-      await bus.ensureTopics(PROVISION_TOPICS.flatMap((topic) => [topic, deadLetterTopic(topic)]));
-      await Promise.all(consumers.map((c) => c.start()));
-    },
-    stop: async () => {
-      await Promise.all(consumers.map((c) => c.stop()));
-    },
-    status: (): ConsumerStatus => {
-      const states = consumers.map((c) => c.status());
-      for (const state of ['stopped', 'unhealthy', 'waiting'] as const) if (states.includes(state)) return state;
-      return 'ready';
-    },
-    stats: (): ConsumerStats =>
-      consumers.reduce(
-        (sum, c) => {
-          const s = c.stats();
-          return {
-            processed: sum.processed + s.processed,
-            retried: sum.retried + s.retried,
-            deadLettered: sum.deadLettered + s.deadLettered,
-          };
-        },
-        { processed: 0, retried: 0, deadLettered: 0 },
-      ),
-  };
+  return combineConsumers(
+    bus,
+    PROVISION_TOPICS,
+    PROVISION_TOPICS.map((topic) => consumerFor(topic, bus, projections, logger)),
+  );
 }

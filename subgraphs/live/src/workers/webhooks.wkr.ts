@@ -1,9 +1,8 @@
-import { createConsumer, type Consumer } from '../../../../kernel/bus/consumer';
+import { combineConsumers, createConsumer, type Consumer } from '../../../../kernel/bus/consumer';
 import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
 import type { StreamsService } from '../services/streams.service';
-import { consumerOf } from './provision.wkr';
 
 export const WEBHOOKS_GROUP = 'live-webhooks-wkr';
 const TOPIC = 'live.webhook.received.v1';
@@ -14,7 +13,7 @@ const TOPIC = 'live.webhook.received.v1';
  * them whatever that order was.
  */
 export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService, logger: Logger): Consumer {
-  return consumerOf(
+  return combineConsumers(
     bus,
     [TOPIC],
     [
