@@ -43,3 +43,15 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 export const url = z.url();
 
 export const redisUrl = z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' });
+
+/** A comma-separated list of addresses (trusted proxies), `fallback` when unset. */
+export const addressList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );

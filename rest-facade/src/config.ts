@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, port } from '../../kernel/config';
+import { addressList, logLevel, port } from '../../kernel/config';
 
 export const restFacadeConfigSchema = z.object({
   REST_FACADE_PORT: port(4000),
@@ -9,15 +9,7 @@ export const restFacadeConfigSchema = z.object({
    * The proxies in front of the facade (load balancers) whose X-Forwarded-For is believed; none by default, the
    * facade being the edge. The client is the rightmost hop none of them wrote.
    */
-  TRUSTED_PROXIES: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
+  TRUSTED_PROXIES: addressList(''),
   /** The router's GraphQL endpoint; its /healthz is at the same origin. */
   ROUTER_URL: z.url({
     protocol: /^https?$/,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
+import { addressList, logLevel, port, redisUrl, secret, url } from '../../kernel/config';
 import { gatewayTelemetry } from '../../kernel/telemetry';
 
 /** The router's own settings; the subgraphs' URLs join them from the process registry (`subgraphUrlsSchema`). */
@@ -8,15 +8,7 @@ export const routerConfigSchema = z.object({
   ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
   IDENTITY_SECRET: secret('IDENTITY_SECRET'),
   /** Peers whose X-Forwarded-For is believed: the REST facades. */
-  TRUSTED_PROXIES: z
-    .string()
-    .default('127.0.0.1,::1,::ffff:127.0.0.1')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
+  TRUSTED_PROXIES: addressList('127.0.0.1,::1,::ffff:127.0.0.1'),
   /** How recent a staff member's second factor must be for the explorer (the user domain's rule for staff actions). */
   STAFF_MFA_MAX_AGE_SECONDS: z.coerce
     .number()
