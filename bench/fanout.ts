@@ -237,6 +237,9 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     CHAT_REDIS_PREFIX: `${env.KAFKA_TOPIC_PREFIX}chat`,
     CHAT_VIEWER_MESSAGES_PER_30S: '1000000',
     CHAT_MODERATOR_MESSAGES_PER_30S: '1000000',
+    // Every viewer signs up from 127.0.0.1.
+    SIGNUP_ADDRESS_PER_HOUR: '1000000',
+    MAIL_DIR: join(process.cwd(), '.data', 'bench-mail'),
   };
   for (const name of PLATFORM) children.push(fork(entry, [name], { env: platformEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   for (const name of [...BEHIND_ROUTER, 'rest-facade-gtw' as const])

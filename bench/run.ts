@@ -43,6 +43,9 @@ const env = {
   OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
   LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'warn',
+  // Every bench signs up from 127.0.0.1; several runs an hour must not hit the per-address sign-up limit.
+  SIGNUP_ADDRESS_PER_HOUR: '1000000',
+  MAIL_DIR: join(process.cwd(), '.data', 'bench-mail'),
   ...portsEnv(FIRST_PORT),
 };
 

@@ -39,6 +39,9 @@ export class Processes {
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+      // Thousands of sign-ups come from 127.0.0.1.
+      SIGNUP_ADDRESS_PER_HOUR: '1000000',
+      MAIL_DIR: path.join(dir, 'mail'),
     };
     const ports = {} as Record<ProcessName, number>;
     for (const [name, row] of Object.entries(PROCESSES) as [ProcessName, ProcessRow][]) {

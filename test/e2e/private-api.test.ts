@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
 import { kafkaBusForTests } from '../support/kafka';
+import { awaitMailsTo, verificationToken } from '../support/mail';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn, startTestPlatform, uniqueLogin, type TestPlatform } from '../support/platform';
 
@@ -50,7 +51,7 @@ describe('Private API v1 over Kafka', () => {
     expect(me.channel).toMatchObject({ title: "Spine's stream", followerCount: 0, language: 'en' });
   });
 
-  it('should refuse a taken login or email with 409 and bad fields with 400', async () => {
+  it('should refuse a taken login with 409 and bad fields with 400', async () => {
     const { login } = await signUpAndLogIn(api, 'taken');
     const again = await call(`${api}/users`, {
       method: 'POST',
@@ -59,13 +60,86 @@ describe('Private API v1 over Kafka', () => {
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('USER_LOGIN_TAKEN');
     expect(again.headers.get('content-type')).toContain('application/problem+json');
+  });
 
-    const sameEmail = await call(`${api}/users`, {
-      method: 'POST',
-      body: { login: uniqueLogin('other'), email: `${login}@example.test`, password: 'long-enough' },
+  describe('email addresses', () => {
+    const signUp = (login: string, email: string) =>
+      call(`${api}/users`, { method: 'POST', body: { login, email, password: 'long-enough' } });
+    const verify = (token: string) => call(`${api}/email-verifications`, { method: 'POST', body: { token } });
+    const shape = (body: Record<string, unknown>) => ({
+      ...body,
+      id: typeof body.id,
+      login: typeof body.login,
+      displayName: typeof body.displayName,
+      createdAt: typeof body.createdAt,
     });
-    expect(sameEmail.status).toBe(409);
-    expect(sameEmail.body.code).toBe('USER_EMAIL_TAKEN');
+
+    it('should mail a link that verifies the address once', async () => {
+      const login = uniqueLogin('verify');
+      const email = `${login}@example.test`;
+      const created = await signUp(login, email);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ login, email, emailVerified: false });
+
+      const [mail] = await awaitMailsTo(platform.mailDir, email);
+      expect(mail.subject).toBe('Verify your email address');
+      const token = verificationToken(mail);
+      const verified = await verify(token);
+      expect(verified.status).toBe(200);
+      expect(verified.body).toMatchObject({ id: created.body.id, emailVerified: true });
+      const spent = await verify(token);
+      expect(spent.status).toBe(400);
+      expect(spent.body.code).toBe('USER_INVALID_VERIFICATION_TOKEN');
+
+      const session = await call(`${api}/sessions`, { method: 'POST', body: { login, password: 'long-enough' } });
+      expect((await call(`${api}/me`, { token: session.body.accessToken })).body.emailVerified).toBe(true);
+      const resent = await call(`${api}/me/email-verifications`, { method: 'POST', token: session.body.accessToken });
+      expect(resent.status).toBe(409);
+      expect(resent.body.code).toBe('USER_EMAIL_ALREADY_VERIFIED');
+    });
+
+    it('should answer a sign-up with a taken address exactly like one with a free address, and tell only the address by mail', async () => {
+      const owner = uniqueLogin('owner');
+      const email = `${owner}@example.test`;
+      await signUp(owner, email);
+      expect((await verify(verificationToken((await awaitMailsTo(platform.mailDir, email))[0]))).status).toBe(200);
+
+      const fresh = uniqueLogin('fresh');
+      const free = await signUp(fresh, `${fresh}@example.test`);
+      const taken = await signUp(uniqueLogin('copycat'), email.toUpperCase());
+      expect(taken.status).toBe(free.status);
+      expect(shape(taken.body)).toEqual({ ...shape(free.body), email });
+
+      const [, notice] = await awaitMailsTo(platform.mailDir, email, 2);
+      expect(notice.subject).toBe('You already have an account');
+      expect(notice.text).toContain(owner);
+      expect(notice.text).not.toContain('#token=');
+    });
+
+    it('should give an address to the first of two unverified accounts to verify it', async () => {
+      const first = uniqueLogin('first');
+      const email = `${first}@example.test`;
+      await signUp(first, email);
+      const second = uniqueLogin('second');
+      await signUp(second, email);
+      const [firstLink, secondLink] = (await awaitMailsTo(platform.mailDir, email, 2)).map(verificationToken);
+      expect((await verify(firstLink)).status).toBe(200);
+      const refused = await verify(secondLink);
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('USER_EMAIL_TAKEN');
+    });
+
+    it('should send a signed-in account a new link, and no one else', async () => {
+      const { login, token } = await signUpAndLogIn(api, 'resend');
+      const email = `${login}@example.test`;
+      await awaitMailsTo(platform.mailDir, email);
+      const resent = await call(`${api}/me/email-verifications`, { method: 'POST', token });
+      expect(resent.status).toBe(202);
+      expect(resent.body).toEqual({ sent: true });
+      const [, latest] = await awaitMailsTo(platform.mailDir, email, 2);
+      expect((await verify(verificationToken(latest))).status).toBe(200);
+      expect((await call(`${api}/me/email-verifications`, { method: 'POST' })).status).toBe(401);
+    });
   });
 
   it('should answer a wrong password and an unknown login the same way', async () => {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startAllProcesses } from '../../bin/everything';
 import { portsEnv } from '../../bin/processes';
 import type { EventBus } from '../../kernel/bus/port';
@@ -8,6 +11,7 @@ import { createScratchDatabase } from './database';
 /** Every process of the platform in the test's process, on free ports, against a scratch database and `bus`. */
 export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
   const database = await createScratchDatabase();
+  const mailDir = mkdtempSync(join(tmpdir(), 'platform-mail-'));
   const identitySecret = randomBytes(32).toString('base64url');
   const accessTokenSecret = extraEnv.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
   const running = await startAllProcesses({
@@ -20,6 +24,8 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
       ...portsEnv(0),
       // Every test logs in from 127.0.0.1; the per-address limit has a test of its own.
       LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
+      SIGNUP_ADDRESS_PER_HOUR: '10000',
+      MAIL_DIR: mailDir,
       ...extraEnv,
     },
     bus,
@@ -40,11 +46,14 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
     identitySecret,
     accessTokenSecret,
     databaseUrl: database.url,
+    /** Where the user domain writes the mail it sends (read it with `mailsTo`). */
+    mailDir,
     api: `${processes['rest-facade-gtw'].url}/private/v1`,
     stop: async () => {
       for (const part of running.parts) await part.stop();
       await bus.close();
       await database.drop();
+      rmSync(mailDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { fromRoot } from '../../../kernel/paths';
 import { DEFAULT_LOGIN_LIMITS } from './services/login-limiter';
 
 export const userStoreConfigSchema = z.object({
@@ -12,6 +13,20 @@ export const userStoreConfigSchema = z.object({
   LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountFailures),
   LOGIN_ACCOUNT_LOCK_SECONDS: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountLockSeconds),
   LOGIN_IP_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.attemptsPerIpPerMinute),
+  /** Sign-ups one address may make per hour, and one IPv6 /64 network (what one subscriber usually holds). */
+  SIGNUP_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.signUpsPerAddressPerHour),
+  SIGNUP_NETWORK_PER_HOUR: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.signUpsPerNetworkPerHour),
+  /** Where mail is sent (`smtp://user:password@host:port`, or `smtps://`); unset, each mail is written to MAIL_DIR. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_DIR: z.string().min(1).default(fromRoot('.data', 'mail')),
+  MAIL_FROM: z.string().min(3).default('Streaming platform <no-reply@localhost>'),
+  /** The page an email verification link opens (our web app's); the token is appended as `#token=...`. */
+  EMAIL_VERIFICATION_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:4000/verify-email'),
+  EMAIL_VERIFICATION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600),
   /** How long a staff member's TOTP confirmation opens staff actions; after it they confirm again. */
   STAFF_MFA_MAX_AGE_SECONDS: z.coerce
     .number()

@@ -11,7 +11,7 @@ export { bootstrapFirstAdmin, DEMO_USERS, seed } from './seed';
 /** user-store-svc: the user subgraph and the relay of the user domain's outbox. */
 export const startUserStoreSvc = (config: UserStoreConfig, bus: EventBus, logger: Logger) =>
   startDomainService(
-    { name: 'user', schema: USER_SCHEMA, connect: connectUserDb, resolvers, context: (deps) => createUserContext(config, deps) },
+    { name: 'user', schema: USER_SCHEMA, connect: connectUserDb, resolvers, context: (deps) => createUserContext(config, deps, logger) },
     { ...config, port: config.USER_STORE_PORT },
     bus,
     logger,

@@ -1,3 +1,4 @@
+import { actingUser } from '../../../../kernel/access';
 import type { IssuedApp } from '../services/developer-apps.service';
 import type { MutationResolvers } from './types.generated';
 
@@ -5,9 +6,19 @@ const withSecret = ({ app, clientSecret }: IssuedApp) => ({ ...app, clientSecret
 
 export const Mutation: MutationResolvers = {
   signUp: async (_, args, ctx) => {
-    const user = await ctx.accounts.signUp(args.input);
+    const user = await ctx.accounts.signUp(args.input, ctx.identity.ip);
+    ctx.self.add(user.id);
+    await ctx.emailVerification.afterSignUp(user, ctx.log);
+    return user;
+  },
+  verifyEmail: async (_, args, ctx) => {
+    const user = await ctx.emailVerification.verify(args.token);
     ctx.self.add(user.id);
     return user;
+  },
+  resendEmailVerification: async (_, _args, ctx) => {
+    await ctx.emailVerification.resend(actingUser(ctx.identity));
+    return { sent: true };
   },
   logIn: (_, args, ctx) => ctx.accounts.logIn(args.login, args.password, ctx.identity.ip),
   refreshSession: (_, args, ctx) => ctx.accounts.refreshSession(args.refreshToken),

@@ -35,6 +35,11 @@ export type User = {
    * null for anyone else.
    */
   email?: Maybe<Scalars['String']['output']>;
+  /**
+   * Whether the account proved it receives mail at its address (a link sent to it was opened); visible to whoever
+   * can read the address, null for anyone else.
+   */
+  emailVerified?: Maybe<Scalars['Boolean']['output']>;
   /** When the account was created (ISO 8601). */
   createdAt: Scalars['DateTime']['output'];
   /** When staff suspended the account (ISO 8601); null when it is not suspended. Readable by staff only. */
@@ -67,12 +72,21 @@ export type SessionRevocation = {
 export type SignUpInput = {
   /** 4–25 characters of a-z, 0-9 and underscore. */
   login: Scalars['String']['input'];
-  /** A valid email address, unique across accounts. */
+  /**
+   * A valid email address. The answer never tells whether another account uses it: the address is sent a link to
+   * verify it, or a notice when another account already verified it.
+   */
   email: Scalars['String']['input'];
   /** At least 8 characters. */
   password: Scalars['String']['input'];
   /** Defaults to the login. */
   displayName?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A verification link is on its way to the account's address. */
+export type EmailVerificationSent = {
+  __typename?: 'EmailVerificationSent';
+  sent: Scalars['Boolean']['output'];
 };
 
 /** A staff login: a token for the Admin API, which needs the second factor confirmed again after mfaExpiresIn. */
@@ -273,6 +287,10 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Creates an account. The channel is provisioned asynchronously from the account-created event. */
   signUp: User;
+  /** Spends the token of an email verification link: the account it was sent for has verified its address. */
+  verifyEmail: User;
+  /** The signed-in account is sent a new link to verify its address (the first was lost or expired). */
+  resendEmailVerification: EmailVerificationSent;
   /** Exchanges a login and password for a session. */
   logIn: Session;
   /**
@@ -318,6 +336,11 @@ export type Mutation = {
 
 export type MutationSignUpArgs = {
   input: SignUpInput;
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -519,11 +542,12 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Session: ResolverTypeWrapper<Omit<Session, 'user'> & { user: ResolversTypes['User'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   SessionRevocation: ResolverTypeWrapper<SessionRevocation>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   SignUpInput: SignUpInput;
+  EmailVerificationSent: ResolverTypeWrapper<EmailVerificationSent>;
   StaffSession: ResolverTypeWrapper<Omit<StaffSession, 'staff'> & { staff: ResolversTypes['User'] }>;
   StaffPermission: ResolverTypeWrapper<StaffPermission>;
   StaffRole: ResolverTypeWrapper<StaffRole>;
@@ -548,11 +572,12 @@ export type ResolversParentTypes = {
   User: UserRow;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
   Session: Omit<Session, 'user'> & { user: ResolversParentTypes['User'] };
   Int: Scalars['Int']['output'];
   SessionRevocation: SessionRevocation;
-  Boolean: Scalars['Boolean']['output'];
   SignUpInput: SignUpInput;
+  EmailVerificationSent: EmailVerificationSent;
   StaffSession: Omit<StaffSession, 'staff'> & { staff: ResolversParentTypes['User'] };
   StaffPermission: StaffPermission;
   StaffRole: StaffRole;
@@ -577,6 +602,7 @@ export type UserResolvers<ContextType = UserContext, ParentType extends Resolver
   login?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   suspendedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
@@ -591,6 +617,10 @@ export type SessionResolvers<ContextType = UserContext, ParentType extends Resol
 
 export type SessionRevocationResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['SessionRevocation'] = ResolversParentTypes['SessionRevocation']> = {
   revoked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type EmailVerificationSentResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['EmailVerificationSent'] = ResolversParentTypes['EmailVerificationSent']> = {
+  sent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type StaffSessionResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['StaffSession'] = ResolversParentTypes['StaffSession']> = {
@@ -677,6 +707,8 @@ export type QueryResolvers<ContextType = UserContext, ParentType extends Resolve
 
 export type MutationResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   signUp?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  resendEmailVerification?: Resolver<ResolversTypes['EmailVerificationSent'], ParentType, ContextType>;
   logIn?: Resolver<ResolversTypes['Session'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'login' | 'password'>>;
   refreshSession?: Resolver<ResolversTypes['Session'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   revokeSession?: Resolver<ResolversTypes['SessionRevocation'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'refreshToken'>>;
@@ -704,6 +736,7 @@ export type Resolvers<ContextType = UserContext> = {
   User?: UserResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SessionRevocation?: SessionRevocationResolvers<ContextType>;
+  EmailVerificationSent?: EmailVerificationSentResolvers<ContextType>;
   StaffSession?: StaffSessionResolvers<ContextType>;
   StaffPermission?: StaffPermissionResolvers<ContextType>;
   StaffRole?: StaffRoleResolvers<ContextType>;

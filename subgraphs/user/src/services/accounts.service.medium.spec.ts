@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { verifyAccessToken } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { connectUserDb, type UserDb } from '../data/db';
 import { AccountsService } from './accounts.service';
-import { LoginLimiter } from './login-limiter';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from './login-limiter';
 import { verifyPassword } from './passwords';
 
 const secret = randomBytes(32).toString('base64url');
@@ -90,18 +90,57 @@ describe(AccountsService.name, () => {
     ).resolves.toBeDefined();
   });
 
-  it('should refuse a login or an email already taken, whatever its case, and emit nothing for it', async () => {
+  it('should refuse a login already taken, whatever its case, and emit nothing for it', async () => {
     const user = await signUp();
     const before = await db.prisma.outboxEvent.count();
     await expect(signUp({ login: user.login.toUpperCase(), email: `${login()}@example.test` })).rejects.toMatchObject({
       code: 'USER_LOGIN_TAKEN',
       fields: [{ field: 'login' }],
     });
-    await expect(signUp({ email: user.email.toUpperCase() })).rejects.toMatchObject({
-      code: 'USER_EMAIL_TAKEN',
-      fields: [{ field: 'email' }],
-    });
     expect(await db.prisma.outboxEvent.count()).toBe(before);
+  });
+
+  it('should create an account whose email another account uses, unverified (sign-up never tells an address is taken)', async () => {
+    const user = await signUp();
+    const again = await signUp({ email: user.email.toUpperCase() });
+    expect(again).toMatchObject({ email: user.email, emailVerifiedAt: null });
+  });
+
+  it('should limit sign-ups per address, and per IPv6 /64 whatever the address within it', async () => {
+    const limited = new AccountsService(
+      db.prisma,
+      secret,
+      new LoginLimiter({ ...DEFAULT_LOGIN_LIMITS, signUpsPerAddressPerHour: 2, signUpsPerNetworkPerHour: 3 }),
+    );
+    const signUpFrom = (ip: string) => {
+      const name = login();
+      return limited.signUp({ login: name, email: `${name}@example.test`, password: PASSWORD }, ip);
+    };
+    await signUpFrom('198.51.100.7');
+    await signUpFrom('198.51.100.7');
+    const refused = await signUpFrom('198.51.100.7').catch((error) => error);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.retryAfter).toBeGreaterThan(3500);
+    await expect(signUpFrom('198.51.100.8')).resolves.toBeDefined();
+
+    await signUpFrom('2001:db8:1:2::1');
+    await signUpFrom('2001:db8:1:2::2');
+    await signUpFrom('2001:0db8:0001:0002:ffff::3');
+    await expect(signUpFrom('2001:db8:1:2::4')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(signUpFrom('2001:db8:1:3::1')).resolves.toBeDefined();
+  });
+
+  it('should replace a legacy password hash at the next login, and log in with the new one', async () => {
+    const user = await signUp();
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD, salt, 32, { N: 2 ** 14, r: 8, p: 1 });
+    const legacy = ['scrypt', 2 ** 14, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
+    await db.prisma.user.update({ where: { id: user.id }, data: { passwordHash: legacy } });
+    await accounts.logIn(user.login, PASSWORD);
+    const rehashed = (await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash;
+    expect(rehashed).toMatch(/^\$argon2id\$/);
+    await expect(accounts.logIn(user.login, PASSWORD)).resolves.toBeDefined();
+    expect((await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).toBe(rehashed);
   });
 
   it('should open a session whose access token names the user, and answer an unknown login as a wrong password', async () => {

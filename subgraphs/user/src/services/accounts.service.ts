@@ -6,7 +6,7 @@ import LIMITS from '../../limits.json';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
 import { recordEvent, type User } from '../data/db';
 import type { LoginLimiter } from './login-limiter';
-import { DECOY_HASH, hashPassword, verifyPassword } from './passwords';
+import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 
 export const LOGIN_PATTERN = new RegExp(LIMITS['account.login'].pattern);
 const { 'account.email': EMAIL, 'account.password': PASSWORD, 'account.displayName': DISPLAY_NAME } = LIMITS;
@@ -39,7 +39,11 @@ export class AccountsService {
     private readonly limiter: LoginLimiter,
   ) {}
 
-  async signUp(input: SignUpInput): Promise<User> {
+  /**
+   * Creates an account. Whether another account uses the email is never told (see EmailVerificationService): only
+   * a taken login is, logins being public.
+   */
+  async signUp(input: SignUpInput, clientIp?: string): Promise<User> {
     const login = input.login.trim().toLowerCase();
     const email = input.email.trim().toLowerCase();
     const displayName = (input.displayName ?? '').trim() || login;
@@ -53,6 +57,7 @@ export class AccountsService {
     if (displayName.length > DISPLAY_NAME.maxLength)
       problems.push({ field: 'displayName', message: `must be at most ${DISPLAY_NAME.maxLength} characters` });
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'the account fields are invalid', { fields: problems });
+    await this.limiter.beforeSignUp(clientIp);
 
     const passwordHash = await hashPassword(input.password);
     try {
@@ -67,14 +72,8 @@ export class AccountsService {
         return user;
       });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        const target = JSON.stringify(error.meta ?? {});
-        if (target.includes('email'))
-          throw new DomainError('USER_EMAIL_TAKEN', 'this email is already registered', {
-            fields: [{ field: 'email', message: 'is taken' }],
-          });
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
         throw new DomainError('USER_LOGIN_TAKEN', 'this login is taken', { fields: [{ field: 'login', message: 'is taken' }] });
-      }
       throw error;
     }
   }
@@ -95,7 +94,17 @@ export class AccountsService {
     if (!user || !valid) throw new DomainError('USER_INVALID_CREDENTIALS', 'wrong login or password');
     await this.limiter.succeeded(normalized);
     if (user.suspendedAt) throw new DomainError('USER_SUSPENDED', 'this account is suspended');
+    if (needsRehash(user.passwordHash)) await this.rehash(user, password);
     return user;
+  }
+
+  /**
+   * Only at login is the password in hand, so that is where a hash made under older parameters is replaced; a
+   * password changed meanwhile by another request is left as it is.
+   */
+  private async rehash(user: User, password: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.prisma.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash } });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DomainError } from '../../../../kernel/errors';
@@ -11,9 +12,18 @@ export interface LoginLimits {
   /** Wrong second-factor codes a staff member may give before their second factor is locked as long. */
   secondFactorFailures?: number;
   secondFactorLockSeconds?: number;
+  /** Sign-ups one address may make per hour, and one IPv6 /64 network (what one subscriber is usually given). */
+  signUpsPerAddressPerHour?: number;
+  signUpsPerNetworkPerHour?: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { accountFailures: 5, accountLockSeconds: 900, attemptsPerIpPerMinute: 30 };
+export const DEFAULT_LOGIN_LIMITS = {
+  accountFailures: 5,
+  accountLockSeconds: 900,
+  attemptsPerIpPerMinute: 30,
+  signUpsPerAddressPerHour: 5,
+  signUpsPerNetworkPerHour: 20,
+} satisfies LoginLimits;
 
 /**
  * Guessing passwords is slowed per account (a user who types well is never locked) and per address (every attempt,
@@ -27,6 +37,8 @@ export class LoginLimiter {
   private readonly perAccount: RateLimiterAbstract;
   private readonly perIp: RateLimiterAbstract;
   private readonly perSecondFactor: RateLimiterAbstract;
+  private readonly signUpsPerAddress: RateLimiterAbstract;
+  private readonly signUpsPerNetwork: RateLimiterAbstract;
 
   constructor(limits: LoginLimits, redis?: Redis) {
     const make = (options: { keyPrefix: string; points: number; duration: number }) =>
@@ -38,6 +50,27 @@ export class LoginLimiter {
       points: limits.secondFactorFailures ?? limits.accountFailures,
       duration: limits.secondFactorLockSeconds ?? limits.accountLockSeconds,
     });
+    this.signUpsPerAddress = make({
+      keyPrefix: 'user:signup:address',
+      points: limits.signUpsPerAddressPerHour ?? DEFAULT_LOGIN_LIMITS.signUpsPerAddressPerHour,
+      duration: 3600,
+    });
+    this.signUpsPerNetwork = make({
+      keyPrefix: 'user:signup:network',
+      points: limits.signUpsPerNetworkPerHour ?? DEFAULT_LOGIN_LIMITS.signUpsPerNetworkPerHour,
+      duration: 3600,
+    });
+  }
+
+  /**
+   * Before a sign-up: takes the address's point and, for IPv6, its /64's, since one subscriber is handed a whole
+   * /64 and could otherwise make accounts from 2^64 addresses.
+   */
+  async beforeSignUp(ip: string | undefined): Promise<void> {
+    if (!ip) return;
+    const network = ipv6Network64(ip);
+    await this.signUpsPerAddress.consume(network ? ip.toLowerCase() : ip).catch(rethrowLimited);
+    if (network) await this.signUpsPerNetwork.consume(network).catch(rethrowLimited);
   }
 
   /** Before checking a password: takes the address's point and the account's, or refuses when either is spent. */
@@ -67,4 +100,20 @@ const limited = (res: RateLimiterRes) =>
 function rethrowLimited(error: unknown): never {
   if (error instanceof RateLimiterRes) throw limited(error);
   throw error;
+}
+
+/**
+ * The /64 network of an IPv6 address, in one spelling whatever the address's (`2001:db8::1` and
+ * `2001:0db8:0:0::2` share `2001:db8:0:0::/64`); null for IPv4, also when written IPv4-mapped.
+ */
+export function ipv6Network64(ip: string): string | null {
+  if (isIP(ip) !== 6 || /^::ffff:/i.test(ip) || ip.includes('.')) return null;
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
