@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generatedKeysEnv, generateSigningKey } from '../kernel/keys';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -229,8 +230,7 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
   const platformEnv = {
     ...env,
     DATABASE_URL: options.databaseUrl,
-    IDENTITY_SECRET: randomBytes(32).toString('hex'),
-    ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    ...generatedKeysEnv(),
     OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
     LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...portsEnv(options.platformPort),
@@ -286,7 +286,7 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
       env: {
         ...kafkaEnv,
         KAFKA_TOPIC_PREFIX: rtPrefix,
-        ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
+        ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
         RT_PORT: String(options.rtPort),
         RT_REDIS_PREFIX: `${rtPrefix}rt:`,
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generatedKeysEnv, signingKey } from '../kernel/keys';
 import autocannon from 'autocannon';
 import { recreateDatabase } from '../kernel/db/admin';
 import { signIdentity } from '../kernel/identity';
@@ -32,14 +33,14 @@ const PORTS = { facade: portOf('rest-facade-gtw', FIRST_PORT), edgeFacade: 4750,
 const PATH: ProcessName[] = [...BEHIND_ROUTER, 'router-gtw', 'rest-facade-gtw'];
 const entry = join(__dirname, '..', 'bin', 'platform.js');
 
+const keysEnv = generatedKeysEnv();
 const env = {
   ...process.env,
   DATABASE_URL,
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   KAFKA_TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
-  ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
-  IDENTITY_SECRET: randomBytes(32).toString('hex'),
+  ...keysEnv,
   OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('hex'),
   LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'warn',
@@ -150,7 +151,11 @@ async function main(): Promise<void> {
 
   const operation = [...loadPersistedOperations().values()].find((o) => o.name === 'GetUserByLogin');
   if (!operation) throw new Error('GetUserByLogin is not persisted');
-  const identity = await signIdentity(env.IDENTITY_SECRET, { kind: 'anonymous', requestId: 'bench' });
+  const identity = await signIdentity(
+    signingKey('IDENTITY_SIGNING_KEY').parse(keysEnv.IDENTITY_SIGNING_KEY),
+    { kind: 'anonymous', requestId: 'bench' },
+    'user',
+  );
   const json = { 'content-type': 'application/json' };
   const targets: Target[] = [
     { name: 'rest', request: { url: `${api}/users/${login}` } },

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from '../kernel/db/embedded';
 import type { EventBus } from '../kernel/bus/port';
 import type { Stoppable } from '../kernel/lifecycle';
 import type { Logger } from '../kernel/log';
+import { generatedKeysEnv } from '../kernel/keys';
 import { fromRoot } from '../kernel/paths';
 import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
@@ -63,8 +64,8 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
       LIVE_KEY_ENCRYPTION_KEY: liveKeyEncryptionKey(),
       LIVE_MUX_WEBHOOK_SECRET: muxWebhookSecret,
       DATABASE_URL: databaseUrl,
-      ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
-      IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? randomBytes(32).toString('base64url'),
+      // One process holds every issuer and every verifier: fresh keys each run, unless the operator gave some.
+      ...generatedKeysEnv(process.env),
       OAUTH_ROUTER_CLIENT_SECRET: process.env.OAUTH_ROUTER_CLIENT_SECRET ?? randomBytes(32).toString('base64url'),
     },
     bus,

@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from './config';
+import { generatedKeysEnv } from './keys';
 import { routerConfigSchema } from '../router/src/config';
 import { withSubgraphUrls } from '../router/src/subgraphs';
 
@@ -10,21 +11,26 @@ describe(parseConfig.name, () => {
   it('should list every problem at once', () => {
     let error: unknown;
     try {
-      parseConfig(schema, { ROUTER_PORT: 'eighty', ACCESS_TOKEN_SECRET: 'short', USER_SUBGRAPH_URL: 'not a url' });
+      parseConfig(schema, { ROUTER_PORT: 'eighty', ACCESS_TOKEN_PUBLIC_KEYS: '{"keys":[]}', USER_SUBGRAPH_URL: 'not a url' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['ROUTER_PORT', 'ACCESS_TOKEN_SECRET', 'IDENTITY_SECRET', 'USER_SUBGRAPH_URL']) {
+    for (const name of [
+      'ROUTER_PORT',
+      'ACCESS_TOKEN_PUBLIC_KEYS',
+      'STAFF_TOKEN_PUBLIC_KEYS',
+      'IDENTITY_SIGNING_KEY',
+      'USER_SUBGRAPH_URL',
+    ]) {
       expect(problems).toContain(name);
     }
   });
 
   it('should apply defaults to a valid environment', () => {
     const config = parseConfig(schema, {
-      ACCESS_TOKEN_SECRET: 'a'.repeat(32),
-      IDENTITY_SECRET: 'b'.repeat(32),
+      ...generatedKeysEnv(),
       OAUTH_ROUTER_CLIENT_SECRET: 'c'.repeat(32),
     });
     expect(config).toMatchObject({

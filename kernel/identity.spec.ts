@@ -1,23 +1,32 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { type Identity, signIdentity, verifyIdentity } from './identity';
+import {
+  type Identity,
+  issueAccessToken,
+  issueStaffToken,
+  signIdentity,
+  verifyAccessToken,
+  verifyIdentity,
+  verifyStaffToken,
+} from './identity';
+import { generateSigningKey, newKeyPair, publicKeys, signingKey } from './keys';
 
-const secret = randomBytes(32).toString('hex');
+const router = newKeyPair();
 
 /** A token as the router signs it, with claims of our choosing, to see what verifying makes of them. */
-const forged = (claims: Record<string, unknown>, subject?: string) => {
+const forged = (claims: Record<string, unknown>, subject?: string, audience = 'subgraph:chnl') => {
   const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: router.signing.alg, kid: router.signing.kid })
     .setIssuer('router-gtw')
-    .setAudience('subgraphs')
+    .setAudience(audience)
     .setIssuedAt()
     .setExpirationTime('60s');
   if (subject) jwt.setSubject(subject);
-  return jwt.sign(new TextEncoder().encode(secret));
+  return jwt.sign(router.signing.key);
 };
 
 describe('signed identity', () => {
-  it('should carry each kind of caller to the subgraphs as it was, and nothing another kind has', async () => {
+  it('should carry each kind of caller to the subgraph it is signed for as it was, and nothing another kind has', async () => {
     const userId = randomUUID();
     const callers: Identity[] = [
       { kind: 'anonymous', ip: '203.0.113.9', requestId: 'r1' },
@@ -26,14 +35,83 @@ describe('signed identity', () => {
       { kind: 'oauth', clientId: 'app', scopes: [], requestId: 'r4' },
       { kind: 'staff', userId, permissions: ['users:read'], mfaAt: 1_700_000_000, requestId: 'r5' },
     ];
-    for (const caller of callers) expect(await verifyIdentity(secret, await signIdentity(secret, caller))).toEqual(caller);
+    for (const caller of callers)
+      expect(await verifyIdentity(router.verification, await signIdentity(router.signing, caller, 'chnl'), 'chnl')).toEqual(caller);
+  });
+
+  it('should refuse an identity signed for another subgraph', async () => {
+    const token = await signIdentity(router.signing, { kind: 'anonymous', requestId: 'r' }, 'chat');
+    expect(await verifyIdentity(router.verification, token, 'chnl')).toBeNull();
   });
 
   it('should refuse a token that lacks what its kind must have, or names no known kind', async () => {
-    expect(await verifyIdentity(secret, await forged({ knd: 'session', rid: 'r' }))).toBeNull();
-    expect(await verifyIdentity(secret, await forged({ knd: 'oauth', scp: ['chat:read'] }, randomUUID()))).toBeNull();
-    expect(await verifyIdentity(secret, await forged({ knd: 'staff', prm: ['users:read'] }, randomUUID()))).toBeNull();
-    expect(await verifyIdentity(secret, await forged({ knd: 'root' }, randomUUID()))).toBeNull();
-    expect(await verifyIdentity(randomBytes(32).toString('hex'), await forged({ knd: 'anonymous' }))).toBeNull();
+    expect(await verifyIdentity(router.verification, await forged({ knd: 'session', rid: 'r' }), 'chnl')).toBeNull();
+    expect(await verifyIdentity(router.verification, await forged({ knd: 'oauth', scp: ['chat:read'] }, randomUUID()), 'chnl')).toBeNull();
+    expect(await verifyIdentity(router.verification, await forged({ knd: 'staff', prm: ['users:read'] }, randomUUID()), 'chnl')).toBeNull();
+    expect(await verifyIdentity(router.verification, await forged({ knd: 'root' }, randomUUID()), 'chnl')).toBeNull();
+  });
+
+  it('should refuse a token signed with another key under the same kid, and one signed with HS256 over the public key', async () => {
+    const impostor = newKeyPair(router.signing.kid);
+    const token = await signIdentity(impostor.signing, { kind: 'anonymous', requestId: 'r' }, 'chnl');
+    expect(await verifyIdentity(router.verification, token, 'chnl')).toBeNull();
+
+    const publicJwk = JSON.parse(router.publicKeys).keys[0];
+    const confused = await new SignJWT({ knd: 'anonymous' })
+      .setProtectedHeader({ alg: 'HS256', kid: router.signing.kid })
+      .setIssuer('router-gtw')
+      .setAudience('subgraph:chnl')
+      .setExpirationTime('60s')
+      .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+    expect(await verifyIdentity(router.verification, confused, 'chnl')).toBeNull();
+  });
+});
+
+describe('key rotation', () => {
+  it('should verify tokens of the old and the new key while both are published, and only the new one after', async () => {
+    const old = generateSigningKey('2026-10');
+    const next = generateSigningKey('2026-11');
+    const both = publicKeys('keys').parse(
+      JSON.stringify({ keys: [...JSON.parse(old.publicKeys).keys, ...JSON.parse(next.publicKeys).keys] }),
+    );
+    const oldKey = signingKey('old').parse(old.signingKey);
+    const nextKey = signingKey('next').parse(next.signingKey);
+    const claims = { userId: randomUUID(), sessionId: randomUUID() };
+    const before = await issueAccessToken(oldKey, claims);
+    const after = await issueAccessToken(nextKey, claims);
+    expect((await verifyAccessToken(both, before)).ok).toBe(true);
+    expect((await verifyAccessToken(both, after)).ok).toBe(true);
+
+    const retired = publicKeys('keys').parse(next.publicKeys);
+    expect(await verifyAccessToken(retired, before)).toEqual({ ok: false, reason: 'invalid' });
+    expect((await verifyAccessToken(retired, after)).ok).toBe(true);
+  });
+});
+
+describe('token kinds', () => {
+  it('should keep access and staff tokens apart, each verified with its own issuer key', async () => {
+    const access = newKeyPair();
+    const staff = newKeyPair();
+    const userId = randomUUID();
+    const accessToken = await issueAccessToken(access.signing, { userId, sessionId: randomUUID() });
+    expect((await verifyStaffToken(access.verification, accessToken)).ok).toBe(false);
+    const staffToken = await issueStaffToken(staff.signing, { userId, permissions: ['users:read'], mfaAt: 1 });
+    expect((await verifyStaffToken(staff.verification, staffToken)).ok).toBe(true);
+    expect((await verifyStaffToken(access.verification, staffToken)).ok).toBe(false);
+    expect((await verifyAccessToken(access.verification, staffToken)).ok).toBe(false);
+    const sameKey = await issueStaffToken(access.signing, { userId, permissions: ['users:read'], mfaAt: 1 });
+    expect((await verifyAccessToken(access.verification, sameKey)).ok).toBe(false);
+  });
+});
+
+describe('key configuration', () => {
+  it('should refuse a JWKS holding a private key, and a signing key without a kid', () => {
+    const generated = generateSigningKey('k1');
+    expect(publicKeys('X').safeParse(JSON.stringify({ keys: [JSON.parse(generated.signingKey)] })).success).toBe(false);
+    expect(publicKeys('X').safeParse('{"keys":[]}').success).toBe(false);
+    expect(publicKeys('X').safeParse('not json').success).toBe(false);
+    const { kid: _kid, ...withoutKid } = JSON.parse(generated.signingKey);
+    expect(signingKey('X').safeParse(generated.signingKey).success).toBe(true);
+    expect(signingKey('X').safeParse(JSON.stringify(withoutKid)).success).toBe(false);
   });
 });

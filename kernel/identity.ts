@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { SigningKey, VerificationKeys } from './keys';
 
 /**
- * Two kinds of signed token cross the platform:
+ * Three kinds of signed token cross the platform, each signed with a private key only its issuer holds
+ * (kernel/keys.ts) and verified with public keys:
  * - the access token a client holds (issued by the user domain at login, verified by the router);
- * - the identity the router passes to subgraphs on every call: short-lived, signed with a key clients never
- *   see, so a subgraph reached directly without it refuses the call.
+ * - the staff token of the Admin API (the user domain again, with a key of its own);
+ * - the identity the router passes to subgraphs on every call: short-lived, addressed to one subgraph, so a
+ *   subgraph reached directly without it refuses the call and one subgraph cannot replay it at another.
  */
 export const IDENTITY_HEADER = 'x-platform-identity';
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -13,36 +16,26 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCESS_ISSUER = 'user-store-svc';
 const ACCESS_AUDIENCE = 'platform-api';
 const IDENTITY_ISSUER = 'router-gtw';
-const IDENTITY_AUDIENCE = 'subgraphs';
+/** The audience of the identity a subgraph accepts: its own name, so an identity sent to one cannot open another. */
+export const identityAudience = (subgraph: string) => `subgraph:${subgraph}`;
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 const IDENTITY_TTL_SECONDS = 60;
-
-// Every request signs or verifies with one of two secrets: encode each once, not on every call.
-const keys = new Map<string, Uint8Array>();
-const key = (secret: string): Uint8Array => {
-  let bytes = keys.get(secret);
-  if (!bytes) {
-    bytes = new TextEncoder().encode(secret);
-    keys.set(secret, bytes);
-  }
-  return bytes;
-};
 
 export interface AccessClaims {
   userId: string;
   sessionId: string;
 }
 
-export async function issueAccessToken(secret: string, claims: AccessClaims): Promise<string> {
+export async function issueAccessToken(signing: SigningKey, claims: AccessClaims): Promise<string> {
   return new SignJWT({ sid: claims.sessionId, [ISSUED_AT_MS]: Date.now() })
-    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })
     .setSubject(claims.userId)
     .setIssuer(ACCESS_ISSUER)
     .setAudience(ACCESS_AUDIENCE)
     .setIssuedAt()
     .setJti(randomUUID())
     .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
-    .sign(key(secret));
+    .sign(signing.key);
 }
 
 export type TokenFailure = 'expired' | 'invalid';
@@ -56,14 +49,14 @@ const ISSUED_AT_MS = 'iat_ms';
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : []);
 
 export async function verifyAccessToken(
-  secret: string,
+  keys: VerificationKeys,
   token: string,
 ): Promise<{ ok: true; claims: AccessClaims & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
+    const { payload } = await jwtVerify(token, keys.get, {
       issuer: ACCESS_ISSUER,
       audience: ACCESS_AUDIENCE,
-      algorithms: ['HS256'],
+      algorithms: keys.algorithms,
       typ: 'at+jwt',
     });
     const issuedAt = payload[ISSUED_AT_MS];
@@ -91,27 +84,27 @@ export interface StaffClaims {
  * Staff tokens are a kind of their own (type `staff+jwt`, audience `admin-api`): a user's access token can never
  * pass for one, and a staff token is refused outside the Admin API.
  */
-export async function issueStaffToken(secret: string, claims: StaffClaims): Promise<string> {
+export async function issueStaffToken(signing: SigningKey, claims: StaffClaims): Promise<string> {
   return new SignJWT({ prm: claims.permissions, mfa: claims.mfaAt, [ISSUED_AT_MS]: Date.now() })
-    .setProtectedHeader({ alg: 'HS256', typ: 'staff+jwt' })
+    .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'staff+jwt' })
     .setSubject(claims.userId)
     .setIssuer(ACCESS_ISSUER)
     .setAudience(STAFF_AUDIENCE)
     .setIssuedAt()
     .setJti(randomUUID())
     .setExpirationTime(`${STAFF_TOKEN_TTL_SECONDS}s`)
-    .sign(key(secret));
+    .sign(signing.key);
 }
 
 export async function verifyStaffToken(
-  secret: string,
+  keys: VerificationKeys,
   token: string,
 ): Promise<{ ok: true; claims: StaffClaims & { issuedAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
+    const { payload } = await jwtVerify(token, keys.get, {
       issuer: ACCESS_ISSUER,
       audience: STAFF_AUDIENCE,
-      algorithms: ['HS256'],
+      algorithms: keys.algorithms,
       typ: 'staff+jwt',
     });
     const issuedAt = payload[ISSUED_AT_MS];
@@ -167,8 +160,11 @@ export interface StaffIdentity extends Call {
  */
 export type Identity = AnonymousIdentity | SessionIdentity | OAuthIdentity | StaffIdentity;
 
-/** The signed identity keeps the wire format of one claim set for every kind; verifying it gives back the union. */
-export async function signIdentity(secret: string, identity: Identity): Promise<string> {
+/**
+ * The signed identity keeps the wire format of one claim set for every kind; verifying it gives back the union.
+ * `subgraph` names the one subgraph it is for.
+ */
+export async function signIdentity(signing: SigningKey, identity: Identity, subgraph: string): Promise<string> {
   const jwt = new SignJWT({
     knd: identity.kind,
     scp: identity.kind === 'oauth' ? identity.scopes : [],
@@ -178,23 +174,26 @@ export async function signIdentity(secret: string, identity: Identity): Promise<
     ...(identity.ip ? { ip: identity.ip } : {}),
     ...(identity.kind === 'staff' ? { mfa: identity.mfaAt } : {}),
   })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: signing.alg, kid: signing.kid })
     .setIssuer(IDENTITY_ISSUER)
-    .setAudience(IDENTITY_AUDIENCE)
+    .setAudience(identityAudience(subgraph))
     .setIssuedAt()
     .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`);
   if (identity.kind !== 'anonymous' && identity.userId) jwt.setSubject(identity.userId);
-  return jwt.sign(key(secret));
+  return jwt.sign(signing.key);
 }
 
-/** The identity a token carries, or null when it is not valid or lacks what its kind must have. */
-export async function verifyIdentity(secret: string, token: string): Promise<Identity | null> {
+/**
+ * The identity a token carries, or null when it is not valid, is addressed to another subgraph than `subgraph`,
+ * or lacks what its kind must have.
+ */
+export async function verifyIdentity(keys: VerificationKeys, token: string, subgraph: string): Promise<Identity | null> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key(secret), {
+    ({ payload } = await jwtVerify(token, keys.get, {
       issuer: IDENTITY_ISSUER,
-      audience: IDENTITY_AUDIENCE,
-      algorithms: ['HS256'],
+      audience: identityAudience(subgraph),
+      algorithms: keys.algorithms,
     }));
   } catch {
     return null;

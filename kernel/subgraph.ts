@@ -19,6 +19,7 @@ import { sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
 import { createHttpApp, listen, type Listening, type ReadinessCheck } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import type { VerificationKeys } from './keys';
 import type { Logger } from './log';
 import { createOutboxRelay } from './outbox/relay';
 import { fromRoot } from './paths';
@@ -38,7 +39,8 @@ export interface SubgraphOptions<C> {
   sdlPath: string;
   /** One object per GraphQL type, as `buildSubgraphSchema` takes them (with `__resolveReference`). */
   resolvers: SubgraphResolvers;
-  identitySecret: string;
+  /** The router's public keys: a call must carry an identity it signed for this subgraph. */
+  identityKeys: VerificationKeys;
   port: number;
   logger: Logger;
   checks: Record<string, ReadinessCheck>;
@@ -80,7 +82,7 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
   const app = createHttpApp(options.logger, options.checks);
   app.use(
     '/graphql',
-    requireIdentity(options.identitySecret),
+    requireIdentity(options.identityKeys, options.name),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => options.context(req.identity, req.log),
@@ -115,7 +117,7 @@ export interface DomainServiceOptions<P, C> {
 export interface DomainServiceSettings {
   port: number;
   DATABASE_URL: string;
-  IDENTITY_SECRET: string;
+  IDENTITY_PUBLIC_KEYS: VerificationKeys;
   REDIS_URL?: string;
 }
 
@@ -139,7 +141,7 @@ export async function startDomainService<P, C extends object>(
     name: domain.name,
     sdlPath: fromRoot('subgraphs', domain.name, 'schema.graphql'),
     resolvers: domain.resolvers,
-    identitySecret: settings.IDENTITY_SECRET,
+    identityKeys: settings.IDENTITY_PUBLIC_KEYS,
     port: settings.port,
     logger,
     checks: {
@@ -160,10 +162,10 @@ export async function startDomainService<P, C extends object>(
   };
 }
 
-function requireIdentity(secret: string) {
+function requireIdentity(keys: VerificationKeys, subgraph: string) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = req.headers[IDENTITY_HEADER];
-    const identity = typeof token === 'string' ? await verifyIdentity(secret, token) : null;
+    const identity = typeof token === 'string' ? await verifyIdentity(keys, token, subgraph) : null;
     if (!identity) {
       sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
       return;

@@ -52,7 +52,7 @@ class RecentIds {
 
 /** Sessions always; OAuth tokens too when the introspection client's secret is configured. */
 function defaultVerifier(config: RtGtwConfig, revocations: Revocations): TokenVerifier {
-  const session = sessionTokenVerifier(config.ACCESS_TOKEN_SECRET, revocations);
+  const session = sessionTokenVerifier(config.ACCESS_TOKEN_PUBLIC_KEYS, revocations);
   if (!config.OAUTH_ROUTER_CLIENT_SECRET) return session;
   const introspection = createIntrospection({
     url: config.OAUTH_INTROSPECTION_URL,

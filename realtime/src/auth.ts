@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hasScope } from '../../kernel/access';
 import { type Identity, verifyAccessToken } from '../../kernel/identity';
+import type { VerificationKeys } from '../../kernel/keys';
 import type { Scope } from '../../kernel/scopes';
 import type { Introspection } from '../../kernel/introspection';
 import type { Revocations } from '../../kernel/revocations';
@@ -15,9 +16,9 @@ export type ConnectionIdentity = Identity & { expiresAt?: number };
 export type TokenVerifier = (token: string) => Promise<ConnectionIdentity | null>;
 
 /** Sessions, unless a suspension since the token was issued revoked it. */
-export function sessionTokenVerifier(secret: string, revocations: Pick<Revocations, 'revoked'>): TokenVerifier {
+export function sessionTokenVerifier(keys: VerificationKeys, revocations: Pick<Revocations, 'revoked'>): TokenVerifier {
   return async (token) => {
-    const verified = await verifyAccessToken(secret, token);
+    const verified = await verifyAccessToken(keys, token);
     if (!verified.ok || revocations.revoked(verified.claims.userId, verified.claims.issuedAt)) return null;
     return { kind: 'session', userId: verified.claims.userId, requestId: randomUUID(), expiresAt: verified.claims.expiresAt };
   };

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
+import { publicKeys } from '../../kernel/keys';
 
 export const rtGtwConfigSchema = z.object({
   RT_PORT: port(4200),
-  ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
+  ACCESS_TOKEN_PUBLIC_KEYS: publicKeys('ACCESS_TOKEN_PUBLIC_KEYS'),
   /** Counts viewers across instances; without it each instance counts its own (one instance, or `npm start`). */
   REDIS_URL: redisUrl.optional(),
   /** Lets several environments (or test runs) share one Redis. */

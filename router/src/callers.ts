@@ -1,6 +1,7 @@
 import type { Identity } from '../../kernel/identity';
 import { verifyAccessToken, verifyStaffToken } from '../../kernel/identity';
 import type { Introspection } from '../../kernel/introspection';
+import type { VerificationKeys } from '../../kernel/keys';
 
 type WithoutCall<T> = T extends unknown ? Omit<T, 'requestId' | 'ip'> : never;
 
@@ -22,17 +23,17 @@ export interface ApiAccess {
 }
 
 export const sessionVerifier =
-  (accessTokenSecret: string): TokenVerifier =>
+  (keys: VerificationKeys): TokenVerifier =>
   async (token) => {
-    const verified = await verifyAccessToken(accessTokenSecret, token);
+    const verified = await verifyAccessToken(keys, token);
     if (!verified.ok) return verified;
     return { ok: true, caller: { kind: 'session', userId: verified.claims.userId }, issuedAt: verified.claims.issuedAt };
   };
 
 export const staffVerifier =
-  (accessTokenSecret: string): TokenVerifier =>
+  (keys: VerificationKeys): TokenVerifier =>
   async (token) => {
-    const verified = await verifyStaffToken(accessTokenSecret, token);
+    const verified = await verifyStaffToken(keys, token);
     if (!verified.ok) return verified;
     const { userId, permissions, mfaAt, issuedAt } = verified.claims;
     return { ok: true, caller: { kind: 'staff', userId, permissions, mfaAt }, issuedAt };

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { addressList, logLevel, port, redisUrl, secret, url } from '../../kernel/config';
+import { publicKeys, signingKey } from '../../kernel/keys';
 import { gatewayTelemetry } from '../../kernel/telemetry';
 
 /** The router's own settings; the subgraphs' URLs join them from the process registry (`subgraphUrlsSchema`). */
 export const routerConfigSchema = z.object({
   ROUTER_PORT: port(4100),
-  ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
-  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  ACCESS_TOKEN_PUBLIC_KEYS: publicKeys('ACCESS_TOKEN_PUBLIC_KEYS'),
+  STAFF_TOKEN_PUBLIC_KEYS: publicKeys('STAFF_TOKEN_PUBLIC_KEYS'),
+  /** Signs the identity each subgraph call carries. */
+  IDENTITY_SIGNING_KEY: signingKey('IDENTITY_SIGNING_KEY'),
   /** Peers whose X-Forwarded-For is believed: the REST facades. */
   TRUSTED_PROXIES: addressList('127.0.0.1,::1,::ffff:127.0.0.1'),
   /** How recent a staff member's second factor must be for the explorer (the user domain's rule for staff actions). */

@@ -24,7 +24,8 @@ import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
 interface RouterContext {
-  identityToken: string;
+  /** The caller's identity signed for one subgraph (its audience), once per subgraph a plan reaches. */
+  identityFor(subgraph: string): Promise<string>;
   requestId: string;
 }
 
@@ -70,8 +71,8 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       new RemoteGraphQLDataSource<RouterContext>({
         url: urls[name],
         fetcher: fetch as never,
-        willSendRequest({ request, context }) {
-          request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
+        async willSendRequest({ request, context }) {
+          request.http?.headers.set(IDENTITY_HEADER, await context.identityFor(name));
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
         },
       }),
@@ -100,9 +101,9 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     audience: PUBLIC_API_RESOURCE,
   });
   const access = apiAccessTable({
-    session: sessionVerifier(config.ACCESS_TOKEN_SECRET),
+    session: sessionVerifier(config.ACCESS_TOKEN_PUBLIC_KEYS),
     oauth: oauthVerifier(introspection),
-    staff: staffVerifier(config.ACCESS_TOKEN_SECRET),
+    staff: staffVerifier(config.STAFF_TOKEN_PUBLIC_KEYS),
   });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
@@ -201,11 +202,20 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
         }
       }
 
-      const identityToken = await signIdentity(config.IDENTITY_SECRET, { ...caller, ip: clientIp, requestId });
+      const identity = { ...caller, ip: clientIp, requestId };
+      const signed = new Map<string, Promise<string>>();
+      const identityFor = (subgraph: string) => {
+        let token = signed.get(subgraph);
+        if (!token) {
+          token = signIdentity(config.IDENTITY_SIGNING_KEY, identity, subgraph);
+          signed.set(subgraph, token);
+        }
+        return token;
+      };
       const run = (body: typeof request) =>
         apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body },
-          context: async () => ({ identityToken, requestId }),
+          context: async () => ({ identityFor, requestId }),
         });
 
       // An explorer query is in the audit log before it runs: if it cannot be recorded, it does not run.

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { PROCESSES, type ProcessName, type ProcessRow } from '../../bin/processes';
+import { generatedKeysEnv } from '../../kernel/keys';
 import { fromRoot } from '../../kernel/paths';
 import { childEnv } from '../support/child-env';
 import { freePort } from './services';
@@ -33,8 +34,7 @@ export class Processes {
       DATABASE_URL: services.databaseUrl,
       KAFKA_BROKERS: services.brokers,
       REDIS_URL: services.redisUrl,
-      ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
-      IDENTITY_SECRET: randomBytes(32).toString('base64url'),
+      ...generatedKeysEnv(),
       OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

@@ -84,7 +84,7 @@ describe('admin API', () => {
   });
 
   it('should ask for the second factor again once it is stale, and open actions after it', async () => {
-    const stale = await issueStaffToken(platform.accessTokenSecret, {
+    const stale = await issueStaffToken(platform.keys.staff, {
       userId: adminUser.id,
       permissions: ['users:read', 'users:suspend', 'roles:read', 'roles:manage', 'staff:manage', 'audit:read'],
       mfaAt: Math.floor(Date.now() / 1000) - 16 * 60,
@@ -263,13 +263,13 @@ describe('admin API', () => {
       const refused = await ask(token, introspect);
       expect([refused.status, refused.body.errors[0].extensions.code]).toEqual([400, 'OPERATION_NOT_PERSISTED']);
     }
-    const stale = await issueStaffToken(platform.accessTokenSecret, {
+    const stale = await issueStaffToken(platform.keys.staff, {
       userId: adminUser.id,
       permissions: ['graph:explore'],
       mfaAt: Math.floor(Date.now() / 1000) - 3600,
     });
     expect((await ask(stale, introspect)).body.errors[0].extensions.code).toBe('STAFF_MFA_REQUIRED');
-    const unprivileged = await issueStaffToken(platform.accessTokenSecret, {
+    const unprivileged = await issueStaffToken(platform.keys.staff, {
       userId: adminUser.id,
       permissions: ['users:read'],
       mfaAt: Math.floor(Date.now() / 1000),
@@ -320,7 +320,7 @@ describe('admin API', () => {
           .access_token,
         'OAuth app token': appToken.body.access_token,
         'staff without the permission': unprivileged.body.accessToken,
-        'staff without a fresh second factor': await issueStaffToken(platform.accessTokenSecret, {
+        'staff without a fresh second factor': await issueStaffToken(platform.keys.staff, {
           userId: adminUser.id,
           permissions: ['users:read', 'users:suspend', 'roles:read', 'roles:manage', 'staff:manage', 'audit:read'],
           mfaAt: Math.floor(Date.now() / 1000) - 3600,

@@ -47,8 +47,7 @@ describe('login limits', () => {
     const second = await startUserStoreSvc(
       userStoreConfigSchema.parse({
         DATABASE_URL: platform.databaseUrl,
-        ACCESS_TOKEN_SECRET: 'a'.repeat(32),
-        IDENTITY_SECRET: platform.identitySecret,
+        ...platform.keysEnv,
         USER_STORE_PORT: '0',
         REDIS_URL,
         LOGIN_ACCOUNT_FAILURES: '2',
@@ -59,7 +58,7 @@ describe('login limits', () => {
     try {
       const user = await signUpAndLogIn(platform.api, 'shared');
       for (let i = 0; i < 2; i += 1) expect((await logIn(platform.api, user.login, 'wrong-password')).status).toBe(401);
-      const identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', requestId: 'second-instance' });
+      const identity = await signIdentity(platform.keys.identity, { kind: 'anonymous', requestId: 'second-instance' }, 'user');
       const res = await call(`${second.url}/graphql`, {
         method: 'POST',
         headers: { [IDENTITY_HEADER]: identity },

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { EventBus } from '../../kernel/bus/port';
 import { createLogger } from '../../kernel/log';
@@ -9,6 +8,7 @@ import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
+import { generateSigningKey } from '../../kernel/keys';
 
 /**
  * Chat in real time, end to end on real Kafka: a message sent through the REST facade goes chat subgraph → outbox →
@@ -29,7 +29,7 @@ describe('Realtime chat through the Private API', () => {
     platform = await startTestPlatform(bus);
     db = new Pool({ connectionString: platform.databaseUrl, max: 2 });
     other = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex') }),
+      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys }),
       bus,
       createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent'),
     );

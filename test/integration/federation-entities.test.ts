@@ -15,7 +15,6 @@ import { call, startTestPlatform, type TestPlatform } from '../support/platform'
  */
 describe('federation entities', () => {
   let platform: TestPlatform;
-  let identity: string;
   let channelIds: string[];
   const owners = Array.from({ length: 50 }, () => randomUUID());
 
@@ -23,7 +22,6 @@ describe('federation entities', () => {
   beforeAll(async () => {
     const bus = createMemoryBus();
     platform = await startTestPlatform(bus);
-    identity = await signIdentity(platform.identitySecret, { kind: 'anonymous', requestId: 'entities-test' });
     const created = owners.map((userId) =>
       makeEvent('user.account.created.v1', {
         userId,
@@ -38,7 +36,7 @@ describe('federation entities', () => {
     );
     channelIds = await eventually(async () => {
       const res = await entities(
-        platform.chnl.url,
+        'chnl',
         '... on User { channel { id } }',
         owners.map((id) => ({ __typename: 'User', id })),
       );
@@ -51,17 +49,19 @@ describe('federation entities', () => {
     await platform?.stop();
   });
 
-  const entities = (url: string, query: string, representations: object[]) =>
-    call(`${url}/graphql`, {
+  const entities = async (subgraph: 'user' | 'chnl' | 'chat' | 'live', query: string, representations: object[]) =>
+    call(`${platform[subgraph].url}/graphql`, {
       method: 'POST',
-      headers: { 'x-platform-identity': identity },
+      headers: {
+        'x-platform-identity': await signIdentity(platform.keys.identity, { kind: 'anonymous', requestId: 'entities-test' }, subgraph),
+      },
       body: { query: `query($r: [_Any!]!) { _entities(representations: $r) { ${query} } }`, variables: { r: representations } },
     });
 
   it('should resolve 50 users’ channels with one query', async () => {
     const byOwner = jest.spyOn(ChannelsService.prototype, 'byOwnerIds');
     const res = await entities(
-      platform.chnl.url,
+      'chnl',
       '... on User { id channel { id owner { id } } }',
       owners.map((id) => ({ __typename: 'User', id })),
     );
@@ -75,7 +75,7 @@ describe('federation entities', () => {
   it('should resolve 50 channels by id with one query, and null for unknown ids', async () => {
     const byIds = jest.spyOn(ChannelsService.prototype, 'byIds');
     const res = await entities(
-      platform.chnl.url,
+      'chnl',
       '... on Channel { id title }',
       [...channelIds, randomUUID(), 'not-a-uuid'].map((id) => ({ __typename: 'Channel', id })),
     );
@@ -89,7 +89,7 @@ describe('federation entities', () => {
   it('should resolve 50 channels’ chat rooms in the chat subgraph with one query', async () => {
     await eventually(async () => {
       const res = await entities(
-        platform.chat.url,
+        'chat',
         '... on Channel { chatroom { channelId } }',
         channelIds.map((id) => ({ __typename: 'Channel', id })),
       );
@@ -97,7 +97,7 @@ describe('federation entities', () => {
     });
     const byIds = jest.spyOn(RoomsService.prototype, 'byIds');
     const res = await entities(
-      platform.chat.url,
+      'chat',
       '... on Channel { id chatroom { channelId settings { emoteOnly } } }',
       channelIds.map((id) => ({ __typename: 'Channel', id })),
     );
@@ -122,8 +122,8 @@ describe('federation entities', () => {
     try {
       const { channel, room } = await eventually(stored);
       const representation = [{ __typename: 'Channel', id: channelId }];
-      const chnl = await entities(platform.chnl.url, '... on Channel { createdAt updatedAt }', representation);
-      const chat = await entities(platform.chat.url, '... on Channel { chatroom { clearedAt settings { updatedAt } } }', representation);
+      const chnl = await entities('chnl', '... on Channel { createdAt updatedAt }', representation);
+      const chat = await entities('chat', '... on Channel { chatroom { clearedAt settings { updatedAt } } }', representation);
       expect(chnl.body.data._entities).toEqual([
         { createdAt: channel.created_at.toISOString(), updatedAt: channel.updated_at.toISOString() },
       ]);
@@ -136,7 +136,7 @@ describe('federation entities', () => {
   it('should resolve many users in the user subgraph with one query', async () => {
     const byIds = jest.spyOn(AccountsService.prototype, 'byIds');
     const res = await entities(
-      platform.user.url,
+      'user',
       '... on User { id login }',
       owners.map((id) => ({ __typename: 'User', id })),
     );

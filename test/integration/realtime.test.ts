@@ -12,6 +12,7 @@ import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { movableClock } from '../support/clock';
 import { eventually } from '../support/eventually';
+import { newKeyPair } from '../../kernel/keys';
 
 /**
  * Two rt-gtw instances on real Kafka and Redis: events published on the bus (as the chat domain's relay does)
@@ -19,7 +20,7 @@ import { eventually } from '../support/eventually';
  * instances; a slow consumer is dropped; protocol abuse is refused with graphql-ws's close codes.
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SECRET = randomBytes(32).toString('base64url');
+const ACCESS = newKeyPair();
 const logger = createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent');
 const prefix = `t${randomBytes(4).toString('hex')}:rt:`;
 const operations = new Map(readManifest(REALTIME_API).operations.map((op) => [op.name, op]));
@@ -58,13 +59,13 @@ describe('rt-gtw', () => {
       events.map((e) => ({ key: e.data.channelId, value: JSON.stringify(e) })),
     );
   };
-  const tokenFor = (userId: string) => issueAccessToken(SECRET, { userId, sessionId: randomUUID() });
+  const tokenFor = (userId: string) => issueAccessToken(ACCESS.signing, { userId, sessionId: randomUUID() });
 
   beforeAll(async () => {
     bus = await kafkaBusForTests('realtime');
     const env = {
       RT_PORT: '0',
-      ACCESS_TOKEN_SECRET: SECRET,
+      ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys,
       REDIS_URL,
       RT_REDIS_PREFIX: prefix,
       RT_CONNECTION_INIT_TIMEOUT_MS: '300',
@@ -298,7 +299,7 @@ describe('rt-gtw', () => {
   it('should tell its clients it is going away when it stops, and withdraw its viewer counts', async () => {
     const channelId = randomUUID();
     const third = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_SECRET: SECRET, REDIS_URL, RT_REDIS_PREFIX: prefix }),
+      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys, REDIS_URL, RT_REDIS_PREFIX: prefix }),
       bus,
       logger.child({ instance: 'c' }),
     );
@@ -316,7 +317,7 @@ describe('rt-gtw', () => {
     const userId = randomUUID();
     // A verifier standing in for the real ones: a session whose token has 300 ms left.
     const short = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_SECRET: SECRET, REDIS_URL, RT_REDIS_PREFIX: prefix }),
+      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys, REDIS_URL, RT_REDIS_PREFIX: prefix }),
       bus,
       logger.child({ instance: 'expiring' }),
       { verifyToken: async () => ({ kind: 'session', userId, requestId: randomUUID(), expiresAt: Date.now() + 300 }) },
@@ -362,7 +363,7 @@ describe('rt-gtw', () => {
       client.send({ type: 'connection_init', payload: { authorization: 'Bearer not.a.token' } });
       expect((await client.waitForClose()).code).toBe(4403);
       const forged = track(await RawGraphQLWsClient.open(a.wsUrl));
-      const wrongSecret = await issueAccessToken(randomBytes(32).toString('hex'), { userId: randomUUID(), sessionId: randomUUID() });
+      const wrongSecret = await issueAccessToken(newKeyPair(ACCESS.signing.kid).signing, { userId: randomUUID(), sessionId: randomUUID() });
       forged.send({ type: 'connection_init', payload: { authorization: `Bearer ${wrongSecret}` } });
       expect((await forged.waitForClose()).code).toBe(4403);
     });

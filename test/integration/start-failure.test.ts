@@ -5,6 +5,7 @@ import { portsEnv } from '../../bin/processes';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from '../support/database';
+import { generatedKeysEnv } from '../../kernel/keys';
 
 /** A platform that cannot start completely leaves nothing behind: no pool, no listener, no consumer. */
 describe('a failed start', () => {
@@ -15,8 +16,7 @@ describe('a failed start', () => {
       const start = startAllProcesses({
         env: {
           DATABASE_URL: database.url,
-          ACCESS_TOKEN_SECRET: secret(),
-          IDENTITY_SECRET: secret(),
+          ...generatedKeysEnv(),
           OAUTH_ROUTER_CLIENT_SECRET: secret(),
           LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
           ...portsEnv(0),

@@ -50,13 +50,11 @@ async function startOAuthProcess(env: Record<string, string>): Promise<ChildProc
 export async function startOAuthPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const secrets = {
-    ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
-    OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
-  };
+  const secrets = { OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url') };
   const platform = await startTestPlatform(bus, { ...secrets, OAUTH_INTROSPECTION_URL: `${issuer}/oauth/introspect`, ...extraEnv });
   const child = await startOAuthProcess({
     ...secrets,
+    ACCESS_TOKEN_PUBLIC_KEYS: platform.keysEnv.ACCESS_TOKEN_PUBLIC_KEYS,
     DATABASE_URL: platform.databaseUrl,
     USER_OAUTH_PORT: String(port),
     OAUTH_ISSUER: issuer,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startAllProcesses } from '../../bin/everything';
 import { portsEnv } from '../../bin/processes';
 import type { EventBus } from '../../kernel/bus/port';
+import { generatedKeysEnv, KEY_VARIABLES, signingKey } from '../../kernel/keys';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from './database';
 
@@ -12,13 +13,11 @@ import { createScratchDatabase } from './database';
 export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
   const database = await createScratchDatabase();
   const mailDir = mkdtempSync(join(tmpdir(), 'platform-mail-'));
-  const identitySecret = randomBytes(32).toString('base64url');
-  const accessTokenSecret = extraEnv.ACCESS_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
+  const keysEnv = generatedKeysEnv(extraEnv);
   const running = await startAllProcesses({
     env: {
       DATABASE_URL: database.url,
-      ACCESS_TOKEN_SECRET: accessTokenSecret,
-      IDENTITY_SECRET: identitySecret,
+      ...keysEnv,
       OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ...portsEnv(0),
@@ -43,8 +42,14 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
     router: processes['router-gtw'],
     facade: processes['rest-facade-gtw'],
     rt: processes['rt-gtw'],
-    identitySecret,
-    accessTokenSecret,
+    /** The key variables the platform runs with, for processes a test starts beside it. */
+    keysEnv,
+    /** The private keys of the platform's issuers, for tests that sign what only an issuer could. */
+    keys: {
+      access: signingKey(KEY_VARIABLES.access.signing).parse(keysEnv[KEY_VARIABLES.access.signing]),
+      staff: signingKey(KEY_VARIABLES.staff.signing).parse(keysEnv[KEY_VARIABLES.staff.signing]),
+      identity: signingKey(KEY_VARIABLES.identity.signing).parse(keysEnv[KEY_VARIABLES.identity.signing]),
+    },
     databaseUrl: database.url,
     /** Where the user domain writes the mail it sends (read it with `mailsTo`). */
     mailDir,

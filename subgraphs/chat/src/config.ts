@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl } from '../../../kernel/config';
+import { publicKeys } from '../../../kernel/keys';
 import { DEFAULT_CHAT_LIMITS } from './services/chat-limiter';
 
 export const chatStoreConfigSchema = z.object({
   CHAT_STORE_PORT: port(4003),
   DATABASE_URL: databaseUrl,
-  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  IDENTITY_PUBLIC_KEYS: publicKeys('IDENTITY_PUBLIC_KEYS'),
   /** Message limits shared by every instance; without it they are counted in this process only. */
   REDIS_URL: redisUrl.optional(),
   /** Prefix of the limit counters in Redis, so that environments sharing a Redis never count each other's messages. */

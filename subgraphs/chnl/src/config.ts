@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { databaseUrl, port, secret } from '../../../kernel/config';
+import { databaseUrl, port } from '../../../kernel/config';
+import { publicKeys } from '../../../kernel/keys';
 
 export const chnlStoreConfigSchema = z.object({
   CHNL_STORE_PORT: port(4002),
   DATABASE_URL: databaseUrl,
-  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  IDENTITY_PUBLIC_KEYS: publicKeys('IDENTITY_PUBLIC_KEYS'),
 });
 
 export type ChnlStoreConfig = z.infer<typeof chnlStoreConfigSchema>;

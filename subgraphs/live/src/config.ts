@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { databaseUrl, port, secret, url } from '../../../kernel/config';
+import { databaseUrl, port, url } from '../../../kernel/config';
+import { publicKeys } from '../../../kernel/keys';
 
 /** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
 const secretList = z
@@ -39,7 +40,7 @@ export const liveStoreConfigSchema = z
   .object({
     LIVE_STORE_PORT: port(4004),
     DATABASE_URL: databaseUrl,
-    IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+    IDENTITY_PUBLIC_KEYS: publicKeys('IDENTITY_PUBLIC_KEYS'),
     ...providerShape,
     /** Mux webhook signing secrets; without one, Mux webhooks are refused. */
     LIVE_MUX_WEBHOOK_SECRET: secretList,

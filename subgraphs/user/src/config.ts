@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { publicKeys, signingKey } from '../../../kernel/keys';
 import { fromRoot } from '../../../kernel/paths';
 import { DEFAULT_LOGIN_LIMITS } from './services/login-limiter';
 
 export const userStoreConfigSchema = z.object({
   USER_STORE_PORT: port(4001),
   DATABASE_URL: databaseUrl,
-  ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
-  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  /** Signs the access tokens of the Private API and the staff tokens of the Admin API: each its own key. */
+  ACCESS_TOKEN_SIGNING_KEY: signingKey('ACCESS_TOKEN_SIGNING_KEY'),
+  STAFF_TOKEN_SIGNING_KEY: signingKey('STAFF_TOKEN_SIGNING_KEY'),
+  IDENTITY_PUBLIC_KEYS: publicKeys('IDENTITY_PUBLIC_KEYS'),
   /** Login limits shared by every instance; without it they are counted in this process only. */
   REDIS_URL: redisUrl.optional(),
   LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().positive().default(DEFAULT_LOGIN_LIMITS.accountFailures),
@@ -53,7 +56,7 @@ export const userOAuthConfigSchema = z.object({
   OAUTH_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   DATABASE_URL: databaseUrl,
   /** Verifies the first-party session that approves an app's request. */
-  ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET'),
+  ACCESS_TOKEN_PUBLIC_KEYS: publicKeys('ACCESS_TOKEN_PUBLIC_KEYS'),
   /** Signs the server's cookies, newest first (older keys still verify); generated per run when unset. */
   OAUTH_COOKIE_KEYS: secretList.optional(),
   /** A private JWK (JSON, with its `alg`) signing what the server signs; an ES256 key per run when unset. */

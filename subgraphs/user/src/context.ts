@@ -39,8 +39,8 @@ export function createUserContext(config: UserStoreConfig, { prisma, redis }: { 
     },
     redis,
   );
-  const accounts = new AccountsService(prisma, config.ACCESS_TOKEN_SECRET, limiter);
-  const staff = new StaffService(prisma, accounts, config.ACCESS_TOKEN_SECRET, config.STAFF_MFA_MAX_AGE_SECONDS, limiter);
+  const accounts = new AccountsService(prisma, config.ACCESS_TOKEN_SIGNING_KEY, limiter);
+  const staff = new StaffService(prisma, accounts, config.STAFF_TOKEN_SIGNING_KEY, config.STAFF_MFA_MAX_AGE_SECONDS, limiter);
   const apps = new DeveloperAppsService(prisma);
   const mailer = config.SMTP_URL
     ? smtpMailer(config.SMTP_URL, config.MAIL_FROM)

@@ -1,3 +1,4 @@
+import { newKeyPair } from '../../../kernel/keys';
 import { DomainError } from '../../../kernel/errors';
 import { connectUserDb } from './data/db';
 import { AccountsService } from './services/accounts.service';
@@ -32,8 +33,8 @@ export async function bootstrapFirstAdmin(databaseUrl: string, login: string) {
 export async function seed(databaseUrl: string): Promise<{ adminTotpSecret?: string }> {
   const db = connectUserDb(databaseUrl, 1);
   try {
-    // Sign-up neither signs tokens nor counts logins: the secret and the limiter are never used here.
-    const accounts = new AccountsService(db.prisma, '', new LoginLimiter(DEFAULT_LOGIN_LIMITS));
+    // Sign-up neither signs tokens nor counts logins: the key and the limiter are never used here.
+    const accounts = new AccountsService(db.prisma, newKeyPair().signing, new LoginLimiter(DEFAULT_LOGIN_LIMITS));
     for (const demo of DEMO_USERS) await accounts.signUp(demo).catch(ignoreDomainError);
     // Their .test addresses can receive no link: the demo accounts count as verified, as a real user's would be.
     await db.prisma.user.updateMany({

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { verifyAccessToken } from '../../../../kernel/identity';
+import type { VerificationKeys } from '../../../../kernel/keys';
 import { isScope, PUBLIC_API_RESOURCE, SCOPES } from '../../../../kernel/scopes';
 
 class InteractionRefused extends Error {
@@ -24,13 +25,13 @@ class InteractionRefused extends Error {
  *                                           or a space-separated form field), and redirects back into the server;
  * - `POST /oauth/interaction/:uid/deny`     refuses: the app gets `access_denied`.
  */
-export function interactionRoutes(provider: Provider, accessTokenSecret: string): express.Router {
+export function interactionRoutes(provider: Provider, accessTokenKeys: VerificationKeys): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '16kb' }), express.urlencoded({ extended: false, limit: '16kb' }));
 
   const sessionUser = async (req: Request): Promise<string> => {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.headers.authorization ?? '');
-    const verified = match ? await verifyAccessToken(accessTokenSecret, match[1]) : undefined;
+    const verified = match ? await verifyAccessToken(accessTokenKeys, match[1]) : undefined;
     if (!verified?.ok) throw new InvalidSession();
     return verified.claims.userId;
   };

@@ -41,7 +41,7 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'authorization server error'));
   if (issuer.startsWith('https:')) provider.proxy = true;
 
-  app.use(INTERACTION_PATH, interactionRoutes(provider, config.ACCESS_TOKEN_SECRET));
+  app.use(INTERACTION_PATH, interactionRoutes(provider, config.ACCESS_TOKEN_PUBLIC_KEYS));
   // RFC 8414 metadata: the same document the provider serves for OpenID discovery.
   app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
     req.url = '/.well-known/openid-configuration';

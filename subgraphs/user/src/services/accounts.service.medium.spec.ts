@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { verifyAccessToken } from '../../../../kernel/identity';
+import { newKeyPair } from '../../../../kernel/keys';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { connectUserDb, type UserDb } from '../data/db';
 import { AccountsService } from './accounts.service';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from './login-limiter';
 import { verifyPassword } from './passwords';
 
-const secret = randomBytes(32).toString('base64url');
+const keys = newKeyPair();
 const PASSWORD = 'a-good-password';
 
 /** AccountsService against a real PostgreSQL: sign-up, login and its limits, sessions and their refresh tokens. */
@@ -33,7 +34,7 @@ describe(AccountsService.name, () => {
     db = connectUserDb(database.url, 4);
     accounts = new AccountsService(
       db.prisma,
-      secret,
+      keys.signing,
       new LoginLimiter({ accountFailures: 3, accountLockSeconds: 900, attemptsPerIpPerMinute: 5 }),
     );
   });
@@ -109,7 +110,7 @@ describe(AccountsService.name, () => {
   it('should limit sign-ups per address, and per IPv6 /64 whatever the address within it', async () => {
     const limited = new AccountsService(
       db.prisma,
-      secret,
+      keys.signing,
       new LoginLimiter({ ...DEFAULT_LOGIN_LIMITS, signUpsPerAddressPerHour: 2, signUpsPerNetworkPerHour: 3 }),
     );
     const signUpFrom = (ip: string) => {
@@ -147,7 +148,7 @@ describe(AccountsService.name, () => {
     const user = await signUp();
     const session = await accounts.logIn(` ${user.login.toUpperCase()} `, PASSWORD);
     expect(session).toMatchObject({ tokenType: 'bearer', expiresIn: 900, user: { id: user.id } });
-    const verified = await verifyAccessToken(secret, session.accessToken);
+    const verified = await verifyAccessToken(keys.verification, session.accessToken);
     expect(verified).toMatchObject({ ok: true, claims: { userId: user.id } });
     await expect(accounts.logIn(user.login, 'wrong-password')).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
     await expect(accounts.logIn(login(), PASSWORD)).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
@@ -192,7 +193,7 @@ describe(AccountsService.name, () => {
     const other = await accounts.logIn(user.login, PASSWORD);
     const second = await accounts.refreshSession(first.refreshToken);
     expect(second.refreshToken).not.toBe(first.refreshToken);
-    expect((await verifyAccessToken(secret, second.accessToken)).ok).toBe(true);
+    expect((await verifyAccessToken(keys.verification, second.accessToken)).ok).toBe(true);
     await expect(accounts.refreshSession(first.refreshToken)).rejects.toMatchObject({ code: 'USER_INVALID_REFRESH_TOKEN' });
     await expect(accounts.refreshSession(second.refreshToken)).rejects.toMatchObject({ code: 'USER_INVALID_REFRESH_TOKEN' });
     // Another login is another family, untouched.

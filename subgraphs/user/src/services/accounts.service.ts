@@ -1,3 +1,4 @@
+import type { SigningKey } from '../../../../kernel/keys';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
 import { isUuid } from '../../../../kernel/ids';
@@ -35,7 +36,7 @@ export interface Session {
 export class AccountsService {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly accessTokenSecret: string,
+    private readonly accessTokenKey: SigningKey,
     private readonly limiter: LoginLimiter,
   ) {}
 
@@ -158,7 +159,7 @@ export class AccountsService {
         expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
       },
     });
-    const accessToken = await issueAccessToken(this.accessTokenSecret, { userId: user.id, sessionId: familyId });
+    const accessToken = await issueAccessToken(this.accessTokenKey, { userId: user.id, sessionId: familyId });
     return { accessToken, refreshToken, tokenType: 'bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS, user };
   }
 

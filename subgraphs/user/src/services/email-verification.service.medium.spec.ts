@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { newKeyPair } from '../../../../kernel/keys';
 import { createLogger } from '../../../../kernel/log';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { parseMail, verificationToken, type ReceivedMail } from '../../../../test/support/mail';
@@ -53,7 +54,7 @@ describe(EmailVerificationService.name, () => {
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const { port } = smtp.server.address() as AddressInfo;
-    accounts = new AccountsService(db.prisma, randomBytes(32).toString('base64url'), new LoginLimiter(DEFAULT_LOGIN_LIMITS));
+    accounts = new AccountsService(db.prisma, newKeyPair().signing, new LoginLimiter(DEFAULT_LOGIN_LIMITS));
     verification = new EmailVerificationService(db.prisma, smtpMailer(`smtp://127.0.0.1:${port}`, 'Platform <no-reply@example.test>'), {
       linkUrl: 'https://app.example.test/verify-email',
       ttlSeconds: 3600,

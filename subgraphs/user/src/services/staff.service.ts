@@ -1,3 +1,4 @@
+import type { SigningKey } from '../../../../kernel/keys';
 import type { PrismaClient } from '../data/prisma/client';
 import type { AccountsService } from './accounts.service';
 import type { LoginLimiter } from './login-limiter';
@@ -16,8 +17,8 @@ export class StaffService {
   readonly suspension: SuspensionService;
   readonly auditLog: AuditLogService;
 
-  constructor(prisma: PrismaClient, accounts: AccountsService, secret: string, mfaMaxAgeSeconds: number, limiter: LoginLimiter) {
-    this.signIn = new StaffSignInService(prisma, accounts, secret, mfaMaxAgeSeconds, limiter);
+  constructor(prisma: PrismaClient, accounts: AccountsService, staffTokenKey: SigningKey, mfaMaxAgeSeconds: number, limiter: LoginLimiter) {
+    this.signIn = new StaffSignInService(prisma, accounts, staffTokenKey, mfaMaxAgeSeconds, limiter);
     this.roles = new StaffRolesService(prisma, mfaMaxAgeSeconds);
     this.suspension = new SuspensionService(prisma, mfaMaxAgeSeconds);
     this.auditLog = new AuditLogService(prisma, mfaMaxAgeSeconds);

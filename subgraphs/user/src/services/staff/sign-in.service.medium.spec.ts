@@ -8,8 +8,10 @@ import { AccountsService } from '../accounts.service';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from '../login-limiter';
 import { totpCode } from '../totp';
 import { StaffSignInService } from './sign-in.service';
+import { newKeyPair } from '../../../../../kernel/keys';
 
-const SECRET = 'sign-in-spec-secret-of-at-least-32-characters';
+const ACCESS = newKeyPair();
+const STAFF = newKeyPair();
 const MFA_MAX_AGE = 900;
 
 /** Against a real PostgreSQL: staff sign in with password and TOTP together, and step up with a fresh code. */
@@ -24,8 +26,8 @@ describe(StaffSignInService.name, () => {
     drop = database.drop;
     db = connectUserDb(database.url, 4);
     const limiter = new LoginLimiter(DEFAULT_LOGIN_LIMITS);
-    accounts = new AccountsService(db.prisma, SECRET, limiter);
-    service = new StaffSignInService(db.prisma, accounts, SECRET, MFA_MAX_AGE, limiter);
+    accounts = new AccountsService(db.prisma, ACCESS.signing, limiter);
+    service = new StaffSignInService(db.prisma, accounts, STAFF.signing, MFA_MAX_AGE, limiter);
   });
 
   afterAll(async () => {

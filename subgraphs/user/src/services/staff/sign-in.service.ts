@@ -1,3 +1,4 @@
+import type { SigningKey } from '../../../../../kernel/keys';
 import { DomainError } from '../../../../../kernel/errors';
 import { type Identity, STAFF_TOKEN_TTL_SECONDS, issueStaffToken } from '../../../../../kernel/identity';
 import type { User } from '../../data/db';
@@ -25,7 +26,7 @@ export class StaffSignInService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly accounts: AccountsService,
-    private readonly secret: string,
+    private readonly staffTokenKey: SigningKey,
     /** How long a TOTP confirmation lets staff act before they must confirm again. */
     private readonly mfaMaxAgeSeconds: number,
     /** Counts wrong codes per staff member, whether the password was right or the caller already holds a token. */
@@ -83,7 +84,7 @@ export class StaffSignInService {
     const mfaAt = Math.floor(Date.now() / 1000);
     await this.prisma.$transaction((tx) => recordAudit(tx, actor, action, { type: 'staff', id: user.id }, null));
     return {
-      accessToken: await issueStaffToken(this.secret, { userId: user.id, permissions, mfaAt }),
+      accessToken: await issueStaffToken(this.staffTokenKey, { userId: user.id, permissions, mfaAt }),
       tokenType: 'bearer',
       expiresIn: STAFF_TOKEN_TTL_SECONDS,
       mfaExpiresIn: this.mfaMaxAgeSeconds,
