@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createConsumer, deadLetterTopic, type Consumer, type ConsumerOptions } from './consumer';
+import { combineConsumers, createConsumer, deadLetterTopic, type Consumer, type ConsumerOptions } from './consumer';
 import { createMemoryBus } from './memory';
 import type { EventBus, IncomingMessage } from './port';
 import { eventually } from '../../test/support/eventually';
@@ -231,5 +231,37 @@ describe('createConsumer', () => {
 
     await consumer.stop();
     expect(consumer.status()).toBe('stopped');
+  });
+
+  it('reports crashed, also for a worker of several consumers, once the bus client gave up for good', async () => {
+    let crashed = false;
+    const crashing: EventBus = {
+      ...bus,
+      subscribe: async (options) => {
+        const subscription = await bus.subscribe(options);
+        return { stop: () => subscription.stop(), crashed: () => crashed };
+      },
+    };
+    const make = (bus: EventBus, topic: string) =>
+      createConsumer<Tipped>({
+        bus,
+        groupId: `crash-${topic}`,
+        topic,
+        parse: parseTipped,
+        handle: async () => undefined,
+        logger: pino({ level: 'silent' }),
+      });
+    const failing = make(crashing, TOPIC);
+    const healthy = make(bus, 'chnl.other.v1');
+    const worker = combineConsumers(bus, [TOPIC, 'chnl.other.v1'], [failing, healthy]);
+    consumers.push(worker);
+    await worker.start();
+    expect(worker.status()).toBe('ready');
+
+    crashed = true;
+    expect(failing.status()).toBe('crashed');
+    expect(worker.status()).toBe('crashed');
+    await worker.stop();
+    expect(worker.status()).toBe('stopped');
   });
 });

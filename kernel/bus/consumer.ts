@@ -25,7 +25,7 @@ export interface ConsumerOptions<T> {
   logger: Logger;
 }
 
-export type ConsumerStatus = 'waiting' | 'ready' | 'unhealthy' | 'stopped';
+export type ConsumerStatus = 'waiting' | 'ready' | 'unhealthy' | 'crashed' | 'stopped';
 
 export interface ConsumerStats {
   processed: number;
@@ -39,7 +39,8 @@ export interface Consumer {
   stop(): Promise<void>;
   /**
    * `waiting` until subscribed; `unhealthy` when subscribing failed or a message could be neither handled nor
-   * dead-lettered (it is being delivered again), until one is finished; `stopped` after stop().
+   * dead-lettered (it is being delivered again), until one is finished; `crashed` when the bus's client gave up
+   * for good (only a restart helps: readiness turns red); `stopped` after stop().
    */
   status(): ConsumerStatus;
   stats(): ConsumerStats;
@@ -70,7 +71,7 @@ export function combineConsumers(bus: EventBus, topics: readonly string[], consu
     },
     status: (): ConsumerStatus => {
       const states = consumers.map((c) => c.status());
-      for (const state of ['stopped', 'unhealthy', 'waiting'] as const) if (states.includes(state)) return state;
+      for (const state of ['stopped', 'crashed', 'unhealthy', 'waiting'] as const) if (states.includes(state)) return state;
       return 'ready';
     },
     stats: (): ConsumerStats =>
@@ -237,7 +238,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       await subscription?.stop();
       logger.info(counts, 'consumer stopped');
     },
-    status: () => state,
+    status: () => (state !== 'stopped' && subscription?.crashed() ? 'crashed' : state),
     stats: () => ({ ...counts }),
   };
 }

@@ -235,9 +235,11 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     });
     ready.catch(() => undefined);
 
+    let crashed = false;
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) {
-        logger?.error({ err: event.payload.error, groupId, topics }, 'Kafka consumer crashed and stopped');
+        crashed = true;
+        logger?.error({ err: event.payload.error, groupId, topics }, 'Kafka consumer crashed and stopped: this process is no longer ready');
       }
     });
 
@@ -254,6 +256,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
 
     let stopped: Promise<void> | undefined;
     const subscription: Subscription = {
+      crashed: () => crashed && !stopped,
       stop: () => {
         stopped ??= (async () => {
           // kafkajs waits for the batch in hand, which returns after the message in flight is committed.

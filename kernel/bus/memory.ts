@@ -227,6 +227,8 @@ export function createMemoryBus(): EventBus {
 
     let stopped: Promise<void> | undefined;
     const subscription: Subscription = {
+      // In-process delivery has no client that could give up: a handler's failure comes back as a retry.
+      crashed: () => false,
       stop: () => {
         stopped ??= (async () => {
           member.stopping = true;

@@ -45,6 +45,11 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Stops fetching, waits for the in-flight handler, commits what was handled, leaves the group. */
   stop(): Promise<void>;
+  /**
+   * Whether it stopped for good without being asked (the client gave up on an error it does not retry): nothing
+   * is consumed any more, and only a restart of the process brings it back.
+   */
+  crashed(): boolean;
 }
 
 export interface EventBus {
