@@ -46,7 +46,7 @@ export function buildRealtimeSchema(): GraphQLSchema {
         sender: (m: ChatMessageCreatedData) => ({ id: m.senderId, login: m.senderLogin, displayName: m.senderDisplayName }),
       },
       ChatFragmentType: { TEXT: 'text', EMOTE: 'emote', MENTION: 'mention' },
-      ChatBadge: { BROADCASTER: 'broadcaster', MODERATOR: 'moderator', VIP: 'vip' },
+      ChatBadge: { BROADCASTER: 'broadcaster', MODERATOR: 'moderator', VIP: 'vip', SUBSCRIBER: 'subscriber' },
       ChatEvent: { __resolveType: (event: ChatEventValue) => event.__typename },
     },
   });

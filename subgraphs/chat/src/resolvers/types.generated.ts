@@ -55,7 +55,7 @@ export type ChatSettings = {
   emoteOnly: Scalars['Boolean']['output'];
   /** Whether a message identical to one sent in the room in the last 30 seconds is refused. */
   uniqueChat: Scalars['Boolean']['output'];
-  /** Whether only subscribers may chat (enforced once channel subscriptions exist). */
+  /** Whether only the channel's subscribers (and its moderators) may chat. */
   subscriberOnly: Scalars['Boolean']['output'];
   /** When the settings last changed (ISO 8601). */
   updatedAt: Scalars['DateTime']['output'];
@@ -96,7 +96,9 @@ export type ChatFragmentType =
 export type ChatBadge =
   | 'broadcaster'
   | 'moderator'
-  | 'vip';
+  | 'vip'
+  /** A subscriber to the channel. */
+  | 'subscriber';
 
 /** A piece of a message. */
 export type ChatFragment = {
@@ -474,7 +476,7 @@ export type ChatMessageResolvers<ContextType = ChatContext, ParentType extends R
 
 export type ChatFragmentTypeResolvers = { TEXT: 'text', EMOTE: 'emote', MENTION: 'mention' };
 
-export type ChatBadgeResolvers = { BROADCASTER: 'broadcaster', MODERATOR: 'moderator', VIP: 'vip' };
+export type ChatBadgeResolvers = { BROADCASTER: 'broadcaster', MODERATOR: 'moderator', VIP: 'vip', SUBSCRIBER: 'subscriber' };
 
 export type ChatFragmentResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['ChatFragment'] = ResolversParentTypes['ChatFragment']> = {
   type?: Resolver<ResolversTypes['ChatFragmentType'], ParentType, ContextType>;

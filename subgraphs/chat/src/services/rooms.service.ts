@@ -7,7 +7,7 @@ import { recordEvent, type Room } from '../data/db';
 import LIMITS from '../../limits.json';
 import type { PrismaClient } from '../data/prisma/client';
 
-export type Badge = 'broadcaster' | 'moderator' | 'vip';
+export type Badge = 'broadcaster' | 'moderator' | 'vip' | 'subscriber';
 
 /** Who a user is in a room, which decides the limits and modes that apply to them. */
 export interface Standing {
@@ -16,6 +16,8 @@ export interface Standing {
   moderator: boolean;
   /** A VIP: exempt from slow mode and followers-only, as on Twitch. */
   vip: boolean;
+  /** Entitled to the channel's subscription (paym.subscription.* events): may chat in subscriber-only mode. */
+  subscriber: boolean;
 }
 
 export interface ChatSettingsInput {
@@ -43,11 +45,20 @@ export class RoomsService {
   }
 
   async standing(room: Room, userId: string): Promise<Standing> {
-    if (userId === room.ownerId) return { badges: ['broadcaster'], moderator: true, vip: false };
-    const roles = await this.prisma.roomRole.findMany({ where: { channelId: room.channelId, userId, active: true } });
+    if (userId === room.ownerId) return { badges: ['broadcaster'], moderator: true, vip: false, subscriber: false };
+    const [roles, subscription] = await Promise.all([
+      this.prisma.roomRole.findMany({ where: { channelId: room.channelId, userId, active: true } }),
+      this.prisma.subscriber.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId } }, select: { active: true } }),
+    ]);
     const moderator = roles.some((r) => r.role === 'moderator');
     const vip = roles.some((r) => r.role === 'vip');
-    return { badges: [...(moderator ? ['moderator' as const] : []), ...(vip ? ['vip' as const] : [])], moderator, vip };
+    const subscriber = subscription?.active === true;
+    const badges: Badge[] = [
+      ...(moderator ? ['moderator' as const] : []),
+      ...(vip ? ['vip' as const] : []),
+      ...(subscriber ? ['subscriber' as const] : []),
+    ];
+    return { badges, moderator, vip, subscriber };
   }
 
   /**

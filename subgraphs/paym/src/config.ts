@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { databaseUrl, port, secret, url } from '../../../kernel/config';
+
+/** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
+const secretList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  )
+  .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')));
+
+/** How the domain reaches Stripe's API; without a key, web checkout is refused as unavailable. */
+const stripeShape = {
+  PAYM_STRIPE_API_KEY: z.string().min(1).optional(),
+  PAYM_STRIPE_BASE_URL: url.default('https://api.stripe.com'),
+};
+
+export const paymStoreConfigSchema = z.object({
+  PAYM_STORE_PORT: port(4006),
+  DATABASE_URL: databaseUrl,
+  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+  ...stripeShape,
+  /** Stripe webhook endpoint secrets (whsec_...); without one, Stripe's notifications are refused. */
+  PAYM_STRIPE_WEBHOOK_SECRET: secretList,
+  /** How old a signed notification may be, in seconds (Stripe's own default: 5 minutes). */
+  PAYM_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+});
+
+export type PaymStoreConfig = z.infer<typeof paymStoreConfigSchema>;
+
+export const paymWebhooksConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PAYM_WEBHOOKS_HEALTH_PORT: port(4017),
+  /** The platform's share of every payment, in percent; the rest is owed to the channel's streamer. */
+  PAYM_PLATFORM_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
+});
+
+export type PaymWebhooksConfig = z.infer<typeof paymWebhooksConfigSchema>;
