@@ -781,7 +781,7 @@ export interface PaymSubscriptionActivated {
   /**
    * The topic the event belongs to.
    */
-  type: "";
+  type: "paym.subscription.activated.v1";
   /**
    * When the change committed.
    */
