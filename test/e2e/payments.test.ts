@@ -372,7 +372,7 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
     expect(await count("SELECT count(*) AS n FROM paym.outbox WHERE topic = 'paym.subscription.ended.v1' AND key = $1", channelId)).toBe(1);
     // The refund reversed the payment in the ledger: the channel is owed nothing for it; the late renewal was paid.
     const owed = await db.query(
-      "SELECT coalesce(sum(amount), 0)::int AS n FROM paym.ledger_entry l JOIN paym.payment p ON p.id = l.payment_id WHERE l.account = $1 AND p.store_payment_id = 'in_a1'",
+      "SELECT coalesce(sum(l.amount), 0)::int AS n FROM paym.ledger_entry l JOIN paym.payment p ON p.id = l.payment_id WHERE l.account = $1 AND p.store_payment_id = 'in_a1'",
       [`channel:${channelId}`],
     );
     expect(owed.rows[0].n).toBe(0);
