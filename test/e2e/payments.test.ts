@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import Stripe from 'stripe';
 import type { EventBus } from '../../kernel/bus/port';
 import { eventually } from '../support/eventually';
+import { appleNotification, makeAppleAuthority } from '../support/fake-apple';
 import { startFakeStripe } from '../support/fake-stripe';
 import { kafkaBusForTests } from '../support/kafka';
 import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
@@ -10,6 +11,8 @@ import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../s
 const SECRET = `whsec_${randomBytes(24).toString('hex')}`;
 const OLD_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
 const stripe = new Stripe('sk_test_signing_only', { telemetry: false });
+const apple = makeAppleAuthority();
+const BUNDLE = 'com.example.e2e';
 
 /**
  * Channel subscriptions end to end on Kafka, the Stripe way: the broadcaster's tiers, a checkout through (a local
@@ -32,6 +35,9 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
       PAYM_STRIPE_API_KEY: 'sk_test_e2e',
       PAYM_STRIPE_BASE_URL: fakeStripe.url,
       PAYM_STRIPE_WEBHOOK_SECRET: `${OLD_SECRET},${SECRET}`,
+      PAYM_APPLE_ROOT_CERTS: apple.rootBase64,
+      PAYM_APPLE_BUNDLE_ID: BUNDLE,
+      PAYM_APPLE_ENVIRONMENT: 'Sandbox',
     });
     api = platform.api;
     webhook = `${platform.facade.url}/webhooks/v1/payments/stripe`;
@@ -423,6 +429,134 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
     expect((await subscriptionsOf(viewer.token)).find((s) => s.channel.id === channelId)).toMatchObject({
       state: 'ACTIVE',
       entitled: true,
+    });
+  }, 120_000);
+
+  it('should take App Store notifications whose chain leads to the configured root, once each, until a refund', async () => {
+    const { owner, channelId } = await channelSelling('apple');
+    const productId = `com.example.e2e.${randomBytes(4).toString('hex')}`;
+    const tier = { tier: 1, name: 'Supporter', prices: [{ currency: 'usd', amount: 499 }], appleProductId: productId };
+    expect(
+      (await call(`${api}/channels/${channelId}/subscriptions/products`, { method: 'POST', token: owner.token, body: tier })).status,
+    ).toBe(200);
+    const viewer = await signUpAndLogIn(api, 'appleview');
+    const t0 = new Date(Date.now() - 60_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const original = `2000${randomBytes(6).readUIntBE(0, 6)}`;
+    const transaction = (id: string, expires: Date) => ({
+      originalTransactionId: original,
+      transactionId: id,
+      productId,
+      appAccountToken: viewer.id,
+      expiresDate: expires.getTime(),
+      price: 4990,
+      currency: 'USD',
+    });
+    const deliverApple = (body: string) =>
+      call(`${platform.facade.url}/webhooks/v1/payments/apple`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const subscribed = await appleNotification(apple, {
+      type: 'SUBSCRIBED',
+      subtype: 'INITIAL_BUY',
+      bundleId: BUNDLE,
+      at: at(0),
+      transaction: transaction(`${original}1`, at(30 * 86_400)),
+    });
+
+    const inbox = () => count("SELECT count(*) AS n FROM paym.webhook_inbox WHERE store = 'apple'");
+    const recorded = await inbox();
+    const [head, body, signature] = JSON.parse(subscribed).signedPayload.split('.');
+    const tampered = JSON.stringify({ signedPayload: [head, body, `${signature.slice(0, -4)}AAAA`].join('.') });
+    const wrong = [
+      [
+        await deliverApple(
+          await appleNotification(makeAppleAuthority('Other'), {
+            type: 'SUBSCRIBED',
+            bundleId: BUNDLE,
+            at: at(0),
+            transaction: transaction('t', at(9)),
+          }),
+        ),
+        401,
+      ],
+      [
+        await deliverApple(
+          await appleNotification(apple, {
+            type: 'SUBSCRIBED',
+            bundleId: 'com.example.other',
+            at: at(0),
+            transaction: transaction('t', at(9)),
+          }),
+        ),
+        401,
+      ],
+      [
+        await deliverApple(
+          await appleNotification(apple, {
+            type: 'SUBSCRIBED',
+            bundleId: BUNDLE,
+            at: at(0),
+            transaction: { ...transaction('t', at(9)), productId: 'com.example.unsold' },
+          }),
+        ),
+        422,
+      ],
+      [await deliverApple(tampered), 401],
+      [await deliverApple('{"signedPayload": 1}'), 400],
+    ] as const;
+    expect(wrong.map(([answer]) => answer.status)).toEqual(wrong.map(([, status]) => status));
+    expect(await inbox()).toBe(recorded);
+
+    const receipts = [await deliverApple(subscribed), await deliverApple(subscribed), await deliverApple(subscribed)];
+    expect(receipts.map((r) => [r.status, r.body.duplicate])).toEqual([
+      [200, false],
+      [200, true],
+      [200, true],
+    ]);
+    const active = await stateIn(viewer.token, channelId, 'ACTIVE');
+    expect(active).toMatchObject({ store: 'APPLE', entitled: true, periodEnd: at(30 * 86_400).toISOString() });
+    const badged = await eventually(async () => {
+      const sent = await call(`${api}/channels/${channelId}/chat/messages`, {
+        method: 'POST',
+        token: viewer.token,
+        body: { text: 'from my phone' },
+      });
+      return sent.status === 201 && sent.body.badges.includes('SUBSCRIBER') ? sent : undefined;
+    }, 30_000);
+    expect(badged.body.badges).toEqual(['SUBSCRIBER']);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM paym.payment WHERE store = 'apple' AND store_payment_id = $1 AND amount = 499 AND currency = 'usd'",
+        `${original}1`,
+      ),
+    ).toBe(1);
+
+    const refund = await appleNotification(apple, {
+      type: 'REFUND',
+      bundleId: BUNDLE,
+      at: at(30),
+      transaction: transaction(`${original}1`, at(30 * 86_400)),
+    });
+    expect((await deliverApple(refund)).status).toBe(200);
+    await stateIn(viewer.token, channelId, 'REFUNDED');
+    const renewal = await appleNotification(apple, {
+      type: 'DID_RENEW',
+      bundleId: BUNDLE,
+      at: at(20),
+      transaction: transaction(`${original}2`, at(60 * 86_400)),
+    });
+    const late = await deliverApple(renewal);
+    await eventually(
+      async () =>
+        count(
+          "SELECT count(*) AS n FROM paym.processed_event WHERE consumer_group = $1 AND event_id IN (SELECT id FROM paym.outbox WHERE payload->'data'->>'inboxId' = $2)",
+          'paym-webhooks-wkr',
+          late.body.id,
+        ),
+      30_000,
+    );
+    expect((await subscriptionsOf(viewer.token)).find((s) => s.channel.id === channelId)).toMatchObject({
+      state: 'REFUNDED',
+      entitled: false,
     });
   }, 120_000);
 });

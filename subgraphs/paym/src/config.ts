@@ -21,16 +21,34 @@ const stripeShape = {
   PAYM_STRIPE_BASE_URL: url.default('https://api.stripe.com'),
 };
 
-export const paymStoreConfigSchema = z.object({
-  PAYM_STORE_PORT: port(4006),
-  DATABASE_URL: databaseUrl,
-  IDENTITY_SECRET: secret('IDENTITY_SECRET'),
-  ...stripeShape,
-  /** Stripe webhook endpoint secrets (whsec_...); without one, Stripe's notifications are refused. */
-  PAYM_STRIPE_WEBHOOK_SECRET: secretList,
-  /** How old a signed notification may be, in seconds (Stripe's own default: 5 minutes). */
-  PAYM_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
-});
+export const paymStoreConfigSchema = z
+  .object({
+    PAYM_STORE_PORT: port(4006),
+    DATABASE_URL: databaseUrl,
+    IDENTITY_SECRET: secret('IDENTITY_SECRET'),
+    ...stripeShape,
+    /** Stripe webhook endpoint secrets (whsec_...); without one, Stripe's notifications are refused. */
+    PAYM_STRIPE_WEBHOOK_SECRET: secretList,
+    /**
+     * The App Store roots the x5c chain of a notification must lead to (base64 DER certificates, comma-separated:
+     * Apple Root CA G3 in production); without one, App Store notifications are refused.
+     */
+    PAYM_APPLE_ROOT_CERTS: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((s) => s.trim()) : []))
+      .pipe(z.array(z.string().refine((s) => Buffer.from(s, 'base64').length > 100, 'each root must be a base64 DER certificate'))),
+    PAYM_APPLE_BUNDLE_ID: z.string().min(1).default('com.example.streaming'),
+    PAYM_APPLE_ENVIRONMENT: z.enum(['Production', 'Sandbox']).default('Production'),
+    /** The app's Apple id, which production notifications must name. */
+    PAYM_APPLE_APP_ID: z.coerce.number().int().positive().optional(),
+    /** How old a signed notification may be, in seconds (Stripe's own default: 5 minutes). */
+    PAYM_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  })
+  .refine((c) => !c.PAYM_APPLE_ROOT_CERTS.length || c.PAYM_APPLE_ENVIRONMENT !== 'Production' || c.PAYM_APPLE_APP_ID, {
+    message: 'App Store notifications in production need PAYM_APPLE_APP_ID',
+    path: ['PAYM_APPLE_APP_ID'],
+  });
 
 export type PaymStoreConfig = z.infer<typeof paymStoreConfigSchema>;
 

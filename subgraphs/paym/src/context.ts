@@ -4,6 +4,8 @@ import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { PaymStoreConfig } from './config';
 import type { PrismaClient } from './data/db';
+import { AppleNotifications } from './stores/apple';
+import type { NotificationVerifier } from './stores/port';
 import { stripeClient, StripeNotifications } from './stores/stripe';
 import { CheckoutService } from './services/checkout.service';
 import { EntitlementsService } from './services/entitlements.service';
@@ -30,9 +32,19 @@ export function createPaymContext(config: PaymStoreConfig, { prisma }: { prisma:
     ? stripeClient(config.PAYM_STRIPE_API_KEY, config.PAYM_STRIPE_BASE_URL)
     : undefined;
   const products = new ProductsService(prisma);
-  const verifiers = config.PAYM_STRIPE_WEBHOOK_SECRET.length
-    ? [new StripeNotifications(config.PAYM_STRIPE_WEBHOOK_SECRET, config.PAYM_WEBHOOK_TOLERANCE_SECONDS)]
-    : [];
+  const verifiers: NotificationVerifier[] = [];
+  if (config.PAYM_STRIPE_WEBHOOK_SECRET.length) {
+    verifiers.push(new StripeNotifications(config.PAYM_STRIPE_WEBHOOK_SECRET, config.PAYM_WEBHOOK_TOLERANCE_SECONDS));
+  }
+  if (config.PAYM_APPLE_ROOT_CERTS.length) {
+    const options = {
+      roots: config.PAYM_APPLE_ROOT_CERTS.map((root) => Buffer.from(root, 'base64')),
+      bundleId: config.PAYM_APPLE_BUNDLE_ID,
+      environment: config.PAYM_APPLE_ENVIRONMENT,
+      appAppleId: config.PAYM_APPLE_APP_ID,
+    };
+    verifiers.push(new AppleNotifications(options, (id) => products.byStoreProduct('apple', id)));
+  }
   const services: PaymServices = {
     products,
     checkout: new CheckoutService(prisma, products, stripe),
