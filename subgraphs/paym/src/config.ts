@@ -60,3 +60,14 @@ export const paymWebhooksConfigSchema = z.object({
 });
 
 export type PaymWebhooksConfig = z.infer<typeof paymWebhooksConfigSchema>;
+
+export const paymRenewalsConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PAYM_RENEWALS_HEALTH_PORT: port(4019),
+  /** How often overdue entitlements are swept, in seconds. */
+  PAYM_RENEWALS_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60),
+  /** How long past its period end an entitlement no store renewed stays entitled (the stores' retry window). */
+  PAYM_EXPIRY_SLACK_SECONDS: z.coerce.number().int().min(0).default(86_400),
+});
+
+export type PaymRenewalsConfig = z.infer<typeof paymRenewalsConfigSchema>;
