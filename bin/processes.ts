@@ -16,6 +16,8 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
 import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
+import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymWebhooksWkr } from '../subgraphs/paym/src';
+import { paymRenewalsConfigSchema, paymStoreConfigSchema, paymWebhooksConfigSchema } from '../subgraphs/paym/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -114,6 +116,15 @@ const DOMAIN_PROCESSES = {
     start: startLiveProvisionWkr,
   }),
   'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
+  'paym-store-svc': row({
+    config: paymStoreConfigSchema,
+    port: 'PAYM_STORE_PORT',
+    serves: { env: 'PAYM_SUBGRAPH_URL', path: '/graphql', subgraph: 'paym' },
+    bus: true,
+    start: startPaymStoreSvc,
+  }),
+  'paym-webhooks-wkr': row({ config: paymWebhooksConfigSchema, port: 'PAYM_WEBHOOKS_HEALTH_PORT', bus: true, start: startPaymWebhooksWkr }),
+  'paym-renewals-rnr': row({ config: paymRenewalsConfigSchema, port: 'PAYM_RENEWALS_HEALTH_PORT', bus: true, start: startPaymRenewalsRnr }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */

@@ -10,6 +10,8 @@ export const CHAT_ERRORS = {
   /** Answered with Retry-After, the seconds until the sender may write again. */
   CHAT_SLOW_MODE: 429,
   CHAT_FOLLOWERS_ONLY: 403,
+  /** The room is in subscriber-only mode and the sender holds no subscription to the channel. */
+  CHAT_SUBSCRIBERS_ONLY: 403,
   CHAT_EMOTE_ONLY: 422,
   /** Unique-chat: the same text was sent in the room by anyone within the last 30 seconds. */
   CHAT_UNIQUE_CHAT: 422,

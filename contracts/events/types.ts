@@ -771,6 +771,194 @@ export interface LiveWebhookReceivedData {
 }
 
 /**
+ * A viewer became entitled to a channel's subscription (a purchase, or a return from hold or expiry). Keyed by channelId.
+ */
+export interface PaymSubscriptionActivated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "paym.subscription.activated.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PaymSubscriptionActivatedData;
+}
+export interface PaymSubscriptionActivatedData {
+  /**
+   * The entitlement: one per subscriber and channel.
+   */
+  subscriptionId: string;
+  /**
+   * The subscriber.
+   */
+  userId: string;
+  /**
+   * The channel subscribed to.
+   */
+  channelId: string;
+  /**
+   * The subscription tier.
+   */
+  tier: number;
+  /**
+   * The store that sold it.
+   */
+  store: "stripe" | "apple" | "google";
+  /**
+   * When the paid period ends (the store's); null while the store has not said.
+   */
+  periodEnd: string | null;
+  /**
+   * The store's own time of the change, which orders the changes of one subscription.
+   */
+  at: string;
+}
+
+/**
+ * A subscriber lost the channel's subscription privileges. Keyed by channelId.
+ */
+export interface PaymSubscriptionEnded {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "paym.subscription.ended.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PaymSubscriptionEndedData;
+}
+export interface PaymSubscriptionEndedData {
+  /**
+   * The entitlement: one per subscriber and channel.
+   */
+  subscriptionId: string;
+  /**
+   * The subscriber.
+   */
+  userId: string;
+  /**
+   * The channel subscribed to.
+   */
+  channelId: string;
+  /**
+   * The subscription tier.
+   */
+  tier: number;
+  /**
+   * The store that sold it.
+   */
+  store: "stripe" | "apple" | "google";
+  /**
+   * Why: the period ended unpaid (expired), the store holds it after a failed renewal past grace (on_hold), the payment was refunded, or the store revoked it (a dispute, family sharing withdrawn).
+   */
+  reason: "expired" | "on_hold" | "refunded" | "revoked";
+  /**
+   * The store's own time of the change, which orders the changes of one subscription.
+   */
+  at: string;
+}
+
+/**
+ * An entitled subscriber's paid period was extended (a renewal, or a recovery within the grace period). Keyed by channelId.
+ */
+export interface PaymSubscriptionRenewed {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "paym.subscription.renewed.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PaymSubscriptionRenewedData;
+}
+export interface PaymSubscriptionRenewedData {
+  /**
+   * The entitlement: one per subscriber and channel.
+   */
+  subscriptionId: string;
+  /**
+   * The subscriber.
+   */
+  userId: string;
+  /**
+   * The channel subscribed to.
+   */
+  channelId: string;
+  /**
+   * The subscription tier.
+   */
+  tier: number;
+  /**
+   * The store that sold it.
+   */
+  store: "stripe" | "apple" | "google";
+  /**
+   * When the paid period ends (the store's); null while the store has not said.
+   */
+  periodEnd: string | null;
+  /**
+   * The store's own time of the change, which orders the changes of one subscription.
+   */
+  at: string;
+}
+
+/**
+ * A store's notification was verified and recorded in the payment domain's inbox; paym-webhooks-wkr applies it. Keyed by the store's subscription id, or the event id when the notification names none.
+ */
+export interface PaymWebhookReceived {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "paym.webhook.received.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PaymWebhookReceivedData;
+}
+export interface PaymWebhookReceivedData {
+  /**
+   * The inbox row.
+   */
+  inboxId: string;
+  /**
+   * The store that sent it.
+   */
+  store: "stripe" | "apple" | "google";
+  /**
+   * The store's event id (Stripe evt_..., Apple notificationUUID, Google Pub/Sub messageId).
+   */
+  storeEventId: string;
+  /**
+   * The store's event type, e.g. invoice.paid or DID_RENEW.
+   */
+  eventType: string;
+  /**
+   * The store's own timestamp of the event, which orders them.
+   */
+  storeOccurredAt: string;
+}
+
+/**
  * An account was created (sign-up). Keyed by userId.
  */
 export interface UserAccountCreated {
@@ -879,6 +1067,10 @@ export interface EventsByTopic {
   'live.stream.started.v1': LiveStreamStarted;
   'live.stream.updated.v1': LiveStreamUpdated;
   'live.webhook.received.v1': LiveWebhookReceived;
+  'paym.subscription.activated.v1': PaymSubscriptionActivated;
+  'paym.subscription.ended.v1': PaymSubscriptionEnded;
+  'paym.subscription.renewed.v1': PaymSubscriptionRenewed;
+  'paym.webhook.received.v1': PaymWebhookReceived;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;
   'user.account.unsuspended.v1': UserAccountUnsuspended;

@@ -55,7 +55,7 @@ export type ChatSettings = {
   emoteOnly: Scalars['Boolean']['output'];
   /** Whether a message identical to one sent in the room in the last 30 seconds is refused. */
   uniqueChat: Scalars['Boolean']['output'];
-  /** Whether only subscribers may chat (enforced once channel subscriptions exist). */
+  /** Whether only the channel's subscribers (and its moderators) may chat. */
   subscriberOnly: Scalars['Boolean']['output'];
   /** When the settings last changed (ISO 8601). */
   updatedAt: Scalars['DateTime']['output'];

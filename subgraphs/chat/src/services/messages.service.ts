@@ -187,6 +187,9 @@ export class MessagesService {
         );
       }
     }
+    if (room.subscriberOnly && !standing.subscriber) {
+      throw new DomainError('CHAT_SUBSCRIBERS_ONLY', 'this room is in subscriber-only mode: subscribe to the channel to chat');
+    }
     if (room.emoteOnly && !onlyEmotes(fragments)) {
       throw new DomainError('CHAT_EMOTE_ONLY', 'this room is in emote-only mode: send emotes only');
     }

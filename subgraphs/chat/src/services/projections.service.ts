@@ -48,6 +48,24 @@ export class ProjectionsService {
     });
   }
 
+  /** Projection of paym.subscription.*: the store's time of the change orders them, whatever the topics' order. */
+  async subscriptionChanged(
+    event: EventOf<'paym.subscription.activated.v1' | 'paym.subscription.renewed.v1' | 'paym.subscription.ended.v1'>,
+    group: string,
+  ): Promise<'applied' | 'duplicate'> {
+    const active = event.type !== 'paym.subscription.ended.v1';
+    const at = new Date(event.data.at);
+    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
+      await tx.$executeRaw`
+        INSERT INTO subscriber (channel_id, user_id, tier, active, changed_at)
+        VALUES (${event.data.channelId}::uuid, ${event.data.userId}::uuid, ${event.data.tier}, ${active}, ${at})
+        ON CONFLICT (channel_id, user_id) DO UPDATE
+          SET tier = EXCLUDED.tier, active = EXCLUDED.active, changed_at = EXCLUDED.changed_at
+          WHERE subscriber.changed_at <= EXCLUDED.changed_at`;
+      return 'applied' as const;
+    });
+  }
+
   async roleChanged(
     event: EventOf<'chnl.moderator.added.v1' | 'chnl.moderator.removed.v1' | 'chnl.vip.added.v1' | 'chnl.vip.removed.v1'>,
     group: string,

@@ -47,10 +47,20 @@ describe(RoomsService.name, () => {
   it("should give each user their standing in the room, following the channel's role events", async () => {
     const room = await chat.room();
     const current = await rooms.get(room.channelId);
-    expect(await rooms.standing(current, room.ownerId)).toEqual({ badges: ['broadcaster'], moderator: true, vip: false });
-    expect(await rooms.standing(current, room.moderatorId)).toEqual({ badges: ['moderator'], moderator: true, vip: false });
-    expect(await rooms.standing(current, room.vipId)).toEqual({ badges: ['vip'], moderator: false, vip: true });
-    expect(await rooms.standing(current, room.viewerId)).toEqual({ badges: [], moderator: false, vip: false });
+    expect(await rooms.standing(current, room.ownerId)).toEqual({
+      badges: ['broadcaster'],
+      moderator: true,
+      vip: false,
+      subscriber: false,
+    });
+    expect(await rooms.standing(current, room.moderatorId)).toEqual({
+      badges: ['moderator'],
+      moderator: true,
+      vip: false,
+      subscriber: false,
+    });
+    expect(await rooms.standing(current, room.vipId)).toEqual({ badges: ['vip'], moderator: false, vip: true, subscriber: false });
+    expect(await rooms.standing(current, room.viewerId)).toEqual({ badges: [], moderator: false, vip: false, subscriber: false });
     await chat.projections.roleChanged(
       makeEvent('chnl.vip.added.v1', {
         channelId: room.channelId,
@@ -60,7 +70,12 @@ describe(RoomsService.name, () => {
       }),
       'spec',
     );
-    expect(await rooms.standing(current, room.moderatorId)).toEqual({ badges: ['moderator', 'vip'], moderator: true, vip: true });
+    expect(await rooms.standing(current, room.moderatorId)).toEqual({
+      badges: ['moderator', 'vip'],
+      moderator: true,
+      vip: true,
+      subscriber: false,
+    });
     await chat.projections.roleChanged(
       makeEvent('chnl.moderator.removed.v1', {
         channelId: room.channelId,
@@ -70,10 +85,49 @@ describe(RoomsService.name, () => {
       }),
       'spec',
     );
-    expect(await rooms.standing(current, room.moderatorId)).toEqual({ badges: ['vip'], moderator: false, vip: true });
+    expect(await rooms.standing(current, room.moderatorId)).toEqual({ badges: ['vip'], moderator: false, vip: true, subscriber: false });
     await expect(rooms.moderate(session(room.moderatorId), room.channelId, 'moderator:manage:chat_messages')).rejects.toMatchObject({
       code: 'CHAT_NOT_MODERATOR',
     });
+  });
+
+  it('should make a subscriber of whoever the latest paym.subscription.* event says, in store time order', async () => {
+    const room = await chat.room();
+    const current = await rooms.get(room.channelId);
+    const subscription = (type: 'paym.subscription.activated.v1' | 'paym.subscription.ended.v1', at: string) =>
+      chat.projections.subscriptionChanged(
+        type === 'paym.subscription.ended.v1'
+          ? makeEvent(type, {
+              subscriptionId: randomUUID(),
+              userId: room.viewerId,
+              channelId: room.channelId,
+              tier: 1,
+              store: 'stripe',
+              reason: 'refunded',
+              at,
+            })
+          : makeEvent(type, {
+              subscriptionId: randomUUID(),
+              userId: room.viewerId,
+              channelId: room.channelId,
+              tier: 1,
+              store: 'stripe',
+              periodEnd: null,
+              at,
+            }),
+        'spec',
+      );
+    await subscription('paym.subscription.activated.v1', '2026-11-27T10:00:00.000Z');
+    expect(await rooms.standing(current, room.viewerId)).toEqual({
+      badges: [],
+      moderator: false,
+      vip: false,
+      subscriber: true,
+    });
+    await subscription('paym.subscription.ended.v1', '2026-11-27T10:05:00.000Z');
+    // An activation older than the end, delivered after it, changes nothing.
+    await subscription('paym.subscription.activated.v1', '2026-11-27T10:01:00.000Z');
+    expect(await rooms.standing(current, room.viewerId)).toEqual({ badges: [], moderator: false, vip: false, subscriber: false });
   });
 
   it('should change only the modes given, turn them off with null, and emit the whole set as chat.room.updated.v1', async () => {

@@ -16,6 +16,8 @@ export interface Standing {
   moderator: boolean;
   /** A VIP: exempt from slow mode and followers-only, as on Twitch. */
   vip: boolean;
+  /** Entitled to the channel's subscription (paym.subscription.* events): may chat in subscriber-only mode. */
+  subscriber: boolean;
 }
 
 export interface ChatSettingsInput {
@@ -43,11 +45,16 @@ export class RoomsService {
   }
 
   async standing(room: Room, userId: string): Promise<Standing> {
-    if (userId === room.ownerId) return { badges: ['broadcaster'], moderator: true, vip: false };
-    const roles = await this.prisma.roomRole.findMany({ where: { channelId: room.channelId, userId, active: true } });
+    if (userId === room.ownerId) return { badges: ['broadcaster'], moderator: true, vip: false, subscriber: false };
+    const [roles, subscription] = await Promise.all([
+      this.prisma.roomRole.findMany({ where: { channelId: room.channelId, userId, active: true } }),
+      this.prisma.subscriber.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId } }, select: { active: true } }),
+    ]);
     const moderator = roles.some((r) => r.role === 'moderator');
     const vip = roles.some((r) => r.role === 'vip');
-    return { badges: [...(moderator ? ['moderator' as const] : []), ...(vip ? ['vip' as const] : [])], moderator, vip };
+    const subscriber = subscription?.active === true;
+    const badges: Badge[] = [...(moderator ? ['moderator' as const] : []), ...(vip ? ['vip' as const] : [])];
+    return { badges, moderator, vip, subscriber };
   }
 
   /**

@@ -16,6 +16,11 @@ const HANDLERS = {
   'chnl.moderator.removed.v1': (p: ProjectionsService, e: EventOf<'chnl.moderator.removed.v1'>, g: string) => p.roleChanged(e, g),
   'chnl.vip.added.v1': (p: ProjectionsService, e: EventOf<'chnl.vip.added.v1'>, g: string) => p.roleChanged(e, g),
   'chnl.vip.removed.v1': (p: ProjectionsService, e: EventOf<'chnl.vip.removed.v1'>, g: string) => p.roleChanged(e, g),
+  'paym.subscription.activated.v1': (p: ProjectionsService, e: EventOf<'paym.subscription.activated.v1'>, g: string) =>
+    p.subscriptionChanged(e, g),
+  'paym.subscription.renewed.v1': (p: ProjectionsService, e: EventOf<'paym.subscription.renewed.v1'>, g: string) =>
+    p.subscriptionChanged(e, g),
+  'paym.subscription.ended.v1': (p: ProjectionsService, e: EventOf<'paym.subscription.ended.v1'>, g: string) => p.subscriptionChanged(e, g),
 } satisfies { [T in Topic]?: (p: ProjectionsService, e: EventOf<T>, group: string) => Promise<string> };
 
 export const PROVISION_TOPICS = Object.keys(HANDLERS) as (keyof typeof HANDLERS)[];
@@ -41,7 +46,7 @@ function consumerFor<T extends keyof typeof HANDLERS>(topic: T, bus: EventBus, p
 
 /**
  * chat-provision-wkr: a room for every new channel, and the chat domain's copies of chatters' names, follows,
- * moderators and VIPs. One consumer per topic; the worker is ready when all of them are.
+ * moderators, VIPs and subscribers. One consumer per topic; the worker is ready when all of them are.
  */
 export function createChatProvisionWorker(bus: EventBus, projections: ProjectionsService, logger: Logger): Consumer {
   return combineConsumers(

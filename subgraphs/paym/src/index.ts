@@ -1,0 +1,54 @@
+import type { EventBus } from '../../../kernel/bus/port';
+import type { Logger } from '../../../kernel/log';
+import { startDomainService } from '../../../kernel/subgraph';
+import { startDomainWorker } from '../../../kernel/worker-process';
+import type { PaymRenewalsConfig, PaymStoreConfig, PaymWebhooksConfig } from './config';
+import { createPaymContext } from './context';
+import { connectPaymDb, PAYM_SCHEMA } from './data/db';
+import { resolvers } from './resolvers';
+import { EntitlementsService } from './services/entitlements.service';
+import { ProductsService } from './services/products.service';
+import { RenewalsService } from './services/renewals.service';
+import { createRenewalsRunner } from './workers/renewals.rnr';
+import { createPaymWebhooksWorker } from './workers/webhooks.wkr';
+
+/** paym-store-svc: the payment subgraph (products, checkout, subscriptions, the stores' inbox) and the domain's outbox relay. */
+export const startPaymStoreSvc = (config: PaymStoreConfig, bus: EventBus, logger: Logger) =>
+  startDomainService(
+    { name: 'paym', schema: PAYM_SCHEMA, connect: connectPaymDb, resolvers, context: (deps) => createPaymContext(config, deps) },
+    { ...config, port: config.PAYM_STORE_PORT },
+    bus,
+    logger,
+  );
+
+/** paym-webhooks-wkr: applies the recorded store notifications to the entitlements; learns the channels' owners. */
+export const startPaymWebhooksWkr = (config: PaymWebhooksConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPaymDb,
+      worker: (prisma, on, log) =>
+        createPaymWebhooksWorker(
+          on,
+          prisma,
+          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT),
+          new ProductsService(prisma),
+          log,
+        ),
+    },
+    { ...config, port: config.PAYM_WEBHOOKS_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** paym-renewals-rnr: expires, one instance at a time, the entitlements no store renewed past their period end. */
+export const startPaymRenewalsRnr = (config: PaymRenewalsConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPaymDb,
+      worker: (prisma, _bus, log) =>
+        createRenewalsRunner(new RenewalsService(prisma, config.PAYM_EXPIRY_SLACK_SECONDS), config.PAYM_RENEWALS_INTERVAL_SECONDS, log),
+    },
+    { ...config, port: config.PAYM_RENEWALS_HEALTH_PORT },
+    bus,
+    logger,
+  );
