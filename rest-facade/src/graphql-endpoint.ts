@@ -252,7 +252,10 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): Router {
       }
       const body = JSON.stringify(payload);
       const etag = etagOf(body);
-      res.set(headers).set({ 'cache-control': cacheControl(policy, authorization !== undefined), etag });
+      const control = cacheControl(policy, authorization !== undefined);
+      // A shared cache would hand one caller's remaining budget to everyone it serves the answer to.
+      if (control.startsWith('public')) for (const name of ['ratelimit', 'ratelimit-policy']) delete headers[name];
+      res.set(headers).set({ 'cache-control': control, etag });
       if (matches(req.headers['if-none-match'], etag)) {
         res.status(304).end();
         return;

@@ -109,6 +109,8 @@ describe('/private/graphql: the apps’ persisted operations at the edge', () =>
     expect(first.body).toEqual({ data: await fromRest() });
     expect(first.headers.get('cache-control')).toBe('public, max-age=5');
     expect(first.headers.get('vary')).toBe('Accept, Authorization');
+    // Shared caches would pass one caller's remaining budget on to everyone.
+    expect(first.headers.get('ratelimit')).toBeNull();
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
 
@@ -128,6 +130,7 @@ describe('/private/graphql: the apps’ persisted operations at the edge', () =>
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ data: await fromRest(viewer.token) });
     expect(answer.headers.get('cache-control')).toBe('private, max-age=5');
+    expect(answer.headers.get('ratelimit')).toMatch(/^"app";r=\d+;t=\d+$/);
     const etag = answer.headers.get('etag')!;
     expect(etag).not.toBe((await get(pageOf())).headers.get('etag'));
     expect((await get(pageOf(), viewer.token, { 'if-none-match': etag })).status).toBe(304);
