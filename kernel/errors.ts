@@ -30,6 +30,12 @@ export const GENERIC_ERRORS = {
   GATEWAY_TIMEOUT: 504,
   /** The router's: a request that is not the id (or the text) of a persisted operation. */
   OPERATION_NOT_PERSISTED: 400,
+  /**
+   * The edge's GraphQL endpoint (`/private/graphql`): an id that is not in the apps' manifest. Apollo's clients know
+   * the code; 404 rather than Apollo Server's 200 (GraphQL-over-HTTP: no data, no 2xx) and rather than 400, on which
+   * their persisted-query link would stop sending ids for the rest of the session.
+   */
+  PERSISTED_QUERY_NOT_FOUND: 404,
 } as const;
 
 /** Error codes and the HTTP status each is answered with. */

@@ -6,6 +6,7 @@ import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
 import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
+import { createGraphQLEndpoint, GRAPHQL_PATH, loadGraphQLEndpointOptions } from './graphql-endpoint';
 import { ProblemError, problemHandler } from './problem';
 import { createRouterClient, type RouterClient } from './router-client';
 
@@ -52,6 +53,7 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
     res.locals.clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
     next();
   });
+  app.use(GRAPHQL_PATH, createGraphQLEndpoint(loadGraphQLEndpointOptions(router)));
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
   // Providers' webhooks (a live stream's whole state) are larger than an API request.
   const raw = express.raw({ limit: '256kb', type: () => true });

@@ -51,6 +51,7 @@ export const oauthVerifier =
  * The verifier table: each API family (the part of a manifest's name before the version) admits one kind of
  * token, so a token of another kind is refused before anything runs. An API missing from the table admits nobody.
  *   private → anonymous callers and first-party sessions (our own apps);
+ *   app     → the same callers as private: our apps' own operations at the edge's /private/graphql;
  *   public  → OAuth access tokens of third-party apps, never anonymous (like Helix);
  *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest);
  *   webhooks → anonymous only: a provider proves itself by signing its webhook, which the domain verifies.
@@ -62,6 +63,7 @@ export function apiAccessTable(verifiers: {
 }): Record<string, ApiAccess> {
   return {
     private: { anonymous: true, verify: verifiers.session },
+    app: { anonymous: true, verify: verifiers.session },
     public: { anonymous: false, verify: verifiers.oauth },
     admin: { anonymous: true, verify: verifiers.staff },
     webhooks: { anonymous: true, verify: async () => ({ ok: false, reason: 'invalid' }) },

@@ -35,6 +35,12 @@ export const routerConfigSchema = z.object({
   /** Requests per (client, user) per window, refilled continuously (Helix: 800 a minute). */
   PUBLIC_RATE_LIMIT_POINTS: z.coerce.number().int().positive().default(800),
   PUBLIC_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /**
+   * Our apps' operations at the edge (`app.v1`, /private/graphql): requests per user, or per address for anonymous
+   * callers, per window; buckets under `RATE_LIMIT_KEY_PREFIX:app`.
+   */
+  APP_RATE_LIMIT_POINTS: z.coerce.number().int().positive().default(1200),
+  APP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

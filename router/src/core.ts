@@ -109,6 +109,8 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const policy: RateLimitPolicy = { points: config.PUBLIC_RATE_LIMIT_POINTS, windowSeconds: config.PUBLIC_RATE_LIMIT_WINDOW_SECONDS };
   const limiter = redis ? redisRateLimiter(redis, policy, config.RATE_LIMIT_KEY_PREFIX) : memoryRateLimiter(policy);
+  const appPolicy: RateLimitPolicy = { points: config.APP_RATE_LIMIT_POINTS, windowSeconds: config.APP_RATE_LIMIT_WINDOW_SECONDS };
+  const appLimiter = redis ? redisRateLimiter(redis, appPolicy, `${config.RATE_LIMIT_KEY_PREFIX}:app`) : memoryRateLimiter(appPolicy);
 
   /**
    * The caller, verified by the one kind of token the operation's API takes. No token is anonymous where the API
@@ -148,6 +150,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       let request: { query: string; operationName?: string; variables: Record<string, unknown> };
       let caller: VerifiedCaller | RouterReply;
       let explorer = false;
+      let api: string | undefined;
       try {
         if (isAdHoc(body)) {
           // The explorer: staff holding graph:explore with a fresh second factor run queries of their own,
@@ -165,8 +168,9 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
         } else {
           const resolved = resolvePersisted(operations, body);
           if ('code' in resolved) return refusal(resolved.status, resolved.code, resolved.message);
-          const api = apiOf(resolved.operation.apis, body.extensions?.api);
-          if (typeof api !== 'string') return refusal(api.status, api.code, api.message);
+          const named = apiOf(resolved.operation.apis, body.extensions?.api);
+          if (typeof named !== 'string') return refusal(named.status, named.code, named.message);
+          api = named;
           caller = await authenticate([api], authorization);
           request = { query: resolved.operation.body, operationName: resolved.operation.name, variables: resolved.variables };
         }
@@ -178,14 +182,26 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       if ('status' in caller) return caller;
 
       // Apps share the Public API by (client, user): one app cannot starve another, nor one user of an app the rest.
+      // Our own apps' operations at the edge count per user, or per address for anonymous callers.
+      const limit =
+        caller.kind === 'oauth'
+          ? { name: 'public', limiter, policy, key: `${caller.clientId}:${caller.userId ?? '-'}` }
+          : api !== undefined && apiFamily(api) === 'app'
+            ? {
+                name: 'app',
+                limiter: appLimiter,
+                policy: appPolicy,
+                key: caller.kind === 'session' ? `user:${caller.userId}` : `address:${clientIp ?? '-'}`,
+              }
+            : undefined;
       let limitHeaders: Record<string, string> = {};
-      if (caller.kind === 'oauth') {
+      if (limit) {
         // Without Redis the limit cannot be counted: the API stays up unlimited rather than failing every app.
-        const decision = await limiter.take(`${caller.clientId}:${caller.userId ?? '-'}`).catch((error: unknown) => {
+        const decision = await limit.limiter.take(limit.key).catch((error: unknown) => {
           logger.warn({ err: error, requestId }, 'rate limit not counted');
           return undefined;
         });
-        if (decision) limitHeaders = rateLimitHeaders(policy, decision);
+        if (decision) limitHeaders = rateLimitHeaders(limit.policy, decision, limit.name);
         if (decision && !decision.allowed) {
           return {
             status: 429,

@@ -89,10 +89,10 @@ export function memoryRateLimiter(policy: RateLimitPolicy): RateLimiter {
 }
 
 /** The IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers), for one named policy. */
-export function rateLimitHeaders(policy: RateLimitPolicy, decision: RateLimitDecision): Record<string, string> {
+export function rateLimitHeaders(policy: RateLimitPolicy, decision: RateLimitDecision, name = 'public'): Record<string, string> {
   return {
-    'ratelimit-policy': `"public";q=${policy.points};w=${policy.windowSeconds}`,
-    ratelimit: `"public";r=${decision.remaining};t=${decision.resetSeconds}`,
+    'ratelimit-policy': `"${name}";q=${policy.points};w=${policy.windowSeconds}`,
+    ratelimit: `"${name}";r=${decision.remaining};t=${decision.resetSeconds}`,
     ...(decision.allowed ? {} : { 'retry-after': String(decision.retryAfterSeconds) }),
   };
 }

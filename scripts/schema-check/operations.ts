@@ -11,6 +11,7 @@ import {
   validate,
 } from 'graphql';
 import { type Manifest, type PersistedOperation, readManifest, sha256 } from '../../kernel/persisted';
+import { limitRules, QUERY_LIMITS } from '../../router/src/limits';
 import type { GitBase } from './base';
 import { type Finding, messageOf, reporter } from './findings';
 
@@ -66,6 +67,15 @@ function checkManifest(api: string, manifest: Manifest, apiSchema: GraphQLSchema
     // The router answers introspection for the explorer only; a persisted operation would open it to everyone.
     for (const introspecting of validate(apiSchema, document, [NoSchemaIntrospectionCustomRule])) {
       findings.push(error(`${api} ${op.name}: ${introspecting.message} Persisted operations do not introspect.`));
+    }
+    // The router refuses a document past its depth and alias limits when it runs: a client holding the id would
+    // hold one that never works.
+    for (const limited of validate(apiSchema, document, limitRules())) {
+      findings.push(
+        error(
+          `${api} ${op.name}: ${limited.message} The router's limits: depth ${QUERY_LIMITS.maxDepth}, aliases ${QUERY_LIMITS.maxAliases}.`,
+        ),
+      );
     }
     for (const deprecated of validate(apiSchema, document, [NoDeprecatedCustomRule])) {
       findings.push(warning(`${api} ${op.name}: ${deprecated.message} Move the operation off it before it is removed.`));

@@ -18,6 +18,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may reuse a cached answer: any cache (PUBLIC) or only the caller's own (PRIVATE). */
+export type CacheControlScope =
+  /** Shared caches (a CDN) may keep it. */
+  | 'PUBLIC'
+  /** Only the caller's own cache may keep it. */
+  | 'PRIVATE';
+
 /** A channel's chat room: one per channel, created when the channel is. */
 export type Chatroom = {
   __typename?: 'Chatroom';
@@ -392,12 +399,11 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   Chatroom: ResolverTypeWrapper<RoomRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ChatSettings: ResolverTypeWrapper<RoomRow>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChatMessage: ResolverTypeWrapper<MessageRow>;
   ChatFragmentType: null;
   ChatBadge: null;
@@ -413,16 +419,16 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Chatroom: RoomRow;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   ChatSettings: RoomRow;
-  Boolean: Scalars['Boolean']['output'];
   ChatMessage: MessageRow;
   ChatFragment: FragmentRow;
   Emote: EmoteRow;
@@ -436,7 +442,17 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = ChatContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ChatroomResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['Chatroom'] = ResolversParentTypes['Chatroom'], FederationReferenceType extends FederationReferenceTypes['Chatroom'] = FederationReferenceTypes['Chatroom']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Chatroom']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -565,3 +581,6 @@ export type Resolvers<ContextType = ChatContext> = {
   DateTime?: GraphQLScalarType;
 };
 
+export type DirectiveResolvers<ContextType = ChatContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+};

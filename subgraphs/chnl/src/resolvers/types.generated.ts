@@ -17,6 +17,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may reuse a cached answer: any cache (PUBLIC) or only the caller's own (PRIVATE). */
+export type CacheControlScope =
+  /** Shared caches (a CDN) may keep it. */
+  | 'PUBLIC'
+  /** Only the caller's own cache may keep it. */
+  | 'PRIVATE';
+
 /** A user's channel: one per user, created when the account is. */
 export type Channel = {
   __typename?: 'Channel';
@@ -38,7 +45,10 @@ export type Channel = {
   mature: Scalars['Boolean']['output'];
   /** How many users follow the channel. */
   followerCount: Scalars['Int']['output'];
-  /** Whether the caller follows the channel; false for anonymous callers. */
+  /**
+   * Whether the caller follows the channel; false for anonymous callers. Not PRIVATE: every anonymous caller gets the
+   * same answer, and an authenticated caller's answers are never shared whatever their hints.
+   */
   followedByViewer: Scalars['Boolean']['output'];
   /** Followers, newest first. */
   followers: FollowConnection;
@@ -295,11 +305,10 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   Channel: ResolverTypeWrapper<ChannelRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   SocialLink: ResolverTypeWrapper<SocialLink>;
   Follow: ResolverTypeWrapper<FollowRow>;
   ChannelMember: ResolverTypeWrapper<ChannelRoleRow>;
@@ -310,6 +319,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -317,8 +328,6 @@ export type ResolversParentTypes = {
   Channel: ChannelRow;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
-  Boolean: Scalars['Boolean']['output'];
-  Int: Scalars['Int']['output'];
   SocialLink: SocialLink;
   Follow: FollowRow;
   ChannelMember: ChannelRoleRow;
@@ -329,7 +338,17 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = ChnlContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ChannelResolvers<ContextType = ChnlContext, ParentType extends ResolversParentTypes['Channel'] = ResolversParentTypes['Channel'], FederationReferenceType extends FederationReferenceTypes['Channel'] = FederationReferenceTypes['Channel']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Channel']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -413,3 +432,6 @@ export type Resolvers<ContextType = ChnlContext> = {
   DateTime?: GraphQLScalarType;
 };
 
+export type DirectiveResolvers<ContextType = ChnlContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+};

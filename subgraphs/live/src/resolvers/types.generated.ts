@@ -18,6 +18,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may reuse a cached answer: any cache (PUBLIC) or only the caller's own (PRIVATE). */
+export type CacheControlScope =
+  /** Shared caches (a CDN) may keep it. */
+  | 'PUBLIC'
+  /** Only the caller's own cache may keep it. */
+  | 'PRIVATE';
+
 /** Where a channel's broadcast is: offline, or one stream's state as the provider's webhooks report it. */
 export type StreamState =
   /** Nothing on air. */
@@ -216,17 +223,19 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   StreamState: null;
   Stream: ResolverTypeWrapper<StreamRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   LiveIngest: ResolverTypeWrapper<IngestRow>;
   LiveWebhookReceipt: ResolverTypeWrapper<LiveWebhookReceipt>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Channel: ResolverTypeWrapper<ChannelRefRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -236,12 +245,21 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   LiveIngest: IngestRow;
   LiveWebhookReceipt: LiveWebhookReceipt;
-  Boolean: Scalars['Boolean']['output'];
   Channel: ChannelRefRow;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = LiveContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type StreamStateResolvers = { OFFLINE: 'offline', CONNECTING: 'connecting', LIVE: 'live', RECONNECTING: 'reconnecting', ENDED: 'ended' };
 
@@ -300,3 +318,6 @@ export type Resolvers<ContextType = LiveContext> = {
   DateTime?: GraphQLScalarType;
 };
 
+export type DirectiveResolvers<ContextType = LiveContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+};

@@ -18,6 +18,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may reuse a cached answer: any cache (PUBLIC) or only the caller's own (PRIVATE). */
+export type CacheControlScope =
+  /** Shared caches (a CDN) may keep it. */
+  | 'PUBLIC'
+  /** Only the caller's own cache may keep it. */
+  | 'PRIVATE';
+
 /**
  * A registered account. Owned by the user domain; other domains extend it (a user's channel comes from the
  * channel domain).
@@ -539,12 +546,12 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   User: ResolverTypeWrapper<UserRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Session: ResolverTypeWrapper<Omit<Session, 'user'> & { user: ResolversTypes['User'] }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   SessionRevocation: ResolverTypeWrapper<SessionRevocation>;
   SignUpInput: SignUpInput;
   EmailVerificationSent: ResolverTypeWrapper<EmailVerificationSent>;
@@ -565,6 +572,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -574,7 +583,6 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
   Session: Omit<Session, 'user'> & { user: ResolversParentTypes['User'] };
-  Int: Scalars['Int']['output'];
   SessionRevocation: SessionRevocation;
   SignUpInput: SignUpInput;
   EmailVerificationSent: EmailVerificationSent;
@@ -594,7 +602,17 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = UserContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type UserResolvers<ContextType = UserContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -752,3 +770,6 @@ export type Resolvers<ContextType = UserContext> = {
   DateTime?: GraphQLScalarType;
 };
 
+export type DirectiveResolvers<ContextType = UserContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+};
