@@ -216,7 +216,7 @@ describe('/private/graphql: the apps’ persisted operations at the edge', () =>
     });
 
     it('a staff token', async () => {
-      const staff = await issueStaffToken(platform.accessTokenSecret, {
+      const staff = await issueStaffToken(platform.keys.staff, {
         userId: target.id,
         permissions: ['graph:explore', 'users:read'],
         mfaAt: Math.floor(Date.now() / 1000),

@@ -550,7 +550,6 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Session: ResolverTypeWrapper<Omit<Session, 'user'> & { user: ResolversTypes['User'] }>;
   SessionRevocation: ResolverTypeWrapper<SessionRevocation>;
   SignUpInput: SignUpInput;
@@ -581,7 +580,6 @@ export type ResolversParentTypes = {
   User: UserRow;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
-  Boolean: Scalars['Boolean']['output'];
   Session: Omit<Session, 'user'> & { user: ResolversParentTypes['User'] };
   SessionRevocation: SessionRevocation;
   SignUpInput: SignUpInput;
