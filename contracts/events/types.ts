@@ -751,7 +751,7 @@ export interface LiveWebhookReceivedData {
   /**
    * The provider that sent it.
    */
-  provider: "local" | "mux";
+  provider: "local" | "mux" | "livepeer";
   /**
    * The provider's event id.
    */

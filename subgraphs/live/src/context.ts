@@ -4,6 +4,7 @@ import type { Logger } from '../../../kernel/log';
 import type { LiveStoreConfig } from './config';
 import type { PrismaClient, Stream } from './data/db';
 import { providerFromConfig } from './providers';
+import { LivepeerWebhooks } from './providers/livepeer';
 import { MuxWebhooks } from './providers/mux';
 import { IngestService } from './services/ingest.service';
 import { KeyCipher } from './services/key-cipher';
@@ -32,6 +33,7 @@ export function createLiveContext(config: LiveStoreConfig, { prisma }: { prisma:
     streams: new StreamsService(prisma),
     webhooks: new WebhooksService(prisma, provider, {
       mux: new MuxWebhooks(config.LIVE_MUX_WEBHOOK_SECRET, config.LIVE_WEBHOOK_TOLERANCE_SECONDS),
+      livepeer: new LivepeerWebhooks(config.LIVE_LIVEPEER_WEBHOOK_SECRET, config.LIVE_WEBHOOK_TOLERANCE_SECONDS),
     }),
   };
   return (identity: Identity, log: Logger): LiveContext => ({

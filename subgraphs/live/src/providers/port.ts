@@ -19,11 +19,21 @@ export interface LiveProvider {
   /** The webhook dialect its events arrive in: the `{provider}` of `/webhooks/v1/live/{provider}`. */
   readonly webhookDialect: WebhookDialect;
   createLiveInput(channelId: string): Promise<LiveInputCreated>;
-  /** A new stream key for the input; the provider refuses the old one from then on. */
-  rotateStreamKey(providerInputId: string): Promise<{ streamKey: string; srtUrl: string | null }>;
+  /**
+   * A new stream key for the input; the provider refuses the old one from then on. A provider that cannot replace
+   * a key replaces the input, and names the new one and its playback id.
+   */
+  rotateStreamKey(providerInputId: string, channelId: string): Promise<RotatedKey>;
 }
 
-export type WebhookDialect = 'mux';
+export interface RotatedKey {
+  streamKey: string;
+  srtUrl: string | null;
+  providerInputId?: string;
+  playbackId?: string;
+}
+
+export type WebhookDialect = 'mux' | 'livepeer';
 
 /** What a provider's webhook says, mapped onto the platform's one lifecycle. */
 export type LiveSignal = 'connected' | 'active' | 'disconnected' | 'idle';

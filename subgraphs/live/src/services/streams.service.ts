@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { oncePerEvent } from '../../../../kernel/bus/once';
 import type { EventOf } from '../../../../kernel/events';
 import { type PrismaClient, recordEvent, type Stream } from '../data/db';
-import { MUX_SIGNALS } from '../providers/mux';
+import { signalOf } from '../providers';
 import { decide, type OpenStream } from './lifecycle';
 
 /** A Channel entity as the live domain resolves it: only its id. */
@@ -41,8 +41,7 @@ export class StreamsService {
    * provider time of the last.
    */
   async applyWebhook(event: EventOf<'live.webhook.received.v1'>, group: string): Promise<string> {
-    // Every provider's webhooks are Mux's dialect today (the local provider speaks it too).
-    const signal = MUX_SIGNALS[event.data.eventType];
+    const signal = signalOf(event.data.provider, event.data.eventType);
     if (!signal) return 'unhandled';
     const at = new Date(event.data.providerOccurredAt);
     const { channelId } = event.data;
