@@ -48,6 +48,8 @@ export const liveStoreConfigSchema = z
     ...providerShape,
     /** Mux webhook signing secrets; without one, Mux webhooks are refused. */
     LIVE_MUX_WEBHOOK_SECRET: secretList,
+    /** Where thumbnails are served from, in Mux's image API shape: `<base>/<playbackId>/thumbnail.jpg`. */
+    LIVE_IMAGE_BASE_URL: url.default('https://image.mux.com'),
     /** Livepeer webhook signing secrets; without one, Livepeer webhooks are refused. */
     LIVE_LIVEPEER_WEBHOOK_SECRET: secretList,
     /** How old a signed webhook may be, in seconds (Mux's own advice: 5 minutes). */

@@ -61,13 +61,18 @@ export class LivepeerProvider implements LiveProvider {
     };
   }
 
-  private async call(method: string, path: string, body?: object): Promise<LivepeerStream> {
+  async deleteAsset(providerAssetId: string) {
+    await this.call('DELETE', `/api/asset/${encodeURIComponent(providerAssetId)}`, undefined, [404]);
+  }
+
+  private async call(method: string, path: string, body?: object, tolerated: number[] = []): Promise<LivepeerStream> {
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method,
       headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
     });
+    if (tolerated.includes(response.status)) return undefined as never;
     if (!response.ok) {
       // Livepeer's error body lists what went wrong, never a key: it is safe to keep in the message.
       const detail = await response.text().catch(() => '');

@@ -86,6 +86,7 @@ export class WebhooksService {
         eventType: event.eventType,
         channelId: input.channelId,
         providerOccurredAt: event.occurredAt.toISOString(),
+        ...(event.asset ? { asset: event.asset } : {}),
       });
       return { id, duplicate: false };
     });
