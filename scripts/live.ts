@@ -27,7 +27,7 @@ function target(): Target {
 }
 
 /**
- * A streaming provider for people: `npm run live -- simulate <login> start|drop|stop` sends the signed Mux webhooks
+ * A streaming provider for people: `npm run live -- simulate <login> start|drop|stop|recording` sends the signed Mux webhooks
  * a real encoder session would cause, for the channel of <login>, to the running platform, which handles them as it
  * handles Mux's. The live stream id is the local provider's, read from the live domain's table as the provider knows
  * its own.
@@ -58,7 +58,7 @@ async function main([command, login, action]: string[]): Promise<number> {
     console.log(`${JSON.parse(body).type}: ${answer.status} ${await answer.text()}`);
     if (!answer.ok) return 1;
   }
-  console.log(`see it: curl ${api}/channels/${channelId}/stream`);
+  console.log(`see it: curl ${api}/channels/${channelId}/${action === 'recording' ? 'vods' : 'stream'}`);
   return 0;
 }
 

@@ -4,6 +4,8 @@ export const LIVE_ERRORS = {
   LIVE_INPUT_NOT_FOUND: 404,
   /** Only the channel's broadcaster sees or rotates its ingest. */
   LIVE_NOT_BROADCASTER: 403,
+  /** No VOD has this id (or it was deleted). */
+  LIVE_VOD_NOT_FOUND: 404,
   /** A webhook for a provider the platform does not use. */
   LIVE_PROVIDER_UNKNOWN: 404,
   /** A webhook whose signature is missing, malformed or made with none of the current secrets. */

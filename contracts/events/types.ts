@@ -726,6 +726,59 @@ export interface LiveStreamUpdatedData {
 }
 
 /**
+ * A stream's recording is ready to watch as a VOD. Keyed by channelId.
+ */
+export interface LiveVodReady {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.vod.ready.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveVodReadyData;
+}
+export interface LiveVodReadyData {
+  /**
+   * The VOD.
+   */
+  vodId: string;
+  /**
+   * The channel whose stream was recorded.
+   */
+  channelId: string;
+  /**
+   * The stream recorded; null when the recording matched none.
+   */
+  streamId: string | null;
+  /**
+   * The stream's title.
+   */
+  title: string;
+  /**
+   * The stream's category.
+   */
+  category: string;
+  /**
+   * Its length.
+   */
+  durationSeconds: number | null;
+  /**
+   * The provider's public playback id of the recording.
+   */
+  playbackId: string | null;
+  /**
+   * When the provider reported it ready (its time).
+   */
+  readyAt: string;
+}
+
+/**
  * A provider webhook was verified and recorded in the live domain's inbox; the webhooks worker applies it. Keyed by channelId, so one channel's webhooks stay in order. Carries no secret.
  */
 export interface LiveWebhookReceived {
@@ -751,7 +804,7 @@ export interface LiveWebhookReceivedData {
   /**
    * The provider that sent it.
    */
-  provider: "local" | "mux";
+  provider: "local" | "mux" | "livepeer";
   /**
    * The provider's event id.
    */
@@ -768,6 +821,27 @@ export interface LiveWebhookReceivedData {
    * The provider's own timestamp of the event, which orders them.
    */
   providerOccurredAt: string;
+  /**
+   * For a recording's asset event: the asset as the provider reported it (no secret).
+   */
+  asset?: {
+    /**
+     * The provider's id of the asset.
+     */
+    assetId: string;
+    /**
+     * The VOD state the event reports.
+     */
+    status: "recording" | "ready" | "failed";
+    /**
+     * The recording's length, once known.
+     */
+    durationSeconds: number | null;
+    /**
+     * The asset's public playback id, once known.
+     */
+    playbackId: string | null;
+  };
 }
 
 /**
@@ -1066,6 +1140,7 @@ export interface EventsByTopic {
   'live.stream.ended.v1': LiveStreamEnded;
   'live.stream.started.v1': LiveStreamStarted;
   'live.stream.updated.v1': LiveStreamUpdated;
+  'live.vod.ready.v1': LiveVodReady;
   'live.webhook.received.v1': LiveWebhookReceived;
   'paym.subscription.activated.v1': PaymSubscriptionActivated;
   'paym.subscription.ended.v1': PaymSubscriptionEnded;

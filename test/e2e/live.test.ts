@@ -238,4 +238,135 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
       await subscription.stop();
     }
   });
+
+  it("should list the streams on air most watched first, and each channel's history", async () => {
+    const casters = [await broadcaster('list_a'), await broadcaster('list_b'), await broadcaster('list_c')];
+    const t0 = Date.now() - 60_000;
+    for (const [i, { channelId, inputId }] of casters.entries()) {
+      expect((await deliver(muxEvent('active', inputId, new Date(t0 + i)))).status).toBe(200);
+      await stateIs(channelId, 'LIVE');
+    }
+    // The first ends: history keeps it, the list of streams on air does not.
+    expect((await deliver(muxEvent('idle', casters[0].inputId, new Date(t0 + 10_000)))).status).toBe(200);
+    await stateIs(casters[0].channelId, 'OFFLINE');
+    expect((await deliver(muxEvent('active', casters[0].inputId, new Date(t0 + 20_000)))).status).toBe(200);
+    await stateIs(casters[0].channelId, 'LIVE');
+    const ours = new Set(casters.map((c) => c.channelId));
+    await db.query('UPDATE live.stream SET viewer_count = 7 WHERE channel_id = $1 AND ended_at IS NULL', [casters[1].channelId]);
+    await db.query('UPDATE live.stream SET viewer_count = 3 WHERE channel_id = $1 AND ended_at IS NULL', [casters[2].channelId]);
+
+    const onAir = await call(`${api}/streams?live=true&first=100`);
+    expect(onAir.status).toBe(200);
+    const listed = onAir.body.data.filter((s: { channel: { id: string } }) => ours.has(s.channel.id));
+    expect(listed.map((s: { channel: { id: string }; viewerCount: number }) => [s.channel.id, s.viewerCount])).toEqual([
+      [casters[1].channelId, 7],
+      [casters[2].channelId, 3],
+      [casters[0].channelId, 0],
+    ]);
+    expect(listed[0]).toMatchObject({
+      state: 'LIVE',
+      thumbnailUrl: expect.stringMatching(/^https:\/\/image\.mux\.com\/[^/]+\/thumbnail\.jpg$/),
+    });
+    // Page by page, the same order.
+    const firstPage = await call(`${api}/streams?first=1`);
+    expect(firstPage.body.data).toHaveLength(1);
+    const second = await call(`${api}/streams?first=1&after=${encodeURIComponent(firstPage.body.pagination.cursor)}`);
+    expect(second.body.data[0].viewerCount).toBeLessThanOrEqual(firstPage.body.data[0].viewerCount);
+    expect(second.body.data[0].id).not.toBe(firstPage.body.data[0].id);
+    expect((await call(`${api}/streams?after=not-a-cursor`)).status).toBe(400);
+
+    const history = await call(`${api}/channels/${casters[0].channelId}/streams`);
+    expect(history.status).toBe(200);
+    expect(history.body.total).toBe(2);
+    expect(history.body.data.map((s: { state: string; thumbnailUrl: string | null }) => [s.state, s.thumbnailUrl === null])).toEqual([
+      ['LIVE', false],
+      ['ENDED', true],
+    ]);
+    const everyOne = await call(`${api}/streams?live=false&channelId=${casters[0].channelId}`);
+    expect(everyOne.body.data.map((s: { id: string }) => s.id)).toEqual(history.body.data.map((s: { id: string }) => s.id));
+  });
+
+  it("should make a stream's recorded asset its VOD, ready once, listed per channel and deleted by its broadcaster only", async () => {
+    const { owner, channelId, inputId } = await broadcaster('vods');
+    const t0 = Date.now() - 120_000;
+    const at = (seconds: number) => new Date(t0 + seconds * 1000);
+    const assetEvent = (type: string, when: Date, data: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        type: `video.asset.${type}`,
+        id: randomUUID(),
+        created_at: when.toISOString(),
+        object: { type: 'asset', id: 'asset-1' },
+        data: { id: `asset-${channelId}`, live_stream_id: inputId, ...data },
+      });
+    expect((await deliver(muxEvent('active', inputId, at(0)))).status).toBe(200);
+    const live = await stateIs(channelId, 'LIVE');
+    // An asset not recorded from a live stream is none of the lifecycle's business.
+    const unrelated = await deliver(assetEvent('ready', at(1), { live_stream_id: undefined }));
+    expect({ status: unrelated.status, code: unrelated.body.code }).toEqual({ status: 422, code: 'LIVE_WEBHOOK_UNKNOWN_EVENT' });
+
+    expect((await deliver(assetEvent('created', at(1), { status: 'preparing' }))).status).toBe(200);
+    const recording = await eventually(async () => {
+      const page = await call(`${api}/channels/${channelId}/vods`);
+      return page.body.data?.[0]?.state === 'RECORDING' ? page.body : undefined;
+    });
+    expect(recording.data[0]).toMatchObject({
+      stream: { id: live.stream.id },
+      durationSeconds: null,
+      playbackId: null,
+      thumbnailUrl: null,
+    });
+
+    const ready = assetEvent('ready', at(100), {
+      status: 'ready',
+      duration: 98.5,
+      playback_ids: [{ id: 'vod-playback-1', policy: 'public' }],
+    });
+    expect((await deliver(ready)).status).toBe(200);
+    expect((await deliver(ready)).body.duplicate).toBe(true);
+    // Late: an error older than the ready, then one after it: the VOD stays ready.
+    expect((await deliver(assetEvent('errored', at(50)))).status).toBe(200);
+    expect((await deliver(assetEvent('errored', at(200)))).status).toBe(200);
+    const vod = await eventually(async () => {
+      const page = await call(`${api}/channels/${channelId}/vods`);
+      return page.body.data?.[0]?.state === 'READY' ? page.body.data[0] : undefined;
+    });
+    expect(vod).toEqual({
+      id: expect.any(String),
+      channel: { id: channelId },
+      stream: { id: live.stream.id },
+      state: 'READY',
+      title: live.stream.title,
+      category: live.stream.category,
+      durationSeconds: 98.5,
+      playbackId: 'vod-playback-1',
+      thumbnailUrl: 'https://image.mux.com/vod-playback-1/thumbnail.jpg?time=49',
+      createdAt: expect.any(String),
+      readyAt: at(100).toISOString(),
+    });
+    await eventually(async () =>
+      (await db.query("SELECT 1 FROM live.processed_event WHERE consumer_group = 'live-webhooks-wkr'")).rowCount! >= 5 ? true : undefined,
+    );
+    const announced = await outbox(channelId, 'live.vod.ready.v1');
+    expect(announced.map((r) => r.payload.data)).toEqual([
+      {
+        vodId: vod.id,
+        channelId,
+        streamId: live.stream.id,
+        title: live.stream.title,
+        category: live.stream.category,
+        durationSeconds: 98.5,
+        playbackId: 'vod-playback-1',
+        readyAt: at(100).toISOString(),
+      },
+    ]);
+    expect((await call(`${api}/vods/${vod.id}`)).body).toEqual(vod);
+
+    const viewer = await signUpAndLogIn(api, 'vod_viewer');
+    const refused = await call(`${api}/vods/${vod.id}`, { method: 'DELETE', token: viewer.token });
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: 'LIVE_NOT_BROADCASTER' });
+    expect((await call(`${api}/vods/${vod.id}`, { method: 'DELETE', token: owner.token })).body).toEqual({ vodId: vod.id });
+    expect((await call(`${api}/vods/${vod.id}`)).status).toBe(404);
+    expect((await call(`${api}/vods/${vod.id}`, { method: 'DELETE', token: owner.token })).status).toBe(404);
+    expect((await call(`${api}/channels/${channelId}/vods`)).body).toEqual({ data: [], total: 0, pagination: {} });
+  });
 });

@@ -10,7 +10,7 @@ import type { RunningRouter } from '../../router/src/app';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn } from '../support/platform';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
-import { registerApp, startOAuthPlatform, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
+import { registerApp, startOAuthPlatform, tokenRequest, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
 
 type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
 
@@ -63,6 +63,16 @@ describe('Public API v1', () => {
       expect([method, path, res.status, res.body.code]).toEqual([method, path, 401, 'UNAUTHENTICATED']);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
     }
+  });
+
+  it("lists the streams on air and a channel's videos for any token, and refuses a call without one", async () => {
+    const appToken = (await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'client_credentials' })).body.access_token;
+    expect((await get('/streams')).status).toBe(401);
+    const streams = await get(`/streams?channelId=${channelId}`, appToken);
+    expect({ status: streams.status, body: streams.body }).toEqual({ status: 200, body: { data: [], total: 0, pagination: {} } });
+    const videos = await get(`/videos?channelId=${channelId}&first=5`, tokens.chatOnly);
+    expect({ status: videos.status, body: videos.body }).toEqual({ status: 200, body: { data: [], total: 0, pagination: {} } });
+    expect((await get('/videos', appToken)).status).toBe(400);
   });
 
   it('takes only OAuth tokens, also on routes whose operation text the Private API persists too', async () => {

@@ -18,11 +18,13 @@ const secretList = z
 
 /** Which provider holds the live inputs, and how to reach it. */
 const providerShape = {
-  /** `local` issues keys itself (npm start, tests); `mux` calls Mux's REST API. */
-  LIVE_PROVIDER: z.enum(['local', 'mux']).default('local'),
+  /** `local` issues keys itself (npm start, tests); `mux` and `livepeer` call that provider's REST API. */
+  LIVE_PROVIDER: z.enum(['local', 'mux', 'livepeer']).default('local'),
   LIVE_MUX_BASE_URL: url.default('https://api.mux.com'),
   LIVE_MUX_TOKEN_ID: z.string().optional(),
   LIVE_MUX_TOKEN_SECRET: z.string().optional(),
+  LIVE_LIVEPEER_BASE_URL: url.default('https://livepeer.studio'),
+  LIVE_LIVEPEER_API_KEY: z.string().optional(),
   /** 32 bytes, base64: the AES-256-GCM key the stream keys are stored under. */
   LIVE_KEY_ENCRYPTION_KEY: z
     .string({ error: 'is required (32 random bytes, base64)' })
@@ -35,6 +37,9 @@ const muxCredentialsProblem = {
   message: 'LIVE_PROVIDER=mux needs LIVE_MUX_TOKEN_ID and LIVE_MUX_TOKEN_SECRET',
   path: ['LIVE_MUX_TOKEN_ID'],
 };
+const livepeerCredentials = (config: { LIVE_PROVIDER: string; LIVE_LIVEPEER_API_KEY?: string }) =>
+  config.LIVE_PROVIDER !== 'livepeer' || Boolean(config.LIVE_LIVEPEER_API_KEY);
+const livepeerCredentialsProblem = { message: 'LIVE_PROVIDER=livepeer needs LIVE_LIVEPEER_API_KEY', path: ['LIVE_LIVEPEER_API_KEY'] };
 
 export const liveStoreConfigSchema = z
   .object({
@@ -44,10 +49,15 @@ export const liveStoreConfigSchema = z
     ...providerShape,
     /** Mux webhook signing secrets; without one, Mux webhooks are refused. */
     LIVE_MUX_WEBHOOK_SECRET: secretList,
+    /** Where thumbnails are served from, in Mux's image API shape: `<base>/<playbackId>/thumbnail.jpg`. */
+    LIVE_IMAGE_BASE_URL: url.default('https://image.mux.com'),
+    /** Livepeer webhook signing secrets; without one, Livepeer webhooks are refused. */
+    LIVE_LIVEPEER_WEBHOOK_SECRET: secretList,
     /** How old a signed webhook may be, in seconds (Mux's own advice: 5 minutes). */
     LIVE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   })
-  .refine(muxCredentials, muxCredentialsProblem);
+  .refine(muxCredentials, muxCredentialsProblem)
+  .refine(livepeerCredentials, livepeerCredentialsProblem);
 
 export type LiveStoreConfig = z.infer<typeof liveStoreConfigSchema>;
 
@@ -57,7 +67,8 @@ export const liveProvisionConfigSchema = z
     LIVE_PROVISION_HEALTH_PORT: port(4014),
     ...providerShape,
   })
-  .refine(muxCredentials, muxCredentialsProblem);
+  .refine(muxCredentials, muxCredentialsProblem)
+  .refine(livepeerCredentials, livepeerCredentialsProblem);
 
 export type LiveProvisionConfig = z.infer<typeof liveProvisionConfigSchema>;
 

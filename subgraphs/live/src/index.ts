@@ -10,6 +10,7 @@ import { resolvers } from './resolvers';
 import { IngestService } from './services/ingest.service';
 import { KeyCipher } from './services/key-cipher';
 import { StreamsService } from './services/streams.service';
+import { VodsService } from './services/vods.service';
 import { createLiveProvisionWorker } from './workers/provision.wkr';
 import { createLiveWebhooksWorker } from './workers/webhooks.wkr';
 
@@ -45,7 +46,8 @@ export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, 
   startDomainWorker(
     {
       connect: connectLiveDb,
-      worker: (prisma, on, log) => createLiveWebhooksWorker(on, new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS), log),
+      worker: (prisma, on, log) =>
+        createLiveWebhooksWorker(on, new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS), new VodsService(prisma), log),
     },
     { ...config, port: config.LIVE_WEBHOOKS_HEALTH_PORT },
     bus,

@@ -23,4 +23,14 @@ describe('the streaming simulator', () => {
     expect(signals('drop')).toEqual(['disconnected']);
     expect(signals('stop')).toEqual(['idle']);
   });
+
+  it('should send, for a recording, the asset of the live stream created then ready', () => {
+    const events = simulatedWebhooks('recording', 'input-1', secret).map(({ body }) => webhooks.parse(Buffer.from(body)));
+    expect(events.map((e) => [e.providerInputId, e.asset?.status, e.asset?.durationSeconds])).toEqual([
+      ['input-1', 'recording', null],
+      ['input-1', 'ready', 120.5],
+    ]);
+    expect(events[0].asset?.assetId).toBe(events[1].asset?.assetId);
+    expect(events[1].asset?.playbackId).toEqual(expect.any(String));
+  });
 });

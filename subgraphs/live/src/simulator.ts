@@ -16,14 +16,15 @@ export interface SimulatorTarget {
 }
 
 /** What a streamer does, as the simulator plays it. */
-export const SIMULATED_ACTIONS = ['start', 'drop', 'stop'] as const;
+export const SIMULATED_ACTIONS = ['start', 'drop', 'stop', 'recording'] as const;
 export type SimulatedAction = (typeof SIMULATED_ACTIONS)[number];
 
-/** The Mux live stream events each action makes the provider send, in order. */
+/** The Mux events each action makes the provider send, in order: `recording` is the stream's recorded asset. */
 const EVENTS: Record<SimulatedAction, string[]> = {
-  start: ['connected', 'active'],
-  drop: ['disconnected'],
-  stop: ['idle'],
+  start: ['video.live_stream.connected', 'video.live_stream.active'],
+  drop: ['video.live_stream.disconnected'],
+  stop: ['video.live_stream.idle'],
+  recording: ['video.asset.created', 'video.asset.ready'],
 };
 
 /**
@@ -31,13 +32,23 @@ const EVENTS: Record<SimulatedAction, string[]> = {
  * each body and its Mux-Signature header, the events a millisecond apart so they keep their order.
  */
 export function simulatedWebhooks(action: SimulatedAction, inputId: string, secret: string, now = new Date()) {
-  return EVENTS[action].map((status, index) => {
+  const assetId = randomUUID();
+  return EVENTS[action].map((type, index) => {
+    const status = type.slice(type.lastIndexOf('.') + 1);
+    const asset = type.startsWith('video.asset.');
     const body = JSON.stringify({
-      type: `video.live_stream.${status}`,
+      type,
       id: randomUUID(),
       created_at: new Date(now.getTime() + index).toISOString(),
-      object: { type: 'live_stream', id: inputId },
-      data: { id: inputId, status },
+      object: asset ? { type: 'asset', id: assetId } : { type: 'live_stream', id: inputId },
+      data: asset
+        ? {
+            id: assetId,
+            status: status === 'created' ? 'preparing' : status,
+            live_stream_id: inputId,
+            ...(status === 'ready' ? { duration: 120.5, playback_ids: [{ id: randomUUID().replaceAll('-', ''), policy: 'public' }] } : {}),
+          }
+        : { id: inputId, status },
     });
     return { body, signature: signMuxWebhook(secret, body, Math.floor(now.getTime() / 1000)) };
   });

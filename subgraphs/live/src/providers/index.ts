@@ -1,12 +1,15 @@
+import { LIVEPEER_SIGNALS, LivepeerProvider } from './livepeer';
 import { LocalProvider } from './local';
-import { MuxProvider } from './mux';
-import type { LiveProvider } from './port';
+import { MUX_SIGNALS, MuxProvider } from './mux';
+import type { LiveProvider, LiveSignal } from './port';
 
 export interface ProviderSettings {
-  LIVE_PROVIDER: 'local' | 'mux';
+  LIVE_PROVIDER: 'local' | 'mux' | 'livepeer';
   LIVE_MUX_BASE_URL: string;
   LIVE_MUX_TOKEN_ID?: string;
   LIVE_MUX_TOKEN_SECRET?: string;
+  LIVE_LIVEPEER_BASE_URL: string;
+  LIVE_LIVEPEER_API_KEY?: string;
 }
 
 /** The configured provider. */
@@ -17,5 +20,19 @@ export function providerFromConfig(config: ProviderSettings): LiveProvider {
     if (!tokenId || !tokenSecret) throw new Error('LIVE_PROVIDER=mux needs LIVE_MUX_TOKEN_ID and LIVE_MUX_TOKEN_SECRET');
     return new MuxProvider({ baseUrl: config.LIVE_MUX_BASE_URL, tokenId, tokenSecret });
   }
+  if (config.LIVE_PROVIDER === 'livepeer') {
+    if (!config.LIVE_LIVEPEER_API_KEY) throw new Error('LIVE_PROVIDER=livepeer needs LIVE_LIVEPEER_API_KEY');
+    return new LivepeerProvider({ baseUrl: config.LIVE_LIVEPEER_BASE_URL, apiKey: config.LIVE_LIVEPEER_API_KEY });
+  }
   return new LocalProvider();
 }
+
+/** The dialect each stored provider's webhooks arrive in: the local provider speaks Mux's. */
+const SIGNALS_BY_PROVIDER: Readonly<Record<string, Readonly<Record<string, LiveSignal>>>> = {
+  local: MUX_SIGNALS,
+  mux: MUX_SIGNALS,
+  livepeer: LIVEPEER_SIGNALS,
+};
+
+/** The lifecycle signal of a recorded webhook, undefined for an event type the lifecycle does not handle. */
+export const signalOf = (provider: string, eventType: string): LiveSignal | undefined => SIGNALS_BY_PROVIDER[provider]?.[eventType];

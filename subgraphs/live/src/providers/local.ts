@@ -27,4 +27,6 @@ export class LocalProvider implements LiveProvider {
   async rotateStreamKey() {
     return { streamKey: key(), srtUrl: null };
   }
+
+  async deleteAsset() {}
 }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
+import type { AssetReport, LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
 import { WebhookRejected } from './port';
 
 /** Where encoders push to Mux (https://docs.mux.com/guides/configure-broadcast-software). */
@@ -67,7 +67,11 @@ export class MuxProvider implements LiveProvider {
     return { streamKey: stream.stream_key, srtUrl: muxSrtUrl(stream.stream_key, stream.srt_passphrase) };
   }
 
-  private async call(method: string, path: string, body?: object): Promise<MuxLiveStream> {
+  async deleteAsset(providerAssetId: string) {
+    await this.call('DELETE', `/video/v1/assets/${encodeURIComponent(providerAssetId)}`, undefined, [404]);
+  }
+
+  private async call(method: string, path: string, body?: object, tolerated: number[] = []): Promise<MuxLiveStream> {
     const auth = Buffer.from(`${this.options.tokenId}:${this.options.tokenSecret}`).toString('base64');
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method,
@@ -75,6 +79,7 @@ export class MuxProvider implements LiveProvider {
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
     });
+    if (tolerated.includes(response.status) || (method === 'DELETE' && response.ok)) return undefined as never;
     if (!response.ok) {
       // Mux's error body names the problem, never a key: it is safe to keep in the message.
       const detail = await response.text().catch(() => '');
@@ -93,6 +98,36 @@ export const MUX_SIGNALS: Readonly<Record<string, LiveSignal>> = {
   'video.live_stream.disconnected': 'disconnected',
   'video.live_stream.idle': 'idle',
 };
+
+/** Mux's asset events about a live stream's recording, and the VOD state each reports. */
+export const MUX_ASSET_STATES: Readonly<Record<string, AssetReport['status']>> = {
+  'video.asset.created': 'recording',
+  'video.asset.ready': 'ready',
+  'video.asset.errored': 'failed',
+};
+
+interface MuxAsset {
+  id?: unknown;
+  live_stream_id?: unknown;
+  duration?: unknown;
+  playback_ids?: { id?: unknown; policy?: unknown }[];
+}
+
+/** A recording's asset as a Mux asset event describes it; null for an asset not recorded from a live stream. */
+function muxAsset(data: MuxAsset | undefined, status: AssetReport['status']): { inputId: string; asset: AssetReport } | null {
+  if (typeof data?.live_stream_id !== 'string' || !data.live_stream_id || typeof data.id !== 'string' || !data.id) return null;
+  const playbackIds = Array.isArray(data.playback_ids) ? data.playback_ids : [];
+  const playbackId = (playbackIds.find((p) => p.policy === 'public') ?? playbackIds[0])?.id;
+  return {
+    inputId: data.live_stream_id,
+    asset: {
+      assetId: data.id,
+      status,
+      durationSeconds: typeof data.duration === 'number' && data.duration >= 0 ? data.duration : null,
+      playbackId: typeof playbackId === 'string' ? playbackId : null,
+    },
+  };
+}
 
 const SIGNATURE = /^[0-9a-f]{64}$/;
 
@@ -143,6 +178,12 @@ export class MuxWebhooks implements WebhookVerifier {
     }
     const occurredAt = new Date(createdAt);
     if (Number.isNaN(occurredAt.getTime())) throw new WebhookRejected('malformed', 'created_at is not a date');
+    const assetStatus = MUX_ASSET_STATES[type];
+    if (assetStatus) {
+      const recording = muxAsset(data as MuxAsset | undefined, assetStatus);
+      if (!recording) throw new WebhookRejected('unknown-event', 'the asset was not recorded from a live stream');
+      return { eventId: id, eventType: type, asset: recording.asset, providerInputId: recording.inputId, occurredAt };
+    }
     const signal = MUX_SIGNALS[type];
     if (!signal) throw new WebhookRejected('unknown-event', `Mux event type ${type.slice(0, 100)} is not handled`);
     const inputId = (object as { id?: unknown } | undefined)?.id ?? (data as { id?: unknown } | undefined)?.id;

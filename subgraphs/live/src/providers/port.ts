@@ -19,21 +19,45 @@ export interface LiveProvider {
   /** The webhook dialect its events arrive in: the `{provider}` of `/webhooks/v1/live/{provider}`. */
   readonly webhookDialect: WebhookDialect;
   createLiveInput(channelId: string): Promise<LiveInputCreated>;
-  /** A new stream key for the input; the provider refuses the old one from then on. */
-  rotateStreamKey(providerInputId: string): Promise<{ streamKey: string; srtUrl: string | null }>;
+  /**
+   * A new stream key for the input; the provider refuses the old one from then on. A provider that cannot replace
+   * a key replaces the input, and names the new one and its playback id.
+   */
+  rotateStreamKey(providerInputId: string, channelId: string): Promise<RotatedKey>;
+  /** Deletes a recording's asset: its VOD was deleted. One already gone is not an error. */
+  deleteAsset(providerAssetId: string): Promise<void>;
 }
 
-export type WebhookDialect = 'mux';
+export interface RotatedKey {
+  streamKey: string;
+  srtUrl: string | null;
+  providerInputId?: string;
+  playbackId?: string;
+}
+
+export type WebhookDialect = 'mux' | 'livepeer';
 
 /** What a provider's webhook says, mapped onto the platform's one lifecycle. */
 export type LiveSignal = 'connected' | 'active' | 'disconnected' | 'idle';
+
+/** What a provider says of the recording of a live input: the asset that becomes the stream's VOD. */
+export interface AssetReport {
+  /** The provider's id of the asset. */
+  assetId: string;
+  status: 'recording' | 'ready' | 'failed';
+  durationSeconds: number | null;
+  playbackId: string | null;
+}
 
 export interface ProviderEvent {
   /** The provider's id of the event: the inbox records each once. */
   eventId: string;
   /** The provider's own type, e.g. `video.live_stream.active`. */
   eventType: string;
-  signal: LiveSignal;
+  /** For a live stream event: what it does to the stream's lifecycle. */
+  signal?: LiveSignal;
+  /** For a recording's asset event: the asset as the provider reports it. */
+  asset?: AssetReport;
   providerInputId: string;
   /** The provider's timestamp, which orders events whatever order they arrive in. */
   occurredAt: Date;

@@ -4,5 +4,7 @@ import { Query } from './Query';
 import { Stream } from './Stream';
 import { StreamState } from './StreamState';
 import type { Resolvers } from './types.generated';
+import { Vod } from './Vod';
+import { VodState } from './VodState';
 
-export const resolvers: Resolvers = { Query, Mutation, Channel, Stream, StreamState };
+export const resolvers: Resolvers = { Query, Mutation, Channel, Stream, StreamState, Vod, VodState };

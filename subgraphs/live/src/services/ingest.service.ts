@@ -68,10 +68,17 @@ export class IngestService {
   /** A new key at the provider, then stored: from the answer on, the old key is refused. */
   async rotate(identity: Identity, channelId: string): Promise<Ingest> {
     const input = await this.ownInput(identity, channelId);
-    const { streamKey, srtUrl } = await this.provider.rotateStreamKey(input.providerInputId);
+    const { streamKey, srtUrl, providerInputId, playbackId } = await this.provider.rotateStreamKey(input.providerInputId, channelId);
     const rotated = await this.prisma.liveInput.update({
       where: { channelId },
-      data: { streamKeyCipher: this.cipher.encrypt(streamKey), streamKeyHash: streamKeyHash(streamKey), srtUrl, keyRotatedAt: new Date() },
+      data: {
+        streamKeyCipher: this.cipher.encrypt(streamKey),
+        streamKeyHash: streamKeyHash(streamKey),
+        srtUrl,
+        keyRotatedAt: new Date(),
+        ...(providerInputId ? { providerInputId } : {}),
+        ...(playbackId ? { playbackId } : {}),
+      },
     });
     return this.present(rotated);
   }

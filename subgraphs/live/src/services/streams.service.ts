@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { oncePerEvent } from '../../../../kernel/bus/once';
+import { DomainError } from '../../../../kernel/errors';
 import type { EventOf } from '../../../../kernel/events';
+import { isUuid } from '../../../../kernel/ids';
+import { decodeCursor, type Page, pageSize, rowsAfter, toPage } from '../../../../kernel/paging';
 import { type PrismaClient, recordEvent, type Stream } from '../data/db';
-import { MUX_SIGNALS } from '../providers/mux';
+import { signalOf } from '../providers';
 import { decide, type OpenStream } from './lifecycle';
 
 /** A Channel entity as the live domain resolves it: only its id. */
@@ -11,6 +14,35 @@ export interface ChannelRef {
 }
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** States of a stream viewers can watch: on air. */
+const ON_AIR = ['live', 'reconnecting'];
+
+/**
+ * Where a page of streams on air ends: the viewers of its last stream, and its id for ties. The kernel's cursors
+ * order by time; this list orders by a count, so its cursor carries one (opaque all the same).
+ */
+const encodeViewersCursor = (viewerCount: number, id: string) => Buffer.from(JSON.stringify([viewerCount, id])).toString('base64url');
+
+function decodeViewersCursor(cursor: string | null | undefined): { viewerCount: number; id: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [viewerCount, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (Number.isSafeInteger(viewerCount) && typeof id === 'string' && isUuid(id)) return { viewerCount: viewerCount as number, id };
+  } catch {
+    // not JSON: the same refusal as a well-formed cursor naming nothing
+  }
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', {
+    fields: [{ field: 'after', message: 'is not a cursor from this API' }],
+  });
+}
+
+export interface StreamListing {
+  live?: boolean | null;
+  channelId?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
 
 /**
  * Channels' streams: what the recorded webhooks make of them, one channel at a time, and the channels' titles and
@@ -35,20 +67,77 @@ export class StreamsService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
+  /** A channel's streams, newest first. */
+  async history(channelId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<Stream>> {
+    const size = pageSize(first, 20);
+    const position = decodeCursor(after, 'after');
+    const where = { channelId };
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.stream.findMany({
+        where: position ? { ...where, ...rowsAfter(position, 'createdAt', 'id', 'desc') } : where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: size + 1,
+      }),
+      this.prisma.stream.count({ where }),
+    ]);
+    return toPage(rows, size, totalCount, (s) => ({ at: s.createdAt, id: s.id }));
+  }
+
+  /** Streams across channels: those on air, most watched first, or every one, newest first. */
+  async list({ live = true, channelId, first, after }: StreamListing): Promise<Page<Stream>> {
+    const size = pageSize(first, 20);
+    // An id that is no channel's matches nothing: refused here so PostgreSQL is not asked to cast it.
+    const byChannel = channelId ? { channelId: isUuid(channelId) ? channelId : '00000000-0000-0000-0000-000000000000' } : {};
+    if (live === false) {
+      const position = decodeCursor(after, 'after');
+      const [rows, totalCount] = await Promise.all([
+        this.prisma.stream.findMany({
+          where: position ? { ...byChannel, ...rowsAfter(position, 'createdAt', 'id', 'desc') } : byChannel,
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take: size + 1,
+        }),
+        this.prisma.stream.count({ where: byChannel }),
+      ]);
+      return toPage(rows, size, totalCount, (s) => ({ at: s.createdAt, id: s.id }));
+    }
+    const onAir = { ...byChannel, endedAt: null, state: { in: ON_AIR } };
+    const position = decodeViewersCursor(after);
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.stream.findMany({
+        where: position
+          ? {
+              ...onAir,
+              OR: [{ viewerCount: { lt: position.viewerCount } }, { viewerCount: position.viewerCount, id: { gt: position.id } }],
+            }
+          : onAir,
+        orderBy: [{ viewerCount: 'desc' }, { id: 'asc' }],
+        take: size + 1,
+      }),
+      this.prisma.stream.count({ where: onAir }),
+    ]);
+    const nodes = rows.slice(0, size);
+    const last = nodes.at(-1);
+    const hasNextPage = rows.length > size;
+    return {
+      nodes,
+      totalCount,
+      pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeViewersCursor(last.viewerCount, last.id) : null },
+    };
+  }
+
   /**
    * Applies one recorded webhook to its channel's stream. The channel's live input row is locked first, so two
    * webhooks of one channel are applied one after the other whatever worker instance consumes them, each seeing the
    * provider time of the last.
    */
   async applyWebhook(event: EventOf<'live.webhook.received.v1'>, group: string): Promise<string> {
-    // Every provider's webhooks are Mux's dialect today (the local provider speaks it too).
-    const signal = MUX_SIGNALS[event.data.eventType];
+    const signal = signalOf(event.data.provider, event.data.eventType);
     if (!signal) return 'unhandled';
     const at = new Date(event.data.providerOccurredAt);
     const { channelId } = event.data;
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const [locked] = await tx.$queryRaw<{ last_event_at: Date | null }[]>`
-        SELECT last_event_at FROM live_input WHERE channel_id = ${channelId}::uuid FOR UPDATE`;
+      const [locked] = await tx.$queryRaw<{ last_event_at: Date | null; playback_id: string }[]>`
+        SELECT last_event_at, playback_id FROM live_input WHERE channel_id = ${channelId}::uuid FOR UPDATE`;
       if (!locked) return 'no-input';
       const open = await tx.stream.findFirst({ where: { channelId, endedAt: null } });
       const decision = decide(open as (Stream & OpenStream) | null, locked.last_event_at, signal, at, this.reconnectWindowSeconds);
@@ -70,6 +159,7 @@ export class StreamsService {
             title: info?.title ?? '',
             category: info?.category ?? '',
             startedAt: opening.startedAt,
+            playbackId: locked.playback_id,
           },
         });
       }
@@ -132,7 +222,7 @@ export class StreamsService {
   }
 
   private async end(tx: Tx, stream: Stream, at: Date, announce: boolean) {
-    await tx.stream.update({ where: { id: stream.id }, data: { state: 'ended', endedAt: at } });
+    await tx.stream.update({ where: { id: stream.id }, data: { state: 'ended', endedAt: at, viewerCount: 0 } });
     if (!announce || !stream.startedAt) return;
     await recordEvent(tx, 'live.stream.ended.v1', stream.channelId, {
       streamId: stream.id,

@@ -11,8 +11,8 @@ const REJECTION_CODES: Record<WebhookRejected['reason'], ErrorCode> = {
   'unknown-event': 'LIVE_WEBHOOK_UNKNOWN_EVENT',
 };
 
-/** Mux's live stream events carry the stream's key and SRT passphrase: the inbox keeps neither. */
-const SECRET_FIELDS = new Set(['stream_key', 'srt_passphrase']);
+/** Providers' stream events carry the stream's key (and Mux's its SRT passphrase): the inbox keeps neither. */
+const SECRET_FIELDS = new Set(['stream_key', 'srt_passphrase', 'streamKey']);
 
 function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
@@ -81,11 +81,12 @@ export class WebhooksService {
       }
       await recordEvent(tx, 'live.webhook.received.v1', input.channelId, {
         inboxId: id,
-        provider: this.provider.name as 'local' | 'mux',
+        provider: this.provider.name as 'local' | 'mux' | 'livepeer',
         providerEventId: event.eventId,
         eventType: event.eventType,
         channelId: input.channelId,
         providerOccurredAt: event.occurredAt.toISOString(),
+        ...(event.asset ? { asset: event.asset } : {}),
       });
       return { id, duplicate: false };
     });

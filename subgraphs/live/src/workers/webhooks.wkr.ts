@@ -3,6 +3,7 @@ import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
 import type { StreamsService } from '../services/streams.service';
+import type { VodsService } from '../services/vods.service';
 
 export const WEBHOOKS_GROUP = 'live-webhooks-wkr';
 const TOPIC = 'live.webhook.received.v1';
@@ -12,7 +13,7 @@ const TOPIC = 'live.webhook.received.v1';
  * so one channel's webhooks reach one consumer in the order they were recorded; their provider timestamps order
  * them whatever that order was.
  */
-export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService, logger: Logger): Consumer {
+export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService, vods: VodsService, logger: Logger): Consumer {
   return combineConsumers(
     bus,
     [TOPIC],
@@ -24,7 +25,10 @@ export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService,
         logger,
         parse: (value: string) => parseEvent(TOPIC, value),
         handle: async (event) => {
-          const outcome = await streams.applyWebhook(event, WEBHOOKS_GROUP);
+          // A recording's asset event drives its VOD; any other, the channel's stream.
+          const outcome = event.data.asset
+            ? await vods.applyAsset(event, WEBHOOKS_GROUP)
+            : await streams.applyWebhook(event, WEBHOOKS_GROUP);
           logger.info(
             { eventId: event.id, channelId: event.data.channelId, eventType: event.data.eventType, outcome },
             'live webhook applied',
