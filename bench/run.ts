@@ -170,12 +170,17 @@ async function measureAll(targets: Target[]): Promise<Measured[]> {
 
 /** Signs a user up through a facade and waits until its channel is provisioned: the route's answer, complete. */
 async function signUpAndWait(api: string, login: string): Promise<string> {
-  const signUp = await fetch(`${api}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login, email: `${login}@bench.test`, password: 'bench-password' }),
-  });
-  if (signUp.status !== 201) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
+  // On a loaded machine a sign-up can time out and roll back: it is tried again, and an earlier try that did commit
+  // answers 409.
+  let signUp: Response | undefined;
+  for (let attempt = 0; attempt < 3 && (!signUp || signUp.status >= 500); attempt += 1) {
+    signUp = await fetch(`${api}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login, email: `${login}@bench.test`, password: 'bench-password' }),
+    });
+  }
+  if (signUp?.status !== 201 && signUp?.status !== 409) throw new Error(`sign-up failed: ${signUp?.status} ${await signUp?.text()}`);
   let body = '';
   for (let i = 0; i < 200 && !body.includes('"channel":{'); i += 1) {
     body = await (await fetch(`${api}/users/${login}`)).text();
