@@ -14,7 +14,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
 import { SIMULATOR_FILE, type SimulatorTarget } from '../subgraphs/live/src/simulator';
 import { DEMO_USERS, seed as seedUser } from '../subgraphs/user/src';
-import { PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
+import { type Peers, PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
 
 /** The demo admin's TOTP secret is shown once by the bootstrap; kept here so later starts can print it again. */
 const DEMO_TOTP_FILE = fromRoot('.data', 'demo-admin.totp');
@@ -70,6 +70,7 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
     },
     bus,
     logger,
+    routerInProcess: true,
   });
   parts.unshift(...running.parts);
   const { processes } = running;
@@ -136,6 +137,11 @@ export interface AllProcessesOptions {
   logger: Logger;
   /** Processes of the registry not to start (the tests run the authorization server as a process of its own). */
   without?: ProcessName[];
+  /**
+   * The REST facade hands its requests to the router in this process instead of over loopback HTTP (`npm start`);
+   * the tests keep the HTTP hop between them, as production has it.
+   */
+  routerInProcess?: boolean;
 }
 
 /**
@@ -144,16 +150,18 @@ export interface AllProcessesOptions {
  * stopped (last first) before the error goes on: nothing is left consuming or listening. `parts` stops them in the
  * registry's stop order; `env` is the environment as the last process read it, the others' addresses included.
  */
-export async function startAllProcesses({ env, bus, logger, without = [] }: AllProcessesOptions) {
+export async function startAllProcesses({ env, bus, logger, without = [], routerInProcess = false }: AllProcessesOptions) {
   const wired: NodeJS.ProcessEnv = { ...env };
+  const peers: Peers = {};
   const processes: Partial<Record<ProcessName, { url: string; stop(): Promise<void> }>> = {};
   const parts: Stoppable[] = [];
   try {
     for (const [name, process] of Object.entries(PROCESSES) as [ProcessName, ProcessRow][]) {
       if (without.includes(name)) continue;
       const config = parseConfig(process.config, wired);
-      const running = await process.start(config, bus, logger.child({ process: name }));
+      const running = await process.start(config, bus, logger.child({ process: name }), peers);
       processes[name] = running;
+      if (routerInProcess && name === 'router-gtw') peers.router = (running as RunningProcesses['router-gtw']).core;
       parts.unshift({ name, stop: running.stop });
       if (process.serves) wired[process.serves.env] = `${running.url}${process.serves.path}`;
     }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { EventBus } from '../kernel/bus/port';
 import { redisUrl } from '../kernel/config';
 import type { Logger } from '../kernel/log';
+import type { RouterPort } from '../kernel/router-port';
 import { startRtGtw } from '../realtime/src/app';
 import { rtGtwConfigSchema } from '../realtime/src/config';
 import { startRestFacade } from '../rest-facade/src';
@@ -48,7 +49,12 @@ export interface ProcessRow<S extends z.ZodObject = z.ZodObject, R extends Runni
   serves?: { env: string; path: string; subgraph?: string };
   /** Consumes or publishes events: alone, it connects to Kafka (KAFKA_BROKERS). */
   bus: boolean;
-  start(config: z.infer<S>, bus: EventBus, logger: Logger): Promise<R>;
+  start(config: z.infer<S>, bus: EventBus, logger: Logger, peers?: Peers): Promise<R>;
+}
+
+/** What a process started before it in the same process hands the ones after it, to call without HTTP. */
+export interface Peers {
+  router?: RouterPort;
 }
 
 const row = <S extends z.ZodObject, R extends Running>(definition: ProcessRow<S, R>) => definition;
@@ -157,9 +163,11 @@ const GATEWAYS = {
     config: restFacadeConfigSchema,
     port: 'REST_FACADE_PORT',
     bus: false,
-    start: (config, _bus, logger) => startRestFacade(config, logger),
+    // In one process with the router (`npm start`), the facade hands it its requests directly, as edge-gtw does.
+    start: (config, _bus, logger, peers) =>
+      startRestFacade(config, logger, peers?.router ? createInProcessRouterClient(peers.router) : undefined),
   }),
-  'rt-gtw': row({ config: rtGtwConfigSchema, port: 'RT_PORT', bus: true, start: startRtGtw }),
+  'rt-gtw': row({ config: rtGtwConfigSchema, port: 'RT_PORT', bus: true, start: (config, bus, logger) => startRtGtw(config, bus, logger) }),
 };
 
 /** Every process run together, in start order. */
@@ -172,7 +180,7 @@ export type RunningProcesses = { [N in ProcessName]: Awaited<ReturnType<(typeof 
 
 /**
  * Processes that run alone only: edge-gtw is router-gtw and rest-facade-gtw in one process, the facade calling the
- * router in-process (`npm start` runs the two apart, as production does).
+ * router in-process (as `npm start` does too).
  */
 export const ALONE_ONLY = {
   'edge-gtw': row({

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Request, RequestHandler, Response } from 'express';
-import OpenAPIBackend, { type Context, type Document, type Operation, type Request as ApiRequest } from 'openapi-backend';
+import OpenAPIBackend, { type Document, type Operation, type Request as ApiRequest } from 'openapi-backend';
 import type { FieldProblem } from '../../kernel/errors';
 import type { PersistedOperation } from '../../kernel/persisted';
 import { textProblems } from '../../kernel/text';
@@ -86,8 +86,10 @@ export class OpenAPI31Backend extends OpenAPIBackend {
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 
 /**
- * Serves one OpenAPI document with openapi-backend: routing, security and request validation come from the
- * document, and one generic handler runs every operation as its persisted GraphQL operation.
+ * Serves one OpenAPI document: routing, security and request validation come from the document, and one generic
+ * handler runs every operation as its persisted GraphQL operation. openapi-backend dereferences the document and
+ * compiles its validators once; the route table is compiled here once too, where openapi-backend's handleRequest
+ * rebuilt its operation list twice and parsed the request three times more per request.
  */
 export async function createEngine(doc: ApiDocument, router: RouterClient): Promise<Engine> {
   const mountPath = doc.openapi.servers?.[0]?.url;
@@ -109,8 +111,22 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
   const routes = compileRoutes(doc.name, operations, doc.operations);
   const allow = allowedMethods(operations);
 
-  const execute = (route: Route) => async (ctx: Context, req: Request, res: Response) => {
-    const coerced = ctx.validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
+  // Only the token's presence is checked here: the router verifies it, so one verification serves REST and GraphQL.
+  // An OAuth 2.0 scheme's scopes are checked by the subgraphs, which name the missing one.
+  const bearerSchemes = new Set(
+    Object.entries(api.definition.components?.securitySchemes ?? {}).flatMap(([name, scheme]) =>
+      'type' in scheme && (scheme.type === 'oauth2' || (scheme.type === 'http' && scheme.scheme.toLowerCase() === 'bearer')) ? [name] : [],
+    ),
+  );
+  const table = compileTable(operations, routes, bearerSchemes);
+
+  const execute = async (entry: TableEntry, request: ApiRequest, req: Request, res: Response) => {
+    const validation = api.validator.validateRequest(request, entry.operation);
+    if (validation.errors) {
+      throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: validation.errors.map(fieldProblem) });
+    }
+    const { route } = entry;
+    const coerced = validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
     // Path parameters last: the resource named by the URL is the one acted on, whatever the body says.
     const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...route.headerVariables(req.headers), ...coerced.params };
     const result = await router.execute({
@@ -129,49 +145,36 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
     res.status(route.status).json(route.page ? toPage(value) : value);
   };
 
-  api.register({
-    postRoutingHandler: (ctx: Context, req: Request) => {
-      // A raw body is bytes for the operation to verify and read, whatever its type.
-      if (rawBody) return;
-      // express.json() leaves a body of any other type unread, which validation would report as missing.
-      if (ctx.operation?.requestBody && req.body === undefined && hasBody(req)) {
-        throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+  /** Before the schema: a string no field could store is refused whatever its route, named where the client put it. */
+  const refuseUnstorable = (params: Record<string, unknown>, req: Request) => {
+    if (rawBody) return;
+    const unstorable = [...textProblems(params, 'path'), ...textProblems(req.query, 'query'), ...textProblems(req.body, 'body')];
+    if (unstorable.length) throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: unstorable });
+  };
+
+  // The order of openapi-backend's handleRequest, with the route table compiled once and the request parsed once
+  // (by the validator): routing, then the body's type and unstorable text, then the token's presence, then the schema.
+  const handle: RequestHandler = async (req, res) => {
+    const path = normalizePath(req.path);
+    const method = req.method.toLowerCase();
+    const matched = matchRoute(table, path, method);
+    if (!matched.entry) {
+      refuseUnstorable({}, req);
+      if (matched.pathMatched) {
+        throw new ProblemError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, { headers: { allow: allow(req.path) } });
       }
-      // Before the schema: a string no field could store is refused whatever its route, named where the client put it.
-      const unstorable = [
-        ...textProblems(ctx.request.params, 'path'),
-        ...textProblems(req.query, 'query'),
-        ...textProblems(req.body, 'body'),
-      ];
-      if (unstorable.length) throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: unstorable });
-    },
-    notFound: () => {
       throw new ProblemError('NOT_FOUND', 'no such route');
-    },
-    methodNotAllowed: (_ctx: Context, req: Request) => {
-      throw new ProblemError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, { headers: { allow: allow(req.path) } });
-    },
-    unauthorizedHandler: () => {
-      throw new ProblemError('UNAUTHENTICATED', 'a bearer token is required');
-    },
-    validationFail: (ctx: Context) => {
-      throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', {
-        errors: (ctx.validation.errors ?? []).map(fieldProblem),
-      });
-    },
-  });
-  for (const [operationId, route] of routes) api.register(operationId, execute(route));
-
-  // Only the token's presence is checked here: the router verifies it, so one verification serves REST and GraphQL.
-  // An OAuth 2.0 scheme's scopes are checked by the subgraphs, which name the missing one.
-  for (const [name, scheme] of Object.entries(api.definition.components?.securitySchemes ?? {})) {
-    if ('type' in scheme && (scheme.type === 'oauth2' || (scheme.type === 'http' && scheme.scheme.toLowerCase() === 'bearer'))) {
-      api.registerSecurityHandler(name, (ctx: Context) => BEARER.test(ctx.request.headers.authorization ?? ''));
     }
-  }
-
-  const handle: RequestHandler = (req, res) =>
-    api.handleRequest(
+    const { entry } = matched;
+    const params = entry.params(path);
+    // express.json() leaves a body of any other type unread, which validation would report as missing.
+    if (!rawBody && entry.operation.requestBody && req.body === undefined && hasBody(req)) {
+      throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+    }
+    refuseUnstorable(params, req);
+    if (!entry.authorized(req.headers.authorization)) throw new ProblemError('UNAUTHENTICATED', 'a bearer token is required');
+    await execute(
+      entry,
       {
         method: req.method,
         path: req.path,
@@ -182,5 +185,75 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       req,
       res,
     );
+  };
   return { mountPath, rawBody, handle };
+}
+
+/** One operation of the document, compiled for dispatch. */
+interface TableEntry {
+  operation: Operation;
+  route: Route;
+  method: string;
+  path: string;
+  pattern: RegExp;
+  /** The length of the path's literal parts: the more literal, the more specific. */
+  specificity: number;
+  /** The path parameters, percent-decoded (a URIError for bad encoding, answered 400 by the problem handler). */
+  params: (path: string) => Record<string, string>;
+  /** Whether one of the operation's security requirements is met by the Authorization header's presence. */
+  authorized: (authorization: string | undefined) => boolean;
+}
+
+const PARAMETER = /\{([^}]+)\}/g;
+
+function compileTable(operations: Operation[], routes: Map<string, Route>, bearerSchemes: Set<string>): TableEntry[] {
+  const table = operations.map((operation): TableEntry => {
+    const literals = operation.path.split(PARAMETER).filter((_, i) => i % 2 === 0);
+    const names = [...operation.path.matchAll(PARAMETER)].map((m) => m[1]);
+    const pattern = new RegExp(`^${literals.map(escapeRegExp).join('([^/]+)')}$`);
+    // openapi-backend folds the document's global requirements into each operation's `security`.
+    const requirements = (operation.security ?? []).map((requirement) => Object.keys(requirement));
+    const route = routes.get(operation.operationId as string);
+    if (!route) throw new Error(`no route compiled for ${operation.operationId}`);
+    return {
+      operation,
+      route,
+      method: operation.method.toLowerCase(),
+      path: operation.path,
+      pattern,
+      specificity: literals.join('').length,
+      params: (path) => {
+        const values = pattern.exec(path) ?? [];
+        return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(values[i + 1] ?? '')]));
+      },
+      authorized: (authorization) => {
+        if (requirements.length === 0) return true;
+        const bearer = BEARER.test(authorization ?? '');
+        return requirements.some((schemes) => schemes.every((scheme) => bearerSchemes.has(scheme) && bearer));
+      },
+    };
+  });
+  // Most specific first, as openapi-backend orders template matches (a stable sort keeps the document's order).
+  return table.sort((a, b) => b.specificity - a.specificity);
+}
+
+/** The path as routed: trailing slashes do not count. */
+function normalizePath(raw: string): string {
+  let path = raw.trim().split('?')[0];
+  if (!path.startsWith('/')) path = `/${path}`;
+  while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return path;
+}
+
+/** An exact path before a template; among templates the most specific; a path with no such method is a 405. */
+function matchRoute(table: TableEntry[], path: string, method: string): { entry?: TableEntry; pathMatched: boolean } {
+  const exact = table.find((entry) => entry.path === path && entry.method === method);
+  if (exact) return { entry: exact, pathMatched: true };
+  let pathMatched = false;
+  for (const entry of table) {
+    if (!entry.pattern.test(path)) continue;
+    if (entry.method === method) return { entry, pathMatched: true };
+    pathMatched = true;
+  }
+  return { pathMatched };
 }

@@ -20,6 +20,7 @@ import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted } from './persisted';
+import { createSubgraphFetcher } from './subgraph-fetcher';
 import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
@@ -65,12 +66,14 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
   const revocations = createRevocations(bus, logger, 'router-gtw');
   await revocations.start();
   applyGatewayTelemetry(config.GATEWAY_TELEMETRY);
+  const subgraphs = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(fromRoot('schema', 'supergraph.graphql'), 'utf8'),
     buildService: ({ name }) =>
       new RemoteGraphQLDataSource<RouterContext>({
         url: urls[name],
-        fetcher: fetch as never,
+        // Typed as the data source reads the answer (status, headers.get, json, text), not as the whole WHATWG Response.
+        fetcher: subgraphs.fetch as never,
         async willSendRequest({ request, context }) {
           request.http?.headers.set(IDENTITY_HEADER, await context.identityFor(name));
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
@@ -278,6 +281,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
 
     async stop() {
       await apollo.stop();
+      subgraphs.close();
       await revocations.stop();
       await redis?.quit();
     },

@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSubgraphFetcher } from './subgraph-fetcher';
+
+describe('the router’s subgraph fetcher', () => {
+  let server: Server;
+  let url: string;
+  const received: { headers: IncomingMessage['headers']; body: string; remotePort?: number }[] = [];
+  const fetcher = createSubgraphFetcher();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), remotePort: req.socket.remotePort });
+        if (req.url === '/refused') {
+          res.writeHead(403, 'Forbidden', { 'content-type': 'text/plain' }).end('no');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'x-hops': ['one', 'two'] });
+        res.end(JSON.stringify({ data: { echo: 'é' } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    fetcher.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('posts the body with its length and the headers given, and reads the JSON answer', async () => {
+    const body = JSON.stringify({ query: '{ echo }', variables: { text: 'é' } });
+    const response = await fetcher.fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-platform-identity': 'token' },
+      body,
+    });
+    expect(response).toMatchObject({ ok: true, status: 200, url: `${url}/graphql` });
+    expect(response.headers.get('Content-Type')).toBe('application/json');
+    expect(response.headers.get('X-Hops')).toBe('one, two');
+    expect(response.headers.get('x-absent')).toBeNull();
+    expect(await response.json()).toEqual({ data: { echo: 'é' } });
+    const last = received.at(-1);
+    expect(last?.body).toBe(body);
+    expect(last?.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(last?.headers['x-platform-identity']).toBe('token');
+  });
+
+  it('reuses one connection for calls made one after another', async () => {
+    const before = received.length;
+    for (let i = 0; i < 3; i += 1) await (await fetcher.fetch(`${url}/graphql`, { method: 'POST', body: '{}' })).text();
+    const ports = new Set(received.slice(before).map((r) => r.remotePort));
+    expect(ports.size).toBe(1);
+  });
+
+  it('hands a refusal back as an answer that is not ok, with its status text and body', async () => {
+    const response = await fetcher.fetch(`${url}/refused`, { method: 'POST', body: '{}' });
+    expect(response).toMatchObject({ ok: false, status: 403, statusText: 'Forbidden' });
+    expect(await response.text()).toBe('no');
+  });
+
+  it('rejects when nothing listens', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(fetcher.fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', body: '{}' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,78 @@
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** What `RemoteGraphQLDataSource` passes its fetcher: a POST with a JSON body and flat headers. */
+interface SubgraphRequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What `RemoteGraphQLDataSource` reads of the answer. */
+export interface SubgraphResponse {
+  ok: boolean;
+  status: number;
+  statusText: string;
+  url: string;
+  headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}
+
+export interface SubgraphFetcher {
+  fetch(url: string, init?: SubgraphRequestInit): Promise<SubgraphResponse>;
+  /** Closes the pooled connections. */
+  close(): void;
+}
+
+const headerReader = (headers: IncomingHttpHeaders) => ({
+  get(name: string): string | null {
+    const value = headers[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  },
+});
+
+/**
+ * The router's client for its subgraphs: node:http over kept-alive connections. Node's global fetch (undici with
+ * WHATWG streams and Headers) spent three to four times the CPU of this per subgraph call, and a persisted
+ * operation makes one call per step of its query plan. The agent honours the subgraph's Keep-Alive hint, so an
+ * idle socket is retired before the subgraph closes it.
+ */
+export function createSubgraphFetcher(): SubgraphFetcher {
+  const agent = new Agent({ keepAlive: true });
+  const secureAgent = new HttpsAgent({ keepAlive: true });
+  return {
+    fetch: (url, init = {}) =>
+      new Promise((resolve, reject) => {
+        const secure = url.startsWith('https:');
+        const send = secure ? (httpsRequest as typeof request) : request;
+        const headers: Record<string, string | number> = { ...init.headers };
+        if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
+        const req = send(url, { method: init.method ?? 'GET', headers, agent: secure ? secureAgent : agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            resolve({
+              ok: status >= 200 && status < 300,
+              status,
+              statusText: res.statusMessage ?? '',
+              url,
+              headers: headerReader(res.headers),
+              json: async () => JSON.parse(text) as unknown,
+              text: async () => text,
+            });
+          });
+        });
+        req.on('error', reject);
+        req.end(init.body);
+      }),
+    close() {
+      agent.destroy();
+      secureAgent.destroy();
+    },
+  };
+}
