@@ -7,6 +7,7 @@ import { fromRoot } from '../../kernel/paths';
 import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
 import { ProblemError, problemHandler } from './problem';
+import { referenceRoutes } from './reference';
 import { createRouterClient, type RouterClient } from './router-client';
 
 const OPENAPI_DIR = fromRoot('contracts', 'openapi');
@@ -33,6 +34,8 @@ export interface RestFacadeOptions {
   logger: Logger;
   /** Proxies in front of the facade whose X-Forwarded-For is believed (none: the facade is the edge). */
   trustedProxies?: string[];
+  /** The authorization server's public origin, which the served Public API document sends developers to. */
+  authorizationServer?: string;
 }
 
 export interface RestFacade {
@@ -55,6 +58,7 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
   // Providers' webhooks (a live stream's whole state) are larger than an API request.
   const raw = express.raw({ limit: '256kb', type: () => true });
+  app.use(referenceRoutes(options.documents, options.authorizationServer));
   for (const doc of options.documents) {
     const engine = await createEngine(doc, router);
     app.use(engine.mountPath, engine.rawBody ? raw : json, engine.handle);
