@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { consumerMessages } from '../metrics';
 import type { EventBus, IncomingMessage, Subscription } from './port';
 
 export interface ConsumerOptions<T> {
@@ -154,6 +155,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       },
     ]);
     counts.deadLettered += 1;
+    consumerMessages.inc({ topic, group: groupId, outcome: 'dead_lettered' });
     logger.error({ err: error, reason, attempts, partition: message.partition, offset: message.offset }, `message dead-lettered to ${dlt}`);
   };
 
@@ -170,6 +172,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       try {
         await handle(event, message);
         counts.processed += 1;
+        consumerMessages.inc({ topic, group: groupId, outcome: 'processed' });
         return;
       } catch (error) {
         const unavailable = isUnavailable(error);
@@ -185,6 +188,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
         );
         await pause(delayMs);
         counts.retried += 1;
+        consumerMessages.inc({ topic, group: groupId, outcome: 'retried' });
       }
     }
   };

@@ -110,6 +110,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
   const allow = allowedMethods(operations);
 
   const execute = (route: Route) => async (ctx: Context, req: Request, res: Response) => {
+    res.locals.route = route.operationName;
     const coerced = ctx.validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
     // Path parameters last: the resource named by the URL is the one acted on, whatever the body says.
     const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...route.headerVariables(req.headers), ...coerced.params };

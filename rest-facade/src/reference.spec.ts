@@ -34,13 +34,17 @@ describe('the OpenAPI documents', () => {
     const res = await get(`${file.servers[0].url}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const served = await res.json();
+    const served = (await res.json()) as { paths: unknown; info: unknown };
     expect(served.paths).toEqual(file.paths);
     expect(served.info).toEqual(file.info);
   });
 
   it("names the authorization server's endpoints in the Public API's OAuth flows", async () => {
-    const served = await (await get('/public/v1/openapi.json')).json();
+    const served = (await (await get('/public/v1/openapi.json')).json()) as {
+      components: {
+        securitySchemes: { oauth2: { flows: Record<string, { authorizationUrl?: string; tokenUrl: string; scopes: object }> } };
+      };
+    };
     const { authorizationCode, clientCredentials } = served.components.securitySchemes.oauth2.flows;
     expect(authorizationCode.authorizationUrl).toBe(`${AUTHORIZATION_SERVER}/oauth/authorize`);
     expect(authorizationCode.tokenUrl).toBe(`${AUTHORIZATION_SERVER}/oauth/token`);

@@ -20,6 +20,8 @@ import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted } from './persisted';
+import { instrumentRouter } from './metrics';
+import { timedFetch } from '../../kernel/metrics';
 import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
@@ -69,7 +71,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     buildService: ({ name }) =>
       new RemoteGraphQLDataSource<RouterContext>({
         url: urls[name],
-        fetcher: fetch as never,
+        fetcher: timedFetch(name, fetch) as never,
         willSendRequest({ request, context }) {
           request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
@@ -142,7 +144,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     });
   }
 
-  return {
+  return instrumentRouter(operations, {
     async execute({ body, authorization, requestId, clientIp }) {
       let request: { query: string; operationName?: string; variables: Record<string, unknown> };
       let caller: VerifiedCaller | RouterReply;
@@ -255,5 +257,5 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       await revocations.stop();
       await redis?.quit();
     },
-  };
+  });
 }
