@@ -5,6 +5,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from './log';
 import { REQUEST_ID_HEADER } from './identity';
 import { metricsRegistry, observeHttpRequest } from './metrics';
+import { traceRequest } from './tracing';
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -61,6 +62,7 @@ export function createHttpApp(logger: Logger, checks: Record<string, ReadinessCh
     });
     next();
   });
+  app.use(traceRequest(service, routeOf));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { consumerMessages } from '../metrics';
+import { inMessageSpan } from '../tracing';
 import type { EventBus, IncomingMessage, Subscription } from './port';
 
 export interface ConsumerOptions<T> {
@@ -170,7 +171,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
     let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await handle(event, message);
+        await inMessageSpan(topic, groupId, message.headers, () => handle(event, message));
         counts.processed += 1;
         consumerMessages.inc({ topic, group: groupId, outcome: 'processed' });
         return;

@@ -22,6 +22,7 @@ import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted } from './persisted';
 import { instrumentRouter } from './metrics';
 import { timedFetch } from '../../kernel/metrics';
+import { traceHeaders } from '../../kernel/tracing';
 import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
@@ -75,6 +76,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
         willSendRequest({ request, context }) {
           request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+          for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
         },
       }),
     logger,
