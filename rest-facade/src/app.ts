@@ -7,6 +7,7 @@ import { fromRoot } from '../../kernel/paths';
 import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
 import { ProblemError, problemHandler } from './problem';
+import { explorerRoutes } from './explorer';
 import { referenceRoutes } from './reference';
 import { createRouterClient, type RouterClient } from './router-client';
 
@@ -36,6 +37,8 @@ export interface RestFacadeOptions {
   trustedProxies?: string[];
   /** The authorization server's public origin, which the served Public API document sends developers to. */
   authorizationServer?: string;
+  /** The router's GraphQL endpoint, for the explorer's queries (default: `router.url`; no explorer without one). */
+  explorerRouterUrl?: string;
 }
 
 export interface RestFacade {
@@ -59,6 +62,8 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
   // Providers' webhooks (a live stream's whole state) are larger than an API request.
   const raw = express.raw({ limit: '256kb', type: () => true });
   app.use(referenceRoutes(options.documents, options.authorizationServer));
+  const explorerRouter = options.explorerRouterUrl ?? ('url' in options.router ? options.router.url : undefined);
+  if (explorerRouter) app.use(explorerRoutes(explorerRouter));
   for (const doc of options.documents) {
     const engine = await createEngine(doc, router);
     app.use(engine.mountPath, engine.rawBody ? raw : json, engine.handle);

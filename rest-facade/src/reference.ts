@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import express, { type Router } from 'express';
+import { fromRoot } from '../../kernel/paths';
 import type { ApiDocument } from './engine';
 
 /** swagger-ui-dist's own files, served as they ship: the page loads nothing from anywhere else. */
@@ -38,13 +39,15 @@ export function servedDocument(doc: ApiDocument, authorizationServer: string | u
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
-const page = (title: string, body: string, head = '') => `<!doctype html>
+/** A page of the facade's own, in the style they share (`faces.css`). */
+export const page = (title: string, body: string, head = '') => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="${REFERENCE_ASSETS}/favicon-32x32.png">
+<link rel="stylesheet" href="${REFERENCE_ASSETS}/faces.css">
 ${head}
 </head>
 <body>
@@ -60,6 +63,8 @@ const STARTER = `(() => {
     url: root.dataset.document,
     dom_id: '#reference',
     deepLinking: true,
+    // Each route is an operation id, the persisted GraphQL operation it runs.
+    displayOperationId: true,
     tryItOutEnabled: false,
     persistAuthorization: false,
     oauth2RedirectUrl: new URL('${REFERENCE_ASSETS}/oauth2-redirect.html', location.href).href,
@@ -82,6 +87,10 @@ export function referenceRoutes(documents: ApiDocument[], authorizationServer: s
       res.sendFile(file, { root: SWAGGER_UI_DIR });
     });
   }
+  router.get(`${REFERENCE_ASSETS}/faces.css`, (_req, res) => {
+    documentation(res);
+    res.sendFile('faces.css', { root: fromRoot('rest-facade', 'public') });
+  });
   router.get(`${REFERENCE_ASSETS}/start.js`, (_req, res) => {
     documentation(res);
     res.type('text/javascript').send(STARTER);
@@ -113,7 +122,7 @@ export function referenceRoutes(documents: ApiDocument[], authorizationServer: s
   }
   router.get('/reference', (_req, res) => {
     documentation(res);
-    res.type('html').send(page('API reference', `<main class="index"><h1>API reference</h1><ul>${listed.join('')}</ul></main>`));
+    res.type('html').send(page('API reference', `<main class="faces card"><h1>API reference</h1><ul>${listed.join('')}</ul></main>`));
   });
   return router;
 }
