@@ -5,6 +5,7 @@ import { stopOnSignals, type Stoppable } from '../kernel/lifecycle';
 import { createLogger, type Logger } from '../kernel/log';
 import { startEverything } from './everything';
 import { ALL_ROWS, type ProcessRow } from './processes';
+import { startTracing } from '../kernel/tracing';
 
 /**
  * One entry point for every process: `node dist/bin/platform.js <process-name>`, the names being the registry's
@@ -51,7 +52,10 @@ async function main(): Promise<void> {
     // Signals are handled from the first moment: a SIGTERM during start-up stops what has started so far.
     const parts: Stoppable[] = [];
     stopOnSignals(logger, parts);
+    // Started first, so that the spans of everything the process starts reach it; last to stop, to send them all.
+    const tracing = startTracing(name);
     parts.push(...(await start(name, logger)));
+    if (tracing) parts.push({ name: 'tracing', stop: tracing.stop });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`${name}: ${error.message}`);

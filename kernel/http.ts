@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from './log';
 import { REQUEST_ID_HEADER } from './identity';
+import { metricsRegistry, observeHttpRequest } from './metrics';
+import { traceRequest } from './tracing';
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -16,13 +18,25 @@ declare module 'express-serve-static-core' {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Paths of the platform's own probes, neither logged nor counted. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The route a request is counted under: what a handler named (`res.locals.route`, a REST operation id), the
+ * express route matched, or the mount path; never the raw path, whose ids would make a series per resource.
+ */
+const routeOf = (req: Request, res: Response): string =>
+  (res.locals.route as string | undefined) ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'unmatched');
+
 /**
  * An express app with what every process serves: a request id (taken from the caller when well-formed, so one id
- * follows a request facade → router → subgraph), one JSON log line per request, `/healthz` (the process runs)
- * and `/readyz` (its dependencies answer).
+ * follows a request facade → router → subgraph), one JSON log line per request, `/healthz` (the process runs),
+ * `/readyz` (its dependencies answer) and `/metrics` (Prometheus, kernel/metrics.ts).
  */
 export function createHttpApp(logger: Logger, checks: Record<string, ReadinessCheck>): Express {
   const app = express();
+  const bindings = logger.bindings();
+  const service = String(bindings.process ?? bindings.name ?? 'unnamed');
   // Paths are what the documents write: `/ADMIN/v1/...` is no route (express matches case-insensitively by default,
   // and reads the setting when its router is first used, which is below).
   app.enable('case sensitive routing');
@@ -41,14 +55,19 @@ export function createHttpApp(logger: Logger, checks: Record<string, ReadinessCh
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const path = req.originalUrl.split('?')[0];
-      if (path === '/healthz' || path === '/readyz') return;
+      if (PROBES.has(path)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      observeHttpRequest(service, req.method, routeOf(req, res), res.statusCode, ms / 1e3);
       req.log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   });
+  app.use(traceRequest(service, routeOf));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const results = await Promise.all(

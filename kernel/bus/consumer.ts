@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { consumerMessages } from '../metrics';
+import { inMessageSpan } from '../tracing';
 import type { EventBus, IncomingMessage, Subscription } from './port';
 
 export interface ConsumerOptions<T> {
@@ -155,6 +157,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
       },
     ]);
     counts.deadLettered += 1;
+    consumerMessages.inc({ topic, group: groupId, outcome: 'dead_lettered' });
     logger.error({ err: error, reason, attempts, partition: message.partition, offset: message.offset }, `message dead-lettered to ${dlt}`);
   };
 
@@ -169,8 +172,9 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
     let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await handle(event, message);
+        await inMessageSpan(topic, groupId, message.headers, () => handle(event, message));
         counts.processed += 1;
+        consumerMessages.inc({ topic, group: groupId, outcome: 'processed' });
         return;
       } catch (error) {
         const unavailable = isUnavailable(error);
@@ -186,6 +190,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): Consumer {
         );
         await pause(delayMs);
         counts.retried += 1;
+        consumerMessages.inc({ topic, group: groupId, outcome: 'retried' });
       }
     }
   };

@@ -9,6 +9,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { consumerLag } from '../metrics';
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './port';
 
@@ -190,6 +191,10 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         }
         failures.delete(partitionKey);
         payload.resolveOffset(message.offset);
+        consumerLag.set(
+          { topic: batch.topic, group: groupId, partition: String(batch.partition) },
+          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
+        );
         if (subscribeOptions.commitOffsets === false) {
           await payload.heartbeat();
           continue;

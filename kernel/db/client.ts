@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import type { Logger } from '../log';
+import { traceQueries } from '../tracing';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/platform';
 
@@ -30,6 +31,7 @@ export function createDomainPool(databaseUrl: string, schema: string, max: numbe
   pool.on('connect', (client) => {
     client.on('error', (error) => logger?.warn({ err: error, schema }, 'database connection lost'));
   });
+  traceQueries(pool, schema);
   return pool;
 }
 

@@ -1,9 +1,12 @@
 import { makeEvent, type EventData, type EventOf, type Topic } from '../events';
 import { outboxChannel } from './relay';
+import { traceHeaders } from '../tracing';
 
 /** What a write's transaction needs to record an event beside its rows: the domain's `outbox` table and raw SQL. */
 export interface OutboxTx {
-  outboxEvent: { create(args: { data: { id: string; topic: string; key: string; payload: object } }): PromiseLike<unknown> };
+  outboxEvent: {
+    create(args: { data: { id: string; topic: string; key: string; payload: object; headers?: object } }): PromiseLike<unknown>;
+  };
   $executeRawUnsafe(query: string): PromiseLike<number>;
 }
 
@@ -28,7 +31,8 @@ export function outboxOf<D extends string>(schema: D): RecordEvent<D> {
   const notify = `SELECT pg_notify('${outboxChannel(schema)}', '')`;
   return async (tx, topic, key, data) => {
     const event = makeEvent(topic, data);
-    await tx.outboxEvent.create({ data: { id: event.id, topic, key, payload: event as object } });
+    // The trace goes on with the worker that consumes the event (kernel/tracing.ts).
+    await tx.outboxEvent.create({ data: { id: event.id, topic, key, payload: event as object, headers: traceHeaders() } });
     await tx.$executeRawUnsafe(notify);
     return event;
   };

@@ -1,6 +1,7 @@
 import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { EventBus, OutgoingMessage } from '../bus/port';
+import { watchOutbox } from '../metrics';
 
 export interface OutboxRelayOptions {
   /** The relay keeps one of its connections for LISTEN while started, and takes another per batch. */
@@ -62,6 +63,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let napEndsOnNotify = false;
   let notified = false;
   let queue: Promise<unknown> = Promise.resolve();
+  let unwatch = (): void => undefined;
 
   // One batch at a time in this process: two overlapping batches could publish newer rows before older ones.
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -221,6 +223,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await listen();
       running = true;
       loopDone = loop();
+      unwatch = watchOutbox(schema, pool);
       logger.info('outbox relay started');
     },
     async stop(): Promise<void> {
@@ -228,6 +231,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         return;
       }
       running = false;
+      unwatch();
       endNap?.();
       await loopDone;
       await unlisten();

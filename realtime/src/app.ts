@@ -19,6 +19,7 @@ import { PersistedSubscriptions } from './operations';
 import { CHAT_TOPICS, type ChatTopic, type Member, nextFramePrefix, Rooms } from './rooms';
 import { buildRealtimeSchema } from './schema';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
+import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
 
 export const REALTIME_PATH = '/graphql';
 /** On stop, how long clients get to answer the close before their sockets are destroyed. */
@@ -155,9 +156,11 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       let leave = (): void => undefined;
       const parked = new ParkedSubscription(() => {
         leave();
+        realtimeSubscriptions.dec();
         if (conn.subscriptions.get(id) === parked) conn.subscriptions.delete(id);
       });
       conn.subscriptions.set(id, parked);
+      realtimeSubscriptions.inc();
       const ticket: Ticket = {
         parked,
         join: (member) => {
@@ -198,6 +201,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   wss.on('connection', (socket, request) => {
     const conn = new Connection(socket, config.RT_MAX_BUFFERED_BYTES, log);
     connections.add(conn);
+    realtimeSockets.inc();
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
     socket.on('error', (error) => log.warn({ err: error }, 'socket error'));
@@ -221,6 +225,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     );
     socket.once('close', (code, reason) => {
       connections.delete(conn);
+      realtimeSockets.dec();
       conn.endAll();
       void closed(code, reason.toString());
     });

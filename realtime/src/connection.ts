@@ -4,6 +4,7 @@ import { actsForUser } from '../../kernel/access';
 import type { Identity } from '../../kernel/identity';
 import type { Logger } from '../../kernel/log';
 import type { Sink } from './rooms';
+import { realtimeFrames } from '../../kernel/metrics';
 
 /** Close code for a slow consumer: "try again later" (RFC 6455), which graphql-ws clients retry. */
 export const SLOW_CONSUMER_CLOSE_CODE = 1013;
@@ -74,6 +75,7 @@ export class Connection implements Sink {
   send(frame: string): void {
     if (this.dropped || this.socket.readyState !== this.socket.OPEN) return;
     this.socket.send(frame);
+    realtimeFrames.inc();
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.drop();
   }
 

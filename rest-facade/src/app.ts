@@ -8,6 +8,8 @@ import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
 import { createGraphQLEndpoint, GRAPHQL_PATH, loadGraphQLEndpointOptions } from './graphql-endpoint';
 import { ProblemError, problemHandler } from './problem';
+import { explorerRoutes } from './explorer';
+import { referenceRoutes } from './reference';
 import { createRouterClient, type RouterClient } from './router-client';
 
 const OPENAPI_DIR = fromRoot('contracts', 'openapi');
@@ -34,6 +36,10 @@ export interface RestFacadeOptions {
   logger: Logger;
   /** Proxies in front of the facade whose X-Forwarded-For is believed (none: the facade is the edge). */
   trustedProxies?: string[];
+  /** The authorization server's public origin, which the served Public API document sends developers to. */
+  authorizationServer?: string;
+  /** The router's GraphQL endpoint, for the explorer's queries (default: `router.url`; no explorer without one). */
+  explorerRouterUrl?: string;
 }
 
 export interface RestFacade {
@@ -57,6 +63,9 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
   // Providers' webhooks (a live stream's whole state) are larger than an API request.
   const raw = express.raw({ limit: '256kb', type: () => true });
+  app.use(referenceRoutes(options.documents, options.authorizationServer));
+  const explorerRouter = options.explorerRouterUrl ?? ('url' in options.router ? options.router.url : undefined);
+  if (explorerRouter) app.use(explorerRoutes(explorerRouter));
   for (const doc of options.documents) {
     const engine = await createEngine(doc, router);
     app.use(engine.mountPath, engine.rawBody ? raw : json, engine.handle);

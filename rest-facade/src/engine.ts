@@ -126,6 +126,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: validation.errors.map(fieldProblem) });
     }
     const { route } = entry;
+    res.locals.route = route.operationName;
     const coerced = validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
     // Path parameters last: the resource named by the URL is the one acted on, whatever the body says.
     const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...route.headerVariables(req.headers), ...coerced.params };

@@ -2,6 +2,7 @@ import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders } from '
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { REQUEST_ID_HEADER } from '../../kernel/identity';
 import { type GraphQLErrorShape, ProblemError } from './problem';
+import { traceHeaders } from '../../kernel/tracing';
 
 export interface GraphQLCall {
   operationName: string;
@@ -104,6 +105,7 @@ export function createRouterClient(graphqlUrl: string, timeoutMs: number): Route
         'content-length': Buffer.byteLength(payload),
         accept: 'application/json',
         [REQUEST_ID_HEADER]: call.requestId,
+        ...traceHeaders(),
       };
       if (call.authorization) headers.authorization = call.authorization;
       if (call.clientIp) headers['x-forwarded-for'] = call.clientIp;

@@ -21,6 +21,9 @@ import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPo
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted } from './persisted';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { instrumentRouter } from './metrics';
+import { timedFetch } from '../../kernel/metrics';
+import { traceHeaders } from '../../kernel/tracing';
 import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
@@ -73,10 +76,11 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       new RemoteGraphQLDataSource<RouterContext>({
         url: urls[name],
         // Typed as the data source reads the answer (status, headers.get, json, text), not as the whole WHATWG Response.
-        fetcher: subgraphs.fetch as never,
+        fetcher: timedFetch(name, subgraphs.fetch as never) as never,
         async willSendRequest({ request, context }) {
           request.http?.headers.set(IDENTITY_HEADER, await context.identityFor(name));
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+          for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
         },
       }),
     logger,
@@ -148,7 +152,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     });
   }
 
-  return {
+  return instrumentRouter(operations, {
     async execute({ body, authorization, requestId, clientIp }) {
       let request: { query: string; operationName?: string; variables: Record<string, unknown> };
       let caller: VerifiedCaller | RouterReply;
@@ -285,5 +289,5 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       await revocations.stop();
       await redis?.quit();
     },
-  };
+  });
 }
