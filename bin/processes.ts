@@ -16,6 +16,8 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
 import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
+import { startPtfmNotifyWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
+import { ptfmNotifyConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -114,6 +116,14 @@ const DOMAIN_PROCESSES = {
     start: startLiveProvisionWkr,
   }),
   'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
+  'ptfm-store-svc': row({
+    config: ptfmStoreConfigSchema,
+    port: 'PTFM_STORE_PORT',
+    serves: { env: 'PTFM_SUBGRAPH_URL', path: '/graphql', subgraph: 'ptfm' },
+    bus: true,
+    start: startPtfmStoreSvc,
+  }),
+  'ptfm-notify-wkr': row({ config: ptfmNotifyConfigSchema, port: 'PTFM_NOTIFY_HEALTH_PORT', bus: true, start: startPtfmNotifyWkr }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */
