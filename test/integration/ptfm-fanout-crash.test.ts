@@ -74,7 +74,11 @@ describe('ptfm-notify-wkr killed mid fan-out', () => {
     ]);
 
     const first = startWorker();
-    await eventually(() => first.output().includes('consumer started'), 30_000, () => `worker start-up:\n${first.output()}`);
+    await eventually(
+      () => first.output().includes('consumer started'),
+      30_000,
+      () => `worker start-up:\n${first.output()}`,
+    );
     await bus.publish('live.stream.started.v1', [{ key: channel.channelId, value: JSON.stringify(event) }]);
     await eventually(
       async () =>
@@ -99,7 +103,9 @@ describe('ptfm-notify-wkr killed mid fan-out', () => {
       () => `the restarted worker did not finish:\n${second.output()}`,
     );
     expect(await scalar(done, [streamId])).toBe(FOLLOWERS / SLICE + 1);
-    const { rows } = await ptfm.db.pool.query<{ user_id: string }>('SELECT user_id::text FROM notification WHERE stream_id = $1', [streamId]);
+    const { rows } = await ptfm.db.pool.query<{ user_id: string }>('SELECT user_id::text FROM notification WHERE stream_id = $1', [
+      streamId,
+    ]);
     expect(rows.map((r) => r.user_id).sort()).toEqual(sorted);
     const recipients = (
       await ptfm.db.pool.query<{ r: string }>(

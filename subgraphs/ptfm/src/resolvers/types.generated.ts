@@ -172,6 +172,8 @@ export type PushSubscriptionKeysInput = {
 export type PushSubscriptionInput = {
   /** The push service's https endpoint. */
   endpoint: Scalars['String']['input'];
+  /** As browsers send it (milliseconds since the epoch); the push service's 404 or 410 is what ends a subscription. */
+  expirationTime?: InputMaybe<Scalars['Float']['input']>;
   keys: PushSubscriptionKeysInput;
 };
 
@@ -332,6 +334,7 @@ export type ResolversTypes = {
   PushSubscription: ResolverTypeWrapper<PushSubscriptionRow>;
   PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   PushSubscriptionInput: PushSubscriptionInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -356,6 +359,7 @@ export type ResolversParentTypes = {
   PushSubscription: PushSubscriptionRow;
   PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   PushSubscriptionInput: PushSubscriptionInput;
+  Float: Scalars['Float']['output'];
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
