@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { startPtfmDb, wentLive } from '../../../../test/support/ptfm';
 import { FanoutService } from './fanout.service';
-import { notificationId } from './notification-id';
+import { notificationId } from '../../../../kernel/notification-id';
 
 type Ptfm = Awaited<ReturnType<typeof startPtfmDb>>;
 
