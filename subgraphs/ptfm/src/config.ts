@@ -20,6 +20,22 @@ export const ptfmNotifyConfigSchema = z.object({
   PTFM_FANOUT_SLICE_SIZE: z.coerce.number().int().min(100).max(5_000).default(2_000),
   /** Slices this instance writes at once; every instance of the worker takes slices of every fan-out. */
   PTFM_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Web Push (VAPID, RFC 8292): the application server's key pair (base64url, as \`web-push generate-vapid-keys\`
+   * prints it) and its contact. Without the keys nothing is pushed; the inbox and the sockets still get everything.
+   */
+  PTFM_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+  PTFM_VAPID_PRIVATE_KEY: secret('PTFM_VAPID_PRIVATE_KEY').optional(),
+  PTFM_VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https: URL')
+    .default('mailto:ops@streaming.example'),
 });
 
 export type PtfmNotifyConfig = z.infer<typeof ptfmNotifyConfigSchema>;
+
+/** The VAPID details when both keys are configured. */
+export const vapidOf = (config: PtfmNotifyConfig) =>
+  config.PTFM_VAPID_PUBLIC_KEY && config.PTFM_VAPID_PRIVATE_KEY
+    ? { subject: config.PTFM_VAPID_SUBJECT, publicKey: config.PTFM_VAPID_PUBLIC_KEY, privateKey: config.PTFM_VAPID_PRIVATE_KEY }
+    : undefined;

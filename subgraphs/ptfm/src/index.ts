@@ -2,12 +2,13 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
-import type { PtfmNotifyConfig, PtfmStoreConfig } from './config';
+import { type PtfmNotifyConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { FanoutService } from './services/fanout.service';
 import { ProjectionsService } from './services/projections.service';
+import { PushService, webPushSender } from './services/push.service';
 import { createPtfmNotifyWorker } from './workers/notify.wkr';
 
 /** ptfm-store-svc: the platform subgraph (the inbox, preferences, push subscriptions) and the relay of its outbox. */
@@ -19,21 +20,27 @@ export const startPtfmStoreSvc = (config: PtfmStoreConfig, bus: EventBus, logger
     logger,
   );
 
-/** ptfm-notify-wkr: the projections the notifications read, and the go-live fan-out. */
+/** ptfm-notify-wkr: the projections the notifications read, the go-live fan-out and the Web Push of notifications. */
 export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logger: Logger) =>
   startDomainWorker(
     {
       connect: connectPtfmDb,
-      // Its lanes, the LISTEN connection and one per consumed topic.
-      poolSize: config.PTFM_FANOUT_CONCURRENCY + 5,
-      worker: (prisma, on, log, pool) =>
-        createPtfmNotifyWorker(
+      // Its lanes and pusher, their two LISTEN connections and one per consumed topic.
+      poolSize: config.PTFM_FANOUT_CONCURRENCY + 8,
+      worker: (prisma, on, log, pool) => {
+        const vapid = vapidOf(config);
+        return createPtfmNotifyWorker(
           on,
           pool,
-          { projections: new ProjectionsService(prisma), fanout: new FanoutService(prisma, config.PTFM_FANOUT_SLICE_SIZE, log) },
+          {
+            projections: new ProjectionsService(prisma),
+            fanout: new FanoutService(prisma, config.PTFM_FANOUT_SLICE_SIZE, log),
+            push: vapid ? new PushService(prisma, webPushSender(vapid), log) : undefined,
+          },
           { lanes: config.PTFM_FANOUT_CONCURRENCY },
           log,
-        ),
+        );
+      },
     },
     { ...config, port: config.PTFM_NOTIFY_HEALTH_PORT },
     bus,

@@ -5,6 +5,7 @@ import { parseEvent, type EventOf, type Topic } from '../../../../kernel/events'
 import type { Logger } from '../../../../kernel/log';
 import { FANOUT_CHANNEL, type FanoutService } from '../services/fanout.service';
 import type { ProjectionsService } from '../services/projections.service';
+import { PUSH_CHANNEL, type PushService } from '../services/push.service';
 import { createSliceRunner } from './slice-runner';
 
 export const NOTIFY_GROUP = 'ptfm-notify-wkr';
@@ -12,6 +13,8 @@ export const NOTIFY_GROUP = 'ptfm-notify-wkr';
 interface Services {
   projections: ProjectionsService;
   fanout: FanoutService;
+  /** Without it (no VAPID keys), nothing is pushed. */
+  push?: PushService;
 }
 
 /** What each consumed topic does. */
@@ -24,13 +27,15 @@ const HANDLERS = {
 
 export const NOTIFY_TOPICS = Object.keys(HANDLERS) as (keyof typeof HANDLERS)[];
 
+const PUSH_TOPIC = 'ptfm.notification.created.v1';
+
 /** The consumer group of one topic: a Kafka group's members must all subscribe to the same topics. */
 export const notifyGroup = (topic: string) => `${NOTIFY_GROUP}.${topic}`;
 
 /**
- * ptfm-notify-wkr: keeps the domain's projections of accounts and follows, plans a fan-out for every go-live, and
- * writes the fan-outs' slices in `lanes` lanes (every instance takes slices of every fan-out). Ready when its
- * consumers and its lanes are.
+ * ptfm-notify-wkr: keeps the domain's projections of accounts and follows, plans a fan-out for every go-live,
+ * writes the fan-outs' slices in `lanes` lanes (every instance takes slices of every fan-out), and, with VAPID keys,
+ * queues and sends the Web Push of every notification. Ready when its consumers and its lanes are.
  */
 export function createPtfmNotifyWorker(
   bus: EventBus,
@@ -40,6 +45,7 @@ export function createPtfmNotifyWorker(
   logger: Logger,
 ): Consumer {
   const slices = createSliceRunner({
+    name: 'fanout-slices',
     pool,
     writeNext: () => services.fanout.writeNextSlice(),
     channel: FANOUT_CHANNEL,
@@ -64,5 +70,28 @@ export function createPtfmNotifyWorker(
       },
     });
   });
-  return combineConsumers(bus, NOTIFY_TOPICS, [...consumers, slices]);
+  const { push } = services;
+  if (!push) return combineConsumers(bus, NOTIFY_TOPICS, [...consumers, slices]);
+  const pushers = createSliceRunner({
+    name: 'pushers',
+    pool,
+    writeNext: () => push.sendDue(),
+    channel: PUSH_CHANNEL,
+    lanes: 1,
+    pollMs: settings.pollMs,
+    logger,
+  });
+  const group = notifyGroup(PUSH_TOPIC);
+  const queue = createConsumer({
+    bus,
+    groupId: group,
+    topic: PUSH_TOPIC,
+    logger,
+    parse: (value: string) => parseEvent(PUSH_TOPIC, value),
+    handle: async (event) => {
+      await push.queue(event, group);
+      pushers.wake();
+    },
+  });
+  return combineConsumers(bus, [...NOTIFY_TOPICS, PUSH_TOPIC], [...consumers, slices, queue, pushers]);
 }

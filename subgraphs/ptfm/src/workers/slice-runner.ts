@@ -1,12 +1,13 @@
 import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
 import type { Consumer, ConsumerStats, ConsumerStatus } from '../../../../kernel/bus/consumer';
 import type { Logger } from '../../../../kernel/log';
-import type { SliceWritten } from '../services/fanout.service';
 
 export interface SliceRunnerOptions {
+  /** What the lanes do, in their logs. */
+  name: string;
   pool: Pool;
-  /** Claims and writes one pending slice; null when there is none. */
-  writeNext(): Promise<SliceWritten | null>;
+  /** Claims and does one piece of pending work; null when there is none. */
+  writeNext(): Promise<object | null>;
   /** The NOTIFY channel plans wake runners on. */
   channel: string;
   /** Slices written at once by this instance. */
@@ -20,14 +21,15 @@ export interface SliceRunnerOptions {
 }
 
 /**
- * The lanes that write fan-out slices in a worker instance, with the shape of a consumer so the worker process
- * starts, stops and probes it like its Kafka consumers. Each lane writes slices until none is pending, then waits
- * for a NOTIFY or the poll.
+ * Lanes that work through rows queued in PostgreSQL (fan-out slices, pushes) in a worker instance, with the shape of
+ * a consumer so the worker process starts, stops and probes them like its Kafka consumers. Each lane takes work
+ * until none is pending, then waits for a NOTIFY or the poll. Every instance runs lanes; the rows' locks share the
+ * work out.
  */
 export function createSliceRunner(options: SliceRunnerOptions): Consumer & { wake(): void } {
   const { pool, lanes } = options;
   const pollMs = options.pollMs ?? 1_000;
-  const logger = options.logger.child({ component: 'fanout-slices' });
+  const logger = options.logger.child({ component: options.name });
   const counts: ConsumerStats = { processed: 0, retried: 0, deadLettered: 0 };
   let state: ConsumerStatus = 'waiting';
   let running = false;
@@ -54,7 +56,7 @@ export function createSliceRunner(options: SliceRunnerOptions): Consumer & { wak
     const client = await pool.connect();
     client.on('notification', wake);
     client.on('error', (error) => {
-      logger.warn({ err: error }, 'fan-out listener connection lost; polling until it is back');
+      logger.warn({ err: error }, 'listener connection lost; polling until it is back');
       if (listener === client) listener = undefined;
       client.release(error);
     });
@@ -72,7 +74,7 @@ export function createSliceRunner(options: SliceRunnerOptions): Consumer & { wak
         if (running) state = 'ready';
         if (written) {
           counts.processed += 1;
-          logger.debug(written, 'fan-out slice written');
+          logger.debug(written, 'done');
         } else {
           await nap(pollMs);
         }
@@ -80,7 +82,7 @@ export function createSliceRunner(options: SliceRunnerOptions): Consumer & { wak
         failures += 1;
         counts.retried += 1;
         if (running) state = 'unhealthy';
-        logger.error({ err: error, failures }, 'fan-out slice failed; it stays pending and is tried again');
+        logger.error({ err: error, failures }, 'failed; the work stays pending and is tried again');
         await nap(Math.min(200 * 2 ** (failures - 1), 5_000));
       }
     }
