@@ -16,8 +16,8 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
 import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
-import { startPtfmNotifyWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
-import { ptfmNotifyConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
+import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
+import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -124,6 +124,7 @@ const DOMAIN_PROCESSES = {
     start: startPtfmStoreSvc,
   }),
   'ptfm-notify-wkr': row({ config: ptfmNotifyConfigSchema, port: 'PTFM_NOTIFY_HEALTH_PORT', bus: true, start: startPtfmNotifyWkr }),
+  'ptfm-prune-rnr': row({ config: ptfmPruneConfigSchema, port: 'PTFM_PRUNE_HEALTH_PORT', bus: true, start: startPtfmPruneRnr }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */

@@ -62,7 +62,10 @@ describe('Go-live notifications over the Private API and the realtime API on Kaf
       const { rows } = await db.query('SELECT provider_input_id FROM live.live_input WHERE channel_id = $1', [channelId]);
       return rows[0]?.provider_input_id as string | undefined;
     }, 30_000);
-    const [online, offline, muting] = await Promise.all(['online', 'offline', 'muting'].map((p) => signUpAndLogIn(api, p)));
+    // One after the other: password hashing is the heaviest thing a sign-up does, and the machine is shared.
+    const online = await signUpAndLogIn(api, 'online');
+    const offline = await signUpAndLogIn(api, 'offline');
+    const muting = await signUpAndLogIn(api, 'muting');
     for (const fan of [online, offline, muting]) {
       expect((await call(`${api}/channels/${channelId}/follow`, { method: 'PUT', token: fan.token })).status).toBe(200);
     }
@@ -156,5 +159,20 @@ describe('Go-live notifications over the Private API and the realtime API on Kaf
     const badTime = await call(url, { method: 'PATCH', token: user.token, body: { quietHours: { ...quietHours, start: '25:00' } } });
     expect(badTime.status).toBe(400);
     expect((await call(url, { method: 'PATCH', token: user.token, body: { quietHours: null } })).body.quietHours).toBeNull();
+
+    const keys = { p256dh: Buffer.alloc(65, 4).toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') };
+    const endpoint = `https://push.example.test/send/${randomUUID()}`;
+    const registered = await call(`${api}/me/push-subscriptions`, {
+      method: 'POST',
+      token: user.token,
+      body: { endpoint, expirationTime: null, keys },
+    });
+    expect({ status: registered.status, endpoint: registered.body.endpoint }).toEqual({ status: 200, endpoint });
+    const plain = await call(`${api}/me/push-subscriptions`, {
+      method: 'POST',
+      token: user.token,
+      body: { endpoint: 'http://push.example.test/send/1', keys: { ...keys, auth: 'short' } },
+    });
+    expect({ status: plain.status, code: plain.body.code }).toEqual({ status: 422, code: 'PTFM_PUSH_SUBSCRIPTION_INVALID' });
   });
 });

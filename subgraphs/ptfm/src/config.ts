@@ -39,3 +39,12 @@ export const vapidOf = (config: PtfmNotifyConfig) =>
   config.PTFM_VAPID_PUBLIC_KEY && config.PTFM_VAPID_PRIVATE_KEY
     ? { subject: config.PTFM_VAPID_SUBJECT, publicKey: config.PTFM_VAPID_PUBLIC_KEY, privateKey: config.PTFM_VAPID_PRIVATE_KEY }
     : undefined;
+
+export const ptfmPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PTFM_PRUNE_HEALTH_PORT: port(4019),
+  /** How often the inbox is pruned of notifications older than 30 days. */
+  PTFM_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+});
+
+export type PtfmPruneConfig = z.infer<typeof ptfmPruneConfigSchema>;

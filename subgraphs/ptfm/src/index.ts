@@ -2,14 +2,16 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
-import { type PtfmNotifyConfig, type PtfmStoreConfig, vapidOf } from './config';
+import { type PtfmNotifyConfig, type PtfmPruneConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { FanoutService } from './services/fanout.service';
+import { InboxService } from './services/inbox.service';
 import { ProjectionsService } from './services/projections.service';
 import { PushService, webPushSender } from './services/push.service';
 import { createPtfmNotifyWorker } from './workers/notify.wkr';
+import { createPruneRunner } from './workers/prune.rnr';
 
 /** ptfm-store-svc: the platform subgraph (the inbox, preferences, push subscriptions) and the relay of its outbox. */
 export const startPtfmStoreSvc = (config: PtfmStoreConfig, bus: EventBus, logger: Logger) =>
@@ -43,6 +45,18 @@ export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logg
       },
     },
     { ...config, port: config.PTFM_NOTIFY_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** ptfm-prune-rnr: removes the inbox's notifications older than 30 days, on a schedule. */
+export const startPtfmPruneRnr = (config: PtfmPruneConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPtfmDb,
+      worker: (prisma, _bus, log) => createPruneRunner(new InboxService(prisma), config.PTFM_PRUNE_INTERVAL_MS, log),
+    },
+    { ...config, port: config.PTFM_PRUNE_HEALTH_PORT },
     bus,
     logger,
   );
