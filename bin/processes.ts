@@ -19,6 +19,8 @@ import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '
 import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
 import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymWebhooksWkr } from '../subgraphs/paym/src';
 import { paymRenewalsConfigSchema, paymStoreConfigSchema, paymWebhooksConfigSchema } from '../subgraphs/paym/src/config';
+import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
+import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -131,6 +133,15 @@ const DOMAIN_PROCESSES = {
   }),
   'paym-webhooks-wkr': row({ config: paymWebhooksConfigSchema, port: 'PAYM_WEBHOOKS_HEALTH_PORT', bus: true, start: startPaymWebhooksWkr }),
   'paym-renewals-rnr': row({ config: paymRenewalsConfigSchema, port: 'PAYM_RENEWALS_HEALTH_PORT', bus: true, start: startPaymRenewalsRnr }),
+  'ptfm-store-svc': row({
+    config: ptfmStoreConfigSchema,
+    port: 'PTFM_STORE_PORT',
+    serves: { env: 'PTFM_SUBGRAPH_URL', path: '/graphql', subgraph: 'ptfm' },
+    bus: true,
+    start: startPtfmStoreSvc,
+  }),
+  'ptfm-notify-wkr': row({ config: ptfmNotifyConfigSchema, port: 'PTFM_NOTIFY_HEALTH_PORT', bus: true, start: startPtfmNotifyWkr }),
+  'ptfm-prune-rnr': row({ config: ptfmPruneConfigSchema, port: 'PTFM_PRUNE_HEALTH_PORT', bus: true, start: startPtfmPruneRnr }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { Consumer } from './bus/consumer';
 import type { EventBus } from './bus/port';
 import type { DomainDb } from './db/client';
@@ -29,16 +30,21 @@ async function runWorkerProcess(options: { worker: Consumer; db: DomainDb<unknow
   };
 }
 
-/** A domain's `wkr` process on a small pool of its own: the consumer is built from the domain's Prisma client. */
+/**
+ * A domain's `wkr` process on a small pool of its own: the consumer is built from the domain's Prisma client (and
+ * the pool under it, for a worker that LISTENs).
+ */
 export async function startDomainWorker<P>(
   options: {
     connect(databaseUrl: string, max: number, logger: Logger): DomainDb<P>;
-    worker(prisma: P, bus: EventBus, logger: Logger): Consumer;
+    worker(prisma: P, bus: EventBus, logger: Logger, pool: Pool): Consumer;
+    /** Connections of its pool: 4 unless the worker holds more at once. */
+    poolSize?: number;
   },
   settings: { DATABASE_URL: string; port: number },
   bus: EventBus,
   logger: Logger,
 ): Promise<{ url: string; stop(): Promise<void> }> {
-  const db = options.connect(settings.DATABASE_URL, 4, logger);
-  return runWorkerProcess({ worker: options.worker(db.prisma, bus, logger), db, bus, port: settings.port, logger });
+  const db = options.connect(settings.DATABASE_URL, options.poolSize ?? 4, logger);
+  return runWorkerProcess({ worker: options.worker(db.prisma, bus, logger, db.pool), db, bus, port: settings.port, logger });
 }

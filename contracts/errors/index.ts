@@ -2,6 +2,7 @@ import { CHAT_ERRORS } from './chat';
 import { CHNL_ERRORS } from './chnl';
 import { LIVE_ERRORS } from './live';
 import { PAYM_ERRORS } from './paym';
+import { PTFM_ERRORS } from './ptfm';
 import { USER_ERRORS } from './user';
 
 /**
@@ -11,4 +12,11 @@ import { USER_ERRORS } from './user';
  * reads that table without importing a domain's code. A domain added to the platform adds its table to this list;
  * a code declared by two tables stops every process at start-up.
  */
-export const DOMAIN_ERRORS = { user: USER_ERRORS, chnl: CHNL_ERRORS, chat: CHAT_ERRORS, live: LIVE_ERRORS, paym: PAYM_ERRORS } as const;
+export const DOMAIN_ERRORS = {
+  user: USER_ERRORS,
+  chnl: CHNL_ERRORS,
+  chat: CHAT_ERRORS,
+  live: LIVE_ERRORS,
+  paym: PAYM_ERRORS,
+  ptfm: PTFM_ERRORS,
+} as const;

@@ -1033,6 +1033,77 @@ export interface PaymWebhookReceivedData {
 }
 
 /**
+ * Notifications were written to users' inboxes: one event per slice of a fan-out, naming every recipient of the slice beside the one content they share (a go-live to 100,000 followers is some fifty events, not 100,000). Keyed by channelId.
+ */
+export interface PtfmNotificationCreated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.notification.created.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PtfmNotificationCreatedData;
+}
+export interface PtfmNotificationCreatedData {
+  /**
+   * What the notifications announce: a followed channel went live.
+   */
+  kind: "go_live";
+  /**
+   * The stream that began.
+   */
+  streamId: string;
+  /**
+   * Its channel.
+   */
+  channelId: string;
+  broadcaster: PtfmNotificationBroadcaster;
+  /**
+   * The channel's title when it went live.
+   */
+  title: string;
+  /**
+   * The channel's category when it went live.
+   */
+  category: string;
+  /**
+   * When it went live.
+   */
+  startedAt: string;
+  /**
+   * When the recipients' inbox rows were written.
+   */
+  createdAt: string;
+  /**
+   * The recipients' user ids; the id of each one's inbox row is derived from the stream and the user (md5 of `<streamId>:<userId>`, lowercase, read as a UUID).
+   *
+   * @minItems 1
+   * @maxItems 5000
+   */
+  recipients: [string, ...string[]];
+}
+export interface PtfmNotificationBroadcaster {
+  /**
+   * The channel's owner.
+   */
+  id: string;
+  /**
+   * Their login.
+   */
+  login: string;
+  /**
+   * Their display name.
+   */
+  displayName: string;
+}
+
+/**
  * An account was created (sign-up). Keyed by userId.
  */
 export interface UserAccountCreated {
@@ -1146,6 +1217,7 @@ export interface EventsByTopic {
   'paym.subscription.ended.v1': PaymSubscriptionEnded;
   'paym.subscription.renewed.v1': PaymSubscriptionRenewed;
   'paym.webhook.received.v1': PaymWebhookReceived;
+  'ptfm.notification.created.v1': PtfmNotificationCreated;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;
   'user.account.unsuspended.v1': UserAccountUnsuspended;

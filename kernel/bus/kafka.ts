@@ -34,6 +34,30 @@ export interface KafkaBusOptions {
 
 const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
 const RETRIABLE_ATTEMPTS = 5;
+/** What one send may carry, under the broker's default message.max.bytes with room for the batch's overhead. */
+const MAX_SEND_BYTES = 900_000;
+
+/** Consecutive runs of messages of at most `maxBytes` each (a larger message goes alone). */
+export function chunksOf(messages: OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let chunk: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size =
+      Buffer.byteLength(message.value) +
+      Buffer.byteLength(message.key) +
+      Object.entries(message.headers ?? {}).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 /**
  * The event bus on Apache Kafka. Each subscription is its own kafkajs consumer (its own group member), so
@@ -134,11 +158,15 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     await producerReady();
     const sending = producer;
     try {
-      await sending.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
+      // One send per chunk, in order: kafkajs puts a send's messages for one partition in one record batch, which
+      // the broker refuses above its message.max.bytes (1 MiB by default).
+      for (const chunk of chunksOf(messages, MAX_SEND_BYTES)) {
+        await sending.send({
+          topic,
+          acks: -1,
+          messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        });
+      }
     } catch (error) {
       // kafkajs never recovers a producer whose sequence numbers the broker refused (after a broker restart with
       // sends in flight, kafkajs#598): every later send fails the same way. A new producer gets a new producer id

@@ -16,7 +16,7 @@ import { anyTokenVerifier, authenticate, oauthTokenVerifier, sessionTokenVerifie
 import type { RtGtwConfig } from './config';
 import { Connection, ParkedSubscription } from './connection';
 import { PersistedSubscriptions } from './operations';
-import { CHAT_TOPICS, type ChatTopic, type Member, nextFramePrefix, Rooms } from './rooms';
+import { CHAT_TOPICS, type Member, NOTIFICATION_TOPIC, nextFramePrefix, Rooms, STREAM_TOPICS, type StreamTopic } from './rooms';
 import { buildRealtimeSchema } from './schema';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
 import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
@@ -37,6 +37,13 @@ interface Ticket {
   prefix: string;
   join(member: Member): void;
 }
+
+/** What rt-gtw reads: chat for the rooms, streams and channels for streamStatus, fan-out slices for notifications. */
+const FEED_TOPICS = [...CHAT_TOPICS, ...STREAM_TOPICS, NOTIFICATION_TOPIC] as const;
+type FeedTopic = (typeof FEED_TOPICS)[number];
+
+const STREAM_TOPIC_SET: ReadonlySet<string> = new Set(STREAM_TOPICS);
+const isStreamEvent = (event: { type: string }): event is ReturnType<typeof parseEvent<StreamTopic>> => STREAM_TOPIC_SET.has(event.type);
 
 /** Event ids already fanned out, so a message the relay publishes twice reaches viewers once. */
 class RecentIds {
@@ -103,9 +110,9 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
 
   const recent = new RecentIds(10_000);
   const feed = async (message: IncomingMessage): Promise<void> => {
-    let event: ReturnType<typeof parseEvent<ChatTopic>>;
+    let event: ReturnType<typeof parseEvent<FeedTopic>>;
     try {
-      event = parseEvent(message.topic as ChatTopic, message.value);
+      event = parseEvent(message.topic as FeedTopic, message.value);
     } catch (error) {
       // Every instance reads every message: dead-lettering here would file one copy per instance. The producer's
       // side checks the contract before its outbox; what still breaks it is logged and skipped.
@@ -114,15 +121,17 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     }
     if (!recent.add(event.id)) return;
     try {
-      rooms.onChatEvent(event);
+      if (event.type === NOTIFICATION_TOPIC) rooms.onNotificationEvent(event);
+      else if (isStreamEvent(event)) rooms.onStreamEvent(event);
+      else rooms.onChatEvent(event);
     } catch (error) {
       log.error({ err: error, topic: message.topic, offset: message.offset }, 'event could not be fanned out');
     }
   };
-  await bus.ensureTopics([...CHAT_TOPICS]);
+  await bus.ensureTopics([...FEED_TOPICS]);
   const feedSubscription = await bus.subscribe({
     groupId: `rt-gtw.${instanceId}`,
-    topics: [...CHAT_TOPICS],
+    topics: [...FEED_TOPICS],
     fromBeginning: false,
     commitOffsets: false,
     handle: feed,
@@ -146,8 +155,10 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
         return [new DomainError('BAD_REQUEST', `at most ${config.RT_MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection`)];
       }
       const userId = conn.userId;
+      if (resolved.forUser && !userId)
+        return [new DomainError('UNAUTHENTICATED', 'your own notifications need a user: connect with a user token')];
       const at = now();
-      const until = userId ? rooms.bans.until(resolved.channelId, userId, at) : undefined;
+      const until = userId && !resolved.forUser ? rooms.bans.until(resolved.channelId, userId, at) : undefined;
       if (until !== undefined) {
         const retryAfter = Number.isFinite(until) ? Math.ceil((until - at) / 1000) : undefined;
         return [new DomainError('CHAT_BANNED', 'you are banned from this room', { retryAfter })];
@@ -164,7 +175,10 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       const ticket: Ticket = {
         parked,
         join: (member) => {
-          leave = rooms.join(resolved.channelId, resolved.selectionKey, resolved.operation, resolved.variables, member);
+          leave =
+            resolved.forUser && userId
+              ? rooms.joinUser(userId, resolved.selectionKey, resolved.operation, resolved.variables, member)
+              : rooms.join(resolved.channelId, resolved.selectionKey, resolved.operation, resolved.variables, member);
         },
         prefix: nextFramePrefix(id),
         conn,

@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import { DomainError } from '../../kernel/errors';
 import { type PersistedOperation, readManifest } from '../../kernel/persisted';
-import { ROOT_FIELDS, type RootField } from './schema';
+import { ROOT_FIELDS, type RootField, USER_FIELDS } from './schema';
 
 /** The persisted operations this gateway serves: the realtime API's own manifest. */
 export const REALTIME_API = 'realtime.v1';
@@ -30,7 +30,10 @@ export interface PreparedOperation {
 export interface ResolvedSubscription {
   operation: PreparedOperation;
   variables: Record<string, unknown>;
+  /** The channel's room it joins; empty for a subscription of the user's own (`forUser`). */
   channelId: string;
+  /** The connected user's own events (their notifications), not a channel's. */
+  forUser: boolean;
   /** Subscriptions with the same key receive the same payload, executed once. */
   selectionKey: string;
 }
@@ -101,6 +104,10 @@ export class PersistedSubscriptions {
     if (coerced.errors) {
       return [new DomainError('VALIDATION_FAILED', coerced.errors.map((e) => e.message).join('; '))];
     }
+    const selectionKey = `${entry.operation.id}:${JSON.stringify(coerced.coerced)}`;
+    if (USER_FIELDS.has(entry.operation.field)) {
+      return { operation: entry.operation, variables: coerced.coerced, channelId: '', forUser: true, selectionKey };
+    }
     const { channelId } = getArgumentValues(entry.fieldDef, entry.fieldNode, coerced.coerced);
     if (typeof channelId !== 'string' || !UUID.test(channelId)) {
       return [
@@ -111,7 +118,8 @@ export class PersistedSubscriptions {
       operation: entry.operation,
       variables: coerced.coerced,
       channelId: channelId.toLowerCase(),
-      selectionKey: `${entry.operation.id}:${JSON.stringify(coerced.coerced)}`,
+      forUser: false,
+      selectionKey,
     };
   }
 }

@@ -1,7 +1,8 @@
 import { execute, type GraphQLSchema } from 'graphql';
 import type { EventsByTopic } from '../../contracts/events/types';
+import { notificationId } from '../../kernel/notification-id';
 import type { PreparedOperation } from './operations';
-import type { ChatEventValue, RootField, RootValue } from './schema';
+import type { ChatEventValue, RootField, RootValue, StreamStatusValue } from './schema';
 
 /** A connection as the rooms see it: who it is, and where its frames go. */
 export interface Sink {
@@ -33,6 +34,54 @@ export const CHAT_TOPICS = [
 
 export type ChatTopic = (typeof CHAT_TOPICS)[number];
 export type ChatEvent = EventsByTopic[ChatTopic];
+
+/** The topics streamStatus subscriptions are fed from. */
+export const STREAM_TOPICS = [
+  'live.stream.started.v1',
+  'live.stream.updated.v1',
+  'live.stream.ended.v1',
+  'chnl.channel.updated.v1',
+] as const;
+
+export type StreamTopic = (typeof STREAM_TOPICS)[number];
+export type StreamEvent = EventsByTopic[StreamTopic];
+
+/** The topic notifications subscriptions are fed from: one event per fan-out slice, naming its recipients. */
+export const NOTIFICATION_TOPIC = 'ptfm.notification.created.v1';
+
+export type NotificationEvent = EventsByTopic[typeof NOTIFICATION_TOPIC];
+
+/** What a stream or channel event says of the channel's stream; null when it changes nothing a viewer sees. */
+export function streamStatusOf(event: StreamEvent): StreamStatusValue | null {
+  const channelId = event.data.channelId;
+  switch (event.type) {
+    case 'live.stream.started.v1':
+      return {
+        channelId,
+        state: 'live',
+        streamId: event.data.streamId,
+        title: event.data.title,
+        category: event.data.category,
+        at: event.data.startedAt,
+      };
+    case 'live.stream.updated.v1':
+      return {
+        channelId,
+        state: event.data.state,
+        streamId: event.data.streamId,
+        title: event.data.title,
+        category: event.data.category,
+        at: event.data.updatedAt,
+      };
+    case 'live.stream.ended.v1':
+      return { channelId, state: 'offline', streamId: event.data.streamId, title: null, category: null, at: event.data.endedAt };
+    case 'chnl.channel.updated.v1': {
+      const { title, category } = event.data.changes;
+      if (title === undefined && category === undefined) return null;
+      return { channelId, state: null, streamId: null, title: title ?? null, category: category ?? null, at: event.data.updatedAt };
+    }
+  }
+}
 
 /** Subscriptions that share an operation and its variables: one execution and one JSON text per event. */
 class Selection {
@@ -110,6 +159,8 @@ const CHAT_EVENT_TYPENAMES = {
  */
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
+  /** The connected users' own subscriptions (notifications), by user id, then by selection. */
+  private readonly users = new Map<string, Map<string, Selection>>();
   readonly bans = new Bans();
 
   constructor(
@@ -153,6 +204,76 @@ export class Rooms {
     if (subscriptions > 0) room.viewers.set(member.sink, subscriptions);
     else room.viewers.delete(member.sink);
     if (room.selections.size === 0) this.rooms.delete(room.channelId);
+  }
+
+  /** Adds a member to the user's own selection for (operation, variables); returns what removes it, idempotently. */
+  joinUser(
+    userId: string,
+    selectionKey: string,
+    operation: PreparedOperation,
+    variables: Record<string, unknown>,
+    member: Member,
+  ): () => void {
+    const key = userId.toLowerCase();
+    let selections = this.users.get(key);
+    if (!selections) {
+      selections = new Map();
+      this.users.set(key, selections);
+    }
+    let selection = selections.get(selectionKey);
+    if (!selection) {
+      selection = new Selection(operation, variables);
+      selections.set(selectionKey, selection);
+    }
+    selection.members.add(member);
+    const joined = { selections, selection };
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      joined.selection.members.delete(member);
+      if (joined.selection.members.size === 0) joined.selections.delete(selectionKey);
+      if (joined.selections.size === 0 && this.users.get(key) === joined.selections) this.users.delete(key);
+    };
+  }
+
+  /**
+   * Writes a fan-out slice's notification to each of its recipients connected here, with the recipient's own id;
+   * returns the frames written. The slice names thousands of users: only those with a socket here cost anything.
+   */
+  onNotificationEvent(event: NotificationEvent): number {
+    const { recipients, kind, streamId, channelId, broadcaster, title, category, startedAt, createdAt } = event.data;
+    let written = 0;
+    for (const userId of recipients) {
+      const selections = this.users.get(userId.toLowerCase());
+      if (!selections) continue;
+      const notifications = {
+        id: notificationId(streamId, userId),
+        kind,
+        channelId,
+        streamId,
+        broadcaster,
+        title,
+        category,
+        startedAt,
+        read: false,
+        createdAt,
+      };
+      for (const selection of [...selections.values()]) {
+        const payload = this.execute(selection, { notifications });
+        for (const member of [...selection.members]) {
+          member.sink.send(`${member.prefix}${payload}}`);
+          written += 1;
+        }
+      }
+    }
+    return written;
+  }
+
+  /** Routes a stream or channel event to the channel's streamStatus subscribers; returns the frames written. */
+  onStreamEvent(event: StreamEvent): number {
+    const streamStatus = streamStatusOf(event);
+    return streamStatus ? this.dispatch(event.data.channelId.toLowerCase(), 'streamStatus', { streamStatus }) : 0;
   }
 
   /** Routes a chat event to its room; returns the frames written. */

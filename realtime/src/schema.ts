@@ -23,6 +23,29 @@ export type ChatEventValue =
   | ({ __typename: 'ChatRoomUpdated' } & ChatRoomUpdatedData)
   | ({ __typename: 'ChatRoomCleared' } & ChatRoomClearedData);
 
+/** A notification as the socket shows it: the shared content of its fan-out slice, with the recipient's own id. */
+export interface NotificationValue {
+  id: string;
+  kind: 'go_live';
+  channelId: string;
+  streamId: string;
+  broadcaster: { id: string; login: string; displayName: string };
+  title: string;
+  category: string;
+  startedAt: string;
+  read: boolean;
+  createdAt: string;
+}
+
+export interface StreamStatusValue {
+  channelId: string;
+  state: 'live' | 'reconnecting' | 'offline' | null;
+  streamId: string | null;
+  title: string | null;
+  category: string | null;
+  at: string;
+}
+
 export interface ViewerCountValue {
   channelId: string;
   count: number;
@@ -30,11 +53,19 @@ export interface ViewerCountValue {
 }
 
 /** What a room hands to the execution of one of its selections: the value of the root field. */
-export type RootValue = { chatMessages: ChatMessageCreatedData } | { chatEvents: ChatEventValue } | { viewerCount: ViewerCountValue };
+export type RootValue =
+  | { chatMessages: ChatMessageCreatedData }
+  | { chatEvents: ChatEventValue }
+  | { viewerCount: ViewerCountValue }
+  | { notifications: NotificationValue }
+  | { streamStatus: StreamStatusValue };
 
-export type RootField = 'chatMessages' | 'chatEvents' | 'viewerCount';
+export type RootField = 'chatMessages' | 'chatEvents' | 'viewerCount' | 'notifications' | 'streamStatus';
 
-export const ROOT_FIELDS: readonly RootField[] = ['chatMessages', 'chatEvents', 'viewerCount'];
+export const ROOT_FIELDS: readonly RootField[] = ['chatMessages', 'chatEvents', 'viewerCount', 'notifications', 'streamStatus'];
+
+/** Root fields whose subscription is the connected user's own, not a channel's: they take no channelId. */
+export const USER_FIELDS: ReadonlySet<RootField> = new Set(['notifications']);
 
 export function buildRealtimeSchema(): GraphQLSchema {
   return makeExecutableSchema({
@@ -48,6 +79,8 @@ export function buildRealtimeSchema(): GraphQLSchema {
       ChatFragmentType: { TEXT: 'text', EMOTE: 'emote', MENTION: 'mention' },
       ChatBadge: { BROADCASTER: 'broadcaster', MODERATOR: 'moderator', VIP: 'vip' },
       ChatEvent: { __resolveType: (event: ChatEventValue) => event.__typename },
+      NotificationKind: { GO_LIVE: 'go_live' },
+      StreamStatusState: { LIVE: 'live', RECONNECTING: 'reconnecting', OFFLINE: 'offline' },
     },
   });
 }

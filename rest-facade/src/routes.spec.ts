@@ -115,4 +115,13 @@ describe('toPage', () => {
     expect(toPage({ totalCount: 1, nodes, pageInfo: { endCursor: 'c1', hasNextPage: false } }).pagination).toEqual({});
     expect(toPage({ totalCount: 0, nodes: [], pageInfo: { endCursor: null, hasNextPage: false } }).pagination).toEqual({});
   });
+
+  it('keeps the other fields selected on the connection', () => {
+    expect(toPage({ totalCount: 3, unreadCount: 2, nodes: [], pageInfo: { endCursor: null, hasNextPage: false } })).toEqual({
+      data: [],
+      total: 3,
+      unreadCount: 2,
+      pagination: {},
+    });
+  });
 });

@@ -156,10 +156,14 @@ interface Page {
   pagination: { cursor?: string };
 }
 
-/** A GraphQL connection in the page shape Twitch Helix clients know; no cursor means the last page. */
+/**
+ * A GraphQL connection in the page shape Twitch Helix clients know; no cursor means the last page. Other fields the
+ * operation selects on the connection (an inbox's unread count) stay beside them.
+ */
 export function toPage(connection: unknown): Page {
-  const { nodes, totalCount, pageInfo } = connection as Connection;
+  const { nodes, totalCount, pageInfo, ...rest } = connection as Connection;
   return {
+    ...rest,
     data: nodes,
     total: totalCount,
     pagination: pageInfo.hasNextPage && pageInfo.endCursor ? { cursor: pageInfo.endCursor } : {},

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startAllProcesses } from '../../bin/everything';
 import { portsEnv } from '../../bin/processes';
 import { createMemoryBus } from '../../kernel/bus/memory';
+import { generatedKeysEnv } from '../../kernel/keys';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from '../support/database';
 
@@ -17,8 +18,7 @@ describe('the platform in one process', () => {
     platform = await startAllProcesses({
       env: {
         DATABASE_URL: database.url,
-        ACCESS_TOKEN_SECRET: secret(),
-        IDENTITY_SECRET: secret(),
+        ...generatedKeysEnv(),
         OAUTH_ROUTER_CLIENT_SECRET: secret(),
         LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         ...portsEnv(0),

@@ -1,0 +1,7 @@
+/** The platform domain's error codes and the HTTP status each is answered with. */
+export const PTFM_ERRORS = {
+  /** `upToId` names no notification of the caller's inbox. */
+  PTFM_NOTIFICATION_NOT_FOUND: 404,
+  /** A push subscription whose endpoint is not an https URL, or whose keys are not the browser's base64url keys. */
+  PTFM_PUSH_SUBSCRIPTION_INVALID: 422,
+} as const;

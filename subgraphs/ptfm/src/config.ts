@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { databaseUrl, port, secret } from '../../../kernel/config';
+import { publicKeys } from '../../../kernel/keys';
+
+export const ptfmStoreConfigSchema = z.object({
+  PTFM_STORE_PORT: port(4005),
+  DATABASE_URL: databaseUrl,
+  IDENTITY_PUBLIC_KEYS: publicKeys('IDENTITY_PUBLIC_KEYS'),
+});
+
+export type PtfmStoreConfig = z.infer<typeof ptfmStoreConfigSchema>;
+
+export const ptfmNotifyConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PTFM_NOTIFY_HEALTH_PORT: port(4016),
+  /**
+   * Followers per slice of a go-live fan-out: one transaction (an INSERT ... SELECT) and one
+   * ptfm.notification.created.v1 each. Larger slices mean fewer commits and events, smaller ones a faster first
+   * socket frame and less work redone after a crash.
+   */
+  PTFM_FANOUT_SLICE_SIZE: z.coerce.number().int().min(100).max(5_000).default(2_000),
+  /** Slices this instance writes at once; every instance of the worker takes slices of every fan-out. */
+  PTFM_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Web Push (VAPID, RFC 8292): the application server's key pair (base64url, as \`web-push generate-vapid-keys\`
+   * prints it) and its contact. Without the keys nothing is pushed; the inbox and the sockets still get everything.
+   */
+  PTFM_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+  PTFM_VAPID_PRIVATE_KEY: secret('PTFM_VAPID_PRIVATE_KEY').optional(),
+  PTFM_VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https: URL')
+    .default('mailto:ops@streaming.example'),
+});
+
+export type PtfmNotifyConfig = z.infer<typeof ptfmNotifyConfigSchema>;
+
+/** The VAPID details when both keys are configured. */
+export const vapidOf = (config: PtfmNotifyConfig) =>
+  config.PTFM_VAPID_PUBLIC_KEY && config.PTFM_VAPID_PRIVATE_KEY
+    ? { subject: config.PTFM_VAPID_SUBJECT, publicKey: config.PTFM_VAPID_PUBLIC_KEY, privateKey: config.PTFM_VAPID_PRIVATE_KEY }
+    : undefined;
+
+export const ptfmPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PTFM_PRUNE_HEALTH_PORT: port(4018),
+  /** How often the inbox is pruned of notifications older than 30 days. */
+  PTFM_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+});
+
+export type PtfmPruneConfig = z.infer<typeof ptfmPruneConfigSchema>;

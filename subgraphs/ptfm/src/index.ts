@@ -1,0 +1,62 @@
+import type { EventBus } from '../../../kernel/bus/port';
+import type { Logger } from '../../../kernel/log';
+import { startDomainService } from '../../../kernel/subgraph';
+import { startDomainWorker } from '../../../kernel/worker-process';
+import { type PtfmNotifyConfig, type PtfmPruneConfig, type PtfmStoreConfig, vapidOf } from './config';
+import { createPtfmContext } from './context';
+import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
+import { resolvers } from './resolvers';
+import { FanoutService } from './services/fanout.service';
+import { InboxService } from './services/inbox.service';
+import { ProjectionsService } from './services/projections.service';
+import { PushService, webPushSender } from './services/push.service';
+import { createPtfmNotifyWorker } from './workers/notify.wkr';
+import { createPruneRunner } from './workers/prune.rnr';
+
+/** ptfm-store-svc: the platform subgraph (the inbox, preferences, push subscriptions) and the relay of its outbox. */
+export const startPtfmStoreSvc = (config: PtfmStoreConfig, bus: EventBus, logger: Logger) =>
+  startDomainService(
+    { name: 'ptfm', schema: PTFM_SCHEMA, connect: connectPtfmDb, resolvers, context: (deps) => createPtfmContext(deps) },
+    { ...config, port: config.PTFM_STORE_PORT },
+    bus,
+    logger,
+  );
+
+/** ptfm-notify-wkr: the projections the notifications read, the go-live fan-out and the Web Push of notifications. */
+export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPtfmDb,
+      // Its lanes and pusher, their two LISTEN connections and one per consumed topic.
+      poolSize: config.PTFM_FANOUT_CONCURRENCY + 8,
+      worker: (prisma, on, log, pool) => {
+        const vapid = vapidOf(config);
+        return createPtfmNotifyWorker(
+          on,
+          pool,
+          {
+            projections: new ProjectionsService(prisma),
+            fanout: new FanoutService(prisma, config.PTFM_FANOUT_SLICE_SIZE, log),
+            push: vapid ? new PushService(prisma, webPushSender(vapid), log) : undefined,
+          },
+          { lanes: config.PTFM_FANOUT_CONCURRENCY },
+          log,
+        );
+      },
+    },
+    { ...config, port: config.PTFM_NOTIFY_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** ptfm-prune-rnr: removes the inbox's notifications older than 30 days, on a schedule. */
+export const startPtfmPruneRnr = (config: PtfmPruneConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPtfmDb,
+      worker: (prisma, _bus, log) => createPruneRunner(new InboxService(prisma), config.PTFM_PRUNE_INTERVAL_MS, log),
+    },
+    { ...config, port: config.PTFM_PRUNE_HEALTH_PORT },
+    bus,
+    logger,
+  );

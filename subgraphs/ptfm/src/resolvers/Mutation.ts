@@ -1,0 +1,10 @@
+import { actingUser } from '../../../../kernel/access';
+import type { MutationResolvers } from './types.generated';
+
+export const Mutation: MutationResolvers = {
+  markNotificationsRead: (_, args, ctx) => ctx.inbox.markRead(actingUser(ctx.identity), args.upToId),
+  updateNotificationPreferences: (_, args, ctx) => ctx.preferences.update(actingUser(ctx.identity), args.input),
+  muteChannelNotifications: (_, args, ctx) => ctx.preferences.mute(actingUser(ctx.identity), args.channelId, true),
+  unmuteChannelNotifications: (_, args, ctx) => ctx.preferences.mute(actingUser(ctx.identity), args.channelId, false),
+  registerPushSubscription: (_, args, ctx) => ctx.pushSubscriptions.register(actingUser(ctx.identity), args.input),
+};

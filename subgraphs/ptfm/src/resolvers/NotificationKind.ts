@@ -1,0 +1,3 @@
+import type { NotificationKindResolvers } from './types.generated';
+
+export const NotificationKind: NotificationKindResolvers = { GO_LIVE: 'go_live' };

@@ -1,0 +1,7 @@
+import { Mutation } from './Mutation';
+import { NotificationKind } from './NotificationKind';
+import { Query } from './Query';
+import { User } from './User';
+import type { Resolvers } from './types.generated';
+
+export const resolvers: Resolvers = { Query, Mutation, User, NotificationKind };

@@ -1,0 +1,100 @@
+import { pino } from 'pino';
+import { startPtfmDb, wentLive } from '../../../../test/support/ptfm';
+import { FanoutService } from './fanout.service';
+import { notificationId } from '../../../../kernel/notification-id';
+
+type Ptfm = Awaited<ReturnType<typeof startPtfmDb>>;
+
+const GROUP = 'ptfm-notify-wkr.live.stream.started.v1';
+
+/** Writes slices until none is pending, with `lanes` writers at once; returns the slices written. */
+async function drain(fanout: FanoutService, lanes = 1): Promise<number> {
+  let written = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (await fanout.writeNextSlice()) written += 1;
+    }),
+  );
+  return written;
+}
+
+/** The go-live fan-out against a real PostgreSQL: slices, filters, and exactly one row per follower and stream. */
+describe(FanoutService.name, () => {
+  let ptfm: Ptfm;
+  let fanout: FanoutService;
+
+  beforeAll(async () => {
+    ptfm = await startPtfmDb();
+    fanout = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }));
+  });
+
+  afterAll(() => ptfm?.close());
+
+  const inbox = async (streamId: string) =>
+    (
+      await ptfm.db.pool.query<{ user_id: string; id: string }>('SELECT user_id::text, id::text FROM notification WHERE stream_id = $1', [
+        streamId,
+      ])
+    ).rows;
+  const events = async (streamId: string) =>
+    (
+      await ptfm.db.pool.query<{ payload: { data: { recipients: string[]; broadcaster: { login: string } } } }>(
+        `SELECT payload FROM outbox WHERE topic = 'ptfm.notification.created.v1' AND payload->'data'->>'streamId' = $1`,
+        [streamId],
+      )
+    ).rows.map((r) => r.payload.data);
+
+  it('should write one notification per follower in slices shared by several writers, and one event per slice', async () => {
+    const channel = await ptfm.channelWithFollowers(1_050);
+    const event = wentLive(channel);
+    expect(await fanout.plan(event, GROUP)).toEqual({ slices: 11 });
+    expect(await drain(fanout, 3)).toBe(11);
+
+    const rows = await inbox(event.data.streamId);
+    expect(rows.map((r) => r.user_id).sort()).toEqual([...channel.followers].sort());
+    for (const row of rows) expect(row.id).toBe(notificationId(event.data.streamId, row.user_id));
+    const published = await events(event.data.streamId);
+    expect(published).toHaveLength(11);
+    expect(published.flatMap((e) => e.recipients).sort()).toEqual([...channel.followers].sort());
+    expect(published[0].broadcaster.login).toBe(`own_${channel.ownerId.slice(0, 8)}`);
+  });
+
+  it('should change nothing when the go-live comes again or a slice is written twice', async () => {
+    const channel = await ptfm.channelWithFollowers(250);
+    const event = wentLive(channel);
+    await fanout.plan(event, GROUP);
+    expect(await fanout.plan(event, GROUP)).toBe('duplicate');
+    // The live domain publishing the same stream's start as a new event: the announcement is already there.
+    expect(await fanout.plan({ ...event, id: wentLive(channel).id }, GROUP)).toEqual({ slices: 0 });
+    await drain(fanout);
+    // A slice written again (as after a crash between its commit and its worker noticing): nothing new.
+    await ptfm.db.pool.query('UPDATE fanout_job SET done_at = NULL WHERE stream_id = $1', [event.data.streamId]);
+    await drain(fanout);
+    expect(await inbox(event.data.streamId)).toHaveLength(250);
+    expect((await events(event.data.streamId)).flatMap((e) => e.recipients)).toHaveLength(250);
+  });
+
+  it('should leave out muted channels, users with go-live off, unfollowers and the broadcaster', async () => {
+    const channel = await ptfm.channelWithFollowers(10);
+    const [muting, off, gone] = channel.followers;
+    await ptfm.db.pool.query('INSERT INTO channel_mute (user_id, channel_id) VALUES ($1, $2)', [muting, channel.channelId]);
+    await ptfm.db.pool.query('INSERT INTO preference (user_id, go_live, updated_at) VALUES ($1, false, now())', [off]);
+    await ptfm.db.pool.query('UPDATE follower SET active = false WHERE user_id = $1', [gone]);
+    await ptfm.db.pool.query(
+      'INSERT INTO follower (channel_id, user_id, followed_at, active, changed_at) VALUES ($1, $2, now(), true, now())',
+      [channel.channelId, channel.ownerId],
+    );
+    const event = wentLive(channel);
+    await fanout.plan(event, GROUP);
+    await drain(fanout);
+    expect((await inbox(event.data.streamId)).map((r) => r.user_id).sort()).toEqual(channel.followers.slice(3).sort());
+  });
+
+  it('should plan one empty slice for a channel nobody follows, and publish nothing', async () => {
+    const channel = await ptfm.channelWithFollowers(0);
+    const event = wentLive(channel);
+    expect(await fanout.plan(event, GROUP)).toEqual({ slices: 1 });
+    expect(await drain(fanout)).toBe(1);
+    expect(await events(event.data.streamId)).toEqual([]);
+  });
+});
