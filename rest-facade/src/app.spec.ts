@@ -475,7 +475,7 @@ describe('requests the document rejects never reach the router', () => {
   });
 
   it('an unknown route: 404', async () => {
-    expectProblem(await call('GET', '/private/v1/streams'), 404, 'NOT_FOUND');
+    expectProblem(await call('GET', '/private/v1/nowhere'), 404, 'NOT_FOUND');
     expectProblem(await call('GET', '/nowhere'), 404, 'NOT_FOUND');
   });
 
