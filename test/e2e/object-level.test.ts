@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
 import { eventually } from '../support/eventually';
@@ -162,6 +162,12 @@ describe('object-level authorization matrix', () => {
       clientId: victimApp.clientId,
       messageId: victimMessageId,
       replyToId: victimMessageId,
+      // Store product ids an attacker would map onto the victim's channel.
+      appleProductId: `com.victim.${victim.login}.tier1`,
+      googleProductId: `victim_${victim.login}_tier1`,
+      // The victim has no VOD or notification in this platform: these routes must still refuse or answer nothing.
+      vodId: randomUUID(),
+      upToId: randomUUID(),
     };
     // What only the victim may see: their email, their apps, their tokens; and on the Public API, who follows them.
     const secrets = (api: string) => [
