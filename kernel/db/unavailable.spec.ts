@@ -15,6 +15,10 @@ describe('isDatabaseUnavailable', () => {
     ['a query on a connection already lost', new Error('Client has encountered a connection error and is not queryable')],
     ['one wrapped by GraphQL', new GraphQLError('wrapped', { originalError: prisma('P1001') })],
     ['one given as a cause', new Error('outer', { cause: Object.assign(new Error('x'), { code: '57P01' }) })],
+    [
+      'no connection free to start a transaction in time',
+      Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code: 'P2028' }),
+    ],
   ])('should be true for %s', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
@@ -23,6 +27,7 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', prisma('P2002', { kind: 'UniqueConstraintViolation' })],
     ['a syntax error', Object.assign(new Error('x'), { code: '42601' })],
     ['a plain error', new Error('boom')],
+    ['another transaction API error', Object.assign(new Error('Transaction API error: Transaction already closed'), { code: 'P2028' })],
     ['not an error', 'P1001'],
   ])('should be false for %s', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);

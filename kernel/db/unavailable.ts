@@ -15,6 +15,8 @@ const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
  * node-postgres ends a query this way when the server goes away under it, or refuses one on a connection already
  * lost (the pool discards that connection when it is released); these errors have no code.
  */
+/** Prisma's transaction API when no connection came free for a transaction in time (as P2024 for a single query). */
+const TRANSACTION_NOT_STARTED = /Unable to start a transaction in the given time/;
 const TERMINATED =
   /^(Connection terminated( unexpectedly| due to connection timeout)?|Client (has encountered a connection error|was closed) and is not queryable)$/;
 
@@ -32,6 +34,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     };
     if (typeof code === 'string' && (PRISMA_CODES.has(code) || SOCKET_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
     if (typeof message === 'string' && TERMINATED.test(message)) return true;
+    if (code === 'P2028' && typeof message === 'string' && TRANSACTION_NOT_STARTED.test(message)) return true;
     const adapter = meta?.driverAdapterError?.cause;
     if (typeof adapter?.kind === 'string' && UNREACHABLE_KINDS.has(adapter.kind)) return true;
     if (typeof adapter?.code === 'string' && UNAVAILABLE_SQLSTATE.test(adapter.code)) return true;

@@ -8,6 +8,7 @@ import { countEffects, idCounts, lagOf, processedEvents, publishRaw, readTopic, 
 import { loginOf, seeded, signUp, signUps, until, type Reply } from './load';
 import type { Processes } from './processes';
 import type { PrivateServices } from './services';
+import { notifyGroup } from '../../subgraphs/ptfm/src/workers/notify.wkr';
 
 export interface Settings {
   /** State changes the broker-and-worker case sends. */
@@ -213,8 +214,10 @@ export async function poison(context: Context): Promise<Outcome> {
       }),
     },
   ];
-  // Both consumers of the topic dead-letter each message they cannot take: chnl-provision-wkr and chat-provision-wkr.
-  const consumers = 2;
+  // Every group reading the topic dead-letters each message it cannot take: chnl-provision-wkr's, chat-provision-wkr's
+  // and ptfm-notify-wkr's (its projection of accounts).
+  const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1', notifyGroup(topic)];
+  const consumers = groups.length;
   const began = Date.now();
   await publishRaw(services.kafka.brokers, topic, bad);
   const prefix = 'chaospo';
@@ -258,7 +261,6 @@ export async function poison(context: Context): Promise<Outcome> {
     env: { ...process.env, KAFKA_BROKERS: services.kafka.brokers },
   });
   notes.push(`npm run dlt -- replay: ${replay.stdout.trim()}`);
-  const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1'];
   await until(
     async () => (await Promise.all(groups.map((g) => lagOf(services.kafka.brokers, g, topic)))).every((lag) => lag === 0),
     settings.drainTimeoutSeconds * 1000,
