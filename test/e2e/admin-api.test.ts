@@ -273,6 +273,16 @@ describe('admin API', () => {
       await eventually(async () =>
         (await call(`${privateApi}/users/${streamer.login}`)).body.channel.category === `${name} Any%` ? true : undefined,
       );
+      // Through the graph, the channel's category is the catalogue's entry, resolved by ptfm.
+      const graph = await call(`${platform.router.url}/graphql`, {
+        method: 'POST',
+        token: adminToken,
+        body: { query: `{ channel(id: "${channelId}") { category categoryRef { id name slug boxArtUrl } } }` },
+      });
+      expect(graph.body.data.channel).toEqual({
+        category: `${name} Any%`,
+        categoryRef: { id: created.body.id, name: `${name} Any%`, slug: created.body.slug, boxArtUrl: created.body.boxArtUrl },
+      });
       const missing = await call(`${admin}/categories/${streamer.id}`, { method: 'PATCH', token: adminToken, body: { name: 'x' } });
       expect(missing).toMatchObject({ status: 404, body: { code: 'PTFM_CATEGORY_NOT_FOUND' } });
 
