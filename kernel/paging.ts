@@ -71,3 +71,24 @@ export function toPage<T>(rows: T[], size: number, totalCount: number, positionO
   const last = nodes[nodes.length - 1];
   return { nodes, totalCount, pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeCursor(positionOf(last)) : null } };
 }
+
+/** Where a page ends in a list sorted by a computed rank, highest first: the last row's rank, and its id to break ties. */
+export interface RankPosition {
+  rank: number;
+  id: string;
+}
+
+/** The cursor of a ranked list (search results): opaque to clients, base64url of `[rank, id]`. */
+export const encodeRankCursor = ({ rank, id }: RankPosition): string => Buffer.from(JSON.stringify([rank, id])).toString('base64url');
+
+/** The position a ranked list's cursor names, or a validation failure on `field`. */
+export function decodeRankCursor(cursor: string | null | undefined, field: string): RankPosition | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [rank, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof rank === 'number' && Number.isFinite(rank) && typeof id === 'string' && isUuid(id)) return { rank, id };
+  } catch {
+    // not JSON: the same refusal as a well-formed cursor naming nothing
+  }
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', { fields: [{ field, message: 'is not a cursor from this API' }] });
+}
