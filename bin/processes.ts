@@ -19,8 +19,8 @@ import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '
 import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
 import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymWebhooksWkr } from '../subgraphs/paym/src';
 import { paymRenewalsConfigSchema, paymStoreConfigSchema, paymWebhooksConfigSchema } from '../subgraphs/paym/src/config';
-import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
-import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
+import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
+import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmSearchConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
 import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -141,6 +141,7 @@ const DOMAIN_PROCESSES = {
     start: startPtfmStoreSvc,
   }),
   'ptfm-notify-wkr': row({ config: ptfmNotifyConfigSchema, port: 'PTFM_NOTIFY_HEALTH_PORT', bus: true, start: startPtfmNotifyWkr }),
+  'ptfm-search-wkr': row({ config: ptfmSearchConfigSchema, port: 'PTFM_SEARCH_HEALTH_PORT', bus: true, start: startPtfmSearchWkr }),
   'ptfm-prune-rnr': row({ config: ptfmPruneConfigSchema, port: 'PTFM_PRUNE_HEALTH_PORT', bus: true, start: startPtfmPruneRnr }),
 };
 

@@ -9,6 +9,7 @@ import { loginOf, seeded, signUp, signUps, until, type Reply } from './load';
 import type { Processes } from './processes';
 import type { PrivateServices } from './services';
 import { notifyGroup } from '../../subgraphs/ptfm/src/workers/notify.wkr';
+import { searchGroup } from '../../subgraphs/ptfm/src/workers/search.wkr';
 
 export interface Settings {
   /** State changes the broker-and-worker case sends. */
@@ -215,8 +216,8 @@ export async function poison(context: Context): Promise<Outcome> {
     },
   ];
   // Every group reading the topic dead-letters each message it cannot take: chnl-provision-wkr's, chat-provision-wkr's
-  // and ptfm-notify-wkr's (its projection of accounts).
-  const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1', notifyGroup(topic)];
+  // ptfm-notify-wkr's (its projection of accounts) and ptfm-search-wkr's (search's copy of accounts).
+  const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1', notifyGroup(topic), searchGroup(topic)];
   const consumers = groups.length;
   const began = Date.now();
   await publishRaw(services.kafka.brokers, topic, bad);

@@ -55,3 +55,10 @@ export const ptfmPruneConfigSchema = z.object({
 });
 
 export type PtfmPruneConfig = z.infer<typeof ptfmPruneConfigSchema>;
+
+export const ptfmSearchConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PTFM_SEARCH_HEALTH_PORT: port(4024),
+});
+
+export type PtfmSearchConfig = z.infer<typeof ptfmSearchConfigSchema>;

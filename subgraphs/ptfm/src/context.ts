@@ -6,12 +6,14 @@ import { CategoriesService } from './services/categories.service';
 import { InboxService } from './services/inbox.service';
 import { PreferencesService } from './services/preferences.service';
 import { PushSubscriptionsService } from './services/push-subscriptions.service';
+import { SearchService } from './services/search.service';
 
 export interface PtfmServices {
   inbox: InboxService;
   preferences: PreferencesService;
   pushSubscriptions: PushSubscriptionsService;
   categories: CategoriesService;
+  search: SearchService;
 }
 
 export interface PtfmContext extends PtfmServices {
@@ -28,6 +30,7 @@ export function createPtfmContext({ prisma }: { prisma: PrismaClient }, settings
     preferences: new PreferencesService(prisma),
     pushSubscriptions: new PushSubscriptionsService(prisma),
     categories: new CategoriesService(prisma, settings.mfaMaxAgeSeconds),
+    search: new SearchService(prisma),
   };
   return (identity: Identity, log: Logger): PtfmContext => ({
     ...services,

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { InboxRow as InboxRowRow } from '../services/inbox.service';
 import type { PreferencesView as PreferencesViewRow } from '../services/preferences.service';
 import type { PushSubscription as PushSubscriptionRow, Category as CategoryRow } from '../data/db';
+import type { ChannelHit as ChannelHitRow, UserHit as UserHitRow } from '../services/search.service';
 import type { PtfmContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -237,6 +238,92 @@ export type UpdateCategoryInput = {
   boxArtUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What a search looks for. */
+export type SearchType =
+  /** Channels, by their owner's login and display name, title, category and tags; live ones first. */
+  | 'CHANNELS'
+  /** Categories of the catalogue, by name. */
+  | 'CATEGORIES'
+  /** Users, by login and display name. */
+  | 'USERS';
+
+/** A channel found by a search, as search's read model holds it. */
+export type ChannelSearchResult = {
+  __typename?: 'ChannelSearchResult';
+  /** The channel's id. */
+  id: Scalars['ID']['output'];
+  /** Its owner's user id. */
+  ownerId: Scalars['ID']['output'];
+  /** Its owner's login. */
+  login: Scalars['String']['output'];
+  /** Its owner's display name. */
+  displayName: Scalars['String']['output'];
+  /** Its title. */
+  title: Scalars['String']['output'];
+  /** Its category's name; empty when it has none. */
+  category: Scalars['String']['output'];
+  /** Its tags. */
+  tags: Array<Scalars['String']['output']>;
+  /** Whether it is live. */
+  live: Scalars['Boolean']['output'];
+};
+
+/** A user found by a search. */
+export type UserSearchResult = {
+  __typename?: 'UserSearchResult';
+  /** The user's id. */
+  id: Scalars['ID']['output'];
+  /** Their login. */
+  login: Scalars['String']['output'];
+  /** Their display name. */
+  displayName: Scalars['String']['output'];
+};
+
+/** One result of a search, of the type searched. */
+export type SearchResult = ChannelSearchResult | Category | UserSearchResult;
+
+/** Cursor pagination state of search results. */
+export type SearchPageInfo = {
+  __typename?: 'SearchPageInfo';
+  /** Cursor to pass as `after` for the next page; null when there is none. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether another page follows. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A page of search results, best first. */
+export type SearchResultConnection = {
+  __typename?: 'SearchResultConnection';
+  /** Results on this page. */
+  nodes: Array<SearchResult>;
+  /** Results over all pages. */
+  totalCount: Scalars['Int']['output'];
+  /** Where the next page starts. */
+  pageInfo: SearchPageInfo;
+};
+
+/** A page of channels found, live ones first, best first. */
+export type ChannelSearchConnection = {
+  __typename?: 'ChannelSearchConnection';
+  /** Channels on this page. */
+  nodes: Array<ChannelSearchResult>;
+  /** Channels found over all pages. */
+  totalCount: Scalars['Int']['output'];
+  /** Where the next page starts. */
+  pageInfo: SearchPageInfo;
+};
+
+/** A page of categories found, best first. */
+export type CategorySearchConnection = {
+  __typename?: 'CategorySearchConnection';
+  /** Categories on this page. */
+  nodes: Array<Category>;
+  /** Categories found over all pages. */
+  totalCount: Scalars['Int']['output'];
+  /** Where the next page starts. */
+  pageInfo: SearchPageInfo;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The caller's notification preferences. */
@@ -245,6 +332,15 @@ export type Query = {
   categories: CategoryConnection;
   /** A category by id; null when none. */
   category?: Maybe<Category>;
+  /**
+   * Searches channels, categories or users (1–100 characters; misspellings tolerated), best first, paged (1–100 a
+   * page). Suspended accounts and their channels are never found.
+   */
+  search: SearchResultConnection;
+  /** Searches channels (see `search`), live ones first; only live ones with `liveOnly`. */
+  searchChannels: ChannelSearchConnection;
+  /** Searches the category catalogue by name (see `search`). */
+  searchCategories: CategorySearchConnection;
 };
 
 
@@ -256,6 +352,29 @@ export type QueryCategoriesArgs = {
 
 export type QueryCategoryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QuerySearchArgs = {
+  query: Scalars['String']['input'];
+  type?: InputMaybe<SearchType>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySearchChannelsArgs = {
+  query: Scalars['String']['input'];
+  liveOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySearchCategoriesArgs = {
+  query: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Mutation = {
@@ -408,6 +527,14 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['Category'], {"id":true}> );
 };
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  SearchResult:
+    | ( ChannelHitRow )
+    | ( CategoryRow )
+    | ( UserHitRow )
+  ;
+};
 
 
 /** Mapping between all available schema types and the resolvers types */
@@ -436,6 +563,14 @@ export type ResolversTypes = {
   CategoryPageInfo: ResolverTypeWrapper<CategoryPageInfo>;
   CreateCategoryInput: CreateCategoryInput;
   UpdateCategoryInput: UpdateCategoryInput;
+  SearchType: SearchType;
+  ChannelSearchResult: ResolverTypeWrapper<ChannelHitRow>;
+  UserSearchResult: ResolverTypeWrapper<UserHitRow>;
+  SearchResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SearchResult']>;
+  SearchPageInfo: ResolverTypeWrapper<SearchPageInfo>;
+  SearchResultConnection: ResolverTypeWrapper<Omit<SearchResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['SearchResult']> }>;
+  ChannelSearchConnection: ResolverTypeWrapper<Omit<ChannelSearchConnection, 'nodes'> & { nodes: Array<ResolversTypes['ChannelSearchResult']> }>;
+  CategorySearchConnection: ResolverTypeWrapper<Omit<CategorySearchConnection, 'nodes'> & { nodes: Array<ResolversTypes['Category']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -466,6 +601,13 @@ export type ResolversParentTypes = {
   CategoryPageInfo: CategoryPageInfo;
   CreateCategoryInput: CreateCategoryInput;
   UpdateCategoryInput: UpdateCategoryInput;
+  ChannelSearchResult: ChannelHitRow;
+  UserSearchResult: UserHitRow;
+  SearchResult: ResolversUnionTypes<ResolversParentTypes>['SearchResult'];
+  SearchPageInfo: SearchPageInfo;
+  SearchResultConnection: Omit<SearchResultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['SearchResult']> };
+  ChannelSearchConnection: Omit<ChannelSearchConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['ChannelSearchResult']> };
+  CategorySearchConnection: Omit<CategorySearchConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Category']> };
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
@@ -541,6 +683,7 @@ export type CategoryResolvers<ContextType = PtfmContext, ParentType extends Reso
   boxArtUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CategoryConnectionResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['CategoryConnection'] = ResolversParentTypes['CategoryConnection']> = {
@@ -554,10 +697,59 @@ export type CategoryPageInfoResolvers<ContextType = PtfmContext, ParentType exte
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type ChannelSearchResultResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['ChannelSearchResult'] = ResolversParentTypes['ChannelSearchResult']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  login?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  live?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type UserSearchResultResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['UserSearchResult'] = ResolversParentTypes['UserSearchResult']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  login?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SearchResultResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['SearchResult'] = ResolversParentTypes['SearchResult']> = {
+  __resolveType: TypeResolveFn<'ChannelSearchResult' | 'Category' | 'UserSearchResult', ParentType, ContextType>;
+};
+
+export type SearchPageInfoResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['SearchPageInfo'] = ResolversParentTypes['SearchPageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type SearchResultConnectionResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['SearchResultConnection'] = ResolversParentTypes['SearchResultConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['SearchResult']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['SearchPageInfo'], ParentType, ContextType>;
+};
+
+export type ChannelSearchConnectionResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['ChannelSearchConnection'] = ResolversParentTypes['ChannelSearchConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['ChannelSearchResult']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['SearchPageInfo'], ParentType, ContextType>;
+};
+
+export type CategorySearchConnectionResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['CategorySearchConnection'] = ResolversParentTypes['CategorySearchConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['SearchPageInfo'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   notificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType>;
   categories?: Resolver<ResolversTypes['CategoryConnection'], ParentType, ContextType, RequireFields<QueryCategoriesArgs, 'first'>>;
   category?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType, RequireFields<QueryCategoryArgs, 'id'>>;
+  search?: Resolver<ResolversTypes['SearchResultConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'query' | 'type' | 'first'>>;
+  searchChannels?: Resolver<ResolversTypes['ChannelSearchConnection'], ParentType, ContextType, RequireFields<QuerySearchChannelsArgs, 'query' | 'liveOnly' | 'first'>>;
+  searchCategories?: Resolver<ResolversTypes['CategorySearchConnection'], ParentType, ContextType, RequireFields<QuerySearchCategoriesArgs, 'query' | 'first'>>;
 };
 
 export type MutationResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -588,6 +780,13 @@ export type Resolvers<ContextType = PtfmContext> = {
   Category?: CategoryResolvers<ContextType>;
   CategoryConnection?: CategoryConnectionResolvers<ContextType>;
   CategoryPageInfo?: CategoryPageInfoResolvers<ContextType>;
+  ChannelSearchResult?: ChannelSearchResultResolvers<ContextType>;
+  UserSearchResult?: UserSearchResultResolvers<ContextType>;
+  SearchResult?: SearchResultResolvers<ContextType>;
+  SearchPageInfo?: SearchPageInfoResolvers<ContextType>;
+  SearchResultConnection?: SearchResultConnectionResolvers<ContextType>;
+  ChannelSearchConnection?: ChannelSearchConnectionResolvers<ContextType>;
+  CategorySearchConnection?: CategorySearchConnectionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
