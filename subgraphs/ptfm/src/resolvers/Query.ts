@@ -13,4 +13,3 @@ export const Query: QueryResolvers = {
   searchChannels: (_, { query, liveOnly, first, after }, ctx) => ctx.search.channels(query, { liveOnly, first, after }),
   searchCategories: (_, { query, first, after }, ctx) => ctx.search.categories(query, { first, after }),
 };
-

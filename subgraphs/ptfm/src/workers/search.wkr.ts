@@ -10,8 +10,7 @@ export const SEARCH_GROUP = 'ptfm-search-wkr';
 const HANDLERS = {
   'user.account.created.v1': (s: SearchService, e: EventOf<'user.account.created.v1'>, g: string) => s.accountCreated(e, g),
   'user.account.suspended.v1': (s: SearchService, e: EventOf<'user.account.suspended.v1'>, g: string) => s.accountStatusChanged(e, g),
-  'user.account.unsuspended.v1': (s: SearchService, e: EventOf<'user.account.unsuspended.v1'>, g: string) =>
-    s.accountStatusChanged(e, g),
+  'user.account.unsuspended.v1': (s: SearchService, e: EventOf<'user.account.unsuspended.v1'>, g: string) => s.accountStatusChanged(e, g),
   'chnl.channel.created.v1': (s: SearchService, e: EventOf<'chnl.channel.created.v1'>, g: string) => s.channelCreated(e, g),
   'chnl.channel.updated.v1': (s: SearchService, e: EventOf<'chnl.channel.updated.v1'>, g: string) => s.channelUpdated(e, g),
   'live.stream.started.v1': (s: SearchService, e: EventOf<'live.stream.started.v1'>, g: string) => s.streamStarted(e, g),
