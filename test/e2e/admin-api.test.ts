@@ -298,6 +298,54 @@ describe('admin API', () => {
     }
   }, 60_000);
 
+  it('should find a channel by its new title and a misspelt login within seconds, and no longer once its owner is suspended', async () => {
+    const streamer = await signUpAndLogIn(privateApi, 'seeker');
+    const channelId = await eventually(
+      async () => (await call(`${privateApi}/users/${streamer.login}`)).body.channel?.id as string | undefined,
+    );
+    const word = `quokkaboard${streamer.id.slice(0, 6).replace(/[^a-z]/g, 'x')}`;
+    const renamed = await call(`${privateApi}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: streamer.token,
+      body: { title: `${word} tonight` },
+    });
+    expect(renamed.status).toBe(200);
+    // Two letters swapped: a typo full-text search alone would miss.
+    const misspelt = `${streamer.login.slice(0, 1)}${streamer.login[2]}${streamer.login[1]}${streamer.login.slice(3)}`;
+    const privateSearch = (query: string, type = 'CHANNELS') =>
+      call(`${privateApi}/search?query=${encodeURIComponent(query)}&type=${type}&first=5`).then((r) => {
+        expect(r.status).toBe(200);
+        return r.body as { data: { id: string; __typename: string; title?: string }[]; total: number };
+      });
+    const renamedAt = Date.now();
+    await eventually(async () => (await privateSearch(word)).data.find((c) => c.id === channelId)?.title === `${word} tonight`, 5_000);
+    const foundWithin = Date.now() - renamedAt;
+    await eventually(async () =>
+      (await privateSearch(misspelt)).data.some((c) => c.id === channelId && c.__typename === 'ChannelSearchResult'),
+    );
+    expect((await privateSearch(misspelt, 'USERS')).data.map((u) => u.id)).toContain(streamer.id);
+
+    const appToken = (await userTokens(platform.issuer, app, streamer.token, 'user:read:email')).access_token;
+    const publicSearch = await call(`${platform.publicApi}/search/channels?query=${word}`, { token: appToken });
+    expect(publicSearch.status).toBe(200);
+    expect(publicSearch.body).toMatchObject({ total: 1, data: [{ id: channelId, login: streamer.login, live: false }] });
+    expect((await call(`${platform.publicApi}/search/channels?query=${word}&live_only=true`, { token: appToken })).body.data).toEqual([]);
+    expect((await call(`${platform.publicApi}/search/channels?query=${word}`)).status).toBe(401);
+    expect((await call(`${privateApi}/search?query=`)).status).toBe(400);
+
+    const suspended = await call(`${admin}/users/${streamer.id}/suspension`, {
+      method: 'POST',
+      token: adminToken,
+      body: { reason: 'spam' },
+    });
+    expect(suspended.status).toBe(200);
+    const suspendedAt = Date.now();
+    await eventually(async () => (await privateSearch(word)).data.every((c) => c.id !== channelId), 5_000);
+    const goneWithin = Date.now() - suspendedAt;
+    expect((await privateSearch(misspelt, 'USERS')).data.map((u) => u.id)).not.toContain(streamer.id);
+    console.info(`search: renamed channel found within ${foundWithin} ms, suspended owner's channel gone within ${goneWithin} ms`);
+  });
+
   it('should open the explorer (queries of their own, introspection included) to admins only', async () => {
     const graphql = `${platform.router.url}/graphql`;
     const ask = (token: string | undefined, query: string) => call(graphql, { method: 'POST', token, body: { query } });
