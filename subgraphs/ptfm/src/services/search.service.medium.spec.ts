@@ -132,6 +132,7 @@ describe(SearchService.name, () => {
 
     await expect(search.channels('pagedname', { after: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(DomainError);
     await expect(search.channels('   ', {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(search.users('nul\u0000byte', {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('should find categories of the catalogue by name, misspelt too', async () => {

@@ -225,12 +225,13 @@ const newer = (field: 'title' | 'category' | 'tags' | 'live') => {
     ${at} = CASE WHEN ${isNewer} THEN EXCLUDED.${at} ELSE search_channel.${at} END`;
 };
 
-/** The query as searched: trimmed, lower-case (logins are), 1 to 100 characters. */
+/** The query as searched: trimmed, lower-case (logins are), 1 to 100 characters, no control characters. */
 function searchText(query: string): string {
   const text = query.trim().toLowerCase();
-  if (!text || text.length > MAX_QUERY_LENGTH) {
+  // Control characters match nothing a name or title holds, and PostgreSQL refuses NUL in text outright.
+  if (!text || text.length > MAX_QUERY_LENGTH || /\p{Cc}/u.test(text)) {
     throw new DomainError('VALIDATION_FAILED', 'the query is invalid', {
-      fields: [{ field: 'query', message: `must hold 1 to ${MAX_QUERY_LENGTH} characters` }],
+      fields: [{ field: 'query', message: `must hold 1 to ${MAX_QUERY_LENGTH} characters, none of them control characters` }],
     });
   }
   return text;
