@@ -57,6 +57,8 @@ describe('Public API v1', () => {
       ['PATCH', `/channels/${channelId}`],
       ['GET', `/channels/${channelId}/followers`],
       ['POST', '/chat/messages'],
+      ['GET', `/search/channels?query=${broadcaster.login}`],
+      ['GET', '/search/categories?query=chatting'],
     ]) {
       const body = method === 'PATCH' ? { title: 'x' } : method === 'POST' ? { channelId, text: 'hi' } : undefined;
       const res = await call(`${platform.publicApi}${path}`, { method, body });
