@@ -5,6 +5,7 @@ import type { Logger } from '../../../kernel/log';
 import type { PaymStoreConfig } from './config';
 import type { PrismaClient } from './data/db';
 import { AppleNotifications } from './stores/apple';
+import { GoogleNotifications } from './stores/google';
 import type { NotificationVerifier } from './stores/port';
 import { stripeClient, StripeNotifications } from './stores/stripe';
 import { CheckoutService } from './services/checkout.service';
@@ -44,6 +45,15 @@ export function createPaymContext(config: PaymStoreConfig, { prisma }: { prisma:
       appAppleId: config.PAYM_APPLE_APP_ID,
     };
     verifiers.push(new AppleNotifications(options, (id) => products.byStoreProduct('apple', id)));
+  }
+  if (config.PAYM_GOOGLE_PUSH_AUDIENCE && config.PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT) {
+    const options = {
+      audience: config.PAYM_GOOGLE_PUSH_AUDIENCE,
+      serviceAccount: config.PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT,
+      certsUrl: config.PAYM_GOOGLE_CERTS_URL,
+      packageName: config.PAYM_GOOGLE_PACKAGE_NAME,
+    };
+    verifiers.push(new GoogleNotifications(options, (id) => products.byStoreProduct('google', id)));
   }
   const services: PaymServices = {
     products,

@@ -9,6 +9,8 @@ import { resolvers } from './resolvers';
 import { EntitlementsService } from './services/entitlements.service';
 import { ProductsService } from './services/products.service';
 import { RenewalsService } from './services/renewals.service';
+import { GooglePlayPurchases } from './stores/google';
+import type { PurchaseLookup } from './stores/port';
 import { createRenewalsRunner } from './workers/renewals.rnr';
 import { createPaymWebhooksWorker } from './workers/webhooks.wkr';
 
@@ -26,14 +28,25 @@ export const startPaymWebhooksWkr = (config: PaymWebhooksConfig, bus: EventBus, 
   startDomainWorker(
     {
       connect: connectPaymDb,
-      worker: (prisma, on, log) =>
-        createPaymWebhooksWorker(
+      worker: (prisma, on, log) => {
+        const products = new ProductsService(prisma);
+        const lookups: PurchaseLookup[] = [];
+        if (config.PAYM_GOOGLE_SERVICE_ACCOUNT_KEY) {
+          const options = {
+            baseUrl: config.PAYM_GOOGLE_API_BASE_URL,
+            packageName: config.PAYM_GOOGLE_PACKAGE_NAME,
+            serviceAccount: config.PAYM_GOOGLE_SERVICE_ACCOUNT_KEY,
+          };
+          lookups.push(new GooglePlayPurchases(options, (id) => products.byStoreProduct('google', id)));
+        }
+        return createPaymWebhooksWorker(
           on,
           prisma,
-          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT),
-          new ProductsService(prisma),
+          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT, lookups),
+          products,
           log,
-        ),
+        );
+      },
     },
     { ...config, port: config.PAYM_WEBHOOKS_HEALTH_PORT },
     bus,
