@@ -604,6 +604,28 @@ describe('webhooks.v1: raw bodies', () => {
     expect(sent.body.variables).toEqual({ provider: 'mux', payload: raw.toString('base64'), signature: 't=1,v1=ab' });
   });
 
+  it("hands a store's bearer token to the domain as a variable, never to the router as the caller's", async () => {
+    router.replyData({ receivePaymentWebhook: { id: CHANNEL_ID, duplicate: false } });
+    const raw = '{"message":{"data":"e30=","messageId":"1"}}';
+    const res = await fetch(`${server.url}/webhooks/v1/payments/google`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer a.google.token' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    const sent = router.last();
+    expect(sent.headers.authorization).toBeUndefined();
+    expect(sent.body.variables).toEqual({
+      store: 'google',
+      payload: Buffer.from(raw).toString('base64'),
+      authorization: 'Bearer a.google.token',
+    });
+    // A route that takes no such variable leaves a caller's token to the router, whichever API it is.
+    router.received = [];
+    await fetch(`${server.url}/webhooks/v1/live/mux`, { method: 'POST', headers: { authorization: 'Bearer a.token' }, body: '{}' });
+    expect(router.last().headers.authorization).toBe('Bearer a.token');
+  });
+
   it('passes a body of any type, and an empty one as an empty payload', async () => {
     router.replyError('LIVE_WEBHOOK_MALFORMED', 'the body is not JSON');
     const res = await fetch(`${server.url}/webhooks/v1/live/mux`, {

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import type { EventBus } from '../../kernel/bus/port';
 import { eventually } from '../support/eventually';
 import { appleNotification, makeAppleAuthority } from '../support/fake-apple';
+import { type FakeGoogle, pushBody, startFakeGoogle, subscriptionNotification, voidedNotification } from '../support/fake-google';
 import { startFakeStripe } from '../support/fake-stripe';
 import { kafkaBusForTests } from '../support/kafka';
 import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
@@ -13,6 +14,9 @@ const OLD_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
 const stripe = new Stripe('sk_test_signing_only', { telemetry: false });
 const apple = makeAppleAuthority();
 const BUNDLE = 'com.example.e2e';
+const PACKAGE = 'com.example.e2e.android';
+const PUSH_AUDIENCE = 'https://platform.example.test/webhooks/v1/payments/google';
+const PUSHER = 'play-rtdn-push@e2e-project.iam.gserviceaccount.com';
 
 /**
  * Channel subscriptions end to end on Kafka, the Stripe way: the broadcaster's tiers, a checkout through (a local
@@ -23,6 +27,7 @@ const BUNDLE = 'com.example.e2e';
 describe('Channel subscriptions through Stripe over the Private and Webhooks APIs on Kafka', () => {
   let platform: TestPlatform;
   let fakeStripe: Awaited<ReturnType<typeof startFakeStripe>>;
+  let google: FakeGoogle;
   let bus: EventBus;
   let db: Pool;
   let api: string;
@@ -30,6 +35,7 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
 
   beforeAll(async () => {
     fakeStripe = await startFakeStripe();
+    google = await startFakeGoogle({ packageName: PACKAGE });
     bus = await kafkaBusForTests('paym-e2e');
     platform = await startTestPlatform(bus, {
       PAYM_STRIPE_API_KEY: 'sk_test_e2e',
@@ -38,6 +44,12 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
       PAYM_APPLE_ROOT_CERTS: apple.rootBase64,
       PAYM_APPLE_BUNDLE_ID: BUNDLE,
       PAYM_APPLE_ENVIRONMENT: 'Sandbox',
+      PAYM_GOOGLE_PUSH_AUDIENCE: PUSH_AUDIENCE,
+      PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT: PUSHER,
+      PAYM_GOOGLE_CERTS_URL: google.certsUrl,
+      PAYM_GOOGLE_PACKAGE_NAME: PACKAGE,
+      PAYM_GOOGLE_API_BASE_URL: google.url,
+      PAYM_GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(google.serviceAccountKey),
     });
     api = platform.api;
     webhook = `${platform.facade.url}/webhooks/v1/payments/stripe`;
@@ -48,6 +60,7 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
     await db?.end();
     await platform?.stop();
     await fakeStripe?.stop();
+    await google?.stop();
   });
 
   afterEach(async () => {
@@ -558,5 +571,129 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
       state: 'REFUNDED',
       entitled: false,
     });
+  }, 120_000);
+  it('should take Google Play pushes whose token Google signed for our audience, asking Google Play what changed', async () => {
+    const { owner, channelId } = await channelSelling('google');
+    const productId = `e2e.tier1.${randomBytes(4).toString('hex')}`;
+    const tier = { tier: 1, name: 'Supporter', prices: [{ currency: 'usd', amount: 499 }], googleProductId: productId };
+    expect(
+      (await call(`${api}/channels/${channelId}/subscriptions/products`, { method: 'POST', token: owner.token, body: tier })).status,
+    ).toBe(200);
+    const viewer = await signUpAndLogIn(api, 'googleview');
+    const t0 = new Date(Date.now() - 60_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const purchaseToken = `gp-${randomBytes(24).toString('base64url')}`;
+    const order = `GPA.${randomBytes(2).readUInt16BE()}-1111-2222-33333`;
+    const purchase = (subscriptionState: string, orderId: string, expiry: Date) => ({
+      subscriptionState,
+      latestOrderId: orderId,
+      externalAccountIdentifiers: { obfuscatedExternalAccountId: viewer.id },
+      lineItems: [
+        {
+          productId,
+          expiryTime: expiry.toISOString(),
+          latestSuccessfulOrderId: orderId,
+          autoRenewingPlan: { recurringPrice: { currencyCode: 'USD', units: '4', nanos: 990_000_000 } },
+        },
+      ],
+    });
+    const token = (claims: Partial<Parameters<FakeGoogle['signPush']>[0]> = {}) =>
+      google.signPush({ audience: PUSH_AUDIENCE, email: PUSHER, ...claims });
+    /** Delivers `body` as Pub/Sub pushes it, with a fresh token unless an Authorization header (null: none) is given. */
+    const deliverGoogle = async (body: string, header?: string | null) => {
+      const authorization = header === undefined ? `Bearer ${await token()}` : header;
+      return call(`${platform.facade.url}/webhooks/v1/payments/google`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
+      });
+    };
+    const purchased = pushBody(subscriptionNotification(PACKAGE, at(0), 4, purchaseToken, productId));
+
+    const inbox = () => count("SELECT count(*) AS n FROM paym.webhook_inbox WHERE store = 'google'");
+    const recorded = await inbox();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const wrong = [
+      [await deliverGoogle(purchased, null), 401, 'PAYM_WEBHOOK_SIGNATURE_INVALID'],
+      [await deliverGoogle(purchased, `Bearer ${await token({ key: google.forgeryKey })}`), 401, 'PAYM_WEBHOOK_SIGNATURE_INVALID'],
+      [
+        await deliverGoogle(purchased, `Bearer ${await token({ issuedAt: new Date(hourAgo.getTime() - 600_000), expiresAt: hourAgo })}`),
+        401,
+        'PAYM_WEBHOOK_STALE',
+      ],
+      [
+        await deliverGoogle(purchased, `Bearer ${await token({ audience: 'https://elsewhere.example.test' })}`),
+        401,
+        'PAYM_WEBHOOK_SIGNATURE_INVALID',
+      ],
+      [
+        await deliverGoogle(purchased, `Bearer ${await token({ email: 'intruder@e2e-project.iam.gserviceaccount.com' })}`),
+        401,
+        'PAYM_WEBHOOK_SIGNATURE_INVALID',
+      ],
+      [
+        await deliverGoogle(pushBody(subscriptionNotification('com.example.other', at(0), 4, purchaseToken, productId))),
+        401,
+        'PAYM_WEBHOOK_SIGNATURE_INVALID',
+      ],
+      [
+        await deliverGoogle(pushBody(subscriptionNotification(PACKAGE, at(0), 4, purchaseToken, 'e2e.unsold'))),
+        422,
+        'PAYM_WEBHOOK_UNKNOWN_EVENT',
+      ],
+      [await deliverGoogle('{"message": {"data": "!!", "messageId": "1"}}'), 400, 'PAYM_WEBHOOK_MALFORMED'],
+    ] as const;
+    expect(wrong.map(([answer]) => [answer.status, answer.body.code])).toEqual(wrong.map(([, status, code]) => [status, code]));
+    expect(await inbox()).toBe(recorded);
+    expect(google.calls.filter((c) => c.token === purchaseToken)).toEqual([]);
+
+    // Pub/Sub redelivers a push it saw unanswered with the same message id: recorded, and applied, once.
+    google.purchases.set(purchaseToken, purchase('SUBSCRIPTION_STATE_ACTIVE', order, at(30 * 86_400)));
+    const receipts = [await deliverGoogle(purchased), await deliverGoogle(purchased), await deliverGoogle(purchased)];
+    expect(receipts.map((r) => [r.status, r.body.duplicate])).toEqual([
+      [200, false],
+      [200, true],
+      [200, true],
+    ]);
+    const active = await stateIn(viewer.token, channelId, 'ACTIVE');
+    expect(active).toMatchObject({ store: 'GOOGLE', entitled: true, periodEnd: at(30 * 86_400).toISOString() });
+    expect(google.calls.filter((c) => c.token === purchaseToken).every((c) => c.authorized)).toBe(true);
+    const spoken = await eventually(async () => {
+      const sent = await call(`${api}/channels/${channelId}/chat/messages`, {
+        method: 'POST',
+        token: viewer.token,
+        body: { text: 'from Android' },
+      });
+      return sent.status === 201 ? sent : undefined;
+    }, 30_000);
+    expect(spoken.status).toBe(201);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM paym.payment WHERE store = 'google' AND store_payment_id = $1 AND amount = 499 AND currency = 'usd'",
+        order,
+      ),
+    ).toBe(1);
+
+    // The order is refunded: Google Play voids it and the subscription ends; a renewal older than that changes nothing.
+    expect((await deliverGoogle(pushBody(voidedNotification(PACKAGE, at(30), purchaseToken, order)))).status).toBe(200);
+    await stateIn(viewer.token, channelId, 'REFUNDED');
+    google.purchases.set(purchaseToken, purchase('SUBSCRIPTION_STATE_ACTIVE', `${order}..0`, at(60 * 86_400)));
+    const late = await deliverGoogle(pushBody(subscriptionNotification(PACKAGE, at(20), 2, purchaseToken, productId)));
+    await eventually(
+      async () =>
+        count(
+          "SELECT count(*) AS n FROM paym.processed_event WHERE consumer_group = $1 AND event_id IN (SELECT id FROM paym.outbox WHERE payload->'data'->>'inboxId' = $2)",
+          'paym-webhooks-wkr',
+          late.body.id,
+        ),
+      30_000,
+    );
+    expect((await subscriptionsOf(viewer.token)).find((s) => s.channel.id === channelId)).toMatchObject({
+      state: 'REFUNDED',
+      entitled: false,
+    });
+    expect(
+      await count("SELECT count(*) AS n FROM paym.fraud_signal WHERE user_id = $1 AND kind = 'refund' AND store = 'google'", viewer.id),
+    ).toBe(1);
   }, 120_000);
 });
