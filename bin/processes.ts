@@ -17,8 +17,13 @@ import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src'
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
 import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
 import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
-import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymWebhooksWkr } from '../subgraphs/paym/src';
-import { paymRenewalsConfigSchema, paymStoreConfigSchema, paymWebhooksConfigSchema } from '../subgraphs/paym/src/config';
+import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymTransfersWkr, startPaymWebhooksWkr } from '../subgraphs/paym/src';
+import {
+  paymRenewalsConfigSchema,
+  paymStoreConfigSchema,
+  paymTransfersConfigSchema,
+  paymWebhooksConfigSchema,
+} from '../subgraphs/paym/src/config';
 import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
 import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
@@ -133,6 +138,12 @@ const DOMAIN_PROCESSES = {
   }),
   'paym-webhooks-wkr': row({ config: paymWebhooksConfigSchema, port: 'PAYM_WEBHOOKS_HEALTH_PORT', bus: true, start: startPaymWebhooksWkr }),
   'paym-renewals-rnr': row({ config: paymRenewalsConfigSchema, port: 'PAYM_RENEWALS_HEALTH_PORT', bus: true, start: startPaymRenewalsRnr }),
+  'paym-transfers-wkr': row({
+    config: paymTransfersConfigSchema,
+    port: 'PAYM_TRANSFERS_HEALTH_PORT',
+    bus: true,
+    start: startPaymTransfersWkr,
+  }),
   'ptfm-store-svc': row({
     config: ptfmStoreConfigSchema,
     port: 'PTFM_STORE_PORT',

@@ -112,3 +112,15 @@ export const paymRenewalsConfigSchema = z.object({
 });
 
 export type PaymRenewalsConfig = z.infer<typeof paymRenewalsConfigSchema>;
+
+export const paymTransfersConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PAYM_TRANSFERS_HEALTH_PORT: port(4022),
+  ...stripeShape,
+  /** How often balances are paid out, in seconds. */
+  PAYM_TRANSFERS_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  /** The balance, in minor units of its currency, from which a streamer is paid. */
+  PAYM_PAYOUT_MINIMUM: z.coerce.number().int().positive().default(5000),
+});
+
+export type PaymTransfersConfig = z.infer<typeof paymTransfersConfigSchema>;
