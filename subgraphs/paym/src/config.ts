@@ -76,6 +76,12 @@ export const paymStoreConfigSchema = z
     ...googlePackage,
     /** How old a signed notification may be, in seconds (Stripe's own default: 5 minutes). */
     PAYM_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+    /** How long a staff member's TOTP confirmation opens staff reads here (the user domain's setting, read alike). */
+    STAFF_MFA_MAX_AGE_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(15 * 60),
   })
   .refine((c) => !c.PAYM_APPLE_ROOT_CERTS.length || c.PAYM_APPLE_ENVIRONMENT !== 'Production' || c.PAYM_APPLE_APP_ID, {
     message: 'App Store notifications in production need PAYM_APPLE_APP_ID',
