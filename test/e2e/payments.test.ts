@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import Stripe from 'stripe';
 import type { EventBus } from '../../kernel/bus/port';
+import { connectPaymDb } from '../../subgraphs/paym/src/data/db';
+import { TransfersService } from '../../subgraphs/paym/src/services/transfers.service';
+import { stripeClient } from '../../subgraphs/paym/src/stores/stripe';
+import { bootstrapFirstAdmin } from '../../subgraphs/user/src';
+import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { eventually } from '../support/eventually';
 import { appleNotification, makeAppleAuthority } from '../support/fake-apple';
 import { type FakeGoogle, pushBody, startFakeGoogle, subscriptionNotification, voidedNotification } from '../support/fake-google';
@@ -695,5 +700,74 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
     expect(
       await count("SELECT count(*) AS n FROM paym.fraud_signal WHERE user_id = $1 AND kind = 'refund' AND store = 'google'", viewer.id),
     ).toBe(1);
+  }, 120_000);
+
+  it('should pay a broadcaster to the Stripe Connect account they name, and show the payout to them and to finance staff only', async () => {
+    const { owner, channelId } = await channelSelling('payee');
+    const stranger = await signUpAndLogIn(api, 'nosy');
+    const accountUrl = `${api}/channels/${channelId}/payout-account`;
+    const payoutsUrl = `${api}/channels/${channelId}/payouts`;
+    const account = `acct_${randomBytes(8).toString('hex')}`;
+
+    // Only the broadcaster names the account, and only a Stripe Connect account id.
+    expect((await call(accountUrl, { method: 'PUT', token: stranger.token, body: { stripeAccountId: 'acct_thief' } })).status).toBe(403);
+    expect((await call(accountUrl, { method: 'PUT', body: { stripeAccountId: 'acct_thief' } })).status).toBe(401);
+    expect((await call(accountUrl, { method: 'PUT', token: owner.token, body: { stripeAccountId: 'ba_123' } })).status).toBe(400);
+    const named = await call(accountUrl, { method: 'PUT', token: owner.token, body: { stripeAccountId: account } });
+    expect(named.status).toBe(200);
+    expect(named.body).toEqual({ channelId, stripeAccountId: account, updatedAt: expect.any(String) });
+
+    // A subscription paid through Stripe leaves the channel its share; the transfers worker pays it out.
+    const viewer = await signUpAndLogIn(api, 'patron');
+    const sub = `sub_${randomBytes(8).toString('hex')}`;
+    const at = new Date();
+    const delivered = await deliver(checkoutCompleted(sub, subscriber(viewer.id, channelId), at));
+    expect(delivered.status).toBe(200);
+    const pay = { invoice: `in_${sub}`, charge: `ch_${sub}`, amount: 10_000 };
+    const paid = await deliver(invoicePaid(sub, subscriber(viewer.id, channelId), at, new Date(at.getTime() + 30 * 86_400_000), pay));
+    expect(paid.status).toBe(200);
+    await eventually(
+      async () => (await count('SELECT count(*) AS n FROM paym.ledger_entry WHERE account = $1', `channel:${channelId}`)) > 0 || undefined,
+      30_000,
+    );
+    const paymDb = connectPaymDb(platform.databaseUrl, 2);
+    try {
+      await new TransfersService(paymDb.prisma, stripeClient('sk_test_e2e', fakeStripe.url), 1).run();
+    } finally {
+      await paymDb.close();
+    }
+
+    const page = await call(payoutsUrl, { token: owner.token });
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual({
+      data: [
+        expect.objectContaining({ channel: { id: channelId }, state: 'PAID', stripeAccountId: account, currency: 'usd', failure: null }),
+      ],
+      total: 1,
+      pagination: {},
+    });
+    const [payout] = page.body.data;
+    expect(fakeStripe.transfers.filter((t) => t.idempotencyKey === `payout:${payout.id}`)).toHaveLength(1);
+    expect(payout.amount).toBe(
+      await count('SELECT sum(amount)::int AS n FROM paym.ledger_entry WHERE account = $1 AND amount > 0', `channel:${channelId}`),
+    );
+    expect((await call(payoutsUrl, { token: stranger.token })).status).toBe(403);
+    expect((await call(payoutsUrl)).status).toBe(401);
+    expect((await call(`${payoutsUrl}?after=not-a-cursor`, { token: owner.token })).status).toBe(400);
+
+    // Finance staff see every channel's payouts in the Admin API.
+    const admin = `${platform.facade.url}/admin/v1`;
+    const boss = await signUpAndLogIn(api, 'finboss');
+    const secret = (await bootstrapFirstAdmin(platform.databaseUrl, boss.login)).totpSecret;
+    const staff = await call(`${admin}/sessions`, {
+      method: 'POST',
+      body: { login: boss.login, password: boss.password, totpCode: totpCode(secret) },
+    });
+    expect(staff.status).toBe(201);
+    const listed = await call(`${admin}/payouts?channelId=${channelId}&state=PAID`, { token: staff.body.accessToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({ data: [payout], total: 1, pagination: {} });
+    expect((await call(`${admin}/payouts?state=FAILED&channelId=${channelId}`, { token: staff.body.accessToken })).body.total).toBe(0);
+    expect((await call(`${admin}/payouts`, { token: owner.token })).status).toBe(401);
   }, 120_000);
 });
