@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
 import { eventually } from '../support/eventually';
@@ -168,6 +169,8 @@ describe('object-level authorization matrix', () => {
       // The victim has no VOD or notification in this platform: these routes must still refuse or answer nothing.
       vodId: randomUUID(),
       upToId: randomUUID(),
+      // The Stripe Connect account an attacker would have the victim's balance paid to.
+      stripeAccountId: 'acct_attacker',
     };
     // What only the victim may see: their email, their apps, their tokens; and on the Public API, who follows them.
     const secrets = (api: string) => [
@@ -228,6 +231,8 @@ describe('object-level authorization matrix', () => {
         'private.v1 DeleteChatMessage',
         'private.v1 BanChatUser',
         'private.v1 GetChatBlockedTerms',
+        'private.v1 GetChannelPayouts',
+        'private.v1 SetPayoutAccount',
         'public.v1 GetUsers',
         'public.v1 ModifyChannelInformation',
         'public.v1 GetChannelFollowers',
@@ -246,5 +251,13 @@ describe('object-level authorization matrix', () => {
     const history = await call(`${chat}/messages`, { token: victim.token });
     expect(history.body.data.map((m: { id: string }) => m.id)).toContain(victimMessageId);
     expect((await call(`${chat}/blocked-terms`, { token: victim.token })).body).toEqual([expect.objectContaining({ term: victimTerm })]);
+    const db = new Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      const accounts = await db.query('SELECT stripe_account_id FROM paym.payout_account WHERE channel_id = $1', [victimChannel.id]);
+      expect(accounts.rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
   });
 });
