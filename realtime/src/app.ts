@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage as HttpRequest } from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
-import { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
 import { DomainError } from '../../kernel/errors';
@@ -20,6 +19,7 @@ import { CHAT_TOPICS, type Member, NOTIFICATION_TOPIC, nextFramePrefix, Rooms, S
 import { buildRealtimeSchema } from './schema';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
 import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
+import { connectRedis } from '../../kernel/redis';
 
 export const REALTIME_PATH = '/graphql';
 /** On stop, how long clients get to answer the close before their sockets are destroyed. */
@@ -100,9 +100,9 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   });
   await revocations.start();
   const verify = options.verifyToken ?? defaultVerifier(config, revocations);
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
-  // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.
-  redis?.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const redis = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, log, "viewer counts are this instance's own until it is back")
+    : undefined;
   const ttlMs = Math.max(5_000, 3 * config.RT_VIEWER_COUNT_INTERVAL_MS);
   const counter = redis
     ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })
@@ -202,7 +202,6 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
 
   const app = createHttpApp(log, {
     feed: () => bus.healthy(),
-    ...(redis ? { redis: () => redis.ping().then((r) => r === 'PONG') } : {}),
   });
   const listening = await listen(app, config.RT_PORT);
   const wss = new WebSocketServer({
@@ -261,12 +260,13 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     if (exchanging) return;
     exchanging = true;
     try {
-      const totals = await counter.exchange(rooms.localViewerCounts(), rooms.viewerCountChannels());
+      const local = rooms.localViewerCounts();
+      const wanted = rooms.viewerCountChannels();
+      // Without Redis (its outage is logged once by the client) each instance counts its own viewers.
+      const totals = await counter.exchange(local, wanted).catch(() => createLocalViewerCounter().exchange(local, wanted));
       const at = new Date(now());
       for (const [channelId, count] of totals) rooms.pushViewerCount(channelId, count, at);
       rooms.bans.sweep(at.getTime());
-    } catch (error) {
-      log.warn({ err: error }, 'viewer counts not exchanged');
     } finally {
       exchanging = false;
     }

@@ -17,6 +17,7 @@ export interface Settings {
   /** How long the broker stays down each time, and PostgreSQL in its case. */
   brokerDownSeconds: number;
   postgresDownSeconds: number;
+  redisDownSeconds: number;
   /** The least time the broker case's load lasts, so that its faults fall under load even for a small count. */
   minLoadSeconds: number;
   drainTimeoutSeconds: number;
@@ -356,4 +357,127 @@ export async function postgresOutage(context: Context): Promise<Outcome> {
   };
 }
 
-export const CASES = { broker: brokerAndWorkerFaults, poison, postgres: postgresOutage };
+/** The processes that count in Redis, each of which must log a Redis outage once as it begins and once as it ends. */
+const REDIS_USERS: ProcessName[] = ['user-store-svc', 'chat-store-svc', 'router-gtw'];
+
+type Call = () => Promise<Omit<Reply, 'index'>>;
+
+async function call(url: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Omit<Reply, 'index'>> {
+  const startedAt = Date.now();
+  try {
+    const reply = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    await reply.arrayBuffer();
+    return { status: reply.status, retryAfter: reply.headers.get('retry-after'), startedAt, ms: Date.now() - startedAt };
+  } catch {
+    return { status: 0, retryAfter: null, startedAt, ms: Date.now() - startedAt };
+  }
+}
+
+const json = (body: unknown, token?: string): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify(body),
+});
+
+/**
+ * Redis stopped for a while under chat messages and reads: every limit keeps limiting, counted in each instance
+ * while Redis is away (README, "Redis outages"); nothing answers 5xx; no process turns unready; and each process that
+ * counts in Redis logs the outage once as it begins and once as it ends, not per request.
+ */
+export async function redisOutage(context: Context): Promise<Outcome> {
+  const { services, processes, settings, api } = context;
+  const [speaker, target] = [loginOf('chaosredis', 0), loginOf('chaosredis', 1)];
+  for (const login of [speaker, target]) {
+    const reply = await signUp(api, login, 15_000);
+    if (reply.status !== 201) throw new Error(`sign-up of ${login} answered ${reply.status}`);
+  }
+  const session = await fetch(`${api}/sessions`, json({ login: speaker, password: 'chaos-password-1' }));
+  const { accessToken } = (await session.json()) as { accessToken: string };
+  const channelId = await until(
+    async () => {
+      const user = (await (await fetch(`${api}/users/${speaker}`)).json()) as { channel?: { id: string } };
+      const id = user.channel?.id;
+      return id && (await call(`${api}/channels/${id}/chat/messages`, json({ text: 'room check' }, accessToken))).status === 201 && id;
+    },
+    60_000,
+    'the chat room of the speaker',
+  );
+
+  const calls: Call[] = [
+    () => call(`${api}/channels/${channelId}/chat/messages`, json({ text: `during the Redis case ${randomUUID()}` }, accessToken)),
+    () => call(`${api}/users/${target}`),
+    () => call(`${api}/me`, { headers: { authorization: `Bearer ${accessToken}` } }),
+  ];
+  const replies: Reply[] = [];
+  const unready: string[] = [];
+  let running = true;
+  const lane = async (offset: number) => {
+    for (let i = offset; running; i += 1) {
+      replies.push({ index: replies.length, ...(await calls[i % calls.length]()) });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const watch = async () => {
+    while (running) {
+      for (const name of REDIS_USERS) if (!(await processes.ready(name))) unready.push(`${name} at ${new Date().toISOString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  const load = Promise.all([lane(0), lane(1), lane(2), watch()]);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+  const outage = { from: Date.now(), to: 0 };
+  settings.log('  Redis stopped');
+  await services.redis.stop();
+  // Wrong passwords for one account while Redis is away: the account's limit (5 failures) still locks it.
+  const guesses: number[] = [];
+  for (let i = 0; i < 6; i += 1) guesses.push((await call(`${api}/sessions`, json({ login: target, password: `wrong-${i}` }))).status);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, settings.redisDownSeconds * 1000 - (Date.now() - outage.from))));
+  await services.redis.start();
+  outage.to = Date.now();
+  settings.log(`  Redis back after ${((outage.to - outage.from) / 1000).toFixed(1)} s`);
+  const logged = (name: ProcessName, message: string) =>
+    processes
+      .logText(name)
+      .split('\n')
+      .filter((line) => line.includes(`"msg":"${message}`)).length;
+  const recoveredAt = await until(
+    async () => REDIS_USERS.every((name) => logged(name, 'Redis available again') > 0) && Date.now(),
+    30_000,
+    'every process back on Redis',
+  ).catch(() => 0);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  running = false;
+  await load;
+
+  const notes = [
+    `answers: ${tally(replies)}`,
+    `answers while down: ${tally(replies.filter((r) => r.startedAt >= outage.from && r.startedAt <= outage.to))}`,
+    `wrong passwords while down: ${guesses.join(' ')}`,
+    `outage logged (began/ended): ${REDIS_USERS.map((n) => `${n} ${logged(n, 'Redis unavailable')}/${logged(n, 'Redis available again')}`).join(', ')}`,
+  ];
+  if (guesses.slice(0, 5).some((status) => status !== 401) || guesses[5] !== 429) {
+    notes.push('FAIL: the account was not locked after 5 wrong passwords while Redis was away');
+  }
+  for (const name of REDIS_USERS) {
+    if (logged(name, 'Redis unavailable') !== 1 || logged(name, 'Redis available again') !== 1) {
+      notes.push(`FAIL: ${name} did not log the outage exactly once as it began and once as it ended`);
+    }
+  }
+  if (unready.length) notes.push(`FAIL: unready during the Redis outage: ${unready.slice(0, 5).join(', ')}`);
+  if (!recoveredAt) notes.push('FAIL: not every process counted in Redis again within 30 s');
+  const answered = replies.filter((r) => r.status !== 0);
+  return {
+    name: 'Redis outage',
+    sent: replies.length,
+    delivered: answered.length,
+    lost: replies.length - answered.length,
+    duplicated: 0,
+    republished: 0,
+    errors: replies.filter((r) => r.status >= 500).length,
+    recoverySeconds: ((recoveredAt || Date.now()) - outage.to) / 1000,
+    notes,
+  };
+}
+
+export const CASES = { broker: brokerAndWorkerFaults, poison, postgres: postgresOutage, redis: redisOutage };

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { PROCESSES, type ProcessName, type ProcessRow } from '../../bin/processes';
 import { generatedKeysEnv } from '../../kernel/keys';
@@ -75,6 +75,12 @@ export class Processes {
     this.children.set(name, child);
     await this.waitReady(name, timeoutMs);
     started = true;
+  }
+
+  /** What the process has logged so far, one JSON line per entry. */
+  logText(name: ProcessName): string {
+    const file = path.join(this.dir, `${name}.log`);
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
   async ready(name: ProcessName): Promise<boolean> {
