@@ -599,6 +599,63 @@ export interface ChnlVipRemovedData {
 }
 
 /**
+ * A clip is ready to watch: the provider made its asset. Keyed by channelId.
+ */
+export interface LiveClipReady {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.clip.ready.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveClipReadyData;
+}
+export interface LiveClipReadyData {
+  /**
+   * The clip.
+   */
+  clipId: string;
+  /**
+   * The channel it was cut from.
+   */
+  channelId: string;
+  /**
+   * The user who made it.
+   */
+  creatorId: string;
+  /**
+   * The stream it was cut from; null when unknown.
+   */
+  streamId: string | null;
+  /**
+   * The VOD it was cut from; null for a cut of the live stream.
+   */
+  vodId: string | null;
+  /**
+   * Its title.
+   */
+  title: string;
+  /**
+   * Its length.
+   */
+  durationSeconds: number;
+  /**
+   * The provider's public playback id of the clip.
+   */
+  playbackId: string | null;
+  /**
+   * When the provider reported it ready (its time).
+   */
+  readyAt: string;
+}
+
+/**
  * A stream ended: the channel is offline. Keyed by channelId.
  */
 export interface LiveStreamEnded {
@@ -822,7 +879,7 @@ export interface LiveWebhookReceivedData {
    */
   providerOccurredAt: string;
   /**
-   * For a recording's asset event: the asset as the provider reported it (no secret).
+   * For an asset event (a recording's, or a clip's): the asset as the provider reported it (no secret).
    */
   asset?: {
     /**
@@ -830,7 +887,7 @@ export interface LiveWebhookReceivedData {
      */
     assetId: string;
     /**
-     * The VOD state the event reports.
+     * The state the event reports (a clip takes ready or failed).
      */
     status: "recording" | "ready" | "failed";
     /**
@@ -842,6 +899,10 @@ export interface LiveWebhookReceivedData {
      */
     playbackId: string | null;
   };
+  /**
+   * For a clip's asset event: the clip it completes.
+   */
+  clipId?: string;
 }
 
 /**
@@ -1208,6 +1269,7 @@ export interface EventsByTopic {
   'chnl.moderator.removed.v1': ChnlModeratorRemoved;
   'chnl.vip.added.v1': ChnlVipAdded;
   'chnl.vip.removed.v1': ChnlVipRemoved;
+  'live.clip.ready.v1': LiveClipReady;
   'live.stream.ended.v1': LiveStreamEnded;
   'live.stream.started.v1': LiveStreamStarted;
   'live.stream.updated.v1': LiveStreamUpdated;

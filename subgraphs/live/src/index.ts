@@ -7,6 +7,7 @@ import { createLiveContext } from './context';
 import { connectLiveDb, LIVE_SCHEMA } from './data/db';
 import { providerFromConfig } from './providers';
 import { resolvers } from './resolvers';
+import { ClipsService } from './services/clips.service';
 import { IngestService } from './services/ingest.service';
 import { KeyCipher } from './services/key-cipher';
 import { StreamsService } from './services/streams.service';
@@ -41,13 +42,21 @@ export const startLiveProvisionWkr = (config: LiveProvisionConfig, bus: EventBus
     logger,
   );
 
-/** live-webhooks-wkr: applies the recorded provider webhooks to the channels' streams. */
+/** live-webhooks-wkr: applies the recorded provider webhooks to the channels' streams, VODs and clips. */
 export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, logger: Logger) =>
   startDomainWorker(
     {
       connect: connectLiveDb,
       worker: (prisma, on, log) =>
-        createLiveWebhooksWorker(on, new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS), new VodsService(prisma), log),
+        createLiveWebhooksWorker(
+          on,
+          {
+            streams: new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS),
+            vods: new VodsService(prisma),
+            clips: new ClipsService(prisma),
+          },
+          log,
+        ),
     },
     { ...config, port: config.LIVE_WEBHOOKS_HEALTH_PORT },
     bus,

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
-import { WebhookRejected } from './port';
+import type { ClipCreated, ClipRequest, LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
+import { ClipSourceUnavailable, WebhookRejected } from './port';
 
 /** Where encoders push to Livepeer Studio (https://docs.livepeer.org/developers/guides/stream-via-obs). */
 const LIVEPEER_RTMP_URL = 'rtmp://rtmp.livepeer.com/live';
@@ -65,7 +65,36 @@ export class LivepeerProvider implements LiveProvider {
     await this.call('DELETE', `/api/asset/${encodeURIComponent(providerAssetId)}`, undefined, [404]);
   }
 
+  /**
+   * A clip of a stream or its recording by playback id, over a window of unix milliseconds
+   * (https://docs.livepeer.org/api-reference/stream/create-clip): Livepeer answers with the clip's asset at once
+   * and makes it asynchronously.
+   */
+  async createClip(request: ClipRequest): Promise<ClipCreated> {
+    const { playbackId, startedAt } = request.source;
+    if (!playbackId || !startedAt) throw new ClipSourceUnavailable('Livepeer needs the playback id and start of the stream to clip');
+    const startTime = startedAt.getTime() + Math.round(request.startSeconds * 1000);
+    const answer = await this.request<{ asset?: { id?: unknown } }>('POST', '/api/clip', {
+      playbackId,
+      startTime,
+      endTime: startTime + Math.round(request.durationSeconds * 1000),
+      name: request.title || `clip-${request.clipId}`,
+    });
+    const assetId = answer?.asset?.id;
+    if (typeof assetId !== 'string' || !assetId) throw new LivepeerApiError(502, 'Livepeer answered POST /api/clip without an asset');
+    return { assetId };
+  }
+
   private async call(method: string, path: string, body?: object, tolerated: number[] = []): Promise<LivepeerStream> {
+    const stream = await this.request<Partial<LivepeerStream> | undefined>(method, path, body, tolerated);
+    if (stream === undefined) return undefined as never;
+    if (!stream.id || !stream.streamKey || !stream.playbackId) {
+      throw new LivepeerApiError(502, `Livepeer answered ${method} ${path} without a stream`);
+    }
+    return stream as LivepeerStream;
+  }
+
+  private async request<T>(method: string, path: string, body?: object, tolerated: number[] = []): Promise<T> {
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method,
       headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -79,11 +108,7 @@ export class LivepeerProvider implements LiveProvider {
       throw new LivepeerApiError(response.status, `Livepeer answered ${response.status} to ${method} ${path}: ${detail.slice(0, 200)}`);
     }
     if (method === 'DELETE') return undefined as never;
-    const stream = (await response.json()) as Partial<LivepeerStream>;
-    if (!stream.id || !stream.streamKey || !stream.playbackId) {
-      throw new LivepeerApiError(502, `Livepeer answered ${method} ${path} without a stream`);
-    }
-    return stream as LivepeerStream;
+    return (await response.json()) as T;
   }
 }
 
