@@ -1,5 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ClipCreated, ClipRequest, LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
+import type {
+  AssetReport,
+  ClipCreated,
+  ClipRequest,
+  LiveInputCreated,
+  LiveProvider,
+  LiveSignal,
+  ProviderEvent,
+  WebhookVerifier,
+} from './port';
 import { ClipSourceUnavailable, WebhookRejected } from './port';
 
 /** Where encoders push to Livepeer Studio (https://docs.livepeer.org/developers/guides/stream-via-obs). */
@@ -121,6 +130,28 @@ export const LIVEPEER_SIGNALS: Readonly<Record<string, LiveSignal>> = {
   'stream.idle': 'idle',
 };
 
+/**
+ * Livepeer's asset events and the state each reports. An asset names no stream, so the platform takes only those of
+ * the clips it asked for (looked up by asset id); a recording's are not the lifecycle's.
+ */
+export const LIVEPEER_ASSET_STATES: Readonly<Record<string, AssetReport['status']>> = {
+  'asset.ready': 'ready',
+  'asset.failed': 'failed',
+};
+
+/** An asset event's `payload`: the asset's id and a snapshot of it (playback id, length in `videoSpec`). */
+function livepeerAsset(payload: unknown, status: AssetReport['status']): AssetReport | null {
+  const { id, snapshot } = (payload ?? {}) as { id?: unknown; snapshot?: { playbackId?: unknown; videoSpec?: { duration?: unknown } } };
+  if (typeof id !== 'string' || !id || id.length > 200) return null;
+  const duration = snapshot?.videoSpec?.duration;
+  return {
+    assetId: id,
+    status,
+    durationSeconds: typeof duration === 'number' && duration >= 0 ? duration : null,
+    playbackId: typeof snapshot?.playbackId === 'string' ? snapshot.playbackId : null,
+  };
+}
+
 const SIGNATURE = /^[0-9a-f]{64}$/;
 
 /** The `timestamp` (unix milliseconds) a Livepeer event carries in its body. */
@@ -175,9 +206,15 @@ export class LivepeerWebhooks implements WebhookVerifier {
 
   parse(raw: Buffer): ProviderEvent {
     const timestamp = bodyTimestamp(raw);
-    const { id, event: type, stream } = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    const { id, event: type, stream, payload } = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     if (typeof id !== 'string' || !id || id.length > 200 || typeof type !== 'string') {
       throw new WebhookRejected('malformed', 'the body is not a Livepeer event (id, event, timestamp)');
+    }
+    const assetStatus = LIVEPEER_ASSET_STATES[type];
+    if (assetStatus) {
+      const asset = livepeerAsset(payload, assetStatus);
+      if (!asset) throw new WebhookRejected('malformed', 'the event names no asset');
+      return { eventId: id, eventType: type, asset, occurredAt: new Date(timestamp) };
     }
     const signal = LIVEPEER_SIGNALS[type];
     if (!signal) throw new WebhookRejected('unknown-event', `Livepeer event ${type.slice(0, 100)} is not handled`);

@@ -133,7 +133,7 @@ export class ClipsService {
     const at = new Date(event.data.providerOccurredAt);
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const clip = await tx.clip.findUnique({ where: { id: clipId } });
-      if (!clip || clip.state !== 'processing' || asset.status === 'recording') return 'no-effect';
+      if (clip?.state !== 'processing' || asset.status === 'recording') return 'no-effect';
       if (asset.status === 'failed') {
         await tx.clip.update({ where: { id: clip.id }, data: { state: 'failed' } });
         return 'failed';
