@@ -369,4 +369,85 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     expect((await call(`${api}/vods/${vod.id}`, { method: 'DELETE', token: owner.token })).status).toBe(404);
     expect((await call(`${api}/channels/${channelId}/vods`)).body).toEqual({ data: [], total: 0, pagination: {} });
   });
+  it('should let any signed-in viewer clip the live stream or a VOD, the clip completed through the webhooks worker', async () => {
+    const { channelId, inputId } = await broadcaster('clips');
+    const viewer = await signUpAndLogIn(api, 'clipper');
+    const clip = (body: Record<string, unknown>, token: string | undefined = viewer.token) =>
+      call(`${api}/channels/${channelId}/clips`, { method: 'POST', token, body });
+
+    const offline = await clip({ durationSeconds: 20 });
+    expect({ status: offline.status, code: offline.body.code }).toEqual({ status: 409, code: 'LIVE_CHANNEL_OFFLINE' });
+    const t0 = Date.now() - 120_000;
+    expect((await deliver(muxEvent('active', inputId, new Date(t0)))).status).toBe(200);
+    const live = await stateIs(channelId, 'LIVE');
+
+    expect((await clip({ durationSeconds: 20 }, undefined)).status).toBe(401);
+    for (const wrong of [{ durationSeconds: 61 }, { durationSeconds: 4 }, { startOffsetSeconds: -1 }, { vodId: 'not-a-uuid' }]) {
+      const refused = await clip(wrong);
+      expect({ wrong, status: refused.status, code: refused.body.code }).toEqual({ wrong, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    const future = await clip({ startOffsetSeconds: 110, durationSeconds: 30 });
+    expect({ status: future.status, field: future.body.errors?.[0]?.field }).toEqual({ status: 400, field: 'startOffsetSeconds' });
+
+    const made = await clip({ durationSeconds: 20, title: 'What a play' });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({
+      channel: { id: channelId },
+      creator: { id: viewer.id, login: viewer.login },
+      stream: { id: live.stream.id },
+      vod: null,
+      state: 'PROCESSING',
+      title: 'What a play',
+      durationSeconds: 20,
+      playbackId: null,
+    });
+    expect(made.body.startOffsetSeconds).toBeGreaterThanOrEqual(100);
+    const ready = await eventually(async () => {
+      const answer = await call(`${api}/clips/${made.body.id}`);
+      return answer.body.state === 'READY' ? answer.body : undefined;
+    });
+    expect(ready).toEqual({
+      ...made.body,
+      state: 'READY',
+      playbackId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      thumbnailUrl: `https://image.mux.com/${ready.playbackId}/thumbnail.jpg?time=10`,
+      readyAt: expect.any(String),
+    });
+    const announced = await eventually(async () => {
+      const rows = await outbox(channelId, 'live.clip.ready.v1');
+      return rows.length && rows.every((r) => r.published_at) ? rows : undefined;
+    });
+    expect(announced.map((r) => parseEvent('live.clip.ready.v1', JSON.stringify(r.payload)).data)).toEqual([
+      expect.objectContaining({ clipId: ready.id, channelId, creatorId: viewer.id, playbackId: ready.playbackId, vodId: null }),
+    ]);
+
+    // A VOD of the stream, clipped from its start.
+    const asset = (type: string, data: Record<string, unknown>) =>
+      JSON.stringify({
+        type: `video.asset.${type}`,
+        id: randomUUID(),
+        created_at: new Date(t0 + 1000).toISOString(),
+        object: { type: 'asset', id: `asset-${channelId}` },
+        data: { id: `asset-${channelId}`, live_stream_id: inputId, ...data },
+      });
+    expect(
+      (await deliver(asset('ready', { status: 'ready', duration: 90, playback_ids: [{ id: 'pb-clip-vod', policy: 'public' }] }))).status,
+    ).toBe(200);
+    const vod = await eventually(async () => (await call(`${api}/channels/${channelId}/vods`)).body.data?.[0]);
+    const fromVod = await clip({ vodId: vod.id, startOffsetSeconds: 30, durationSeconds: 60 });
+    expect(fromVod.status).toBe(201);
+    expect(fromVod.body).toMatchObject({ vod: { id: vod.id }, startOffsetSeconds: 30, durationSeconds: 60, title: live.stream.title });
+    const tooLong = await clip({ vodId: vod.id, startOffsetSeconds: 31, durationSeconds: 60 });
+    expect(tooLong.status).toBe(400);
+
+    const listed = await eventually(async () => {
+      const page = await call(`${api}/channels/${channelId}/clips?first=1`);
+      return page.body.data?.[0]?.state === 'READY' ? page.body : undefined;
+    });
+    expect(listed.total).toBe(2);
+    expect(listed.data.map((c: { id: string }) => c.id)).toEqual([fromVod.body.id]);
+    const rest = await call(`${api}/channels/${channelId}/clips?after=${encodeURIComponent(listed.pagination.cursor)}`);
+    expect(rest.body.data.map((c: { id: string }) => c.id)).toEqual([ready.id]);
+    expect((await call(`${api}/clips/${randomUUID()}`)).status).toBe(404);
+  });
 });

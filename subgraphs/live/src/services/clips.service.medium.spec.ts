@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventOf } from '../../../../kernel/events';
+import type { Identity } from '../../../../kernel/identity';
 import { createScratchDatabase } from '../../../../test/support/database';
 import { identities } from '../../../../test/support/identities';
 import { connectLiveDb, type LiveDb } from '../data/db';
@@ -159,7 +160,7 @@ describe('ClipsService', () => {
     const offline = await channel(null);
     const other = await channel(120);
     const viewer = identities.session();
-    const refusal = (channelId: string, draft: Parameters<ClipsService['create']>[2], identity = viewer) =>
+    const refusal = (channelId: string, draft: Parameters<ClipsService['create']>[2], identity: Identity = viewer) =>
       clips.create(identity, channelId, draft).then(
         () => 'created',
         (error: { code: string; fields?: { field: string }[] }) => [error.code, ...(error.fields ?? []).map((f) => f.field)].join(' '),
