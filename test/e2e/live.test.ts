@@ -372,8 +372,8 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
   it('should let any signed-in viewer clip the live stream or a VOD, the clip completed through the webhooks worker', async () => {
     const { channelId, inputId } = await broadcaster('clips');
     const viewer = await signUpAndLogIn(api, 'clipper');
-    const clip = (body: Record<string, unknown>, token: string | undefined = viewer.token) =>
-      call(`${api}/channels/${channelId}/clips`, { method: 'POST', token, body });
+    const clip = (body: Record<string, unknown>, token: string | null = viewer.token) =>
+      call(`${api}/channels/${channelId}/clips`, { method: 'POST', token: token ?? undefined, body });
 
     const offline = await clip({ durationSeconds: 20 });
     expect({ status: offline.status, code: offline.body.code }).toEqual({ status: 409, code: 'LIVE_CHANNEL_OFFLINE' });
@@ -381,7 +381,7 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     expect((await deliver(muxEvent('active', inputId, new Date(t0)))).status).toBe(200);
     const live = await stateIs(channelId, 'LIVE');
 
-    expect((await clip({ durationSeconds: 20 }, undefined)).status).toBe(401);
+    expect((await clip({ durationSeconds: 20 }, null)).status).toBe(401);
     for (const wrong of [{ durationSeconds: 61 }, { durationSeconds: 4 }, { startOffsetSeconds: -1 }, { vodId: 'not-a-uuid' }]) {
       const refused = await clip(wrong);
       expect({ wrong, status: refused.status, code: refused.body.code }).toEqual({ wrong, status: 400, code: 'VALIDATION_FAILED' });
