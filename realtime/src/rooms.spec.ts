@@ -95,6 +95,26 @@ describe('Rooms', () => {
     expect(sink.frames.map((f) => JSON.parse(f).payload.data.chatMessages.text)).toEqual(['one', 'two']);
   });
 
+  it('should count a signed-in user once however many connections they hold, and each anonymous connection', () => {
+    const rooms = new Rooms(schema);
+    const [channelId, otherRoom] = [randomUUID(), randomUUID()];
+    const userId = randomUUID();
+    subscribe(rooms, new RecordingSink(userId), 'm', 'ChatMessages', channelId);
+    const secondTab = subscribe(rooms, new RecordingSink(userId), 'm', 'StreamStatus', channelId);
+    subscribe(rooms, new RecordingSink(), 'm', 'ChatMessages', channelId);
+    subscribe(rooms, new RecordingSink(), 'm', 'ChatMessages', channelId);
+    subscribe(rooms, new RecordingSink(userId), 'm', 'ChatMessages', otherRoom);
+    expect(rooms.localDistinctViewers()).toEqual(
+      new Map([
+        [channelId, 3],
+        [otherRoom, 1],
+      ]),
+    );
+    expect(rooms.localViewerCounts().get(channelId)).toBe(4);
+    secondTab.leave();
+    expect(rooms.localDistinctViewers().get(channelId)).toBe(3);
+  });
+
   it('should count a connection once per room however many subscriptions it holds, and forget rooms left empty', () => {
     const rooms = new Rooms(schema);
     const channelId = randomUUID();

@@ -309,6 +309,24 @@ export class Rooms {
     return counts;
   }
 
+  /**
+   * Distinct viewers per room on this instance, rooms without any left out: a signed-in user once however many
+   * connections they hold, each anonymous connection once. What the viewer counts are made of.
+   */
+  localDistinctViewers(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const room of this.rooms.values()) {
+      const users = new Set<string>();
+      let anonymous = 0;
+      for (const sink of room.viewers.keys()) {
+        if (sink.userId) users.add(sink.userId);
+        else anonymous += 1;
+      }
+      if (users.size + anonymous > 0) counts.set(room.channelId, users.size + anonymous);
+    }
+    return counts;
+  }
+
   /** The rooms someone follows the viewer count of. */
   viewerCountChannels(): string[] {
     const channels: string[] = [];

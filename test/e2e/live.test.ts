@@ -2,8 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
+import { generateSigningKey } from '../../kernel/keys';
+import { createLogger } from '../../kernel/log';
+import { readManifest } from '../../kernel/persisted';
+import { type RunningRtGtw, startRtGtw } from '../../realtime/src/app';
+import { rtGtwConfigSchema } from '../../realtime/src/config';
 import { signMuxWebhook } from '../../subgraphs/live/src/providers/mux';
 import { eventually } from '../support/eventually';
+import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { type ApiResponse, call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -20,12 +26,14 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
   let db: Pool;
   let api: string;
   let webhooks: string;
+  let secondRt: RunningRtGtw | undefined;
 
   beforeAll(async () => {
     bus = await kafkaBusForTests('live-e2e');
     platform = await startTestPlatform(bus, {
       LIVE_MUX_WEBHOOK_SECRET: `older-secret-abcdefghij,${SECRET}`,
       LIVE_RECONNECT_WINDOW_SECONDS: '60',
+      RT_VIEWER_REPORT_INTERVAL_MS: '1000',
     });
     api = platform.api;
     webhooks = `${platform.facade.url}/webhooks/v1/live`;
@@ -34,6 +42,7 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
 
   afterAll(async () => {
     await db?.end();
+    await secondRt?.stop();
     await platform?.stop();
   });
 
@@ -449,5 +458,44 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     const rest = await call(`${api}/channels/${channelId}/clips?after=${encodeURIComponent(listed.pagination.cursor)}`);
     expect(rest.body.data.map((c: { id: string }) => c.id)).toEqual([ready.id]);
     expect((await call(`${api}/clips/${randomUUID()}`)).status).toBe(404);
+  });
+  it("should count a live stream's distinct viewers over every realtime instance, current and peak", async () => {
+    const { channelId, inputId } = await broadcaster('watched');
+    expect((await deliver(muxEvent('active', inputId, new Date()))).status).toBe(200);
+    await stateIs(channelId, 'LIVE');
+    secondRt = await startRtGtw(
+      rtGtwConfigSchema.parse({
+        RT_PORT: '0',
+        ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
+        RT_VIEWER_REPORT_INTERVAL_MS: '1000',
+      }),
+      bus,
+      createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    );
+    const operations = new Map(readManifest('realtime.v1').operations.map((op) => [op.name, op.id]));
+    const fan = await signUpAndLogIn(api, 'fan');
+    // One user on two sockets, an anonymous viewer here, another on the second instance: three viewers.
+    const sockets = await Promise.all([
+      RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${fan.token}` }),
+      RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${fan.token}` }),
+      RawGraphQLWsClient.connect(platform.rt.wsUrl),
+      RawGraphQLWsClient.connect(secondRt.wsUrl),
+    ]);
+    for (const [i, socket] of sockets.entries()) {
+      socket.subscribe(`s${i}`, operations.get(i % 2 ? 'StreamStatus' : 'ChatMessages')!, { channelId });
+    }
+    const listed = async () => (await call(`${api}/streams?live=true&channelId=${channelId}`)).body.data?.[0];
+    const watched = await eventually(async () => ((await listed())?.viewerCount === 3 ? listed() : undefined), 30_000);
+    expect(watched.peakViewerCount).toBe(3);
+    const everyOne = (await call(`${api}/streams?live=true&first=100`)).body.data.map((s: { viewerCount: number }) => s.viewerCount);
+    expect(everyOne).toEqual([...everyOne].sort((x: number, y: number) => y - x));
+
+    sockets[2].close();
+    sockets[3].close();
+    await eventually(async () => ((await listed())?.viewerCount === 1 ? true : undefined), 30_000);
+    sockets[0].close();
+    sockets[1].close();
+    const left = await eventually(async () => ((await listed())?.viewerCount === 0 ? listed() : undefined), 30_000);
+    expect(left.peakViewerCount).toBe(3);
   });
 });

@@ -80,3 +80,10 @@ export const liveWebhooksConfigSchema = z.object({
 });
 
 export type LiveWebhooksConfig = z.infer<typeof liveWebhooksConfigSchema>;
+
+export const liveViewersConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  LIVE_VIEWERS_HEALTH_PORT: port(4020),
+});
+
+export type LiveViewersConfig = z.infer<typeof liveViewersConfigSchema>;
