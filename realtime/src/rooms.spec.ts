@@ -194,6 +194,28 @@ describe('Rooms', () => {
     expect(rooms.viewerCountChannels()).toEqual([channelId]);
   });
 
+  it('should push the viewer count to a streamStatus that selects it, and only to that one', () => {
+    const rooms = new Rooms(schema);
+    const channelId = randomUUID();
+    const withViewers = new RecordingSink();
+    const withoutViewers = new RecordingSink();
+    subscribe(rooms, withViewers, 's', 'StreamStatusWithViewers', channelId);
+    subscribe(rooms, withoutViewers, 's', 'StreamStatus', channelId);
+    expect(rooms.viewerCountChannels()).toEqual([channelId]);
+    const at = new Date();
+    expect(rooms.pushViewerCount(channelId, 3, at)).toBe(1);
+    expect(JSON.parse(withViewers.frames[0]).payload.data.streamStatus).toEqual({
+      channelId,
+      state: null,
+      streamId: null,
+      title: null,
+      category: null,
+      viewerCount: 3,
+      at: at.toISOString(),
+    });
+    expect(withoutViewers.frames).toEqual([]);
+  });
+
   it('should give a viewer count to a selection that is new in the room even when the count is unchanged', () => {
     const rooms = new Rooms(schema);
     const channelId = randomUUID();
