@@ -274,7 +274,7 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     ]);
     expect(listed[0]).toMatchObject({
       state: 'LIVE',
-      thumbnailUrl: expect.stringMatching(/^https:\/\/image\.mux\.com\/[^/]+\/thumbnail\.jpg$/),
+      thumbnailUrl: expect.stringMatching(/^https:\/\/image\.mux\.com\/[^/]+\/thumbnail\.jpg\?v=\d+$/),
     });
     // Page by page, the same order.
     const firstPage = await call(`${api}/streams?first=1`);

@@ -40,7 +40,7 @@ export function createLiveContext(config: LiveStoreConfig, { prisma }: { prisma:
     clips: new ClipsService(prisma, provider),
     ingest: new IngestService(prisma, provider, new KeyCipher(config.LIVE_KEY_ENCRYPTION_KEY)),
     streams: new StreamsService(prisma),
-    thumbnails: new Thumbnails(config.LIVE_IMAGE_BASE_URL),
+    thumbnails: new Thumbnails(config.LIVE_IMAGE_BASE_URL, config.LIVE_THUMBNAIL_REFRESH_SECONDS),
     vods: new VodsService(prisma, provider),
     webhooks: new WebhooksService(prisma, provider, {
       mux: new MuxWebhooks(config.LIVE_MUX_WEBHOOK_SECRET, config.LIVE_WEBHOOK_TOLERANCE_SECONDS),

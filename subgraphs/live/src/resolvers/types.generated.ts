@@ -61,8 +61,9 @@ export type Stream = {
   /** The most viewers it had at once. */
   peakViewerCount: Scalars['Int']['output'];
   /**
-   * A still of the stream (Mux image API shape: `https://image.mux.com/{playbackId}/thumbnail.jpg`), taken at the
-   * latest moment while it is live, so it refreshes while on air; null for a stream without a playback id.
+   * A still of the stream (Mux image API shape: `https://image.mux.com/{playbackId}/thumbnail.jpg`), the latest frame
+   * while it is live, with a version parameter `v` that changes every refresh period (a minute by default) so caches
+   * fetch a new one; null once it ended or without a playback id.
    */
   thumbnailUrl?: Maybe<Scalars['String']['output']>;
 };
