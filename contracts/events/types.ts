@@ -783,6 +783,54 @@ export interface LiveStreamUpdatedData {
 }
 
 /**
+ * One realtime gateway instance's viewers per channel, reported periodically: a viewer is a connection with a subscription in the channel's room, distinct by user (anonymous connections each count). The report replaces the instance's previous one (a channel it no longer names has none of its viewers) and counts for ttlSeconds; a channel's viewers are the sum over the instances whose reports are current. Keyed by instanceId, so one instance's reports stay in order. Not from an outbox: a lost report is replaced by the next.
+ */
+export interface LiveViewersCounted {
+  /**
+   * Event id.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.viewers.counted.v1";
+  /**
+   * When the instance counted.
+   */
+  occurredAt: string;
+  data: LiveViewersCountedData;
+}
+export interface LiveViewersCountedData {
+  /**
+   * The reporting rt-gtw instance (RT_INSTANCE_ID).
+   */
+  instanceId: string;
+  /**
+   * When it counted; an older report of the same instance than one applied changes nothing.
+   */
+  countedAt: string;
+  /**
+   * How long the report counts when no newer one of the instance follows (the instance died).
+   */
+  ttlSeconds: number;
+  /**
+   * The channels the instance has viewers in, each once.
+   *
+   * @maxItems 20000
+   */
+  counts: {
+    /**
+     * The channel.
+     */
+    channelId: string;
+    /**
+     * Its distinct viewers on this instance.
+     */
+    viewers: number;
+  }[];
+}
+
+/**
  * A stream's recording is ready to watch as a VOD. Keyed by channelId.
  */
 export interface LiveVodReady {
@@ -1165,54 +1213,6 @@ export interface PtfmNotificationBroadcaster {
 }
 
 /**
- * One realtime gateway instance's viewers per channel, reported periodically: a viewer is a connection with a subscription in the channel's room, distinct by user (anonymous connections each count). The report replaces the instance's previous one (a channel it no longer names has none of its viewers) and counts for ttlSeconds; a channel's viewers are the sum over the instances whose reports are current. Keyed by instanceId, so one instance's reports stay in order. Not from an outbox: a lost report is replaced by the next.
- */
-export interface RtViewersCounted {
-  /**
-   * Event id.
-   */
-  id: string;
-  /**
-   * The topic the event belongs to.
-   */
-  type: "rt.viewers.counted.v1";
-  /**
-   * When the instance counted.
-   */
-  occurredAt: string;
-  data: RtViewersCountedData;
-}
-export interface RtViewersCountedData {
-  /**
-   * The reporting rt-gtw instance (RT_INSTANCE_ID).
-   */
-  instanceId: string;
-  /**
-   * When it counted; an older report of the same instance than one applied changes nothing.
-   */
-  countedAt: string;
-  /**
-   * How long the report counts when no newer one of the instance follows (the instance died).
-   */
-  ttlSeconds: number;
-  /**
-   * The channels the instance has viewers in, each once.
-   *
-   * @maxItems 20000
-   */
-  counts: {
-    /**
-     * The channel.
-     */
-    channelId: string;
-    /**
-     * Its distinct viewers on this instance.
-     */
-    viewers: number;
-  }[];
-}
-
-/**
  * An account was created (sign-up). Keyed by userId.
  */
 export interface UserAccountCreated {
@@ -1321,6 +1321,7 @@ export interface EventsByTopic {
   'live.stream.ended.v1': LiveStreamEnded;
   'live.stream.started.v1': LiveStreamStarted;
   'live.stream.updated.v1': LiveStreamUpdated;
+  'live.viewers.counted.v1': LiveViewersCounted;
   'live.vod.ready.v1': LiveVodReady;
   'live.webhook.received.v1': LiveWebhookReceived;
   'paym.subscription.activated.v1': PaymSubscriptionActivated;
@@ -1328,7 +1329,6 @@ export interface EventsByTopic {
   'paym.subscription.renewed.v1': PaymSubscriptionRenewed;
   'paym.webhook.received.v1': PaymWebhookReceived;
   'ptfm.notification.created.v1': PtfmNotificationCreated;
-  'rt.viewers.counted.v1': RtViewersCounted;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;
   'user.account.unsuspended.v1': UserAccountUnsuspended;

@@ -47,7 +47,7 @@ const STREAM_TOPIC_SET: ReadonlySet<string> = new Set(STREAM_TOPICS);
 const isStreamEvent = (event: { type: string }): event is ReturnType<typeof parseEvent<StreamTopic>> => STREAM_TOPIC_SET.has(event.type);
 
 /** Where each instance reports its viewers, for the live domain's streams (live-viewers-wkr). */
-const VIEWERS_TOPIC = 'rt.viewers.counted.v1';
+const VIEWERS_TOPIC = 'live.viewers.counted.v1';
 
 /** Event ids already fanned out, so a message the relay publishes twice reaches viewers once. */
 class RecentIds {

@@ -30,7 +30,7 @@ describe('ViewersService', () => {
     return { channelId, streamId: stream.id };
   };
   const report = (instanceId: string, counts: Record<string, number>, at = clock, ttlSeconds = 15) =>
-    makeEvent('rt.viewers.counted.v1', {
+    makeEvent('live.viewers.counted.v1', {
       instanceId,
       countedAt: at.toISOString(),
       ttlSeconds,

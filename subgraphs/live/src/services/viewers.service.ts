@@ -2,7 +2,7 @@ import type { EventOf } from '../../../../kernel/events';
 import type { PrismaClient } from '../data/db';
 
 /**
- * Viewer counts of the streams on air, from the realtime gateway's reports (rt.viewers.counted.v1). Each gateway
+ * Viewer counts of the streams on air, from the realtime gateway's reports (live.viewers.counted.v1). Each gateway
  * instance reports its own distinct viewers per channel; a report replaces that instance's previous one and counts
  * until it expires, so a stream's count is the sum over the instances alive now: several instances add up instead
  * of overwriting each other, and a dead instance's viewers drop out when its last report expires.
@@ -14,7 +14,7 @@ export class ViewersService {
   ) {}
 
   /** Applies one instance's report; one older than the instance's last applied changes nothing. */
-  async applyReport(event: EventOf<'rt.viewers.counted.v1'>): Promise<'applied' | 'stale'> {
+  async applyReport(event: EventOf<'live.viewers.counted.v1'>): Promise<'applied' | 'stale'> {
     const { instanceId, countedAt, ttlSeconds, counts } = event.data;
     const at = new Date(countedAt);
     const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);

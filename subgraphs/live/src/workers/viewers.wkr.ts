@@ -5,7 +5,7 @@ import type { Logger } from '../../../../kernel/log';
 import type { ViewersService } from '../services/viewers.service';
 
 export const VIEWERS_GROUP = 'live-viewers-wkr';
-const TOPIC = 'rt.viewers.counted.v1';
+const TOPIC = 'live.viewers.counted.v1';
 
 /**
  * live-viewers-wkr: the realtime gateway's viewer counts onto the streams on air (current and peak). The topic is
