@@ -5,7 +5,8 @@ import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
 import { DomainError } from '../../kernel/errors';
-import { parseEvent } from '../../kernel/events';
+import { makeEvent, parseEvent } from '../../kernel/events';
+import { isUuid } from '../../kernel/ids';
 import { createHttpApp, listen } from '../../kernel/http';
 import type { Logger } from '../../kernel/log';
 import { createIntrospection } from '../../kernel/introspection';
@@ -44,6 +45,9 @@ type FeedTopic = (typeof FEED_TOPICS)[number];
 
 const STREAM_TOPIC_SET: ReadonlySet<string> = new Set(STREAM_TOPICS);
 const isStreamEvent = (event: { type: string }): event is ReturnType<typeof parseEvent<StreamTopic>> => STREAM_TOPIC_SET.has(event.type);
+
+/** Where each instance reports its viewers, for the live domain's streams (live-viewers-wkr). */
+const VIEWERS_TOPIC = 'live.viewers.counted.v1';
 
 /** Event ids already fanned out, so a message the relay publishes twice reaches viewers once. */
 class RecentIds {
@@ -128,7 +132,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       log.error({ err: error, topic: message.topic, offset: message.offset }, 'event could not be fanned out');
     }
   };
-  await bus.ensureTopics([...FEED_TOPICS]);
+  await bus.ensureTopics([...FEED_TOPICS, VIEWERS_TOPIC]);
   const feedSubscription = await bus.subscribe({
     groupId: `rt-gtw.${instanceId}`,
     topics: [...FEED_TOPICS],
@@ -260,7 +264,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     if (exchanging) return;
     exchanging = true;
     try {
-      const local = rooms.localViewerCounts();
+      const local = rooms.localDistinctViewers();
       const wanted = rooms.viewerCountChannels();
       // Without Redis (its outage is logged once by the client) each instance counts its own viewers.
       const totals = await counter.exchange(local, wanted).catch(() => createLocalViewerCounter().exchange(local, wanted));
@@ -272,6 +276,36 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     }
   }, config.RT_VIEWER_COUNT_INTERVAL_MS);
 
+  // A report replaces this instance's last one at the live domain, which sums the instances' current reports: the
+  // counts of several instances add up, and those of one that died expire. Sent straight to the bus (no outbox): a
+  // lost report is replaced by the next.
+  const reportViewers = async (counts: Map<string, number>) => {
+    const at = new Date(now());
+    const event = makeEvent(
+      VIEWERS_TOPIC,
+      {
+        instanceId,
+        countedAt: at.toISOString(),
+        ttlSeconds: Math.ceil((3 * config.RT_VIEWER_REPORT_INTERVAL_MS) / 1000),
+        counts: [...counts].filter(([channelId]) => isUuid(channelId)).map(([channelId, viewers]) => ({ channelId, viewers })),
+      },
+      at,
+    );
+    await bus.publish(VIEWERS_TOPIC, [{ key: instanceId, value: JSON.stringify(event) }]);
+  };
+  let reporting = false;
+  const reportTick = setInterval(async () => {
+    if (reporting) return;
+    reporting = true;
+    try {
+      await reportViewers(rooms.localDistinctViewers());
+    } catch (error) {
+      log.warn({ err: error }, 'viewer counts not reported');
+    } finally {
+      reporting = false;
+    }
+  }, config.RT_VIEWER_REPORT_INTERVAL_MS);
+
   log.info({ url: listening.url, path: REALTIME_PATH }, 'realtime gateway listening');
   return {
     url: listening.url,
@@ -281,6 +315,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     stop: async () => {
       clearInterval(keepAlive);
       clearInterval(viewerTick);
+      clearInterval(reportTick);
       // Clients reconnect elsewhere on 1001; the HTTP server can only close once the upgraded sockets are gone.
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -293,6 +328,8 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       await feedSubscription.stop();
       await revocations.stop();
       await counter.stop().catch((error) => log.warn({ err: error }, 'viewer counts not withdrawn'));
+      // Its viewers left with their sockets: withdrawn at once rather than when the last report expires.
+      await reportViewers(new Map()).catch((error) => log.warn({ err: error }, 'viewer report not withdrawn'));
       await redis?.quit();
     },
   };

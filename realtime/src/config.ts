@@ -26,6 +26,11 @@ export const rtGtwConfigSchema = z.object({
   RT_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   /** Viewer counts are exchanged and pushed this often; never more than once a second. */
   RT_VIEWER_COUNT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(1_000),
+  /**
+   * Each instance reports its distinct viewers per channel to the live domain (live.viewers.counted.v1) this often; a
+   * report counts for three periods, so an instance that dies stops counting within them.
+   */
+  RT_VIEWER_REPORT_INTERVAL_MS: z.coerce.number().int().min(1_000).max(600_000).default(5_000),
   /** Pings every socket this often and drops the ones that do not answer within the next period. */
   RT_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(15_000),
   /**

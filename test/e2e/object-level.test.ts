@@ -141,7 +141,7 @@ describe('object-level authorization matrix', () => {
         platform.issuer,
         attackerApp,
         attacker.token,
-        'user:read:email channel:manage:broadcast channel:read:followers chat:read chat:edit moderator:manage:banned_users moderator:manage:chat_messages moderator:read:chatters',
+        'user:read:email channel:manage:broadcast channel:read:followers chat:read chat:edit clips:edit moderator:manage:banned_users moderator:manage:chat_messages moderator:read:chatters',
       )
     ).access_token;
   }, 90_000);
@@ -165,8 +165,9 @@ describe('object-level authorization matrix', () => {
       // Store product ids an attacker would map onto the victim's channel.
       appleProductId: `com.victim.${victim.login}.tier1`,
       googleProductId: `victim_${victim.login}_tier1`,
-      // The victim has no VOD or notification in this platform: these routes must still refuse or answer nothing.
+      // The victim has no VOD, clip or notification in this platform: these routes must still refuse or answer nothing.
       vodId: randomUUID(),
+      clipId: randomUUID(),
       upToId: randomUUID(),
     };
     // What only the victim may see: their email, their apps, their tokens; and on the Public API, who follows them.
