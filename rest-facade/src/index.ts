@@ -21,6 +21,7 @@ export async function startRestFacade(
     trustedProxies: config.TRUSTED_PROXIES,
     explorerRouterUrl: config.ROUTER_URL,
     authorizationServer: config.OAUTH_ISSUER ?? new URL(config.OAUTH_INTROSPECTION_URL).origin,
+    authorizationServerUpstream: new URL(config.OAUTH_INTROSPECTION_URL).origin,
   });
   const listening = await listen(facade.app, config.REST_FACADE_PORT, config.REST_FACADE_HOST);
   logger.info({ url: listening.url }, 'rest facade listening');

@@ -4,6 +4,7 @@ import { isUuid } from '../../../../kernel/ids';
 import { PUBLIC_API_RESOURCE, SCOPE_NAMES } from '../../../../kernel/scopes';
 import { prismaAdapter } from '../data/oauth-adapter';
 import type { PrismaClient } from '../data/prisma/client';
+import { devicePages, renderError } from './pages';
 import { clientSecretMatches, hashClientSecret, type DeveloperAppsService } from '../services/developer-apps.service';
 
 /**
@@ -83,6 +84,7 @@ export function createProvider(options: ProviderOptions): Provider {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     routes: OAUTH_ROUTES,
+    renderError,
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
@@ -97,7 +99,7 @@ export function createProvider(options: ProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: true, ...devicePages },
       revocation: { enabled: true },
       introspection: {
         enabled: true,
