@@ -138,7 +138,7 @@
     const { scopes_supported: scopes = [] } = await authorizationServer();
     $('flow-app').textContent = app.name;
     const fieldset = $('flow-scopes');
-    fieldset.querySelectorAll('label').forEach((label) => label.remove());
+    for (const label of fieldset.querySelectorAll('label')) label.remove();
     for (const scope of scopes.filter((s) => s !== 'openid' && s !== 'offline_access')) {
       const label = document.createElement('label');
       label.className = 'check';
@@ -244,8 +244,10 @@
     const flow = JSON.parse(sessionStorage.getItem(FLOW) ?? 'null');
     sessionStorage.removeItem(FLOW);
     if (!flow) throw new Error('No flow of this tab is waiting for a code: start it again from your apps.');
-    if (query.get('state') !== flow.state) throw new Error('The state does not match the one this tab sent: the answer is not for this flow.');
-    if (query.get('error')) throw new Error(`The authorization server answered ${query.get('error')}: ${query.get('error_description') ?? ''}`);
+    if (query.get('state') !== flow.state)
+      throw new Error('The state does not match the one this tab sent: the answer is not for this flow.');
+    if (query.get('error'))
+      throw new Error(`The authorization server answered ${query.get('error')}: ${query.get('error_description') ?? ''}`);
     step('Authorization code received', { code: query.get('code') });
     const form = new URLSearchParams({
       grant_type: 'authorization_code',

@@ -30,6 +30,14 @@ export const OAUTH_ROUTES = {
 
 export const INTERACTION_PATH = '/oauth/interaction';
 
+const originOf = (uri: string) => {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+};
+
 export interface ProviderOptions {
   issuer: string;
   cookieKeys: string[];
@@ -85,6 +93,9 @@ export function createProvider(options: ProviderOptions): Provider {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     routes: OAUTH_ROUTES,
     renderError,
+    // A browser app calls the token endpoint from where it is sent back (the origin of one of its redirect URIs,
+    // such as the developer console's callback) and from nowhere else.
+    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => originOf(uri) === origin),
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
