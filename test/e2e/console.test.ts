@@ -152,7 +152,6 @@ describe('the developer console and the device page in a browser', () => {
     await page.click('#approve');
     await page.locator('h1', { hasText: 'Device connected' }).waitFor();
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(PAPER);
-    await shoot(page, 'activate-done');
 
     const tokens = await poll();
     expect(tokens.status).toBe(200);
