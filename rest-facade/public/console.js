@@ -170,6 +170,7 @@
         throw new Error(`Register ${CALLBACK} as a redirect URI of ${app.name} to try the flow from here.`);
       const form = event.target;
       const scope = [...form.querySelectorAll('input[name=scope]:checked')].map((box) => box.value).join(' ');
+      if (!scope) throw new Error('Choose at least one scope: the authorization server grants no token for none.');
       const verifier = randomString();
       const state = randomString();
       const { authorization_endpoint: authorize, token_endpoint: token } = await authorizationServer();

@@ -114,6 +114,47 @@ describe('the developer console and the device page in a browser', () => {
     await context.close();
   }, 90_000);
 
+  it('authorizes the Public API reference with PKCE through the consent page, and tries a route with the token', async () => {
+    const developer = await signUpAndLogIn(platform.api, 'reference');
+    const redirectUri = `${platform.facade.url}/reference/assets/oauth2-redirect.html`;
+    const app = await registerApp(platform.api, developer.token, { clientType: 'public', redirectUris: [redirectUri] });
+    const { context, page, requested } = await openPage();
+    await page.goto(`${platform.facade.url}/public/v1/reference`);
+    await page.click('.btn.authorize');
+    const flow = page.locator('.auth-container', { hasText: 'authorizationCode' });
+    await flow.locator('#client_id_authorizationCode').fill(app.clientId);
+    // The server grants no token for no scope at all: the developer picks one.
+    await flow.locator('label[for="user:read:email-authorizationCode-checkbox-oauth2"]').click();
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      flow.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click(),
+    ]);
+    await popup.waitForSelector('#sign-in:not([hidden]), #consent:not([hidden])');
+    if (await popup.isVisible('#sign-in')) {
+      await popup.fill('#sign-in input[name=login]', developer.login);
+      await popup.fill('#sign-in input[name=password]', developer.password);
+      await popup.click('#sign-in button');
+    }
+    await popup.locator('#consent').waitFor();
+    expect(await popup.textContent('#app-name')).toBe('Test app');
+    await Promise.all([popup.waitForEvent('close'), popup.click('#approve')]);
+    await flow.locator('.errors, button[aria-label="Remove authorization"]').first().waitFor();
+    expect((await flow.locator('.errors').count()) ? await flow.locator('.errors').textContent() : 'no error').toBe('no error');
+    await page.click('.btn-done');
+
+    const operation = page.locator('.opblock', { hasText: 'GetUsers' });
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('.try-out__btn').click();
+    await operation.locator('input[placeholder="login"]').fill(developer.login);
+    await operation.locator('.execute').click();
+    const status = operation.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor();
+    expect((await status.textContent())?.trim()).toBe('200');
+    expect(await operation.locator('.live-responses-table tbody .microlight').first().textContent()).toContain(developer.login);
+    expect(requested.filter((url) => !url.startsWith(platform.facade.url))).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('connects a device at /activate, in the look of the other pages, the user signing in on the consent page', async () => {
     const owner = await signUpAndLogIn(platform.api, 'tv_owner');
     const tv = await registerApp(platform.api, owner.token, { clientType: 'public' });
