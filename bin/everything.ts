@@ -12,6 +12,7 @@ import { generatedKeysEnv } from '../kernel/keys';
 import { fromRoot } from '../kernel/paths';
 import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
+import { seed as seedPtfm } from '../subgraphs/ptfm/src';
 import { SIMULATOR_FILE, type SimulatorTarget } from '../subgraphs/live/src/simulator';
 import { DEMO_USERS, seed as seedUser } from '../subgraphs/user/src';
 import { type Peers, PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
@@ -82,6 +83,7 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
     const { adminTotpSecret } = await seedUser(databaseUrl);
     if (adminTotpSecret) keepSecretFile(DEMO_TOTP_FILE, adminTotpSecret);
     await seedChat(databaseUrl);
+    await seedPtfm(databaseUrl);
     demoTotp = existsSync(DEMO_TOTP_FILE) ? readFileSync(DEMO_TOTP_FILE, 'utf8').trim() : undefined;
   }
 

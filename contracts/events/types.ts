@@ -371,7 +371,14 @@ export interface ChnlChannelUpdatedData {
  */
 export interface ChnlChannelChanges {
   title?: string;
+  /**
+   * The category's name (deprecated: categoryId names the catalogue's entry).
+   */
   category?: string;
+  /**
+   * The ptfm category the channel is now in; null when its category names none of the catalogue.
+   */
+  categoryId?: string | null;
   language?: string;
   /**
    * @maxItems 10
@@ -1142,6 +1149,88 @@ export interface PaymWebhookReceivedData {
 }
 
 /**
+ * A category of the catalogue was created by staff (or seeded). Keyed by categoryId.
+ */
+export interface PtfmCategoryCreated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.category.created.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PtfmCategoryCreatedData;
+}
+export interface PtfmCategoryCreatedData {
+  /**
+   * The category.
+   */
+  categoryId: string;
+  /**
+   * Its name.
+   */
+  name: string;
+  /**
+   * Its URL form.
+   */
+  slug: string;
+  /**
+   * Its box art.
+   */
+  boxArtUrl: string;
+  /**
+   * When the category was last written: consumers keep the newest.
+   */
+  changedAt: string;
+}
+
+/**
+ * A category of the catalogue was changed by staff. Keyed by categoryId.
+ */
+export interface PtfmCategoryUpdated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.category.updated.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PtfmCategoryUpdatedData;
+}
+export interface PtfmCategoryUpdatedData {
+  /**
+   * The category.
+   */
+  categoryId: string;
+  /**
+   * Its name now.
+   */
+  name: string;
+  /**
+   * Its URL form now.
+   */
+  slug: string;
+  /**
+   * Its box art now.
+   */
+  boxArtUrl: string;
+  /**
+   * When the category was last written: consumers keep the newest.
+   */
+  changedAt: string;
+}
+
+/**
  * Notifications were written to users' inboxes: one event per slice of a fan-out, naming every recipient of the slice beside the one content they share (a go-live to 100,000 followers is some fifty events, not 100,000). Keyed by channelId.
  */
 export interface PtfmNotificationCreated {
@@ -1328,6 +1417,8 @@ export interface EventsByTopic {
   'paym.subscription.ended.v1': PaymSubscriptionEnded;
   'paym.subscription.renewed.v1': PaymSubscriptionRenewed;
   'paym.webhook.received.v1': PaymWebhookReceived;
+  'ptfm.category.created.v1': PtfmCategoryCreated;
+  'ptfm.category.updated.v1': PtfmCategoryUpdated;
   'ptfm.notification.created.v1': PtfmNotificationCreated;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;
