@@ -272,6 +272,8 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
         KAFKA_TOPIC_PREFIX: rtPrefix,
         ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
         RT_PORT: String(options.rtPort),
+        // Every anonymous viewer of the benchmark comes from 127.0.0.1.
+        RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: String(options.viewers + 1),
         RT_REDIS_PREFIX: `${rtPrefix}rt:`,
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       },

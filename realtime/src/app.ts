@@ -18,9 +18,11 @@ import { Connection, ParkedSubscription } from './connection';
 import { PersistedSubscriptions } from './operations';
 import { CHAT_TOPICS, type Member, NOTIFICATION_TOPIC, nextFramePrefix, Rooms, STREAM_TOPICS, type StreamTopic } from './rooms';
 import { buildRealtimeSchema } from './schema';
+import { SocketCaps } from './caps';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
 import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
 import { connectRedis } from '../../kernel/redis';
+import { clientAddress } from '../../kernel/http';
 
 export const REALTIME_PATH = '/graphql';
 /** On stop, how long clients get to answer the close before their sockets are destroyed. */
@@ -112,6 +114,10 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })
     : createLocalViewerCounter();
 
+  const userCaps = new SocketCaps(config.RT_MAX_SOCKETS_PER_USER);
+  const addressCaps = new SocketCaps(config.RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS);
+  const trustedProxies = new Set(config.RT_TRUSTED_PROXIES);
+
   const recent = new RecentIds(10_000);
   const feed = async (message: IncomingMessage): Promise<void> => {
     let event: ReturnType<typeof parseEvent<FeedTopic>>;
@@ -147,8 +153,18 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     onConnect: async (ctx) => {
       const identity = await authenticate(ctx.connectionParams, verify);
       if (!identity) return false;
-      ctx.extra.conn.identity = identity;
-      if (identity.expiresAt !== undefined) ctx.extra.conn.expireAt(identity.expiresAt, now());
+      const { conn } = ctx.extra;
+      conn.identity = identity;
+      const userId = conn.userId;
+      const [caps, key] = userId ? [userCaps, userId] : [addressCaps, conn.address];
+      if (key !== undefined) {
+        if (!caps.take(key)) {
+          conn.refuse(userId ? 'too many connections for this user' : 'too many anonymous connections from this address');
+          return false;
+        }
+        conn.onceClosed(() => caps.release(key));
+      }
+      if (identity.expiresAt !== undefined) conn.expireAt(identity.expiresAt, now());
       return true;
     },
     onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
@@ -217,6 +233,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const alive = new WeakSet<WebSocket>();
   wss.on('connection', (socket, request) => {
     const conn = new Connection(socket, config.RT_MAX_BUFFERED_BYTES, log);
+    conn.address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
     connections.add(conn);
     realtimeSockets.inc();
     alive.add(socket);

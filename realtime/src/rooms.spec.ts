@@ -115,6 +115,17 @@ describe('Rooms', () => {
     expect(rooms.localDistinctViewers().get(channelId)).toBe(3);
   });
 
+  it('should count anonymous connections once per address', () => {
+    const rooms = new Rooms(schema);
+    const channelId = randomUUID();
+    const fromOneAddress = Array.from({ length: 1_000 }, () => Object.assign(new RecordingSink(), { address: '203.0.113.7' }));
+    for (const sink of fromOneAddress) subscribe(rooms, sink, 'm', 'ChatMessages', channelId);
+    subscribe(rooms, Object.assign(new RecordingSink(), { address: '2001:db8::1' }), 'm', 'ChatMessages', channelId);
+    subscribe(rooms, Object.assign(new RecordingSink(randomUUID()), { address: '203.0.113.7' }), 'm', 'ChatMessages', channelId);
+    expect(rooms.localDistinctViewers().get(channelId)).toBe(3);
+    expect(rooms.localViewerCounts().get(channelId)).toBe(1_002);
+  });
+
   it('should count a connection once per room however many subscriptions it holds, and forget rooms left empty', () => {
     const rooms = new Rooms(schema);
     const channelId = randomUUID();

@@ -7,6 +7,8 @@ import type { ChatEventValue, RootField, RootValue, StreamStatusValue } from './
 /** A connection as the rooms see it: who it is, and where its frames go. */
 export interface Sink {
   readonly userId?: string;
+  /** The client's address: anonymous viewers are counted once per address. */
+  readonly address?: string;
   /** Writes one whole graphql-ws frame; a sink that cannot keep up drops itself (see connection.ts). */
   send(frame: string): void;
 }
@@ -311,18 +313,22 @@ export class Rooms {
 
   /**
    * Distinct viewers per room on this instance, rooms without any left out: a signed-in user once however many
-   * connections they hold, each anonymous connection once. What the viewer counts are made of.
+   * connections they hold, anonymous connections once per address (a thousand sockets from one address are one
+   * viewer). What the viewer counts are made of.
    */
   localDistinctViewers(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const room of this.rooms.values()) {
       const users = new Set<string>();
-      let anonymous = 0;
+      const addresses = new Set<string>();
+      let unknown = 0;
       for (const sink of room.viewers.keys()) {
         if (sink.userId) users.add(sink.userId);
-        else anonymous += 1;
+        else if (sink.address) addresses.add(sink.address);
+        else unknown += 1;
       }
-      if (users.size + anonymous > 0) counts.set(room.channelId, users.size + anonymous);
+      const viewers = users.size + addresses.size + unknown;
+      if (viewers > 0) counts.set(room.channelId, viewers);
     }
     return counts;
   }

@@ -44,8 +44,9 @@ export class Processes {
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
-      // Thousands of sign-ups come from 127.0.0.1.
+      // Thousands of sign-ups, and the realtime case's hundreds of anonymous viewers, come from 127.0.0.1.
       SIGNUP_ADDRESS_PER_HOUR: '1000000',
+      RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '100000',
       MAIL_DIR: path.join(dir, 'mail'),
     };
     const ports = {} as Record<Instance, number>;
