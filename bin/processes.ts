@@ -15,8 +15,13 @@ import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src'
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
-import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
-import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
+import { startLiveProvisionWkr, startLiveStoreSvc, startLiveViewersWkr, startLiveWebhooksWkr } from '../subgraphs/live/src';
+import {
+  liveProvisionConfigSchema,
+  liveStoreConfigSchema,
+  liveViewersConfigSchema,
+  liveWebhooksConfigSchema,
+} from '../subgraphs/live/src/config';
 import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymTransfersWkr, startPaymWebhooksWkr } from '../subgraphs/paym/src';
 import {
   paymRenewalsConfigSchema,
@@ -129,6 +134,7 @@ const DOMAIN_PROCESSES = {
     start: startLiveProvisionWkr,
   }),
   'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
+  'live-viewers-wkr': row({ config: liveViewersConfigSchema, port: 'LIVE_VIEWERS_HEALTH_PORT', bus: true, start: startLiveViewersWkr }),
   'paym-store-svc': row({
     config: paymStoreConfigSchema,
     port: 'PAYM_STORE_PORT',

@@ -4,4 +4,8 @@ export const PTFM_ERRORS = {
   PTFM_NOTIFICATION_NOT_FOUND: 404,
   /** A push subscription whose endpoint is not an https URL, or whose keys are not the browser's base64url keys. */
   PTFM_PUSH_SUBSCRIPTION_INVALID: 422,
+  /** No category has that id. */
+  PTFM_CATEGORY_NOT_FOUND: 404,
+  /** Another category already has that slug. */
+  PTFM_CATEGORY_SLUG_TAKEN: 409,
 } as const;

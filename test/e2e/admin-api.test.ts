@@ -222,6 +222,82 @@ describe('admin API', () => {
     }
   });
 
+  it('should manage the category catalogue, audited, and move channels over to it without changing the v1 routes', async () => {
+    const streamer = await signUpAndLogIn(privateApi, 'gamer');
+    const channelId = await eventually(
+      async () => (await call(`${privateApi}/users/${streamer.login}`)).body.channel?.id as string | undefined,
+    );
+    const name = `Speedruns ${streamer.id.slice(0, 6)}`;
+    const before = await call(`${privateApi}/channels/${channelId}`, {
+      method: 'PATCH',
+      token: streamer.token,
+      body: { category: name.toLowerCase() },
+    });
+    expect(before.status).toBe(200);
+    const unlinked = (await call(`${privateApi}/users/${streamer.login}`)).body.channel;
+
+    const created = await call(`${admin}/categories`, {
+      method: 'POST',
+      token: adminToken,
+      body: { name, boxArtUrl: 'https://images.example.test/speedruns.jpg', reason: 'new game' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name, slug: `speedruns-${streamer.id.slice(0, 6)}` });
+    const taken = await call(`${admin}/categories`, {
+      method: 'POST',
+      token: adminToken,
+      body: { name: 'Other', slug: created.body.slug, boxArtUrl: 'https://images.example.test/o.jpg' },
+    });
+    expect(taken).toMatchObject({ status: 409, body: { code: 'PTFM_CATEGORY_SLUG_TAKEN' } });
+    const listed = await call(`${admin}/categories?first=100`, { token: adminToken });
+    expect(listed.body.data.map((c: { id: string }) => c.id)).toContain(created.body.id);
+
+    const db = new Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      // chnl-provision-wkr copies the catalogue from Kafka and links the channel whose free text names the entry.
+      const linked = () => db.query('SELECT category, category_id FROM chnl.channel WHERE id = $1', [channelId]).then((r) => r.rows[0]);
+      await eventually(async () => ((await linked()).category_id === created.body.id ? true : undefined));
+      expect((await linked()).category).toBe(name.toLowerCase());
+      // A v1 client sees the channel as before: the same fields, the category as it wrote it.
+      const { updatedAt: _at, ...linkedChannel } = (await call(`${privateApi}/users/${streamer.login}`)).body.channel;
+      const { updatedAt: _before, ...unlinkedChannel } = unlinked;
+      expect(linkedChannel).toEqual(unlinkedChannel);
+
+      const renamed = await call(`${admin}/categories/${created.body.id}`, {
+        method: 'PATCH',
+        token: adminToken,
+        body: { name: `${name} Any%` },
+      });
+      expect(renamed).toMatchObject({ status: 200, body: { id: created.body.id, name: `${name} Any%` } });
+      await eventually(async () =>
+        (await call(`${privateApi}/users/${streamer.login}`)).body.channel.category === `${name} Any%` ? true : undefined,
+      );
+      // Through the graph, the channel's category is the catalogue's entry, resolved by ptfm.
+      const graph = await call(`${platform.router.url}/graphql`, {
+        method: 'POST',
+        token: adminToken,
+        body: { query: `{ channel(id: "${channelId}") { category categoryRef { id name slug boxArtUrl } } }` },
+      });
+      expect(graph.body.data.channel).toEqual({
+        category: `${name} Any%`,
+        categoryRef: { id: created.body.id, name: `${name} Any%`, slug: created.body.slug, boxArtUrl: created.body.boxArtUrl },
+      });
+      const missing = await call(`${admin}/categories/${streamer.id}`, { method: 'PATCH', token: adminToken, body: { name: 'x' } });
+      expect(missing).toMatchObject({ status: 404, body: { code: 'PTFM_CATEGORY_NOT_FOUND' } });
+
+      const audit = await db.query('SELECT actor_id, action, reason FROM ptfm.audit_record WHERE target_id = $1 ORDER BY at', [
+        created.body.id,
+      ]);
+      expect(audit.rows).toEqual([
+        { actor_id: adminUser.id, action: 'categories.created', reason: 'new game' },
+        { actor_id: adminUser.id, action: 'categories.updated', reason: null },
+      ]);
+    } finally {
+      await db.end();
+    }
+  }, 60_000);
+
   it('should open the explorer (queries of their own, introspection included) to admins only', async () => {
     const graphql = `${platform.router.url}/graphql`;
     const ask = (token: string | undefined, query: string) => call(graphql, { method: 'POST', token, body: { query } });
@@ -292,6 +368,8 @@ describe('admin API', () => {
       CreateStaffRole: { input: { name: 'matrix-role', permissions: ['users:read'] } },
       UpdateStaffRole: { patch: { permissions: ['users:read', 'users:suspend'] } },
       AddStaffMember: { roles: ['admin'] },
+      CreateCategory: { name: 'Matrix', slug: 'matrix-category', boxArtUrl: 'https://images.example.test/matrix.jpg' },
+      UpdateCategory: { name: 'Matrix' },
     };
     let target: Awaited<ReturnType<typeof signUpAndLogIn>>;
     let callers: Record<string, string | undefined>;
@@ -338,7 +416,7 @@ describe('admin API', () => {
     const PAYMENTS_ROUTES = ['ListPayouts'];
 
     const request = (route: (typeof routes)[number]) => {
-      const path = route.path.replace('{userId}', target.id).replace('{roleName}', 'payments-only');
+      const path = route.path.replace('{userId}', target.id).replace('{roleName}', 'payments-only').replace('{categoryId}', target.id);
       const query =
         route.operationId === 'SearchUsers' ? `?query=${target.login}` : route.operationId === 'UnsuspendUser' ? '?reason=matrix' : '';
       const body = route.operationId === 'AddStaffMember' ? { userId: target.id, roles: ['admin'] } : bodies[route.operationId];
@@ -351,6 +429,8 @@ describe('admin API', () => {
         // Confirming the second factor is what a stale or unprivileged staff token is for: refused only to callers
         // holding no staff token.
         if (operationId === 'ConfirmStaffMfa' && who.startsWith('staff')) continue;
+        // The catalogue is no secret: every staff member reads it, only managing it needs a permission.
+        if (operationId === 'ListCategories' && who.startsWith('staff')) continue;
         const { url, method, body } = request(route);
         const answer = await call(url, { method, token, body });
         expect({ who, refused: answer.status === 401 || answer.status === 403 }).toEqual({ who, refused: true });
@@ -359,6 +439,8 @@ describe('admin API', () => {
       expect(suspended.body[0].suspendedAt).toBeNull();
       const roles = await call(`${admin}/roles`, { token: adminToken });
       expect(roles.body.map((r: { name: string }) => r.name)).not.toContain('matrix-role');
+      const categories = await call(`${admin}/categories?first=100`, { token: adminToken });
+      expect(categories.body.data.map((c: { slug: string }) => c.slug)).not.toContain('matrix-category');
     });
 
     it('AdminLogIn refuses user tokens as credentials and needs the staff factors', async () => {

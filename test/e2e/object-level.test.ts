@@ -142,7 +142,7 @@ describe('object-level authorization matrix', () => {
         platform.issuer,
         attackerApp,
         attacker.token,
-        'user:read:email channel:manage:broadcast channel:read:followers chat:read chat:edit moderator:manage:banned_users moderator:manage:chat_messages moderator:read:chatters',
+        'user:read:email channel:manage:broadcast channel:read:followers chat:read chat:edit clips:edit moderator:manage:banned_users moderator:manage:chat_messages moderator:read:chatters',
       )
     ).access_token;
   }, 90_000);
@@ -166,8 +166,9 @@ describe('object-level authorization matrix', () => {
       // Store product ids an attacker would map onto the victim's channel.
       appleProductId: `com.victim.${victim.login}.tier1`,
       googleProductId: `victim_${victim.login}_tier1`,
-      // The victim has no VOD or notification in this platform: these routes must still refuse or answer nothing.
+      // The victim has no VOD, clip or notification in this platform: these routes must still refuse or answer nothing.
       vodId: randomUUID(),
+      clipId: randomUUID(),
       upToId: randomUUID(),
       // The Stripe Connect account an attacker would have the victim's balance paid to.
       stripeAccountId: 'acct_attacker',

@@ -6,6 +6,12 @@ export const ptfmStoreConfigSchema = z.object({
   PTFM_STORE_PORT: port(4005),
   DATABASE_URL: databaseUrl,
   IDENTITY_PUBLIC_KEYS: publicKeys('IDENTITY_PUBLIC_KEYS'),
+  /** How long a staff member's TOTP confirmation opens staff actions (the user domain's setting of the same name). */
+  STAFF_MFA_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
 });
 
 export type PtfmStoreConfig = z.infer<typeof ptfmStoreConfigSchema>;

@@ -4,6 +4,7 @@ import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
 import { type PtfmNotifyConfig, type PtfmPruneConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
+export { seed } from './seed';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { FanoutService } from './services/fanout.service';
@@ -16,7 +17,13 @@ import { createPruneRunner } from './workers/prune.rnr';
 /** ptfm-store-svc: the platform subgraph (the inbox, preferences, push subscriptions) and the relay of its outbox. */
 export const startPtfmStoreSvc = (config: PtfmStoreConfig, bus: EventBus, logger: Logger) =>
   startDomainService(
-    { name: 'ptfm', schema: PTFM_SCHEMA, connect: connectPtfmDb, resolvers, context: (deps) => createPtfmContext(deps) },
+    {
+      name: 'ptfm',
+      schema: PTFM_SCHEMA,
+      connect: connectPtfmDb,
+      resolvers,
+      context: (deps) => createPtfmContext(deps, { mfaMaxAgeSeconds: config.STAFF_MFA_MAX_AGE_SECONDS }),
+    },
     { ...config, port: config.PTFM_STORE_PORT },
     bus,
     logger,

@@ -12,6 +12,7 @@ const isSocialLink = (link: unknown): link is SocialLink =>
 export const Channel: ChannelResolvers = {
   __resolveReference: (ref, ctx) => ctx.channelById.load(ref.id),
   owner: (channel) => ({ __typename: 'User', id: channel.ownerId }),
+  categoryRef: (channel) => (channel.categoryId ? { __typename: 'Category', id: channel.categoryId } : null),
   socialLinks: (channel) => (Array.isArray(channel.socialLinks) ? channel.socialLinks.filter(isSocialLink) : []),
   followedByViewer: (channel, _, ctx) => ctx.followedByViewer.load(channel.id),
   followers: (channel, args, ctx) => ctx.channels.followers(channel, ctx.identity, args.first, args.after),

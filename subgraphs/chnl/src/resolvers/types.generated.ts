@@ -33,8 +33,14 @@ export type Channel = {
   owner: User;
   /** Stream title shown on the channel page. */
   title: Scalars['String']['output'];
-  /** Category (game or topic) the broadcaster streams in. */
+  /**
+   * Category (game or topic) the broadcaster streams in, as free text: the catalogue entry's name when `categoryRef`
+   * is set.
+   * @deprecated Read categoryRef, the entry of the platform's category catalogue.
+   */
   category: Scalars['String']['output'];
+  /** The entry of the platform's category catalogue the channel streams in; null when its category names none. */
+  categoryRef?: Maybe<Category>;
   /** Broadcast language, an ISO 639-1 code. */
   language: Scalars['String']['output'];
   /** Up to 10 free-form tags. */
@@ -116,6 +122,13 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** An entry of the platform's category catalogue; the ptfm domain owns and resolves it. */
+export type Category = {
+  __typename?: 'Category';
+  /** Stable identifier (UUID). */
+  id: Scalars['ID']['output'];
+};
+
 export type User = {
   __typename?: 'User';
   /** Stable identifier (UUID). */
@@ -128,8 +141,10 @@ export type User = {
 export type UpdateChannelInput = {
   /** At most 140 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
-  /** At most 50 characters. */
+  /** At most 50 characters. Free text, kept as written; it references the catalogue's entry of that name if any. */
   category?: InputMaybe<Scalars['String']['input']>;
+  /** An entry of the category catalogue: the channel takes its name as `category`. Wins over `category`. */
+  categoryId?: InputMaybe<Scalars['ID']['input']>;
   /** ISO 639-1 code. */
   language?: InputMaybe<Scalars['String']['input']>;
   /** At most 10 tags of 1–25 characters. */
@@ -314,6 +329,7 @@ export type ResolversTypes = {
   ChannelMember: ResolverTypeWrapper<ChannelRoleRow>;
   FollowConnection: ResolverTypeWrapper<Omit<FollowConnection, 'nodes'> & { nodes: Array<ResolversTypes['Follow']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Category: ResolverTypeWrapper<Category>;
   User: ResolverTypeWrapper<Omit<User, 'channel'> & { channel?: Maybe<ResolversTypes['Channel']> }>;
   UpdateChannelInput: UpdateChannelInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -333,6 +349,7 @@ export type ResolversParentTypes = {
   ChannelMember: ChannelRoleRow;
   FollowConnection: Omit<FollowConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Follow']> };
   PageInfo: PageInfo;
+  Category: Category;
   User: Omit<User, 'channel'> & { channel?: Maybe<ResolversParentTypes['Channel']> } | FederationReferenceTypes['User'];
   UpdateChannelInput: UpdateChannelInput;
   Query: Record<PropertyKey, never>;
@@ -356,6 +373,7 @@ export type ChannelResolvers<ContextType = ChnlContext, ParentType extends Resol
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  categoryRef?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType>;
   language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   socialLinks?: Resolver<Array<ResolversTypes['SocialLink']>, ParentType, ContextType>;
@@ -395,6 +413,10 @@ export type PageInfoResolvers<ContextType = ChnlContext, ParentType extends Reso
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type CategoryResolvers<ContextType = ChnlContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = ChnlContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -426,6 +448,7 @@ export type Resolvers<ContextType = ChnlContext> = {
   ChannelMember?: ChannelMemberResolvers<ContextType>;
   FollowConnection?: FollowConnectionResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Category?: CategoryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -157,4 +157,70 @@ describe(ChannelsService.name, () => {
     });
     expect((await service.followers(channel, app(channel.ownerId, ['channel:read:followers']), 5, null)).totalCount).toBe(0);
   });
+
+  describe('categories', () => {
+    const categoryEvent = (
+      topic: 'ptfm.category.created.v1' | 'ptfm.category.updated.v1',
+      categoryId: string,
+      name: string,
+      changedAt: Date,
+    ) =>
+      makeEvent(topic, {
+        categoryId,
+        name,
+        slug: `c-${categoryId.slice(0, 8)}`,
+        boxArtUrl: 'https://images.example/box.jpg',
+        changedAt: changedAt.toISOString(),
+      });
+    const updatesOf = (channelId: string) =>
+      db.pool
+        .query<{ payload: { data: { changes: Record<string, unknown> } } }>(
+          `SELECT payload FROM outbox WHERE topic = 'chnl.channel.updated.v1' AND key = $1 ORDER BY created_at`,
+          [channelId],
+        )
+        .then((r) => r.rows.map((row) => row.payload.data.changes));
+
+    it('should move channels over by name, follow renames, and ignore redeliveries and older writes', async () => {
+      const name = `Game ${randomUUID().slice(0, 8)}`;
+      const channel = await newChannel();
+      const other = await newChannel();
+      await service.update(channel.id, identities.session(channel.ownerId), { category: name.toUpperCase() });
+      expect((await service.byIds([channel.id]))[0]).toMatchObject({ category: name.toUpperCase(), categoryId: null });
+
+      const categoryId = randomUUID();
+      const created = categoryEvent('ptfm.category.created.v1', categoryId, name, new Date(Date.now() - 1000));
+      expect(await service.categoryChanged(created, 'spec')).toEqual({ linked: 1, renamed: 0 });
+      expect(await service.categoryChanged(created, 'spec')).toBe('duplicate');
+      expect((await service.byIds([channel.id]))[0]).toMatchObject({ category: name.toUpperCase(), categoryId });
+
+      const renamed = categoryEvent('ptfm.category.updated.v1', categoryId, `${name} II`, new Date());
+      expect(await service.categoryChanged(renamed, 'spec')).toEqual({ linked: 0, renamed: 1 });
+      const late = categoryEvent('ptfm.category.updated.v1', categoryId, `${name} (old)`, new Date(Date.now() - 500));
+      expect(await service.categoryChanged(late, 'spec')).toBe('stale');
+      expect((await service.byIds([channel.id, other.id])).map((c) => [c?.category, c?.categoryId])).toEqual([
+        [`${name} II`, categoryId],
+        ['', null],
+      ]);
+    });
+
+    it('should put a channel in a category by id, taking its name, and refuse an unknown one', async () => {
+      const categoryId = randomUUID();
+      const name = `Topic ${randomUUID().slice(0, 8)}`;
+      await service.categoryChanged(categoryEvent('ptfm.category.created.v1', categoryId, name, new Date()), 'spec');
+      const channel = await newChannel();
+      const owner = identities.session(channel.ownerId);
+
+      expect(await service.update(channel.id, owner, { categoryId })).toMatchObject({ category: name, categoryId });
+      await service.update(channel.id, owner, { category: 'Something else' });
+      expect((await service.byIds([channel.id]))[0]).toMatchObject({ category: 'Something else', categoryId: null });
+      expect(await updatesOf(channel.id)).toEqual([
+        { category: name, categoryId },
+        { category: 'Something else', categoryId: null },
+      ]);
+
+      for (const unknown of [randomUUID(), 'not-a-uuid'])
+        await expect(service.update(channel.id, owner, { categoryId: unknown })).rejects.toMatchObject({ code: 'CHNL_CATEGORY_NOT_FOUND' });
+      expect(await updatesOf(channel.id)).toHaveLength(2);
+    });
+  });
 });

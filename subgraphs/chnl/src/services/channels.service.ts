@@ -8,12 +8,13 @@ import type { Identity } from '../../../../kernel/identity';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import type { Scope } from '../../../../kernel/scopes';
 import LIMITS from '../../limits.json';
-import type { PrismaClient } from '../data/prisma/client';
+import type { Prisma, PrismaClient } from '../data/prisma/client';
 import { recordEvent, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
 
 export interface UpdateChannelInput {
   title?: string | null;
   category?: string | null;
+  categoryId?: string | null;
   language?: string | null;
   tags?: string[] | null;
   mature?: boolean | null;
@@ -55,11 +56,12 @@ export class ChannelsService {
   async update(channelId: string, caller: Identity, input: UpdateChannelInput): Promise<Channel> {
     requireScope(caller, 'channel:manage:broadcast');
     const callerId = actingUser(caller);
-    const changes = validateChanges(input);
+    const changes: ChannelChanges = validateChanges(input);
     const channel = await this.get(channelId);
     if (channel.ownerId !== callerId) throw new DomainError('CHNL_NOT_OWNER', 'only the channel owner can change it');
-    if (Object.keys(changes).length === 0) return channel;
+    if (Object.keys(changes).length === 0 && input.categoryId == null) return channel;
     return this.prisma.$transaction(async (tx) => {
+      Object.assign(changes, await categoryChanges(tx, input));
       const updated = await tx.channel.update({ where: { id: channelId }, data: changes });
       await recordEvent(tx, 'chnl.channel.updated.v1', updated.id, {
         channelId: updated.id,
@@ -68,6 +70,34 @@ export class ChannelsService {
         updatedAt: updated.updatedAt.toISOString(),
       });
       return updated;
+    });
+  }
+
+  /**
+   * Keeps the copy of the ptfm category catalogue, newest write first, and moves channels over to it: a channel
+   * whose free-text category is the entry's name (in any case) now references it, and channels referencing a renamed
+   * entry show its new name. Neither publishes chnl.channel.updated.v1: the category's own event tells its name.
+   */
+  async categoryChanged(
+    event: EventOf<'ptfm.category.created.v1'> | EventOf<'ptfm.category.updated.v1'>,
+    consumerGroup: string,
+  ): Promise<{ linked: number; renamed: number } | 'stale' | 'duplicate'> {
+    const { categoryId, name, changedAt } = event.data;
+    const at = new Date(changedAt);
+    return oncePerEvent(this.prisma, consumerGroup, event.id, async (tx) => {
+      const known = await tx.category.findUnique({ where: { id: categoryId } });
+      if (known && known.changedAt >= at) return 'stale';
+      await tx.category.upsert({
+        where: { id: categoryId },
+        create: { id: categoryId, name, changedAt: at },
+        update: { name, changedAt: at },
+      });
+      const renamed = await tx.channel.updateMany({ where: { categoryId, NOT: { category: name } }, data: { category: name } });
+      const linked = await tx.channel.updateMany({
+        where: { categoryId: null, category: { equals: name, mode: 'insensitive' } },
+        data: { categoryId },
+      });
+      return { linked: linked.count, renamed: renamed.count };
     });
   }
 
@@ -211,9 +241,36 @@ export class ChannelsService {
 
 const unique = (values: string[]) => [...new Set(values)];
 
+type ChannelChanges = {
+  title?: string;
+  category?: string;
+  categoryId?: string | null;
+  language?: string;
+  tags?: string[];
+  mature?: boolean;
+};
+
+/**
+ * The category a change puts the channel in. A categoryId names an entry of the catalogue, whose name the
+ * free-text field then shows; a free text alone (the published v1 routes) is kept as written, and references the
+ * entry of that name when the catalogue has one.
+ */
+async function categoryChanges(tx: Prisma.TransactionClient, input: UpdateChannelInput): Promise<ChannelChanges> {
+  if (input.categoryId != null) {
+    const category = isUuid(input.categoryId) ? await tx.category.findUnique({ where: { id: input.categoryId } }) : null;
+    if (!category) throw new DomainError('CHNL_CATEGORY_NOT_FOUND', 'no such category');
+    return { category: category.name, categoryId: category.id };
+  }
+  if (input.category == null) return {};
+  const named = input.category
+    ? await tx.category.findFirst({ where: { name: { equals: input.category, mode: 'insensitive' } }, orderBy: { changedAt: 'desc' } })
+    : null;
+  return { categoryId: named?.id ?? null };
+}
+
 function validateChanges(input: UpdateChannelInput) {
   const problems: FieldProblem[] = [];
-  const changes: { title?: string; category?: string; language?: string; tags?: string[]; mature?: boolean } = {};
+  const changes: ChannelChanges = {};
   if (input.title != null) {
     if (input.title.length > TITLE.maxLength) problems.push({ field: 'title', message: `must be at most ${TITLE.maxLength} characters` });
     changes.title = input.title;

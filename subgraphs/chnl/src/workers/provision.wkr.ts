@@ -1,4 +1,4 @@
-import { createConsumer } from '../../../../kernel/bus/consumer';
+import { combineConsumers, createConsumer } from '../../../../kernel/bus/consumer';
 import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
@@ -7,9 +7,16 @@ import type { ChannelsService } from '../services/channels.service';
 export const PROVISION_GROUP = 'chnl-provision-wkr';
 const TOPIC = 'user.account.created.v1';
 
-/** chnl-provision-wkr: every new account gets its channel. Sign-up never writes the channel domain's tables. */
+/** The catalogue's topics, each read in a group of its own (a Kafka group's members subscribe to the same topics). */
+export const CATEGORY_TOPICS = ['ptfm.category.created.v1', 'ptfm.category.updated.v1'] as const;
+export const categoryGroup = (topic: (typeof CATEGORY_TOPICS)[number]) => `${PROVISION_GROUP}.${topic}`;
+
+/**
+ * chnl-provision-wkr: every new account gets its channel (sign-up never writes the channel domain's tables), and the
+ * domain keeps its copy of the ptfm category catalogue, which channels reference.
+ */
 export function createProvisionWorker(bus: EventBus, channels: ChannelsService, logger: Logger) {
-  return createConsumer({
+  const accounts = createConsumer({
     bus,
     groupId: PROVISION_GROUP,
     topic: TOPIC,
@@ -20,4 +27,18 @@ export function createProvisionWorker(bus: EventBus, channels: ChannelsService, 
       logger.info({ eventId: event.id, userId: event.data.userId, outcome }, 'channel provisioning');
     },
   });
+  const categories = CATEGORY_TOPICS.map((topic) =>
+    createConsumer({
+      bus,
+      groupId: categoryGroup(topic),
+      topic,
+      logger,
+      parse: (value: string) => parseEvent(topic, value),
+      handle: async (event) => {
+        const outcome = await channels.categoryChanged(event, categoryGroup(topic));
+        logger.info({ eventId: event.id, categoryId: event.data.categoryId, outcome }, 'category copied');
+      },
+    }),
+  );
+  return combineConsumers(bus, [TOPIC, ...CATEGORY_TOPICS], [accounts, ...categories]);
 }

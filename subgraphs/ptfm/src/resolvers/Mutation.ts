@@ -7,4 +7,6 @@ export const Mutation: MutationResolvers = {
   muteChannelNotifications: (_, args, ctx) => ctx.preferences.mute(actingUser(ctx.identity), args.channelId, true),
   unmuteChannelNotifications: (_, args, ctx) => ctx.preferences.mute(actingUser(ctx.identity), args.channelId, false),
   registerPushSubscription: (_, args, ctx) => ctx.pushSubscriptions.register(actingUser(ctx.identity), args.input),
+  createCategory: (_, args, ctx) => ctx.categories.create(ctx.identity, args.input, args.reason),
+  updateCategory: (_, args, ctx) => ctx.categories.update(ctx.identity, args.id, args.input, args.reason),
 };

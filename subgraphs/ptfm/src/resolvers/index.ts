@@ -1,7 +1,8 @@
+import { Category } from './Category';
 import { Mutation } from './Mutation';
 import { NotificationKind } from './NotificationKind';
 import { Query } from './Query';
 import { User } from './User';
 import type { Resolvers } from './types.generated';
 
-export const resolvers: Resolvers = { Query, Mutation, User, NotificationKind };
+export const resolvers: Resolvers = { Query, Mutation, User, NotificationKind, Category };

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { InboxRow as InboxRowRow } from '../services/inbox.service';
 import type { PreferencesView as PreferencesViewRow } from '../services/preferences.service';
-import type { PushSubscription as PushSubscriptionRow } from '../data/db';
+import type { PushSubscription as PushSubscriptionRow, Category as CategoryRow } from '../data/db';
 import type { PtfmContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -177,10 +177,85 @@ export type PushSubscriptionInput = {
   keys: PushSubscriptionKeysInput;
 };
 
+/**
+ * A category of the catalogue (a game, or a topic such as "Just Chatting") that channels stream in. Staff manage the
+ * catalogue; channels reference an entry by id.
+ */
+export type Category = {
+  __typename?: 'Category';
+  /** Stable identifier (UUID). */
+  id: Scalars['ID']['output'];
+  /** Its name, at most 50 characters. */
+  name: Scalars['String']['output'];
+  /** Its URL form: lower-case letters, digits and single dashes; unique. */
+  slug: Scalars['String']['output'];
+  /** Its box art, an https URL. */
+  boxArtUrl: Scalars['String']['output'];
+  /** When it was added (ISO 8601). */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it was last changed (ISO 8601). */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of the catalogue, newest first. */
+export type CategoryConnection = {
+  __typename?: 'CategoryConnection';
+  /** Categories on this page. */
+  nodes: Array<Category>;
+  /** Categories in the catalogue. */
+  totalCount: Scalars['Int']['output'];
+  /** Where the next page starts. */
+  pageInfo: CategoryPageInfo;
+};
+
+/** Cursor pagination state of the catalogue. */
+export type CategoryPageInfo = {
+  __typename?: 'CategoryPageInfo';
+  /** Cursor to pass as `after` for the next page; null when there is none. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether another page follows. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A new category. */
+export type CreateCategoryInput = {
+  /** At most 50 characters. */
+  name: Scalars['String']['input'];
+  /** Lower-case letters, digits and single dashes, at most 50 characters; derived from the name when omitted. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** An https URL. */
+  boxArtUrl: Scalars['String']['input'];
+};
+
+/** Changes to a category; omitted fields keep their value. */
+export type UpdateCategoryInput = {
+  /** At most 50 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Lower-case letters, digits and single dashes, at most 50 characters. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** An https URL. */
+  boxArtUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The caller's notification preferences. */
   notificationPreferences: NotificationPreferences;
+  /** The category catalogue, newest first, paged (1–100 a page). */
+  categories: CategoryConnection;
+  /** A category by id; null when none. */
+  category?: Maybe<Category>;
+};
+
+
+export type QueryCategoriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryCategoryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type Mutation = {
@@ -195,6 +270,10 @@ export type Mutation = {
   unmuteChannelNotifications: NotificationPreferences;
   /** Registers a browser for the caller's pushes; registering the same endpoint again replaces its keys. */
   registerPushSubscription: PushSubscription;
+  /** Staff holding `categories:manage` add a category to the catalogue (audited). */
+  createCategory: Category;
+  /** Staff holding `categories:manage` change a category (audited); channels in it show its new name. */
+  updateCategory: Category;
 };
 
 
@@ -220,6 +299,19 @@ export type MutationUnmuteChannelNotificationsArgs = {
 
 export type MutationRegisterPushSubscriptionArgs = {
   input: PushSubscriptionInput;
+};
+
+
+export type MutationCreateCategoryArgs = {
+  input: CreateCategoryInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdateCategoryArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateCategoryInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -303,6 +395,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   User: User;
+  Category: Category;
 };
 
 /** Mapping of federation reference types */
@@ -310,6 +403,9 @@ export type FederationReferenceTypes = {
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
+  Category:
+    ( { __typename: 'Category' }
+    & GraphQLRecursivePick<FederationTypes['Category'], {"id":true}> );
 };
 
 
@@ -335,6 +431,11 @@ export type ResolversTypes = {
   PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   PushSubscriptionInput: PushSubscriptionInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Category: ResolverTypeWrapper<CategoryRow>;
+  CategoryConnection: ResolverTypeWrapper<Omit<CategoryConnection, 'nodes'> & { nodes: Array<ResolversTypes['Category']> }>;
+  CategoryPageInfo: ResolverTypeWrapper<CategoryPageInfo>;
+  CreateCategoryInput: CreateCategoryInput;
+  UpdateCategoryInput: UpdateCategoryInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -360,6 +461,11 @@ export type ResolversParentTypes = {
   PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   PushSubscriptionInput: PushSubscriptionInput;
   Float: Scalars['Float']['output'];
+  Category: CategoryRow;
+  CategoryConnection: Omit<CategoryConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Category']> };
+  CategoryPageInfo: CategoryPageInfo;
+  CreateCategoryInput: CreateCategoryInput;
+  UpdateCategoryInput: UpdateCategoryInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
@@ -427,8 +533,31 @@ export type PushSubscriptionResolvers<ContextType = PtfmContext, ParentType exte
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type CategoryResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category'], FederationReferenceType extends FederationReferenceTypes['Category'] = FederationReferenceTypes['Category']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Category']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  boxArtUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type CategoryConnectionResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['CategoryConnection'] = ResolversParentTypes['CategoryConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['CategoryPageInfo'], ParentType, ContextType>;
+};
+
+export type CategoryPageInfoResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['CategoryPageInfo'] = ResolversParentTypes['CategoryPageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   notificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType>;
+  categories?: Resolver<ResolversTypes['CategoryConnection'], ParentType, ContextType, RequireFields<QueryCategoriesArgs, 'first'>>;
+  category?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType, RequireFields<QueryCategoryArgs, 'id'>>;
 };
 
 export type MutationResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -437,6 +566,8 @@ export type MutationResolvers<ContextType = PtfmContext, ParentType extends Reso
   muteChannelNotifications?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType, RequireFields<MutationMuteChannelNotificationsArgs, 'channelId'>>;
   unmuteChannelNotifications?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType, RequireFields<MutationUnmuteChannelNotificationsArgs, 'channelId'>>;
   registerPushSubscription?: Resolver<ResolversTypes['PushSubscription'], ParentType, ContextType, RequireFields<MutationRegisterPushSubscriptionArgs, 'input'>>;
+  createCategory?: Resolver<ResolversTypes['Category'], ParentType, ContextType, RequireFields<MutationCreateCategoryArgs, 'input'>>;
+  updateCategory?: Resolver<ResolversTypes['Category'], ParentType, ContextType, RequireFields<MutationUpdateCategoryArgs, 'id' | 'input'>>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -454,6 +585,9 @@ export type Resolvers<ContextType = PtfmContext> = {
   NotificationPreferences?: NotificationPreferencesResolvers<ContextType>;
   NotificationsRead?: NotificationsReadResolvers<ContextType>;
   PushSubscription?: PushSubscriptionResolvers<ContextType>;
+  Category?: CategoryResolvers<ContextType>;
+  CategoryConnection?: CategoryConnectionResolvers<ContextType>;
+  CategoryPageInfo?: CategoryPageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
