@@ -16,6 +16,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { BEHIND_ROUTER, portOf, portsEnv } from '../bin/processes';
 import type { ChatMessageCreatedData } from '../contracts/events/types';
 import { chatMessagesPayload } from './fanout-payload';
+import { percentile, sleep, waitForReady } from './support';
 
 /**
  * The fan-out benchmark: N viewers in M rooms, messages published at fixed rates, publish → delivery latency and
@@ -130,10 +131,6 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function runStep(
   target: string,
   rate: number,
@@ -184,19 +181,6 @@ async function runStep(
       Object.keys(pids).map((name) => [name, ((cpuAfter[name] - cpuBefore[name]) / Math.max(delivered, 1)) * 1000]),
     ),
   };
-}
-
-async function waitForReady(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
 
 async function forkReady(child: ChildProcess): Promise<ChildProcess> {
@@ -288,6 +272,8 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
         KAFKA_TOPIC_PREFIX: rtPrefix,
         ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
         RT_PORT: String(options.rtPort),
+        // Every anonymous viewer of the benchmark comes from 127.0.0.1.
+        RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: String(options.viewers + 1),
         RT_REDIS_PREFIX: `${rtPrefix}rt:`,
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       },

@@ -10,6 +10,8 @@ import { loadPersistedOperations } from '../kernel/persisted';
 import { migrateDeploy } from '../scripts/migrate';
 import { BEHIND_ROUTER, portOf, portsEnv, type ProcessName } from '../bin/processes';
 import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
+import { goliveOptionsFromEnv, printGolive, runGolive } from './golive';
+import { waitForReady } from './support';
 
 /**
  * `npm run bench`: one REST route against the layers under it, in one run on loopback, each process of the
@@ -68,19 +70,6 @@ function spawnProcess(name: string, extraEnv: Record<string, string> = {}, label
   child.on('exit', (code) => {
     if (code && code !== 0) console.error(`${label} exited with ${code}`);
   });
-}
-
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 interface Target {
@@ -199,15 +188,15 @@ async function main(): Promise<void> {
   await migrateDeploy(DATABASE_URL);
   for (const name of PATH) {
     spawnProcess(name);
-    await waitFor(`http://127.0.0.1:${portOf(name, FIRST_PORT)}/readyz`);
+    await waitForReady(`http://127.0.0.1:${portOf(name, FIRST_PORT)}/readyz`);
   }
   spawnProcess('edge-gtw', { REST_FACADE_PORT: String(PORTS.edgeFacade), ROUTER_PORT: String(PORTS.edgeRouter) });
-  await waitFor(`http://127.0.0.1:${PORTS.edgeFacade}/readyz`);
+  await waitForReady(`http://127.0.0.1:${PORTS.edgeFacade}/readyz`);
   // `npm start` as a newcomer runs it: one process, the in-process bus, on a database of its own.
   const startDatabaseUrl = `${DATABASE_URL}_start`;
   await recreateDatabase(startDatabaseUrl);
   spawnProcess('all', { DATABASE_URL: startDatabaseUrl, KAFKA_BROKERS: '', ...portsEnv(START_FIRST_PORT) }, 'platform (npm start)');
-  await waitFor(`http://127.0.0.1:${portOf('rest-facade-gtw', START_FIRST_PORT)}/readyz`, 120_000);
+  await waitForReady(`http://127.0.0.1:${portOf('rest-facade-gtw', START_FIRST_PORT)}/readyz`, 120_000);
 
   const api = `http://127.0.0.1:${PORTS.facade}/private/v1`;
   const login = `bench_${randomBytes(4).toString('hex')}`;
@@ -300,9 +289,17 @@ async function main(): Promise<void> {
   if (results.some((r) => r.errors > 0)) throw new Error('some requests failed: the figures above are not valid');
 }
 
-/** `npm run bench` runs both; `npm run bench -- http` or `npm run bench -- fanout` one of them. */
+/**
+ * `npm run bench` runs the HTTP and fan-out benchmarks; `npm run bench -- http`, `-- fanout` or `-- golive` one of
+ * them (the go-live peak runs only when asked: it seeds 100,000 followers).
+ */
 async function benchmarks(): Promise<void> {
   const only = process.argv[2];
+  if (only === 'golive') {
+    const options = goliveOptionsFromEnv(process.env);
+    printGolive(options, await runGolive(options));
+    return;
+  }
   if (only !== 'fanout') {
     try {
       await main();

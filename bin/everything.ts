@@ -68,6 +68,8 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
       // One process holds every issuer and every verifier: fresh keys each run, unless the operator gave some.
       ...generatedKeysEnv(process.env),
       OAUTH_ROUTER_CLIENT_SECRET: process.env.OAUTH_ROUTER_CLIENT_SECRET ?? randomBytes(32).toString('base64url'),
+      // The facade serves the authorization server on its own origin (consent and /activate beside the console).
+      OAUTH_ISSUER: process.env.OAUTH_ISSUER ?? `http://127.0.0.1:${process.env.REST_FACADE_PORT ?? 4000}`,
     },
     bus,
     logger,
@@ -101,7 +103,9 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
       'The platform is running:',
       `  REST facade   ${facade.url}/private/v1   (try: curl ${facade.url}/private/v1/users/demo_streamer)`,
       `  router        ${processes['router-gtw'].url}/graphql   (persisted operations only)`,
-      `  OAuth server  ${oauth.url}/.well-known/oauth-authorization-server   (Public API: ${facade.url}/public/v1)`,
+      `  OAuth server  ${facade.url}/.well-known/oauth-authorization-server   (served from ${oauth.url}; Public API: ${facade.url}/public/v1)`,
+      `  pages         ${facade.url}/developer (developer console), ${facade.url}/reference (API reference),`,
+      `                ${facade.url}/admin/explorer (GraphQL explorer), ${facade.url}/activate (device sign-in)`,
       `  subgraphs     ${subgraphLines(processes)}`,
       `  realtime      ${processes['rt-gtw'].wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
       `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]};`,

@@ -15,10 +15,20 @@ import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src'
 import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
 import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
 import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
-import { startLiveProvisionWkr, startLiveStoreSvc, startLiveWebhooksWkr } from '../subgraphs/live/src';
-import { liveProvisionConfigSchema, liveStoreConfigSchema, liveWebhooksConfigSchema } from '../subgraphs/live/src/config';
-import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymWebhooksWkr } from '../subgraphs/paym/src';
-import { paymRenewalsConfigSchema, paymStoreConfigSchema, paymWebhooksConfigSchema } from '../subgraphs/paym/src/config';
+import { startLiveProvisionWkr, startLiveStoreSvc, startLiveViewersWkr, startLiveWebhooksWkr } from '../subgraphs/live/src';
+import {
+  liveProvisionConfigSchema,
+  liveStoreConfigSchema,
+  liveViewersConfigSchema,
+  liveWebhooksConfigSchema,
+} from '../subgraphs/live/src/config';
+import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymTransfersWkr, startPaymWebhooksWkr } from '../subgraphs/paym/src';
+import {
+  paymRenewalsConfigSchema,
+  paymStoreConfigSchema,
+  paymTransfersConfigSchema,
+  paymWebhooksConfigSchema,
+} from '../subgraphs/paym/src/config';
 import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
 import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmSearchConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
 import { startUserStoreSvc } from '../subgraphs/user/src';
@@ -124,6 +134,7 @@ const DOMAIN_PROCESSES = {
     start: startLiveProvisionWkr,
   }),
   'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
+  'live-viewers-wkr': row({ config: liveViewersConfigSchema, port: 'LIVE_VIEWERS_HEALTH_PORT', bus: true, start: startLiveViewersWkr }),
   'paym-store-svc': row({
     config: paymStoreConfigSchema,
     port: 'PAYM_STORE_PORT',
@@ -133,6 +144,12 @@ const DOMAIN_PROCESSES = {
   }),
   'paym-webhooks-wkr': row({ config: paymWebhooksConfigSchema, port: 'PAYM_WEBHOOKS_HEALTH_PORT', bus: true, start: startPaymWebhooksWkr }),
   'paym-renewals-rnr': row({ config: paymRenewalsConfigSchema, port: 'PAYM_RENEWALS_HEALTH_PORT', bus: true, start: startPaymRenewalsRnr }),
+  'paym-transfers-wkr': row({
+    config: paymTransfersConfigSchema,
+    port: 'PAYM_TRANSFERS_HEALTH_PORT',
+    bus: true,
+    start: startPaymTransfersWkr,
+  }),
   'ptfm-store-svc': row({
     config: ptfmStoreConfigSchema,
     port: 'PTFM_STORE_PORT',

@@ -9,6 +9,7 @@ export const SCOPES = {
   'channel:manage:moderators': "Add and remove moderators of the user's channel",
   'channel:manage:vips': "Add and remove VIPs of the user's channel",
   'channel:manage:emotes': "Add and remove the emotes of the user's channel",
+  'clips:edit': "Make clips of channels' live streams and videos in the user's name",
   'chat:read': "Read chat messages in the user's name",
   'chat:edit': "Send chat messages in the user's name",
   'moderator:manage:banned_users': 'Ban and unban users in channels the user moderates',

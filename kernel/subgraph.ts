@@ -10,7 +10,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { formatDateTimeFields } from './date-time';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from './redis';
 import type { EventBus } from './bus/port';
 import type { DomainDb } from './db/client';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db/unavailable';
@@ -133,8 +134,9 @@ export async function startDomainService<P, C extends object>(
   logger: Logger,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const db = domain.connect(settings.DATABASE_URL, 10, logger);
-  const redis = settings.REDIS_URL ? new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const redis = settings.REDIS_URL
+    ? connectRedis(settings.REDIS_URL, logger, `${domain.name}'s limits count in this instance only until it is back`)
+    : undefined;
   const relay = createOutboxRelay({ pool: db.pool, schema: domain.schema, bus, logger });
   await relay.start();
   const subgraph = await startSubgraph({
@@ -147,7 +149,6 @@ export async function startDomainService<P, C extends object>(
     checks: {
       database: () => db.pool.query('SELECT 1').then(() => true),
       bus: () => bus.healthy(),
-      ...(redis ? { redis: () => redis.ping().then((pong) => pong === 'PONG') } : {}),
     },
     context: domain.context({ prisma: db.prisma, redis }),
   });

@@ -6,6 +6,12 @@ export const LIVE_ERRORS = {
   LIVE_NOT_BROADCASTER: 403,
   /** No VOD has this id (or it was deleted). */
   LIVE_VOD_NOT_FOUND: 404,
+  /** A live clip of a channel that is not live. */
+  LIVE_CHANNEL_OFFLINE: 409,
+  /** The provider has nothing to cut the clip from yet (no recording of the stream, or a VOD not ready). */
+  LIVE_CLIP_SOURCE_UNAVAILABLE: 409,
+  /** No clip has this id. */
+  LIVE_CLIP_NOT_FOUND: 404,
   /** A webhook for a provider the platform does not use. */
   LIVE_PROVIDER_UNKNOWN: 404,
   /** A webhook whose signature is missing, malformed or made with none of the current secrets. */

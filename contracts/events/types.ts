@@ -606,6 +606,63 @@ export interface ChnlVipRemovedData {
 }
 
 /**
+ * A clip is ready to watch: the provider made its asset. Keyed by channelId.
+ */
+export interface LiveClipReady {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.clip.ready.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: LiveClipReadyData;
+}
+export interface LiveClipReadyData {
+  /**
+   * The clip.
+   */
+  clipId: string;
+  /**
+   * The channel it was cut from.
+   */
+  channelId: string;
+  /**
+   * The user who made it.
+   */
+  creatorId: string;
+  /**
+   * The stream it was cut from; null when unknown.
+   */
+  streamId: string | null;
+  /**
+   * The VOD it was cut from; null for a cut of the live stream.
+   */
+  vodId: string | null;
+  /**
+   * Its title.
+   */
+  title: string;
+  /**
+   * Its length.
+   */
+  durationSeconds: number;
+  /**
+   * The provider's public playback id of the clip.
+   */
+  playbackId: string | null;
+  /**
+   * When the provider reported it ready (its time).
+   */
+  readyAt: string;
+}
+
+/**
  * A stream ended: the channel is offline. Keyed by channelId.
  */
 export interface LiveStreamEnded {
@@ -733,6 +790,54 @@ export interface LiveStreamUpdatedData {
 }
 
 /**
+ * One realtime gateway instance's viewers per channel, reported periodically: a viewer is a connection with a subscription in the channel's room, distinct by user (anonymous connections each count). The report replaces the instance's previous one (a channel it no longer names has none of its viewers) and counts for ttlSeconds; a channel's viewers are the sum over the instances whose reports are current. Keyed by instanceId, so one instance's reports stay in order. Not from an outbox: a lost report is replaced by the next.
+ */
+export interface LiveViewersCounted {
+  /**
+   * Event id.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "live.viewers.counted.v1";
+  /**
+   * When the instance counted.
+   */
+  occurredAt: string;
+  data: LiveViewersCountedData;
+}
+export interface LiveViewersCountedData {
+  /**
+   * The reporting rt-gtw instance (RT_INSTANCE_ID).
+   */
+  instanceId: string;
+  /**
+   * When it counted; an older report of the same instance than one applied changes nothing.
+   */
+  countedAt: string;
+  /**
+   * How long the report counts when no newer one of the instance follows (the instance died).
+   */
+  ttlSeconds: number;
+  /**
+   * The channels the instance has viewers in, each once.
+   *
+   * @maxItems 20000
+   */
+  counts: {
+    /**
+     * The channel.
+     */
+    channelId: string;
+    /**
+     * Its distinct viewers on this instance.
+     */
+    viewers: number;
+  }[];
+}
+
+/**
  * A stream's recording is ready to watch as a VOD. Keyed by channelId.
  */
 export interface LiveVodReady {
@@ -829,7 +934,7 @@ export interface LiveWebhookReceivedData {
    */
   providerOccurredAt: string;
   /**
-   * For a recording's asset event: the asset as the provider reported it (no secret).
+   * For an asset event (a recording's, or a clip's): the asset as the provider reported it (no secret).
    */
   asset?: {
     /**
@@ -837,7 +942,7 @@ export interface LiveWebhookReceivedData {
      */
     assetId: string;
     /**
-     * The VOD state the event reports.
+     * The state the event reports (a clip takes ready or failed).
      */
     status: "recording" | "ready" | "failed";
     /**
@@ -849,6 +954,10 @@ export interface LiveWebhookReceivedData {
      */
     playbackId: string | null;
   };
+  /**
+   * For a clip's asset event: the clip it completes.
+   */
+  clipId?: string;
 }
 
 /**
@@ -1297,9 +1406,11 @@ export interface EventsByTopic {
   'chnl.moderator.removed.v1': ChnlModeratorRemoved;
   'chnl.vip.added.v1': ChnlVipAdded;
   'chnl.vip.removed.v1': ChnlVipRemoved;
+  'live.clip.ready.v1': LiveClipReady;
   'live.stream.ended.v1': LiveStreamEnded;
   'live.stream.started.v1': LiveStreamStarted;
   'live.stream.updated.v1': LiveStreamUpdated;
+  'live.viewers.counted.v1': LiveViewersCounted;
   'live.vod.ready.v1': LiveVodReady;
   'live.webhook.received.v1': LiveWebhookReceived;
   'paym.subscription.activated.v1': PaymSubscriptionActivated;

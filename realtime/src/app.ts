@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage as HttpRequest } from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
-import { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventBus, IncomingMessage } from '../../kernel/bus/port';
 import { DomainError } from '../../kernel/errors';
-import { parseEvent } from '../../kernel/events';
+import { makeEvent, parseEvent } from '../../kernel/events';
+import { isUuid } from '../../kernel/ids';
 import { createHttpApp, listen } from '../../kernel/http';
 import type { Logger } from '../../kernel/log';
 import { createIntrospection } from '../../kernel/introspection';
@@ -18,8 +18,11 @@ import { Connection, ParkedSubscription } from './connection';
 import { PersistedSubscriptions } from './operations';
 import { CHAT_TOPICS, type Member, NOTIFICATION_TOPIC, nextFramePrefix, Rooms, STREAM_TOPICS, type StreamTopic } from './rooms';
 import { buildRealtimeSchema } from './schema';
+import { SocketCaps } from './caps';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
 import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
+import { connectRedis } from '../../kernel/redis';
+import { clientAddress } from '../../kernel/http';
 
 export const REALTIME_PATH = '/graphql';
 /** On stop, how long clients get to answer the close before their sockets are destroyed. */
@@ -44,6 +47,9 @@ type FeedTopic = (typeof FEED_TOPICS)[number];
 
 const STREAM_TOPIC_SET: ReadonlySet<string> = new Set(STREAM_TOPICS);
 const isStreamEvent = (event: { type: string }): event is ReturnType<typeof parseEvent<StreamTopic>> => STREAM_TOPIC_SET.has(event.type);
+
+/** Where each instance reports its viewers, for the live domain's streams (live-viewers-wkr). */
+const VIEWERS_TOPIC = 'live.viewers.counted.v1';
 
 /** Event ids already fanned out, so a message the relay publishes twice reaches viewers once. */
 class RecentIds {
@@ -100,13 +106,17 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   });
   await revocations.start();
   const verify = options.verifyToken ?? defaultVerifier(config, revocations);
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
-  // ioredis reconnects by itself; until it does, the viewer-count exchange fails and says so each tick.
-  redis?.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const redis = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, log, "viewer counts are this instance's own until it is back")
+    : undefined;
   const ttlMs = Math.max(5_000, 3 * config.RT_VIEWER_COUNT_INTERVAL_MS);
   const counter = redis
     ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })
     : createLocalViewerCounter();
+
+  const userCaps = new SocketCaps(config.RT_MAX_SOCKETS_PER_USER);
+  const addressCaps = new SocketCaps(config.RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS);
+  const trustedProxies = new Set(config.RT_TRUSTED_PROXIES);
 
   const recent = new RecentIds(10_000);
   const feed = async (message: IncomingMessage): Promise<void> => {
@@ -128,7 +138,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       log.error({ err: error, topic: message.topic, offset: message.offset }, 'event could not be fanned out');
     }
   };
-  await bus.ensureTopics([...FEED_TOPICS]);
+  await bus.ensureTopics([...FEED_TOPICS, VIEWERS_TOPIC]);
   const feedSubscription = await bus.subscribe({
     groupId: `rt-gtw.${instanceId}`,
     topics: [...FEED_TOPICS],
@@ -143,8 +153,18 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     onConnect: async (ctx) => {
       const identity = await authenticate(ctx.connectionParams, verify);
       if (!identity) return false;
-      ctx.extra.conn.identity = identity;
-      if (identity.expiresAt !== undefined) ctx.extra.conn.expireAt(identity.expiresAt, now());
+      const { conn } = ctx.extra;
+      conn.identity = identity;
+      const userId = conn.userId;
+      const [caps, key] = userId ? [userCaps, userId] : [addressCaps, conn.address];
+      if (key !== undefined) {
+        if (!caps.take(key)) {
+          conn.refuse(userId ? 'too many connections for this user' : 'too many anonymous connections from this address');
+          return false;
+        }
+        conn.onceClosed(() => caps.release(key));
+      }
+      if (identity.expiresAt !== undefined) conn.expireAt(identity.expiresAt, now());
       return true;
     },
     onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
@@ -202,7 +222,6 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
 
   const app = createHttpApp(log, {
     feed: () => bus.healthy(),
-    ...(redis ? { redis: () => redis.ping().then((r) => r === 'PONG') } : {}),
   });
   const listening = await listen(app, config.RT_PORT);
   const wss = new WebSocketServer({
@@ -214,6 +233,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const alive = new WeakSet<WebSocket>();
   wss.on('connection', (socket, request) => {
     const conn = new Connection(socket, config.RT_MAX_BUFFERED_BYTES, log);
+    conn.address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
     connections.add(conn);
     realtimeSockets.inc();
     alive.add(socket);
@@ -261,16 +281,47 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     if (exchanging) return;
     exchanging = true;
     try {
-      const totals = await counter.exchange(rooms.localViewerCounts(), rooms.viewerCountChannels());
+      const local = rooms.localDistinctViewers();
+      const wanted = rooms.viewerCountChannels();
+      // Without Redis (its outage is logged once by the client) each instance counts its own viewers.
+      const totals = await counter.exchange(local, wanted).catch(() => createLocalViewerCounter().exchange(local, wanted));
       const at = new Date(now());
       for (const [channelId, count] of totals) rooms.pushViewerCount(channelId, count, at);
       rooms.bans.sweep(at.getTime());
-    } catch (error) {
-      log.warn({ err: error }, 'viewer counts not exchanged');
     } finally {
       exchanging = false;
     }
   }, config.RT_VIEWER_COUNT_INTERVAL_MS);
+
+  // A report replaces this instance's last one at the live domain, which sums the instances' current reports: the
+  // counts of several instances add up, and those of one that died expire. Sent straight to the bus (no outbox): a
+  // lost report is replaced by the next.
+  const reportViewers = async (counts: Map<string, number>) => {
+    const at = new Date(now());
+    const event = makeEvent(
+      VIEWERS_TOPIC,
+      {
+        instanceId,
+        countedAt: at.toISOString(),
+        ttlSeconds: Math.ceil((3 * config.RT_VIEWER_REPORT_INTERVAL_MS) / 1000),
+        counts: [...counts].filter(([channelId]) => isUuid(channelId)).map(([channelId, viewers]) => ({ channelId, viewers })),
+      },
+      at,
+    );
+    await bus.publish(VIEWERS_TOPIC, [{ key: instanceId, value: JSON.stringify(event) }]);
+  };
+  let reporting = false;
+  const reportTick = setInterval(async () => {
+    if (reporting) return;
+    reporting = true;
+    try {
+      await reportViewers(rooms.localDistinctViewers());
+    } catch (error) {
+      log.warn({ err: error }, 'viewer counts not reported');
+    } finally {
+      reporting = false;
+    }
+  }, config.RT_VIEWER_REPORT_INTERVAL_MS);
 
   log.info({ url: listening.url, path: REALTIME_PATH }, 'realtime gateway listening');
   return {
@@ -281,6 +332,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     stop: async () => {
       clearInterval(keepAlive);
       clearInterval(viewerTick);
+      clearInterval(reportTick);
       // Clients reconnect elsewhere on 1001; the HTTP server can only close once the upgraded sockets are gone.
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -293,6 +345,8 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       await feedSubscription.stop();
       await revocations.stop();
       await counter.stop().catch((error) => log.warn({ err: error }, 'viewer counts not withdrawn'));
+      // Its viewers left with their sockets: withdrawn at once rather than when the last report expires.
+      await reportViewers(new Map()).catch((error) => log.warn({ err: error }, 'viewer report not withdrawn'));
       await redis?.quit();
     },
   };

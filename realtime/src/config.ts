@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, port, redisUrl, secret, url } from '../../kernel/config';
+import { addressList, logLevel, port, redisUrl, secret, url } from '../../kernel/config';
 import { publicKeys } from '../../kernel/keys';
 
 export const rtGtwConfigSchema = z.object({
@@ -22,10 +22,24 @@ export const rtGtwConfigSchema = z.object({
   /** The largest message a client may send; subscribe messages of persisted operations are small. */
   RT_MAX_CLIENT_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(16_384),
   RT_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(50),
+  /**
+   * Sockets one signed-in user may hold open on an instance, and anonymous sockets one address may: the next is
+   * closed (1008). Signed-in sockets are not counted per address, so the people behind one NAT are not limited
+   * together.
+   */
+  RT_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(10),
+  RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  /** Proxies in front of rt-gtw whose X-Forwarded-For names the client's address (the rightmost untrusted hop). */
+  RT_TRUSTED_PROXIES: addressList(''),
   /** How long a socket may stay open without connection_init before it is closed (4408). */
   RT_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   /** Viewer counts are exchanged and pushed this often; never more than once a second. */
   RT_VIEWER_COUNT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(1_000),
+  /**
+   * Each instance reports its distinct viewers per channel to the live domain (live.viewers.counted.v1) this often; a
+   * report counts for three periods, so an instance that dies stops counting within them.
+   */
+  RT_VIEWER_REPORT_INTERVAL_MS: z.coerce.number().int().min(1_000).max(600_000).default(5_000),
   /** Pings every socket this often and drops the ones that do not answer within the next period. */
   RT_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(15_000),
   /**

@@ -59,6 +59,8 @@ export class ParkedSubscription implements AsyncIterableIterator<ExecutionResult
  */
 export class Connection implements Sink {
   identity?: Identity;
+  /** The client's address, behind the trusted proxies (kernel/http.ts clientAddress). */
+  address?: string;
   readonly subscriptions = new Map<string, ParkedSubscription>();
   private dropped = false;
 
@@ -91,6 +93,17 @@ export class Connection implements Sink {
   forbid(reason: string): void {
     this.endAll();
     this.socket.close(4403, reason);
+  }
+
+  /** Runs `fn` once the socket has closed: at once if it has already (it may close while its token is checked). */
+  onceClosed(fn: () => void): void {
+    if (this.socket.readyState === this.socket.CLOSED) fn();
+    else this.socket.once('close', fn);
+  }
+
+  /** Refuses a connection beyond its user's or address's cap of sockets (1008, policy violation). */
+  refuse(reason: string): void {
+    this.socket.close(1008, reason);
   }
 
   /** Ends every subscription (leaving their rooms); graphql-ws's own close handling finds nothing left to do. */

@@ -24,6 +24,8 @@ export interface PreparedOperation {
   body: string;
   document: DocumentNode;
   field: RootField;
+  /** Whether it is pushed the room's viewer count each time it changes: `viewerCount`, or `streamStatus` selecting it. */
+  countsViewers: boolean;
 }
 
 /** One subscribe request, resolved: the room it joins and the selection (operation and variables) it shares. */
@@ -71,8 +73,12 @@ export class PersistedSubscriptions {
       const fieldNode = definition.selectionSet.selections[0];
       const field = fieldNode?.kind === Kind.FIELD ? ROOT_FIELDS.find((f) => f === fieldNode.name.value) : undefined;
       if (!field || fieldNode.kind !== Kind.FIELD) throw new Error(`${REALTIME_API} ${op.name}: unknown root field`);
+      const countsViewers =
+        field === 'viewerCount' ||
+        (field === 'streamStatus' &&
+          (fieldNode.selectionSet?.selections ?? []).some((s) => s.kind === Kind.FIELD && s.name.value === 'viewerCount'));
       this.byId.set(op.id, {
-        operation: { id: op.id, name: op.name, body: op.body, document, field },
+        operation: { id: op.id, name: op.name, body: op.body, document, field, countsViewers },
         definition,
         fieldDef: subscriptionType.getFields()[field],
         fieldNode,

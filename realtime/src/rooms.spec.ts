@@ -95,6 +95,37 @@ describe('Rooms', () => {
     expect(sink.frames.map((f) => JSON.parse(f).payload.data.chatMessages.text)).toEqual(['one', 'two']);
   });
 
+  it('should count a signed-in user once however many connections they hold, and each anonymous connection', () => {
+    const rooms = new Rooms(schema);
+    const [channelId, otherRoom] = [randomUUID(), randomUUID()];
+    const userId = randomUUID();
+    subscribe(rooms, new RecordingSink(userId), 'm', 'ChatMessages', channelId);
+    const secondTab = subscribe(rooms, new RecordingSink(userId), 'm', 'StreamStatus', channelId);
+    subscribe(rooms, new RecordingSink(), 'm', 'ChatMessages', channelId);
+    subscribe(rooms, new RecordingSink(), 'm', 'ChatMessages', channelId);
+    subscribe(rooms, new RecordingSink(userId), 'm', 'ChatMessages', otherRoom);
+    expect(rooms.localDistinctViewers()).toEqual(
+      new Map([
+        [channelId, 3],
+        [otherRoom, 1],
+      ]),
+    );
+    expect(rooms.localViewerCounts().get(channelId)).toBe(4);
+    secondTab.leave();
+    expect(rooms.localDistinctViewers().get(channelId)).toBe(3);
+  });
+
+  it('should count anonymous connections once per address', () => {
+    const rooms = new Rooms(schema);
+    const channelId = randomUUID();
+    const fromOneAddress = Array.from({ length: 1_000 }, () => Object.assign(new RecordingSink(), { address: '203.0.113.7' }));
+    for (const sink of fromOneAddress) subscribe(rooms, sink, 'm', 'ChatMessages', channelId);
+    subscribe(rooms, Object.assign(new RecordingSink(), { address: '2001:db8::1' }), 'm', 'ChatMessages', channelId);
+    subscribe(rooms, Object.assign(new RecordingSink(randomUUID()), { address: '203.0.113.7' }), 'm', 'ChatMessages', channelId);
+    expect(rooms.localDistinctViewers().get(channelId)).toBe(3);
+    expect(rooms.localViewerCounts().get(channelId)).toBe(1_002);
+  });
+
   it('should count a connection once per room however many subscriptions it holds, and forget rooms left empty', () => {
     const rooms = new Rooms(schema);
     const channelId = randomUUID();
@@ -172,6 +203,28 @@ describe('Rooms', () => {
     expect(early.frames.map((f) => JSON.parse(f).payload.data.viewerCount.count)).toEqual([1, 2]);
     expect(late.frames.map((f) => JSON.parse(f).payload.data.viewerCount.count)).toEqual([1, 2]);
     expect(rooms.viewerCountChannels()).toEqual([channelId]);
+  });
+
+  it('should push the viewer count to a streamStatus that selects it, and only to that one', () => {
+    const rooms = new Rooms(schema);
+    const channelId = randomUUID();
+    const withViewers = new RecordingSink();
+    const withoutViewers = new RecordingSink();
+    subscribe(rooms, withViewers, 's', 'StreamStatusWithViewers', channelId);
+    subscribe(rooms, withoutViewers, 's', 'StreamStatus', channelId);
+    expect(rooms.viewerCountChannels()).toEqual([channelId]);
+    const at = new Date();
+    expect(rooms.pushViewerCount(channelId, 3, at)).toBe(1);
+    expect(JSON.parse(withViewers.frames[0]).payload.data.streamStatus).toEqual({
+      channelId,
+      state: null,
+      streamId: null,
+      title: null,
+      category: null,
+      viewerCount: 3,
+      at: at.toISOString(),
+    });
+    expect(withoutViewers.frames).toEqual([]);
   });
 
   it('should give a viewer count to a selection that is new in the room even when the count is unchanged', () => {

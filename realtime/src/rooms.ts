@@ -7,6 +7,8 @@ import type { ChatEventValue, RootField, RootValue, StreamStatusValue } from './
 /** A connection as the rooms see it: who it is, and where its frames go. */
 export interface Sink {
   readonly userId?: string;
+  /** The client's address: anonymous viewers are counted once per address. */
+  readonly address?: string;
   /** Writes one whole graphql-ws frame; a sink that cannot keep up drops itself (see connection.ts). */
   send(frame: string): void;
 }
@@ -309,12 +311,34 @@ export class Rooms {
     return counts;
   }
 
-  /** The rooms someone follows the viewer count of. */
+  /**
+   * Distinct viewers per room on this instance, rooms without any left out: a signed-in user once however many
+   * connections they hold, anonymous connections once per address (a thousand sockets from one address are one
+   * viewer). What the viewer counts are made of.
+   */
+  localDistinctViewers(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const room of this.rooms.values()) {
+      const users = new Set<string>();
+      const addresses = new Set<string>();
+      let unknown = 0;
+      for (const sink of room.viewers.keys()) {
+        if (sink.userId) users.add(sink.userId);
+        else if (sink.address) addresses.add(sink.address);
+        else unknown += 1;
+      }
+      const viewers = users.size + addresses.size + unknown;
+      if (viewers > 0) counts.set(room.channelId, viewers);
+    }
+    return counts;
+  }
+
+  /** The rooms someone follows the viewer count of (viewerCount, or a streamStatus that selects it). */
   viewerCountChannels(): string[] {
     const channels: string[] = [];
     for (const room of this.rooms.values()) {
       for (const selection of room.selections.values()) {
-        if (selection.operation.field === 'viewerCount') {
+        if (selection.operation.countsViewers) {
           channels.push(room.channelId);
           break;
         }
@@ -323,16 +347,26 @@ export class Rooms {
     return channels;
   }
 
-  /** Sends a room's count to its viewerCount subscribers when it changed, and to those who have none yet. */
+  /**
+   * Sends a room's count to the subscriptions that follow it (viewerCount, streamStatus selecting viewerCount) when
+   * it changed, and to those that have none yet.
+   */
   pushViewerCount(channelId: string, count: number, at: Date): number {
     const room = this.rooms.get(channelId);
     if (!room) return 0;
     const changed = room.lastViewerCount !== count;
     room.lastViewerCount = count;
-    const root = { viewerCount: { channelId, count, at: at.toISOString() } };
+    const roots = {
+      viewerCount: { viewerCount: { channelId, count, at: at.toISOString() } },
+      // A change of the viewers alone: nothing else of the stream changed.
+      streamStatus: {
+        streamStatus: { channelId, state: null, streamId: null, title: null, category: null, viewerCount: count, at: at.toISOString() },
+      },
+    } as const;
     let written = 0;
     for (const selection of [...room.selections.values()]) {
-      if (selection.operation.field !== 'viewerCount') continue;
+      if (!selection.operation.countsViewers) continue;
+      const root = selection.operation.field === 'streamStatus' ? roots.streamStatus : roots.viewerCount;
       if (changed || selection.lastPayload === undefined) selection.lastPayload = this.execute(selection, root);
       for (const member of [...selection.members]) {
         if (!changed && selection.primed.has(member)) continue;

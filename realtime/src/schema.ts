@@ -43,6 +43,8 @@ export interface StreamStatusValue {
   streamId: string | null;
   title: string | null;
   category: string | null;
+  /** Set on the gateway's own viewer count changes; absent on stream and channel events. */
+  viewerCount?: number | null;
   at: string;
 }
 

@@ -8,6 +8,8 @@ import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
 import { createGraphQLEndpoint, GRAPHQL_PATH, loadGraphQLEndpointOptions } from './graphql-endpoint';
 import { ProblemError, problemHandler } from './problem';
+import { authorizationServerRoutes } from './authorization-server';
+import { consoleRoutes } from './console';
 import { explorerRoutes } from './explorer';
 import { referenceRoutes } from './reference';
 import { createRouterClient, type RouterClient } from './router-client';
@@ -38,6 +40,11 @@ export interface RestFacadeOptions {
   trustedProxies?: string[];
   /** The authorization server's public origin, which the served Public API document sends developers to. */
   authorizationServer?: string;
+  /**
+   * The authorization server's internal origin: its paths (`/oauth/`, `/activate`, its metadata) are then served on
+   * the facade's origin, where the developer console and the consent page share the user's sign-in.
+   */
+  authorizationServerUpstream?: string;
   /** The router's GraphQL endpoint, for the explorer's queries (default: `router.url`; no explorer without one). */
   explorerRouterUrl?: string;
 }
@@ -64,6 +71,8 @@ export async function createRestFacade(options: RestFacadeOptions): Promise<Rest
   // Providers' webhooks (a live stream's whole state) are larger than an API request.
   const raw = express.raw({ limit: '256kb', type: () => true });
   app.use(referenceRoutes(options.documents, options.authorizationServer));
+  app.use(consoleRoutes());
+  if (options.authorizationServerUpstream) app.use(authorizationServerRoutes(options.authorizationServerUpstream));
   const explorerRouter = options.explorerRouterUrl ?? ('url' in options.router ? options.router.url : undefined);
   if (explorerRouter) app.use(explorerRoutes(explorerRouter));
   for (const doc of options.documents) {

@@ -18,9 +18,12 @@ export const restFacadeConfigSchema = z.object({
   }),
   /** A router silent for longer than this is answered 504 rather than holding the client's connection open. */
   ROUTER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  /** The authorization server's public URL, named in the served Public API document (default: OAUTH_INTROSPECTION_URL's origin). */
+  /** The authorization server's public URL, named in the served Public API document (default: the facade's own origin). */
   OAUTH_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
-  /** Where the router introspects tokens: `npm start` names the authorization server this way. */
+  /**
+   * Where the router introspects tokens: `npm start` names the authorization server this way, and the facade passes
+   * the authorization server's paths (`/oauth/`, `/activate`, its metadata) to this URL's origin.
+   */
   OAUTH_INTROSPECTION_URL: url.default('http://127.0.0.1:4010/oauth/introspect'),
   LOG_LEVEL: logLevel,
 });

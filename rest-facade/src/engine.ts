@@ -135,7 +135,7 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
       id: route.id,
       api: doc.name,
       variables,
-      authorization: req.headers.authorization,
+      authorization: route.authorizationIsVariable ? undefined : req.headers.authorization,
       requestId: req.id,
       clientIp: res.locals.clientIp as string | undefined,
     });

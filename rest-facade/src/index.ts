@@ -20,7 +20,9 @@ export async function startRestFacade(
     logger,
     trustedProxies: config.TRUSTED_PROXIES,
     explorerRouterUrl: config.ROUTER_URL,
-    authorizationServer: config.OAUTH_ISSUER ?? new URL(config.OAUTH_INTROSPECTION_URL).origin,
+    // Unset, the documents name the authorization server's paths alone: the facade serves them on its own origin.
+    authorizationServer: config.OAUTH_ISSUER,
+    authorizationServerUpstream: new URL(config.OAUTH_INTROSPECTION_URL).origin,
   });
   const listening = await listen(facade.app, config.REST_FACADE_PORT, config.REST_FACADE_HOST);
   logger.info({ url: listening.url }, 'rest facade listening');

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import express, { type Router } from 'express';
-import { fromRoot } from '../../kernel/paths';
+import { escapeHtml, FACES_CSS_FILE, facesPage } from '../../kernel/faces';
 import type { ApiDocument } from './engine';
 
 /** swagger-ui-dist's own files, served as they ship: the page loads nothing from anywhere else. */
@@ -36,25 +36,12 @@ export function servedDocument(doc: ApiDocument, authorizationServer: string | u
   return served;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-
-/** A page of the facade's own, in the style they share (`faces.css`). */
-export const page = (title: string, body: string, head = '') => `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="icon" href="${REFERENCE_ASSETS}/favicon-32x32.png">
-<link rel="stylesheet" href="${REFERENCE_ASSETS}/faces.css">
-${head}
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
+/** A page of the facade's own, in the look every page of ours shares. */
+export const page = (title: string, body: string, head = '') =>
+  facesPage(title, body, {
+    stylesheet: `${REFERENCE_ASSETS}/faces.css`,
+    head: `<link rel="icon" href="${REFERENCE_ASSETS}/favicon-32x32.png">${head ? `\n${head}` : ''}`,
+  });
 
 /** The script that starts Swagger UI on a page: a file of ours, so the pages need no inline script. */
 const STARTER = `(() => {
@@ -89,7 +76,7 @@ export function referenceRoutes(documents: ApiDocument[], authorizationServer: s
   }
   router.get(`${REFERENCE_ASSETS}/faces.css`, (_req, res) => {
     documentation(res);
-    res.sendFile('faces.css', { root: fromRoot('rest-facade', 'public') });
+    res.sendFile(FACES_CSS_FILE);
   });
   router.get(`${REFERENCE_ASSETS}/start.js`, (_req, res) => {
     documentation(res);

@@ -13,6 +13,11 @@ export interface Route {
   bodyVariables: (body: unknown) => Record<string, unknown>;
   /** Variables read from request headers (a webhook's signature). */
   headerVariables: (headers: Record<string, string | string[] | undefined>) => Record<string, unknown>;
+  /**
+   * Whether the Authorization header is one of those variables: then it is a third party's credential for the
+   * domain to verify (Google's push token), not the caller's token, and the router is not given it.
+   */
+  authorizationIsVariable: boolean;
   resultPath: string[];
   page: boolean;
   whenNull?: ErrorCode;
@@ -125,6 +130,7 @@ export function checkRoutes(
       status: Number(status),
       bodyVariables,
       headerVariables,
+      authorizationIsVariable: headers.some(([header]) => header === 'authorization'),
       resultPath: result ? result.split('.') : rootFields,
       page: extensions['x-graphql-page'] ?? false,
       whenNull: extensions['x-when-null'],

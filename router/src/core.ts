@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import Redis from 'ioredis';
 import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
 import type { EventBus } from '../../kernel/bus/port';
@@ -16,8 +15,9 @@ import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
 import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
 import type { RouterConfig } from './config';
 import { createIntrospection, IntrospectionUnavailable } from '../../kernel/introspection';
+import { connectRedis } from '../../kernel/redis';
 import { limitRules } from './limits';
-import { memoryRateLimiter, rateLimitHeaders, redisRateLimiter, type RateLimitPolicy } from './rate-limit';
+import { memoryRateLimiter, rateLimitHeaders, sharedRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted } from './persisted';
 import { createSubgraphFetcher } from './subgraph-fetcher';
@@ -112,12 +112,13 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     oauth: oauthVerifier(introspection),
     staff: staffVerifier(config.STAFF_TOKEN_PUBLIC_KEYS),
   });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const redis = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, logger, 'the API rate limits count in this instance only until it is back')
+    : undefined;
   const policy: RateLimitPolicy = { points: config.PUBLIC_RATE_LIMIT_POINTS, windowSeconds: config.PUBLIC_RATE_LIMIT_WINDOW_SECONDS };
-  const limiter = redis ? redisRateLimiter(redis, policy, config.RATE_LIMIT_KEY_PREFIX) : memoryRateLimiter(policy);
+  const limiter = redis ? sharedRateLimiter(redis, policy, config.RATE_LIMIT_KEY_PREFIX) : memoryRateLimiter(policy);
   const appPolicy: RateLimitPolicy = { points: config.APP_RATE_LIMIT_POINTS, windowSeconds: config.APP_RATE_LIMIT_WINDOW_SECONDS };
-  const appLimiter = redis ? redisRateLimiter(redis, appPolicy, `${config.RATE_LIMIT_KEY_PREFIX}:app`) : memoryRateLimiter(appPolicy);
+  const appLimiter = redis ? sharedRateLimiter(redis, appPolicy, `${config.RATE_LIMIT_KEY_PREFIX}:app`) : memoryRateLimiter(appPolicy);
 
   /**
    * The caller, verified by the one kind of token the operation's API takes. No token is anonymous where the API
@@ -203,11 +204,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
             : undefined;
       let limitHeaders: Record<string, string> = {};
       if (limit) {
-        // Without Redis the limit cannot be counted: the API stays up unlimited rather than failing every app.
-        const decision = await limit.limiter.take(limit.key).catch((error: unknown) => {
-          logger.warn({ err: error, requestId }, 'rate limit not counted');
-          return undefined;
-        });
+        const decision = await limit.limiter.take(limit.key);
         if (decision) limitHeaders = rateLimitHeaders(limit.policy, decision, limit.name);
         if (decision && !decision.allowed) {
           return {

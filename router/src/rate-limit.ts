@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { redisReady } from '../../kernel/redis';
 
 /**
  * The Public API's limit: a token bucket per (client, user), like Helix's. It refills continuously at
@@ -68,6 +69,18 @@ export function redisRateLimiter(redis: Redis, policy: RateLimitPolicy, keyPrefi
       const [allowed, tokens] = await take(`${keyPrefix}:${key}`, policy.points, perMs);
       return decide(policy, allowed === 1, Number(tokens));
     },
+  };
+}
+
+/**
+ * Counted in Redis for every instance, and in this instance alone whenever Redis cannot answer (the outage is
+ * logged once by its client): an outage never lifts the limit nor fails the request.
+ */
+export function sharedRateLimiter(redis: Redis, policy: RateLimitPolicy, keyPrefix: string): RateLimiter {
+  const shared = redisRateLimiter(redis, policy, keyPrefix);
+  const local = memoryRateLimiter(policy);
+  return {
+    take: (key) => (redisReady(redis) ? shared.take(key).catch(() => local.take(key)) : local.take(key)),
   };
 }
 

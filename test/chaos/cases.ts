@@ -6,7 +6,10 @@ import { deadLetterTopic } from '../../kernel/bus/consumer';
 import { fromRoot } from '../../kernel/paths';
 import { countEffects, idCounts, lagOf, processedEvents, publishRaw, readTopic, type Effects } from './observe';
 import { loginOf, seeded, signUp, signUps, until, type Reply } from './load';
-import type { Processes } from './processes';
+import type { Instance, Processes } from './processes';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { readManifest } from '../../kernel/persisted';
 import type { PrivateServices } from './services';
 import { notifyGroup } from '../../subgraphs/ptfm/src/workers/notify.wkr';
 import { searchGroup } from '../../subgraphs/ptfm/src/workers/search.wkr';
@@ -18,6 +21,10 @@ export interface Settings {
   /** How long the broker stays down each time, and PostgreSQL in its case. */
   brokerDownSeconds: number;
   postgresDownSeconds: number;
+  redisDownSeconds: number;
+  /** The realtime case's viewers (over two rt-gtw instances) and the messages its broadcaster sends them. */
+  viewers: number;
+  chatMessages: number;
   /** The least time the broker case's load lasts, so that its faults fall under load even for a small count. */
   minLoadSeconds: number;
   drainTimeoutSeconds: number;
@@ -357,4 +364,300 @@ export async function postgresOutage(context: Context): Promise<Outcome> {
   };
 }
 
-export const CASES = { broker: brokerAndWorkerFaults, poison, postgres: postgresOutage };
+/** The processes that count in Redis, each of which must log a Redis outage once as it begins and once as it ends. */
+const REDIS_USERS: ProcessName[] = ['user-store-svc', 'chat-store-svc', 'router-gtw'];
+
+type Call = () => Promise<Omit<Reply, 'index'>>;
+
+async function call(url: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Omit<Reply, 'index'>> {
+  const startedAt = Date.now();
+  try {
+    const reply = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    await reply.arrayBuffer();
+    return { status: reply.status, retryAfter: reply.headers.get('retry-after'), startedAt, ms: Date.now() - startedAt };
+  } catch {
+    return { status: 0, retryAfter: null, startedAt, ms: Date.now() - startedAt };
+  }
+}
+
+const json = (body: unknown, token?: string): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify(body),
+});
+
+/** A new account, signed in, whose channel's chat room takes messages: the broadcaster of a case. */
+async function broadcaster(api: string, login: string): Promise<{ accessToken: string; channelId: string }> {
+  const reply = await signUp(api, login, 15_000);
+  if (reply.status !== 201) throw new Error(`sign-up of ${login} answered ${reply.status}`);
+  const session = await fetch(`${api}/sessions`, json({ login, password: 'chaos-password-1' }));
+  const { accessToken } = (await session.json()) as { accessToken: string };
+  const channelId = await until(
+    async () => {
+      const user = (await (await fetch(`${api}/users/${login}`)).json()) as { channel?: { id: string } };
+      const id = user.channel?.id;
+      return id && (await call(`${api}/channels/${id}/chat/messages`, json({ text: 'room check' }, accessToken))).status === 201 && id;
+    },
+    60_000,
+    `the chat room of ${login}`,
+  );
+  return { accessToken, channelId };
+}
+
+/**
+ * Redis stopped for a while under chat messages and reads: every limit keeps limiting, counted in each instance
+ * while Redis is away (README, "Redis outages"); nothing answers 5xx; no process turns unready; and each process that
+ * counts in Redis logs the outage once as it begins and once as it ends, not per request.
+ */
+export async function redisOutage(context: Context): Promise<Outcome> {
+  const { services, processes, settings, api } = context;
+  const target = loginOf('chaosredis', 1);
+  const { accessToken, channelId } = await broadcaster(api, loginOf('chaosredis', 0));
+  const signedUp = await signUp(api, target, 15_000);
+  if (signedUp.status !== 201) throw new Error(`sign-up of ${target} answered ${signedUp.status}`);
+
+  const calls: Call[] = [
+    () => call(`${api}/channels/${channelId}/chat/messages`, json({ text: `during the Redis case ${randomUUID()}` }, accessToken)),
+    () => call(`${api}/users/${target}`),
+    () => call(`${api}/me`, { headers: { authorization: `Bearer ${accessToken}` } }),
+  ];
+  const replies: Reply[] = [];
+  const unready: string[] = [];
+  let running = true;
+  const lane = async (offset: number) => {
+    for (let i = offset; running; i += 1) {
+      replies.push({ index: replies.length, ...(await calls[i % calls.length]()) });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const watch = async () => {
+    while (running) {
+      for (const name of REDIS_USERS) if (!(await processes.ready(name))) unready.push(`${name} at ${new Date().toISOString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  const load = Promise.all([lane(0), lane(1), lane(2), watch()]);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+  const outage = { from: Date.now(), to: 0 };
+  settings.log('  Redis stopped');
+  await services.redis.stop();
+  // Wrong passwords for one account while Redis is away: the account's limit (5 failures) still locks it.
+  const guesses: number[] = [];
+  for (let i = 0; i < 6; i += 1) guesses.push((await call(`${api}/sessions`, json({ login: target, password: `wrong-${i}` }))).status);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, settings.redisDownSeconds * 1000 - (Date.now() - outage.from))));
+  await services.redis.start();
+  outage.to = Date.now();
+  settings.log(`  Redis back after ${((outage.to - outage.from) / 1000).toFixed(1)} s`);
+  const logged = (name: ProcessName, message: string) =>
+    processes
+      .logText(name)
+      .split('\n')
+      .filter((line) => line.includes(`"msg":"${message}`)).length;
+  const recoveredAt = await until(
+    async () => REDIS_USERS.every((name) => logged(name, 'Redis available again') > 0) && Date.now(),
+    30_000,
+    'every process back on Redis',
+  ).catch(() => 0);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  running = false;
+  await load;
+
+  const notes = [
+    `answers: ${tally(replies)}`,
+    `answers while down: ${tally(replies.filter((r) => r.startedAt >= outage.from && r.startedAt <= outage.to))}`,
+    `wrong passwords while down: ${guesses.join(' ')}`,
+    `outage logged (began/ended): ${REDIS_USERS.map((n) => `${n} ${logged(n, 'Redis unavailable')}/${logged(n, 'Redis available again')}`).join(', ')}`,
+  ];
+  if (guesses.slice(0, 5).some((status) => status !== 401) || guesses[5] !== 429) {
+    notes.push('FAIL: the account was not locked after 5 wrong passwords while Redis was away');
+  }
+  for (const name of REDIS_USERS) {
+    if (logged(name, 'Redis unavailable') !== 1 || logged(name, 'Redis available again') !== 1) {
+      notes.push(`FAIL: ${name} did not log the outage exactly once as it began and once as it ended`);
+    }
+  }
+  if (unready.length) notes.push(`FAIL: unready during the Redis outage: ${unready.slice(0, 5).join(', ')}`);
+  if (!recoveredAt) notes.push('FAIL: not every process counted in Redis again within 30 s');
+  const answered = replies.filter((r) => r.status !== 0);
+  return {
+    name: 'Redis outage',
+    sent: replies.length,
+    delivered: answered.length,
+    lost: replies.length - answered.length,
+    duplicated: 0,
+    republished: 0,
+    errors: replies.filter((r) => r.status >= 500).length,
+    recoverySeconds: ((recoveredAt || Date.now()) - outage.to) / 1000,
+    notes,
+  };
+}
+
+/** A viewer of a room as a client app is: graphql-ws with retries, and the room's history after a reconnect. */
+class Viewer {
+  /** Every message id shown, socket or history, once each. */
+  readonly shown = new Set<string>();
+  /** Ids that came twice over the sockets: rt-gtw delivered a message twice. */
+  socketDuplicates = 0;
+  /** Ids the history gave that a socket had shown already, or the other way round: hidden, as an app would. */
+  overlaps = 0;
+  connects = 0;
+  lastConnectedAt = 0;
+  private lastId: string | undefined;
+  /** The last message shown when the socket dropped, until the gap after it is filled. */
+  private anchor: string | undefined;
+  private readonly socketIds = new Set<string>();
+  readonly client: Client;
+
+  constructor(
+    urls: () => string,
+    private readonly api: string,
+    private readonly channelId: string,
+    hash: string,
+  ) {
+    this.client = createClient({
+      url: urls,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 30,
+      retryWait: async () => new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700)),
+      shouldRetry: () => true,
+    });
+    this.client.on('closed', () => {
+      this.anchor ??= this.lastId;
+    });
+    // At once after a reconnect, and again on its first frame: only then is the new subscription surely seated, so
+    // what was said between the first look at the history and that moment is filled too.
+    this.client.on('connected', () => {
+      this.connects += 1;
+      this.lastConnectedAt = Date.now();
+      if (this.connects > 1) void this.catchUp(this.anchor);
+    });
+    this.client.subscribe<{ chatMessages: { id: string } }>(
+      { query: '', variables: { channelId }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } },
+      {
+        next: ({ data }) => {
+          const id = data?.chatMessages.id;
+          if (!id) return;
+          if (this.socketIds.has(id)) this.socketDuplicates += 1;
+          this.socketIds.add(id);
+          const anchor = this.anchor;
+          this.anchor = undefined;
+          this.show(id);
+          if (this.connects > 1 && anchor) void this.catchUp(anchor);
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+  }
+
+  private show(id: string): void {
+    if (this.shown.has(id)) {
+      this.overlaps += 1;
+      return;
+    }
+    this.shown.add(id);
+    this.lastId = id;
+  }
+
+  /** What the room said since `anchor`: pages of history, newest first, back to it. */
+  private async catchUp(anchor: string | undefined): Promise<void> {
+    const missed: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 20; page += 1) {
+      const query = new URLSearchParams({ first: '100', ...(before ? { before } : {}) });
+      const reply = await fetch(`${this.api}/channels/${this.channelId}/chat/messages?${query}`).catch(() => undefined);
+      if (!reply?.ok) return;
+      const body = (await reply.json()) as { data: { id: string }[]; pagination: { cursor?: string } };
+      const at = body.data.findIndex((m) => m.id === anchor);
+      missed.push(...body.data.slice(0, at === -1 ? undefined : at).map((m) => m.id));
+      if (at !== -1 || !body.pagination.cursor) break;
+      before = body.pagination.cursor;
+    }
+    for (const id of missed.reverse()) this.show(id);
+  }
+}
+
+/**
+ * An rt-gtw instance SIGKILLed under its viewers while the broadcaster talks: its viewers reconnect (graphql-ws
+ * retries, the balancer sending them to an instance that answers) and catch up from the room's history after the
+ * last message they saw; every viewer ends with every message, and no socket showed one twice.
+ */
+export async function realtimeKill(context: Context): Promise<Outcome> {
+  const { processes, settings, api } = context;
+  const { accessToken, channelId } = await broadcaster(api, loginOf('chaosrt', 0));
+  const second = await processes.another('rt-gtw');
+  const instances: Instance[] = ['rt-gtw', second];
+  for (const instance of instances) await processes.start(instance);
+  const killed = instances[0];
+  const dead = new Set<Instance>();
+  const hash = readManifest('realtime.v1').operations.find((op) => op.name === 'ChatMessages')?.id;
+  if (!hash) throw new Error('ChatMessages is not persisted');
+  // The balancer: each viewer starts on its own instance and, once that one is gone, is sent to one that is not.
+  const viewers = Array.from({ length: settings.viewers }, (_, i) => {
+    let turn = i;
+    return new Viewer(
+      () => {
+        const live = instances.filter((instance) => !dead.has(instance));
+        const url = `${processes.url(live[turn++ % live.length]).replace(/^http/, 'ws')}/graphql`;
+        return url;
+      },
+      api,
+      channelId,
+      hash,
+    );
+  });
+  const onKilled = viewers.filter((_, i) => i % instances.length === 0);
+  await until(async () => viewers.every((v) => v.connects === 1) && true, 60_000, 'every viewer connected');
+  // graphql-ws has no acknowledgement of a subscribe: a moment for both instances to seat every viewer.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+  const sent: string[] = [];
+  const replies: Reply[] = [];
+  let killedAt = 0;
+  // The broadcaster's limit is 100 messages per 30 s: three a second stays under it.
+  for (let i = 0; i < settings.chatMessages; i += 1) {
+    const due = Date.now() + 333;
+    const reply = await fetch(`${api}/channels/${channelId}/chat/messages`, json({ text: `rt case ${i}` }, accessToken));
+    replies.push({ index: i, status: reply.status, retryAfter: null, startedAt: Date.now(), ms: 0 });
+    if (reply.status === 201) sent.push(((await reply.json()) as { id: string }).id);
+    else await reply.arrayBuffer();
+    if (i === Math.floor(settings.chatMessages / 3)) {
+      settings.log(`  SIGKILL ${killed} at message ${i} under ${onKilled.length} of ${viewers.length} viewers`);
+      dead.add(killed);
+      killedAt = Date.now();
+      await processes.kill(killed);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+  }
+  const everyone = await until(
+    async () => viewers.every((v) => sent.every((id) => v.shown.has(id))) && Date.now(),
+    30_000,
+    'every viewer with every message',
+  ).catch(() => 0);
+  const reconnected = Math.max(...onKilled.map((v) => v.lastConnectedAt));
+  for (const viewer of viewers) await viewer.client.dispose();
+
+  const shown = viewers.reduce((sum, v) => sum + sent.filter((id) => v.shown.has(id)).length, 0);
+  const notes = [
+    `messages: ${tally(replies)}; ${viewers.length} viewers, ${onKilled.length} on the killed instance`,
+    `reconnected: ${onKilled.filter((v) => v.connects > 1).length} of ${onKilled.length}, the last ${((reconnected - killedAt) / 1000).toFixed(1)} s after the kill`,
+    `history overlaps hidden: ${viewers.reduce((sum, v) => sum + v.overlaps, 0)}`,
+  ];
+  if (onKilled.some((v) => v.connects < 2)) notes.push('FAIL: a viewer of the killed instance never reconnected');
+  if (!everyone) notes.push('FAIL: not every viewer had every message within 30 s of the last');
+  return {
+    name: 'rt-gtw killed under its viewers',
+    sent: sent.length * viewers.length,
+    delivered: shown,
+    lost: sent.length * viewers.length - shown,
+    duplicated: viewers.reduce((sum, v) => sum + v.socketDuplicates, 0),
+    republished: 0,
+    errors: unexpected(replies).length,
+    recoverySeconds: (reconnected - killedAt) / 1000,
+    notes,
+  };
+}
+
+export const CASES = { broker: brokerAndWorkerFaults, poison, postgres: postgresOutage, redis: redisOutage, realtime: realtimeKill };

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { PROCESSES, type ProcessName, type ProcessRow } from '../../bin/processes';
 import { generatedKeysEnv } from '../../kernel/keys';
@@ -14,16 +14,21 @@ const ENTRY = fromRoot('dist', 'bin', 'platform.js');
  * The registry's processes, each alone in a child process (`node dist/bin/platform.js <name>`) as in production,
  * on free loopback ports, with the egress guard preloaded; their output goes to `<dir>/<name>.log`.
  */
+/** A process of the registry, or another instance of one (`rt-gtw#2`) with a port of its own. */
+export type Instance = ProcessName | `${ProcessName}#${number}`;
+
+const processOf = (instance: Instance) => instance.split('#')[0] as ProcessName;
+
 export class Processes {
-  private readonly children = new Map<ProcessName, ChildProcess>();
-  private readonly logs = new Map<ProcessName, WriteStream>();
+  private readonly children = new Map<Instance, ChildProcess>();
+  private readonly logs = new Map<Instance, WriteStream>();
   /** Children this harness signalled: their exit is the fault, not a crash. */
   private readonly signalled = new WeakSet<ChildProcess>();
-  private crashes: { name: ProcessName; how: string }[] = [];
+  private crashes: { name: Instance; how: string }[] = [];
 
   private constructor(
     private readonly env: Record<string, string>,
-    private readonly ports: Record<ProcessName, number>,
+    private readonly ports: Record<Instance, number>,
     private readonly dir: string,
   ) {}
 
@@ -39,11 +44,12 @@ export class Processes {
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
-      // Thousands of sign-ups come from 127.0.0.1.
+      // Thousands of sign-ups, and the realtime case's hundreds of anonymous viewers, come from 127.0.0.1.
       SIGNUP_ADDRESS_PER_HOUR: '1000000',
+      RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '100000',
       MAIL_DIR: path.join(dir, 'mail'),
     };
-    const ports = {} as Record<ProcessName, number>;
+    const ports = {} as Record<Instance, number>;
     for (const [name, row] of Object.entries(PROCESSES) as [ProcessName, ProcessRow][]) {
       ports[name] = await freePort();
       env[row.port] = String(ports[name]);
@@ -52,19 +58,27 @@ export class Processes {
     return new Processes(env, ports, dir);
   }
 
-  url(name: ProcessName): string {
+  url(name: Instance): string {
     return `http://127.0.0.1:${this.ports[name]}`;
   }
 
+  /** Another instance of a process, on a free port of its own: start it with start(). */
+  async another(name: ProcessName): Promise<Instance> {
+    const instance: Instance = `${name}#${Object.keys(this.ports).filter((i) => processOf(i as Instance) === name).length + 1}`;
+    this.ports[instance] = await freePort();
+    return instance;
+  }
+
   /** Starts the process and waits until its `/readyz` answers 200. */
-  async start(name: ProcessName, timeoutMs = 90_000): Promise<void> {
+  async start(name: Instance, timeoutMs = 90_000): Promise<void> {
     if (this.running(name)) throw new Error(`${name} is running already`);
     let log = this.logs.get(name);
     if (!log) {
       log = createWriteStream(path.join(this.dir, `${name}.log`), { flags: 'a' });
       this.logs.set(name, log);
     }
-    const child = fork(ENTRY, [name], { env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const env = { ...this.env, [PROCESSES[processOf(name)].port]: String(this.ports[name]) };
+    const child = fork(ENTRY, [processOf(name)], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     let started = false;
@@ -77,14 +91,20 @@ export class Processes {
     started = true;
   }
 
-  async ready(name: ProcessName): Promise<boolean> {
+  /** What the process has logged so far, one JSON line per entry. */
+  logText(name: Instance): string {
+    const file = path.join(this.dir, `${name}.log`);
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  }
+
+  async ready(name: Instance): Promise<boolean> {
     return fetch(`${this.url(name)}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
       (reply) => reply.ok,
       () => false,
     );
   }
 
-  async waitReady(name: ProcessName, timeoutMs = 90_000): Promise<void> {
+  async waitReady(name: Instance, timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await this.ready(name))) {
       if (!this.running(name)) throw new Error(`${name} exited (see ${this.dir}/${name}.log)`);
@@ -93,13 +113,13 @@ export class Processes {
     }
   }
 
-  private running(name: ProcessName): boolean {
+  private running(name: Instance): boolean {
     const child = this.children.get(name);
     return !!child && child.exitCode === null && child.signalCode === null;
   }
 
   /** SIGKILL: no shutdown, no commit, whatever was in hand is lost mid-way. */
-  async kill(name: ProcessName): Promise<void> {
+  async kill(name: Instance): Promise<void> {
     const child = this.children.get(name);
     if (!child || !this.running(name)) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -118,7 +138,8 @@ export class Processes {
 
   /** SIGTERM, in the registry's stop order. */
   async stopAll(): Promise<void> {
-    const names = (Object.keys(PROCESSES) as ProcessName[]).reverse();
+    const order = (Object.keys(PROCESSES) as ProcessName[]).reverse();
+    const names = [...this.children.keys()].sort((x, y) => order.indexOf(processOf(x)) - order.indexOf(processOf(y)));
     for (const name of names) {
       const child = this.children.get(name);
       if (!child || !this.running(name)) continue;

@@ -12,7 +12,7 @@ import { startPrivateServices } from './services';
  * registry's processes alone, and runs each case (cases.ts) against them; it prints a table and exits 1 on any
  * loss, effect applied twice, 500 or failed check.
  *
- * CHAOS_N state changes in the broker case (10000), CHAOS_SEED (1), CHAOS_CASES (broker,poison,postgres),
+ * CHAOS_N state changes in the broker case (10000), CHAOS_SEED (1), CHAOS_CASES (broker,poison,postgres,redis,realtime),
  * CHAOS_SHORT=1 the bounded form CI runs (300 changes unless CHAOS_N says otherwise, shorter outages).
  * The last line is `CHAOS_RESULT <json>` for the test that runs it (test/integration/chaos.test.ts).
  */
@@ -22,6 +22,9 @@ const settings: Settings = {
   seed: Number(process.env.CHAOS_SEED ?? 1),
   brokerDownSeconds: short ? 3 : 10,
   postgresDownSeconds: 10,
+  redisDownSeconds: short ? 5 : 10,
+  viewers: short ? 200 : 500,
+  chatMessages: short ? 60 : 180,
   minLoadSeconds: short ? 60 : 0,
   drainTimeoutSeconds: short ? 90 : 300,
   log: (line) => console.log(line),

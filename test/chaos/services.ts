@@ -1,9 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../kernel/db/embedded';
 import { fromRoot } from '../../kernel/paths';
+import { type RedisServer, startRedisServer } from '../support/redis-server';
 
 /**
  * The battery's own PostgreSQL, Redis and Kafka broker, on free loopback ports and in its run directory: the
@@ -69,50 +70,15 @@ async function startPostgres(dir: string): Promise<PrivatePostgres> {
   };
 }
 
-export interface PrivateRedis {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let tries = 0; ; tries += 1) {
-    const answered = await new Promise<boolean>((resolve) => {
-      const probe = connect(port, '127.0.0.1');
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.once('error', () => resolve(false));
-    });
-    if (answered) break;
-    if (tries > 100 || child.exitCode !== null) throw new Error(`redis-server did not answer on 127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 export interface PrivateServices {
   kafka: PrivateKafka;
   postgres: PrivatePostgres;
-  redis: PrivateRedis;
+  redis: RedisServer;
   stop(): Promise<void>;
 }
 
 export async function startPrivateServices(dir: string): Promise<PrivateServices> {
-  const [kafka, postgres, redis] = await Promise.all([startKafka(dir), startPostgres(dir), startRedis()]);
+  const [kafka, postgres, redis] = await Promise.all([startKafka(dir), startPostgres(dir), startRedisServer()]);
   return {
     kafka,
     postgres,

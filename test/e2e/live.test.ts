@@ -2,8 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { EventBus } from '../../kernel/bus/port';
 import { parseEvent } from '../../kernel/events';
+import { generateSigningKey } from '../../kernel/keys';
+import { createLogger } from '../../kernel/log';
+import { readManifest } from '../../kernel/persisted';
+import { type RunningRtGtw, startRtGtw } from '../../realtime/src/app';
+import { rtGtwConfigSchema } from '../../realtime/src/config';
 import { signMuxWebhook } from '../../subgraphs/live/src/providers/mux';
 import { eventually } from '../support/eventually';
+import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { type ApiResponse, call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -20,12 +26,14 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
   let db: Pool;
   let api: string;
   let webhooks: string;
+  let secondRt: RunningRtGtw | undefined;
 
   beforeAll(async () => {
     bus = await kafkaBusForTests('live-e2e');
     platform = await startTestPlatform(bus, {
       LIVE_MUX_WEBHOOK_SECRET: `older-secret-abcdefghij,${SECRET}`,
       LIVE_RECONNECT_WINDOW_SECONDS: '60',
+      RT_VIEWER_REPORT_INTERVAL_MS: '1000',
     });
     api = platform.api;
     webhooks = `${platform.facade.url}/webhooks/v1/live`;
@@ -34,6 +42,7 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
 
   afterAll(async () => {
     await db?.end();
+    await secondRt?.stop();
     await platform?.stop();
   });
 
@@ -265,7 +274,7 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     ]);
     expect(listed[0]).toMatchObject({
       state: 'LIVE',
-      thumbnailUrl: expect.stringMatching(/^https:\/\/image\.mux\.com\/[^/]+\/thumbnail\.jpg$/),
+      thumbnailUrl: expect.stringMatching(/^https:\/\/image\.mux\.com\/[^/]+\/thumbnail\.jpg\?v=\d+$/),
     });
     // Page by page, the same order.
     const firstPage = await call(`${api}/streams?first=1`);
@@ -368,5 +377,125 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
     expect((await call(`${api}/vods/${vod.id}`)).status).toBe(404);
     expect((await call(`${api}/vods/${vod.id}`, { method: 'DELETE', token: owner.token })).status).toBe(404);
     expect((await call(`${api}/channels/${channelId}/vods`)).body).toEqual({ data: [], total: 0, pagination: {} });
+  });
+  it('should let any signed-in viewer clip the live stream or a VOD, the clip completed through the webhooks worker', async () => {
+    const { channelId, inputId } = await broadcaster('clips');
+    const viewer = await signUpAndLogIn(api, 'clipper');
+    const clip = (body: Record<string, unknown>, token: string | null = viewer.token) =>
+      call(`${api}/channels/${channelId}/clips`, { method: 'POST', token: token ?? undefined, body });
+
+    const offline = await clip({ durationSeconds: 20 });
+    expect({ status: offline.status, code: offline.body.code }).toEqual({ status: 409, code: 'LIVE_CHANNEL_OFFLINE' });
+    const t0 = Date.now() - 120_000;
+    expect((await deliver(muxEvent('active', inputId, new Date(t0)))).status).toBe(200);
+    const live = await stateIs(channelId, 'LIVE');
+
+    expect((await clip({ durationSeconds: 20 }, null)).status).toBe(401);
+    for (const wrong of [{ durationSeconds: 61 }, { durationSeconds: 4 }, { startOffsetSeconds: -1 }, { vodId: 'not-a-uuid' }]) {
+      const refused = await clip(wrong);
+      expect({ wrong, status: refused.status, code: refused.body.code }).toEqual({ wrong, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    const future = await clip({ startOffsetSeconds: 110, durationSeconds: 30 });
+    expect({ status: future.status, field: future.body.errors?.[0]?.field }).toEqual({ status: 400, field: 'startOffsetSeconds' });
+
+    const made = await clip({ durationSeconds: 20, title: 'What a play' });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({
+      channel: { id: channelId },
+      creator: { id: viewer.id, login: viewer.login },
+      stream: { id: live.stream.id },
+      vod: null,
+      state: 'PROCESSING',
+      title: 'What a play',
+      durationSeconds: 20,
+      playbackId: null,
+    });
+    expect(made.body.startOffsetSeconds).toBeGreaterThanOrEqual(100);
+    const ready = await eventually(async () => {
+      const answer = await call(`${api}/clips/${made.body.id}`);
+      return answer.body.state === 'READY' ? answer.body : undefined;
+    });
+    expect(ready).toEqual({
+      ...made.body,
+      state: 'READY',
+      playbackId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      thumbnailUrl: `https://image.mux.com/${ready.playbackId}/thumbnail.jpg?time=10`,
+      readyAt: expect.any(String),
+    });
+    const announced = await eventually(async () => {
+      const rows = await outbox(channelId, 'live.clip.ready.v1');
+      return rows.length && rows.every((r) => r.published_at) ? rows : undefined;
+    });
+    expect(announced.map((r) => parseEvent('live.clip.ready.v1', JSON.stringify(r.payload)).data)).toEqual([
+      expect.objectContaining({ clipId: ready.id, channelId, creatorId: viewer.id, playbackId: ready.playbackId, vodId: null }),
+    ]);
+
+    // A VOD of the stream, clipped from its start.
+    const asset = (type: string, data: Record<string, unknown>) =>
+      JSON.stringify({
+        type: `video.asset.${type}`,
+        id: randomUUID(),
+        created_at: new Date(t0 + 1000).toISOString(),
+        object: { type: 'asset', id: `asset-${channelId}` },
+        data: { id: `asset-${channelId}`, live_stream_id: inputId, ...data },
+      });
+    expect(
+      (await deliver(asset('ready', { status: 'ready', duration: 90, playback_ids: [{ id: 'pb-clip-vod', policy: 'public' }] }))).status,
+    ).toBe(200);
+    const vod = await eventually(async () => (await call(`${api}/channels/${channelId}/vods`)).body.data?.[0]);
+    const fromVod = await clip({ vodId: vod.id, startOffsetSeconds: 30, durationSeconds: 60 });
+    expect(fromVod.status).toBe(201);
+    expect(fromVod.body).toMatchObject({ vod: { id: vod.id }, startOffsetSeconds: 30, durationSeconds: 60, title: live.stream.title });
+    const tooLong = await clip({ vodId: vod.id, startOffsetSeconds: 31, durationSeconds: 60 });
+    expect(tooLong.status).toBe(400);
+
+    const listed = await eventually(async () => {
+      const page = await call(`${api}/channels/${channelId}/clips?first=1`);
+      return page.body.data?.[0]?.state === 'READY' ? page.body : undefined;
+    });
+    expect(listed.total).toBe(2);
+    expect(listed.data.map((c: { id: string }) => c.id)).toEqual([fromVod.body.id]);
+    const rest = await call(`${api}/channels/${channelId}/clips?after=${encodeURIComponent(listed.pagination.cursor)}`);
+    expect(rest.body.data.map((c: { id: string }) => c.id)).toEqual([ready.id]);
+    expect((await call(`${api}/clips/${randomUUID()}`)).status).toBe(404);
+  });
+  it("should count a live stream's distinct viewers over every realtime instance, current and peak", async () => {
+    const { channelId, inputId } = await broadcaster('watched');
+    expect((await deliver(muxEvent('active', inputId, new Date()))).status).toBe(200);
+    await stateIs(channelId, 'LIVE');
+    secondRt = await startRtGtw(
+      rtGtwConfigSchema.parse({
+        RT_PORT: '0',
+        ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
+        RT_VIEWER_REPORT_INTERVAL_MS: '1000',
+      }),
+      bus,
+      createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    );
+    const operations = new Map(readManifest('realtime.v1').operations.map((op) => [op.name, op.id]));
+    const fan = await signUpAndLogIn(api, 'fan');
+    // One user on two sockets, an anonymous viewer here, another on the second instance: three viewers.
+    const sockets = await Promise.all([
+      RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${fan.token}` }),
+      RawGraphQLWsClient.connect(platform.rt.wsUrl, { authorization: `Bearer ${fan.token}` }),
+      RawGraphQLWsClient.connect(platform.rt.wsUrl),
+      RawGraphQLWsClient.connect(secondRt.wsUrl),
+    ]);
+    for (const [i, socket] of sockets.entries()) {
+      socket.subscribe(`s${i}`, operations.get(i % 2 ? 'StreamStatus' : 'ChatMessages')!, { channelId });
+    }
+    const listed = async () => (await call(`${api}/streams?live=true&channelId=${channelId}`)).body.data?.[0];
+    const watched = await eventually(async () => ((await listed())?.viewerCount === 3 ? listed() : undefined), 30_000);
+    expect(watched.peakViewerCount).toBe(3);
+    const everyOne = (await call(`${api}/streams?live=true&first=100`)).body.data.map((s: { viewerCount: number }) => s.viewerCount);
+    expect(everyOne).toEqual([...everyOne].sort((x: number, y: number) => y - x));
+
+    sockets[2].close();
+    sockets[3].close();
+    await eventually(async () => ((await listed())?.viewerCount === 1 ? true : undefined), 30_000);
+    sockets[0].close();
+    sockets[1].close();
+    const left = await eventually(async () => ((await listed())?.viewerCount === 0 ? listed() : undefined), 30_000);
+    expect(left.peakViewerCount).toBe(3);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { createMemoryBus } from '../../kernel/bus/memory';
 import { loadApiDocuments } from '../../rest-facade/src/app';
 import { eventually } from '../support/eventually';
@@ -141,7 +142,7 @@ describe('object-level authorization matrix', () => {
         platform.issuer,
         attackerApp,
         attacker.token,
-        'user:read:email channel:manage:broadcast channel:read:followers chat:read chat:edit moderator:manage:banned_users moderator:manage:chat_messages moderator:read:chatters',
+        'user:read:email channel:manage:broadcast channel:read:followers chat:read chat:edit clips:edit moderator:manage:banned_users moderator:manage:chat_messages moderator:read:chatters',
       )
     ).access_token;
   }, 90_000);
@@ -165,9 +166,12 @@ describe('object-level authorization matrix', () => {
       // Store product ids an attacker would map onto the victim's channel.
       appleProductId: `com.victim.${victim.login}.tier1`,
       googleProductId: `victim_${victim.login}_tier1`,
-      // The victim has no VOD or notification in this platform: these routes must still refuse or answer nothing.
+      // The victim has no VOD, clip or notification in this platform: these routes must still refuse or answer nothing.
       vodId: randomUUID(),
+      clipId: randomUUID(),
       upToId: randomUUID(),
+      // The Stripe Connect account an attacker would have the victim's balance paid to.
+      stripeAccountId: 'acct_attacker',
     };
     // What only the victim may see: their email, their apps, their tokens; and on the Public API, who follows them.
     const secrets = (api: string) => [
@@ -228,6 +232,8 @@ describe('object-level authorization matrix', () => {
         'private.v1 DeleteChatMessage',
         'private.v1 BanChatUser',
         'private.v1 GetChatBlockedTerms',
+        'private.v1 GetChannelPayouts',
+        'private.v1 SetPayoutAccount',
         'public.v1 GetUsers',
         'public.v1 ModifyChannelInformation',
         'public.v1 GetChannelFollowers',
@@ -246,5 +252,13 @@ describe('object-level authorization matrix', () => {
     const history = await call(`${chat}/messages`, { token: victim.token });
     expect(history.body.data.map((m: { id: string }) => m.id)).toContain(victimMessageId);
     expect((await call(`${chat}/blocked-terms`, { token: victim.token })).body).toEqual([expect.objectContaining({ term: victimTerm })]);
+    const db = new Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      const accounts = await db.query('SELECT stripe_account_id FROM paym.payout_account WHERE channel_id = $1', [victimChannel.id]);
+      expect(accounts.rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -2,8 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import Stripe from 'stripe';
 import type { EventBus } from '../../kernel/bus/port';
+import { connectPaymDb } from '../../subgraphs/paym/src/data/db';
+import { TransfersService } from '../../subgraphs/paym/src/services/transfers.service';
+import { stripeClient } from '../../subgraphs/paym/src/stores/stripe';
+import { bootstrapFirstAdmin } from '../../subgraphs/user/src';
+import { totpCode } from '../../subgraphs/user/src/services/totp';
 import { eventually } from '../support/eventually';
 import { appleNotification, makeAppleAuthority } from '../support/fake-apple';
+import { type FakeGoogle, pushBody, startFakeGoogle, subscriptionNotification, voidedNotification } from '../support/fake-google';
 import { startFakeStripe } from '../support/fake-stripe';
 import { kafkaBusForTests } from '../support/kafka';
 import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
@@ -13,6 +19,9 @@ const OLD_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
 const stripe = new Stripe('sk_test_signing_only', { telemetry: false });
 const apple = makeAppleAuthority();
 const BUNDLE = 'com.example.e2e';
+const PACKAGE = 'com.example.e2e.android';
+const PUSH_AUDIENCE = 'https://platform.example.test/webhooks/v1/payments/google';
+const PUSHER = 'play-rtdn-push@e2e-project.iam.gserviceaccount.com';
 
 /**
  * Channel subscriptions end to end on Kafka, the Stripe way: the broadcaster's tiers, a checkout through (a local
@@ -23,6 +32,7 @@ const BUNDLE = 'com.example.e2e';
 describe('Channel subscriptions through Stripe over the Private and Webhooks APIs on Kafka', () => {
   let platform: TestPlatform;
   let fakeStripe: Awaited<ReturnType<typeof startFakeStripe>>;
+  let google: FakeGoogle;
   let bus: EventBus;
   let db: Pool;
   let api: string;
@@ -30,6 +40,7 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
 
   beforeAll(async () => {
     fakeStripe = await startFakeStripe();
+    google = await startFakeGoogle({ packageName: PACKAGE });
     bus = await kafkaBusForTests('paym-e2e');
     platform = await startTestPlatform(bus, {
       PAYM_STRIPE_API_KEY: 'sk_test_e2e',
@@ -38,6 +49,12 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
       PAYM_APPLE_ROOT_CERTS: apple.rootBase64,
       PAYM_APPLE_BUNDLE_ID: BUNDLE,
       PAYM_APPLE_ENVIRONMENT: 'Sandbox',
+      PAYM_GOOGLE_PUSH_AUDIENCE: PUSH_AUDIENCE,
+      PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT: PUSHER,
+      PAYM_GOOGLE_CERTS_URL: google.certsUrl,
+      PAYM_GOOGLE_PACKAGE_NAME: PACKAGE,
+      PAYM_GOOGLE_API_BASE_URL: google.url,
+      PAYM_GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(google.serviceAccountKey),
     });
     api = platform.api;
     webhook = `${platform.facade.url}/webhooks/v1/payments/stripe`;
@@ -48,6 +65,7 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
     await db?.end();
     await platform?.stop();
     await fakeStripe?.stop();
+    await google?.stop();
   });
 
   afterEach(async () => {
@@ -558,5 +576,198 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
       state: 'REFUNDED',
       entitled: false,
     });
+  }, 120_000);
+  it('should take Google Play pushes whose token Google signed for our audience, asking Google Play what changed', async () => {
+    const { owner, channelId } = await channelSelling('google');
+    const productId = `e2e.tier1.${randomBytes(4).toString('hex')}`;
+    const tier = { tier: 1, name: 'Supporter', prices: [{ currency: 'usd', amount: 499 }], googleProductId: productId };
+    expect(
+      (await call(`${api}/channels/${channelId}/subscriptions/products`, { method: 'POST', token: owner.token, body: tier })).status,
+    ).toBe(200);
+    const viewer = await signUpAndLogIn(api, 'googleview');
+    const t0 = new Date(Date.now() - 60_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const purchaseToken = `gp-${randomBytes(24).toString('base64url')}`;
+    const order = `GPA.${randomBytes(2).readUInt16BE()}-1111-2222-33333`;
+    const purchase = (subscriptionState: string, orderId: string, expiry: Date) => ({
+      subscriptionState,
+      latestOrderId: orderId,
+      externalAccountIdentifiers: { obfuscatedExternalAccountId: viewer.id },
+      lineItems: [
+        {
+          productId,
+          expiryTime: expiry.toISOString(),
+          latestSuccessfulOrderId: orderId,
+          autoRenewingPlan: { recurringPrice: { currencyCode: 'USD', units: '4', nanos: 990_000_000 } },
+        },
+      ],
+    });
+    const token = (claims: Partial<Parameters<FakeGoogle['signPush']>[0]> = {}) =>
+      google.signPush({ audience: PUSH_AUDIENCE, email: PUSHER, ...claims });
+    /** Delivers `body` as Pub/Sub pushes it, with a fresh token unless an Authorization header (null: none) is given. */
+    const deliverGoogle = async (body: string, header?: string | null) => {
+      const authorization = header === undefined ? `Bearer ${await token()}` : header;
+      return call(`${platform.facade.url}/webhooks/v1/payments/google`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
+      });
+    };
+    const purchased = pushBody(subscriptionNotification(PACKAGE, at(0), 4, purchaseToken, productId));
+
+    const inbox = () => count("SELECT count(*) AS n FROM paym.webhook_inbox WHERE store = 'google'");
+    const recorded = await inbox();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const wrong = [
+      [await deliverGoogle(purchased, null), 401, 'PAYM_WEBHOOK_SIGNATURE_INVALID'],
+      [await deliverGoogle(purchased, `Bearer ${await token({ key: google.forgeryKey })}`), 401, 'PAYM_WEBHOOK_SIGNATURE_INVALID'],
+      [
+        await deliverGoogle(purchased, `Bearer ${await token({ issuedAt: new Date(hourAgo.getTime() - 600_000), expiresAt: hourAgo })}`),
+        401,
+        'PAYM_WEBHOOK_STALE',
+      ],
+      [
+        await deliverGoogle(purchased, `Bearer ${await token({ audience: 'https://elsewhere.example.test' })}`),
+        401,
+        'PAYM_WEBHOOK_SIGNATURE_INVALID',
+      ],
+      [
+        await deliverGoogle(purchased, `Bearer ${await token({ email: 'intruder@e2e-project.iam.gserviceaccount.com' })}`),
+        401,
+        'PAYM_WEBHOOK_SIGNATURE_INVALID',
+      ],
+      [
+        await deliverGoogle(pushBody(subscriptionNotification('com.example.other', at(0), 4, purchaseToken, productId))),
+        401,
+        'PAYM_WEBHOOK_SIGNATURE_INVALID',
+      ],
+      [
+        await deliverGoogle(pushBody(subscriptionNotification(PACKAGE, at(0), 4, purchaseToken, 'e2e.unsold'))),
+        422,
+        'PAYM_WEBHOOK_UNKNOWN_EVENT',
+      ],
+      [await deliverGoogle('{"message": {"data": "!!", "messageId": "1"}}'), 400, 'PAYM_WEBHOOK_MALFORMED'],
+    ] as const;
+    expect(wrong.map(([answer]) => [answer.status, answer.body.code])).toEqual(wrong.map(([, status, code]) => [status, code]));
+    expect(await inbox()).toBe(recorded);
+    expect(google.calls.filter((c) => c.token === purchaseToken)).toEqual([]);
+
+    // Pub/Sub redelivers a push it saw unanswered with the same message id: recorded, and applied, once.
+    google.purchases.set(purchaseToken, purchase('SUBSCRIPTION_STATE_ACTIVE', order, at(30 * 86_400)));
+    const receipts = [await deliverGoogle(purchased), await deliverGoogle(purchased), await deliverGoogle(purchased)];
+    expect(receipts.map((r) => [r.status, r.body.duplicate])).toEqual([
+      [200, false],
+      [200, true],
+      [200, true],
+    ]);
+    const active = await stateIn(viewer.token, channelId, 'ACTIVE');
+    expect(active).toMatchObject({ store: 'GOOGLE', entitled: true, periodEnd: at(30 * 86_400).toISOString() });
+    expect(google.calls.filter((c) => c.token === purchaseToken).every((c) => c.authorized)).toBe(true);
+    const spoken = await eventually(async () => {
+      const sent = await call(`${api}/channels/${channelId}/chat/messages`, {
+        method: 'POST',
+        token: viewer.token,
+        body: { text: 'from Android' },
+      });
+      return sent.status === 201 ? sent : undefined;
+    }, 30_000);
+    expect(spoken.status).toBe(201);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM paym.payment WHERE store = 'google' AND store_payment_id = $1 AND amount = 499 AND currency = 'usd'",
+        order,
+      ),
+    ).toBe(1);
+
+    // The order is refunded: Google Play voids it and the subscription ends; a renewal older than that changes nothing.
+    expect((await deliverGoogle(pushBody(voidedNotification(PACKAGE, at(30), purchaseToken, order)))).status).toBe(200);
+    await stateIn(viewer.token, channelId, 'REFUNDED');
+    google.purchases.set(purchaseToken, purchase('SUBSCRIPTION_STATE_ACTIVE', `${order}..0`, at(60 * 86_400)));
+    const late = await deliverGoogle(pushBody(subscriptionNotification(PACKAGE, at(20), 2, purchaseToken, productId)));
+    await eventually(
+      async () =>
+        count(
+          "SELECT count(*) AS n FROM paym.processed_event WHERE consumer_group = $1 AND event_id IN (SELECT id FROM paym.outbox WHERE payload->'data'->>'inboxId' = $2)",
+          'paym-webhooks-wkr',
+          late.body.id,
+        ),
+      30_000,
+    );
+    expect((await subscriptionsOf(viewer.token)).find((s) => s.channel.id === channelId)).toMatchObject({
+      state: 'REFUNDED',
+      entitled: false,
+    });
+    expect(
+      await count("SELECT count(*) AS n FROM paym.fraud_signal WHERE user_id = $1 AND kind = 'refund' AND store = 'google'", viewer.id),
+    ).toBe(1);
+  }, 120_000);
+
+  it('should pay a broadcaster to the Stripe Connect account they name, and show the payout to them and to finance staff only', async () => {
+    const { owner, channelId } = await channelSelling('payee');
+    const stranger = await signUpAndLogIn(api, 'nosy');
+    const accountUrl = `${api}/channels/${channelId}/payout-account`;
+    const payoutsUrl = `${api}/channels/${channelId}/payouts`;
+    const account = `acct_${randomBytes(8).toString('hex')}`;
+
+    // Only the broadcaster names the account, and only a Stripe Connect account id.
+    expect((await call(accountUrl, { method: 'PUT', token: stranger.token, body: { stripeAccountId: 'acct_thief' } })).status).toBe(403);
+    expect((await call(accountUrl, { method: 'PUT', body: { stripeAccountId: 'acct_thief' } })).status).toBe(401);
+    expect((await call(accountUrl, { method: 'PUT', token: owner.token, body: { stripeAccountId: 'ba_123' } })).status).toBe(400);
+    const named = await call(accountUrl, { method: 'PUT', token: owner.token, body: { stripeAccountId: account } });
+    expect(named.status).toBe(200);
+    expect(named.body).toEqual({ channelId, stripeAccountId: account, updatedAt: expect.any(String) });
+
+    // A subscription paid through Stripe leaves the channel its share; the transfers worker pays it out.
+    const viewer = await signUpAndLogIn(api, 'patron');
+    const sub = `sub_${randomBytes(8).toString('hex')}`;
+    const at = new Date();
+    const delivered = await deliver(checkoutCompleted(sub, subscriber(viewer.id, channelId), at));
+    expect(delivered.status).toBe(200);
+    const pay = { invoice: `in_${sub}`, charge: `ch_${sub}`, amount: 10_000 };
+    const paid = await deliver(invoicePaid(sub, subscriber(viewer.id, channelId), at, new Date(at.getTime() + 30 * 86_400_000), pay));
+    expect(paid.status).toBe(200);
+    await eventually(
+      async () => (await count('SELECT count(*) AS n FROM paym.ledger_entry WHERE account = $1', `channel:${channelId}`)) > 0 || undefined,
+      30_000,
+    );
+    const paymDb = connectPaymDb(platform.databaseUrl, 2);
+    try {
+      await new TransfersService(paymDb.prisma, stripeClient('sk_test_e2e', fakeStripe.url), 1).run();
+    } finally {
+      await paymDb.close();
+    }
+
+    const page = await call(payoutsUrl, { token: owner.token });
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual({
+      data: [
+        expect.objectContaining({ channel: { id: channelId }, state: 'PAID', stripeAccountId: account, currency: 'usd', failure: null }),
+      ],
+      total: 1,
+      pagination: {},
+    });
+    const [payout] = page.body.data;
+    expect(fakeStripe.transfers.filter((t) => t.idempotencyKey === `payout:${payout.id}`)).toHaveLength(1);
+    expect(payout.amount).toBe(
+      await count('SELECT sum(amount)::int AS n FROM paym.ledger_entry WHERE account = $1 AND amount > 0', `channel:${channelId}`),
+    );
+    expect((await call(payoutsUrl, { token: stranger.token })).status).toBe(403);
+    expect((await call(payoutsUrl)).status).toBe(401);
+    expect((await call(`${payoutsUrl}?after=not-a-cursor`, { token: owner.token })).status).toBe(400);
+
+    // Finance staff see every channel's payouts in the Admin API.
+    const admin = `${platform.facade.url}/admin/v1`;
+    const boss = await signUpAndLogIn(api, 'finboss');
+    const secret = (await bootstrapFirstAdmin(platform.databaseUrl, boss.login)).totpSecret;
+    const staff = await call(`${admin}/sessions`, {
+      method: 'POST',
+      body: { login: boss.login, password: boss.password, totpCode: totpCode(secret) },
+    });
+    expect(staff.status).toBe(201);
+    const listed = await call(`${admin}/payouts?channelId=${channelId}&state=PAID`, { token: staff.body.accessToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({ data: [payout], total: 1, pagination: {} });
+    expect((await call(`${admin}/payouts?state=FAILED&channelId=${channelId}`, { token: staff.body.accessToken })).body.total).toBe(0);
+    expect((await call(`${admin}/payouts`, { token: owner.token })).status).toBe(401);
   }, 120_000);
 });

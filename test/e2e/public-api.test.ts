@@ -10,9 +10,13 @@ import type { RunningRouter } from '../../router/src/app';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn } from '../support/platform';
 import { RawGraphQLWsClient } from '../support/graphql-ws';
+import { Pool } from 'pg';
+import { signMuxWebhook } from '../../subgraphs/live/src/providers/mux';
 import { registerApp, startOAuthPlatform, tokenRequest, userTokens, type OAuthPlatform, type RegisteredApp } from '../support/oauth';
 
 type Account = Awaited<ReturnType<typeof signUpAndLogIn>>;
+
+const MUX_SECRET = 'public-api-mux-webhook-secret-0123';
 
 /** The Public API through the REST facade, with tokens the authorization server issued. */
 describe('Public API v1', () => {
@@ -29,7 +33,7 @@ describe('Public API v1', () => {
   const get = (path: string, token?: string) => call(`${platform.publicApi}${path}`, { token });
 
   beforeAll(async () => {
-    platform = await startOAuthPlatform(createMemoryBus());
+    platform = await startOAuthPlatform(createMemoryBus(), { LIVE_MUX_WEBHOOK_SECRET: MUX_SECRET });
     broadcaster = await signUpAndLogIn(platform.api, 'pub_caster');
     other = await signUpAndLogIn(platform.api, 'pub_other');
     app = await registerApp(platform.api, broadcaster.token);
@@ -38,6 +42,7 @@ describe('Public API v1', () => {
     tokens.emailOnly = await issue('user:read:email');
     tokens.chatOnly = await issue('chat:read');
     tokens.chatEdit = await issue('chat:edit');
+    tokens.clipsEdit = await issue('clips:edit');
     tokens.otherAll = (
       await userTokens(platform.issuer, app, other.token, 'user:read:email channel:manage:broadcast channel:read:followers')
     ).access_token;
@@ -194,6 +199,66 @@ describe('Public API v1', () => {
     expect(sent.body).toMatchObject({ text: 'hello from an app', sender: { id: broadcaster.id, login: broadcaster.login } });
     const history = await call(`${platform.api}/channels/${otherChannelId}/chat/messages`);
     expect(history.body.data.map((m: { text: string }) => m.text)).toEqual(['hello from an app']);
+  });
+
+  it('makes a clip as the token’s user with clips:edit, and lists clips for any token', async () => {
+    const clip = (token: string, query = '') =>
+      call(`${platform.publicApi}/clips?channelId=${otherChannelId}${query}`, { method: 'POST', token });
+    const refused = await clip(tokens.chatEdit);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="clips:edit"');
+    const appToken = (await tokenRequest(platform.issuer, '/oauth/token', app, { grant_type: 'client_credentials', scope: 'clips:edit' }))
+      .body.access_token;
+    expect((await clip(appToken)).body.code).toBe('UNAUTHENTICATED');
+    // The channel's live input is made from its creation event; then Mux reports it live for two minutes.
+    const inputId = await eventually(async () => {
+      const db = new Pool({ connectionString: platform.databaseUrl, max: 1 });
+      try {
+        const { rows } = await db.query('SELECT provider_input_id FROM live.live_input WHERE channel_id = $1', [otherChannelId]);
+        return rows[0]?.provider_input_id as string | undefined;
+      } finally {
+        await db.end();
+      }
+    });
+    const offline = await clip(tokens.clipsEdit);
+    expect({ status: offline.status, code: offline.body.code }).toEqual({ status: 409, code: 'LIVE_CHANNEL_OFFLINE' });
+    const body = JSON.stringify({
+      type: 'video.live_stream.active',
+      id: randomUUID(),
+      created_at: new Date(Date.now() - 120_000).toISOString(),
+      object: { type: 'live_stream', id: inputId },
+      data: { id: inputId, status: 'active' },
+    });
+    const delivered = await call(`${platform.facade.url}/webhooks/v1/live/mux`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'mux-signature': signMuxWebhook(MUX_SECRET, body) },
+    });
+    expect(delivered.status).toBe(200);
+
+    const made = await eventually(async () => {
+      const res = await clip(tokens.clipsEdit, '&durationSeconds=15&title=From%20an%20app');
+      return res.status === 202 ? res : undefined;
+    });
+    expect(made.body).toMatchObject({
+      channel: { id: otherChannelId },
+      creator: { id: broadcaster.id, login: broadcaster.login },
+      state: 'PROCESSING',
+      title: 'From an app',
+      durationSeconds: 15,
+    });
+    const listed = await eventually(async () => {
+      const page = await get(`/clips?channelId=${otherChannelId}`, tokens.emailOnly);
+      return page.body.data?.[0]?.state === 'READY' ? page.body : undefined;
+    });
+    expect(listed).toEqual({
+      data: [
+        { ...made.body, state: 'READY', playbackId: expect.any(String), thumbnailUrl: expect.any(String), readyAt: expect.any(String) },
+      ],
+      total: 1,
+      pagination: {},
+    });
+    expect((await get(`/clips?channelId=${otherChannelId}`)).status).toBe(401);
   });
 
   it('lets an app with chat:read watch chat in real time, and closes on one without it (4403)', async () => {

@@ -36,7 +36,13 @@ describe('fault battery (short form)', () => {
       // The battery's own report, table included, for the CI log.
       console.log(output.replace(/^CHAOS_RESULT .*$/m, '').trim());
       const outcomes = JSON.parse(result.slice('CHAOS_RESULT '.length)) as Outcome[];
-      expect(outcomes.map((o) => o.name)).toEqual(['broker and worker faults', 'poison messages', 'PostgreSQL outage']);
+      expect(outcomes.map((o) => o.name)).toEqual([
+        'broker and worker faults',
+        'poison messages',
+        'PostgreSQL outage',
+        'Redis outage',
+        'rt-gtw killed under its viewers',
+      ]);
       for (const outcome of outcomes) {
         expect({ name: outcome.name, lost: outcome.lost, duplicated: outcome.duplicated, errors: outcome.errors }).toEqual({
           name: outcome.name,

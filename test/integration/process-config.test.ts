@@ -31,12 +31,13 @@ describe('process entry point', () => {
     ['chat-provision-wkr', {}, ['DATABASE_URL']],
     ['live-store-svc', { LIVE_PROVIDER: 'mux' }, ['DATABASE_URL', 'IDENTITY_PUBLIC_KEYS', 'LIVE_KEY_ENCRYPTION_KEY']],
     ['live-webhooks-wkr', { LIVE_RECONNECT_WINDOW_SECONDS: '-1' }, ['DATABASE_URL', 'LIVE_RECONNECT_WINDOW_SECONDS']],
+    ['live-viewers-wkr', { LIVE_VIEWERS_HEALTH_PORT: 'x' }, ['DATABASE_URL', 'LIVE_VIEWERS_HEALTH_PORT']],
     ['rest-facade-gtw', {}, ['ROUTER_URL']],
     ['user-oauth-svc', {}, ['DATABASE_URL', 'ACCESS_TOKEN_PUBLIC_KEYS', 'OAUTH_ROUTER_CLIENT_SECRET', 'OAUTH_COOKIE_KEYS']],
     [
       'rt-gtw',
-      { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope' },
-      ['RT_PORT', 'ACCESS_TOKEN_PUBLIC_KEYS', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL'],
+      { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope', RT_VIEWER_REPORT_INTERVAL_MS: '10' },
+      ['RT_PORT', 'ACCESS_TOKEN_PUBLIC_KEYS', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL', 'RT_VIEWER_REPORT_INTERVAL_MS'],
     ],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {
     const result = run(name, env);

@@ -414,3 +414,70 @@ describe('rt-gtw', () => {
     });
   });
 });
+
+describe('rt-gtw socket caps', () => {
+  let bus: EventBus;
+  let gateway: RunningRtGtw;
+  const clients: RawGraphQLWsClient[] = [];
+
+  beforeAll(async () => {
+    bus = await kafkaBusForTests('realtime-caps');
+    gateway = await startRtGtw(
+      rtGtwConfigSchema.parse({
+        RT_PORT: '0',
+        ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys,
+        RT_MAX_SOCKETS_PER_USER: '2',
+        RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '3',
+        // The test's sockets come from 127.0.0.1; as a trusted proxy it may name other client addresses.
+        RT_TRUSTED_PROXIES: '127.0.0.1,::1,::ffff:127.0.0.1',
+      }),
+      bus,
+      logger,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await gateway?.stop();
+    await bus?.close();
+  });
+
+  /** connection_init, then either the ack or the close that refuses the socket. */
+  const attempt = async (payload?: Record<string, unknown>, forwardedFor?: string) => {
+    const client = await RawGraphQLWsClient.open(
+      gateway.wsUrl,
+      'graphql-transport-ws',
+      forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+    );
+    clients.push(client);
+    client.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
+    await eventually(() => client.closed || client.frames.some((f) => f.type === 'connection_ack'), 10_000, 'ack or close');
+    return client.closed ? client.closed.code : 'ack';
+  };
+
+  it('should refuse a user more sockets than the cap, and admit another once one closes', async () => {
+    const user = { authorization: `Bearer ${await issueAccessToken(ACCESS.signing, { userId: randomUUID(), sessionId: randomUUID() })}` };
+    expect([await attempt(user), await attempt(user), await attempt(user)]).toEqual(['ack', 'ack', 1008]);
+    const other = { authorization: `Bearer ${await issueAccessToken(ACCESS.signing, { userId: randomUUID(), sessionId: randomUUID() })}` };
+    expect(await attempt(other)).toBe('ack');
+    const open = clients.filter((c) => !c.closed);
+    open[0].close();
+    await open[0].waitForClose();
+    await eventually(async () => (await attempt(user)) === 'ack', 10_000, 'a socket for the user again');
+  });
+
+  it('should count anonymous sockets per client address, not per proxy, and count their viewers once per address', async () => {
+    const before = clients.length;
+    const fromOne = [];
+    for (let i = 0; i < 4; i += 1) fromOne.push(await attempt(undefined, '198.51.100.1'));
+    expect(fromOne).toEqual(['ack', 'ack', 'ack', 1008]);
+    expect(await attempt(undefined, '198.51.100.2')).toBe('ack');
+
+    const admitted = clients.slice(before).filter((c) => !c.closed);
+    expect(admitted).toHaveLength(4);
+    const channelId = randomUUID();
+    for (const client of admitted) client.subscribe('v', op('ChatMessages'), { channelId });
+    await eventually(() => gateway.rooms.localViewerCounts().get(channelId) === 4, 10_000, 'every socket seated');
+    expect(gateway.rooms.localDistinctViewers().get(channelId)).toBe(2);
+  });
+});

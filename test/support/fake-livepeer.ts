@@ -17,7 +17,7 @@ const read = (req: IncomingMessage) =>
   });
 
 /**
- * A fake of Livepeer Studio's stream API (https://docs.livepeer.org/api-reference/stream), answering as its
+ * A fake of Livepeer Studio's stream and clip API (https://docs.livepeer.org/api-reference/stream), answering as its
  * reference documents with the API key the test gives it, and recording what it was asked. Its `ingestAccepts`
  * plays Livepeer's ingest: a key is accepted while its stream exists.
  */
@@ -51,6 +51,21 @@ export function fakeLivepeer(apiKey: string) {
       streams.set(stream.id, stream);
       res.statusCode = 201;
       res.end(JSON.stringify({ ...stream, kind: 'stream', isActive: false, suspended: false, createdAt: Date.now() }));
+    } else if (req.method === 'POST' && req.url === '/api/clip') {
+      // A clip of a stream by its playback id: the asset at once, made by a task.
+      const body = JSON.parse(text) as { playbackId?: string; startTime?: number; endTime?: number };
+      const known = [...streams.values()].some((s) => s.playbackId === body.playbackId);
+      if (!known || typeof body.startTime !== 'number' || typeof body.endTime !== 'number' || body.endTime <= body.startTime) {
+        res.statusCode = known ? 422 : 404;
+        res.end(JSON.stringify({ errors: [known ? 'invalid clip window' : 'stream not found'] }));
+        return;
+      }
+      res.end(
+        JSON.stringify({
+          asset: { id: randomUUID(), playbackId: randomBytes(8).toString('hex'), source: { type: 'clip' } },
+          task: { id: randomUUID() },
+        }),
+      );
     } else if (req.method === 'DELETE' && one && streams.delete(one[1])) {
       res.statusCode = 204;
       res.end();

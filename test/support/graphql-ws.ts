@@ -27,9 +27,13 @@ export class RawGraphQLWsClient {
     socket.on('error', () => undefined);
   }
 
-  /** `protocol` null: the client offers none. */
-  static async open(url: string, protocol: string | null = 'graphql-transport-ws'): Promise<RawGraphQLWsClient> {
-    const socket = protocol === null ? new WebSocket(url) : new WebSocket(url, protocol);
+  /** `protocol` null: the client offers none; `headers` go with the upgrade request (a proxy's X-Forwarded-For). */
+  static async open(
+    url: string,
+    protocol: string | null = 'graphql-transport-ws',
+    headers: Record<string, string> = {},
+  ): Promise<RawGraphQLWsClient> {
+    const socket = protocol === null ? new WebSocket(url, { headers }) : new WebSocket(url, protocol, { headers });
     const client = new RawGraphQLWsClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

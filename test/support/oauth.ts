@@ -46,12 +46,16 @@ async function startOAuthProcess(env: Record<string, string>): Promise<ChildProc
   return child;
 }
 
-/** The whole platform plus its authorization server, the router introspecting the server's tokens. */
-export async function startOAuthPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
+/**
+ * The whole platform plus its authorization server, the router introspecting the server's tokens. With
+ * `servedByFacade`, the server's public origin is the facade's, which forwards its paths to it (as `npm start` runs).
+ */
+export async function startOAuthPlatform(bus: EventBus, extraEnv: Record<string, string> = {}, options: { servedByFacade?: boolean } = {}) {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const internal = `http://127.0.0.1:${port}`;
   const secrets = { OAUTH_ROUTER_CLIENT_SECRET: randomBytes(32).toString('base64url') };
-  const platform = await startTestPlatform(bus, { ...secrets, OAUTH_INTROSPECTION_URL: `${issuer}/oauth/introspect`, ...extraEnv });
+  const platform = await startTestPlatform(bus, { ...secrets, OAUTH_INTROSPECTION_URL: `${internal}/oauth/introspect`, ...extraEnv });
+  const issuer = options.servedByFacade ? platform.facade.url : internal;
   const child = await startOAuthProcess({
     ...secrets,
     ACCESS_TOKEN_PUBLIC_KEYS: platform.keysEnv.ACCESS_TOKEN_PUBLIC_KEYS,

@@ -51,6 +51,8 @@ export const liveStoreConfigSchema = z
     LIVE_MUX_WEBHOOK_SECRET: secretList,
     /** Where thumbnails are served from, in Mux's image API shape: `<base>/<playbackId>/thumbnail.jpg`. */
     LIVE_IMAGE_BASE_URL: url.default('https://image.mux.com'),
+    /** A live stream's thumbnail URL changes this often (a version parameter), so caches fetch a new still. */
+    LIVE_THUMBNAIL_REFRESH_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     /** Livepeer webhook signing secrets; without one, Livepeer webhooks are refused. */
     LIVE_LIVEPEER_WEBHOOK_SECRET: secretList,
     /** How old a signed webhook may be, in seconds (Mux's own advice: 5 minutes). */
@@ -80,3 +82,10 @@ export const liveWebhooksConfigSchema = z.object({
 });
 
 export type LiveWebhooksConfig = z.infer<typeof liveWebhooksConfigSchema>;
+
+export const liveViewersConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  LIVE_VIEWERS_HEALTH_PORT: port(4020),
+});
+
+export type LiveViewersConfig = z.infer<typeof liveViewersConfigSchema>;

@@ -2,16 +2,19 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
-import type { LiveProvisionConfig, LiveStoreConfig, LiveWebhooksConfig } from './config';
+import type { LiveProvisionConfig, LiveStoreConfig, LiveViewersConfig, LiveWebhooksConfig } from './config';
 import { createLiveContext } from './context';
 import { connectLiveDb, LIVE_SCHEMA } from './data/db';
 import { providerFromConfig } from './providers';
 import { resolvers } from './resolvers';
+import { ClipsService } from './services/clips.service';
 import { IngestService } from './services/ingest.service';
 import { KeyCipher } from './services/key-cipher';
 import { StreamsService } from './services/streams.service';
+import { ViewersService } from './services/viewers.service';
 import { VodsService } from './services/vods.service';
 import { createLiveProvisionWorker } from './workers/provision.wkr';
+import { createLiveViewersWorker } from './workers/viewers.wkr';
 import { createLiveWebhooksWorker } from './workers/webhooks.wkr';
 
 /** live-store-svc: the live subgraph (ingest, streams, the webhook inbox) and the relay of the live domain's outbox. */
@@ -41,15 +44,32 @@ export const startLiveProvisionWkr = (config: LiveProvisionConfig, bus: EventBus
     logger,
   );
 
-/** live-webhooks-wkr: applies the recorded provider webhooks to the channels' streams. */
+/** live-webhooks-wkr: applies the recorded provider webhooks to the channels' streams, VODs and clips. */
 export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, logger: Logger) =>
   startDomainWorker(
     {
       connect: connectLiveDb,
       worker: (prisma, on, log) =>
-        createLiveWebhooksWorker(on, new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS), new VodsService(prisma), log),
+        createLiveWebhooksWorker(
+          on,
+          {
+            streams: new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS),
+            vods: new VodsService(prisma),
+            clips: new ClipsService(prisma),
+          },
+          log,
+        ),
     },
     { ...config, port: config.LIVE_WEBHOOKS_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** live-viewers-wkr: the realtime gateway's viewer counts onto the streams on air. */
+export const startLiveViewersWkr = (config: LiveViewersConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    { connect: connectLiveDb, worker: (prisma, on, log) => createLiveViewersWorker(on, new ViewersService(prisma), log) },
+    { ...config, port: config.LIVE_VIEWERS_HEALTH_PORT },
     bus,
     logger,
   );

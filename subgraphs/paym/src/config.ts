@@ -22,6 +22,27 @@ const stripeShape = {
   PAYM_STRIPE_BASE_URL: url.default('https://api.stripe.com'),
 };
 
+/** The Android app whose Google Play subscriptions are taken. */
+const googlePackage = { PAYM_GOOGLE_PACKAGE_NAME: z.string().min(1).default('com.example.streaming') };
+
+/** A Google service account's JSON key, as Google hands it out (the JSON itself, or its base64). */
+const serviceAccountKey = z
+  .string()
+  .min(1)
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    try {
+      const json = JSON.parse(v.trim().startsWith('{') ? v : Buffer.from(v, 'base64').toString('utf8'));
+      return z
+        .object({ client_email: z.string().min(1), private_key: z.string().min(1), private_key_id: z.string().optional() })
+        .parse(json);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a service account JSON key with client_email and private_key' });
+      return z.NEVER;
+    }
+  });
+
 export const paymStoreConfigSchema = z
   .object({
     PAYM_STORE_PORT: port(4006),
@@ -43,12 +64,32 @@ export const paymStoreConfigSchema = z
     PAYM_APPLE_ENVIRONMENT: z.enum(['Production', 'Sandbox']).default('Production'),
     /** The app's Apple id, which production notifications must name. */
     PAYM_APPLE_APP_ID: z.coerce.number().int().positive().optional(),
+    /**
+     * The audience Google Play's Pub/Sub push subscription puts in its tokens; without it, Google Play's
+     * notifications are refused.
+     */
+    PAYM_GOOGLE_PUSH_AUDIENCE: z.string().min(1).optional(),
+    /** The service account the push subscription authenticates as (the token's email). */
+    PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT: z.string().min(1).optional(),
+    /** Where Google publishes the certificates its ID tokens are signed with. */
+    PAYM_GOOGLE_CERTS_URL: url.default('https://www.googleapis.com/oauth2/v1/certs'),
+    ...googlePackage,
     /** How old a signed notification may be, in seconds (Stripe's own default: 5 minutes). */
     PAYM_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+    /** How long a staff member's TOTP confirmation opens staff reads here (the user domain's setting, read alike). */
+    STAFF_MFA_MAX_AGE_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(15 * 60),
   })
   .refine((c) => !c.PAYM_APPLE_ROOT_CERTS.length || c.PAYM_APPLE_ENVIRONMENT !== 'Production' || c.PAYM_APPLE_APP_ID, {
     message: 'App Store notifications in production need PAYM_APPLE_APP_ID',
     path: ['PAYM_APPLE_APP_ID'],
+  })
+  .refine((c) => !c.PAYM_GOOGLE_PUSH_AUDIENCE || c.PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT, {
+    message: "Google Play's notifications need the push subscription's service account",
+    path: ['PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT'],
   });
 
 export type PaymStoreConfig = z.infer<typeof paymStoreConfigSchema>;
@@ -58,6 +99,11 @@ export const paymWebhooksConfigSchema = z.object({
   PAYM_WEBHOOKS_HEALTH_PORT: port(4017),
   /** The platform's share of every payment, in percent; the rest is owed to the channel's streamer. */
   PAYM_PLATFORM_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
+  /** Android Publisher API, asked what a Google Play notification changed. */
+  PAYM_GOOGLE_API_BASE_URL: url.default('https://androidpublisher.googleapis.com'),
+  /** The service account the platform calls Google Play as; without it, Google Play's notifications are not applied. */
+  PAYM_GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
+  ...googlePackage,
 });
 
 export type PaymWebhooksConfig = z.infer<typeof paymWebhooksConfigSchema>;
@@ -72,3 +118,15 @@ export const paymRenewalsConfigSchema = z.object({
 });
 
 export type PaymRenewalsConfig = z.infer<typeof paymRenewalsConfigSchema>;
+
+export const paymTransfersConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PAYM_TRANSFERS_HEALTH_PORT: port(4022),
+  ...stripeShape,
+  /** How often balances are paid out, in seconds. */
+  PAYM_TRANSFERS_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  /** The balance, in minor units of its currency, from which a streamer is paid. */
+  PAYM_PAYOUT_MINIMUM: z.coerce.number().int().positive().default(5000),
+});
+
+export type PaymTransfersConfig = z.infer<typeof paymTransfersConfigSchema>;

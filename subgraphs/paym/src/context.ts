@@ -5,10 +5,12 @@ import type { Logger } from '../../../kernel/log';
 import type { PaymStoreConfig } from './config';
 import type { PrismaClient } from './data/db';
 import { AppleNotifications } from './stores/apple';
+import { GoogleNotifications } from './stores/google';
 import type { NotificationVerifier } from './stores/port';
 import { stripeClient, StripeNotifications } from './stores/stripe';
 import { CheckoutService } from './services/checkout.service';
 import { EntitlementsService } from './services/entitlements.service';
+import { PayoutsService } from './services/payouts.service';
 import { ProductsService, type ProductView } from './services/products.service';
 import { WebhooksService } from './services/webhooks.service';
 
@@ -16,6 +18,7 @@ export interface PaymServices {
   products: ProductsService;
   checkout: CheckoutService;
   entitlements: EntitlementsService;
+  payouts: PayoutsService;
   webhooks: WebhooksService;
 }
 
@@ -45,10 +48,20 @@ export function createPaymContext(config: PaymStoreConfig, { prisma }: { prisma:
     };
     verifiers.push(new AppleNotifications(options, (id) => products.byStoreProduct('apple', id)));
   }
+  if (config.PAYM_GOOGLE_PUSH_AUDIENCE && config.PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT) {
+    const options = {
+      audience: config.PAYM_GOOGLE_PUSH_AUDIENCE,
+      serviceAccount: config.PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT,
+      certsUrl: config.PAYM_GOOGLE_CERTS_URL,
+      packageName: config.PAYM_GOOGLE_PACKAGE_NAME,
+    };
+    verifiers.push(new GoogleNotifications(options, (id) => products.byStoreProduct('google', id)));
+  }
   const services: PaymServices = {
     products,
     checkout: new CheckoutService(prisma, products, stripe),
     entitlements: new EntitlementsService(prisma),
+    payouts: new PayoutsService(prisma, config.STAFF_MFA_MAX_AGE_SECONDS),
     webhooks: new WebhooksService(prisma, products, verifiers),
   };
   return (identity: Identity, log: Logger): PaymContext => ({

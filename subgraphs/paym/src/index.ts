@@ -2,14 +2,19 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
-import type { PaymRenewalsConfig, PaymStoreConfig, PaymWebhooksConfig } from './config';
+import type { PaymRenewalsConfig, PaymStoreConfig, PaymTransfersConfig, PaymWebhooksConfig } from './config';
 import { createPaymContext } from './context';
 import { connectPaymDb, PAYM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { EntitlementsService } from './services/entitlements.service';
 import { ProductsService } from './services/products.service';
 import { RenewalsService } from './services/renewals.service';
+import { TransfersService } from './services/transfers.service';
+import { GooglePlayPurchases } from './stores/google';
+import type { PurchaseLookup } from './stores/port';
+import { stripeClient } from './stores/stripe';
 import { createRenewalsRunner } from './workers/renewals.rnr';
+import { createTransfersWorker } from './workers/transfers.wkr';
 import { createPaymWebhooksWorker } from './workers/webhooks.wkr';
 
 /** paym-store-svc: the payment subgraph (products, checkout, subscriptions, the stores' inbox) and the domain's outbox relay. */
@@ -26,14 +31,25 @@ export const startPaymWebhooksWkr = (config: PaymWebhooksConfig, bus: EventBus, 
   startDomainWorker(
     {
       connect: connectPaymDb,
-      worker: (prisma, on, log) =>
-        createPaymWebhooksWorker(
+      worker: (prisma, on, log) => {
+        const products = new ProductsService(prisma);
+        const lookups: PurchaseLookup[] = [];
+        if (config.PAYM_GOOGLE_SERVICE_ACCOUNT_KEY) {
+          const options = {
+            baseUrl: config.PAYM_GOOGLE_API_BASE_URL,
+            packageName: config.PAYM_GOOGLE_PACKAGE_NAME,
+            serviceAccount: config.PAYM_GOOGLE_SERVICE_ACCOUNT_KEY,
+          };
+          lookups.push(new GooglePlayPurchases(options, (id) => products.byStoreProduct('google', id)));
+        }
+        return createPaymWebhooksWorker(
           on,
           prisma,
-          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT),
-          new ProductsService(prisma),
+          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT, lookups),
+          products,
           log,
-        ),
+        );
+      },
     },
     { ...config, port: config.PAYM_WEBHOOKS_HEALTH_PORT },
     bus,
@@ -49,6 +65,26 @@ export const startPaymRenewalsRnr = (config: PaymRenewalsConfig, bus: EventBus, 
         createRenewalsRunner(new RenewalsService(prisma, config.PAYM_EXPIRY_SLACK_SECONDS), config.PAYM_RENEWALS_INTERVAL_SECONDS, log),
     },
     { ...config, port: config.PAYM_RENEWALS_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** paym-transfers-wkr: pays streamers' balances above the minimum by Stripe Connect transfers, each once. */
+export const startPaymTransfersWkr = (config: PaymTransfersConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPaymDb,
+      worker: (prisma, _bus, log) => {
+        const stripe = config.PAYM_STRIPE_API_KEY ? stripeClient(config.PAYM_STRIPE_API_KEY, config.PAYM_STRIPE_BASE_URL) : undefined;
+        if (!stripe) log.warn('no PAYM_STRIPE_API_KEY: nothing is paid out');
+        return createTransfersWorker(
+          new TransfersService(prisma, stripe, config.PAYM_PAYOUT_MINIMUM),
+          config.PAYM_TRANSFERS_INTERVAL_SECONDS,
+          log,
+        );
+      },
+    },
+    { ...config, port: config.PAYM_TRANSFERS_HEALTH_PORT },
     bus,
     logger,
   );

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { sharedLimiter } from '../../../../kernel/redis';
 import { DomainError } from '../../../../kernel/errors';
 
 export interface ChatLimits {
@@ -14,7 +15,8 @@ const WINDOW_SECONDS = 30;
 
 /**
  * Message rate per sender and room. With Redis the counts hold across every instance of the chat domain (a
- * client spreading its messages over instances gains nothing); in-process they hold in one (the embedded default).
+ * client spreading its messages over instances gains nothing); in-process they hold in one (the embedded default,
+ * and every instance while Redis is away).
  */
 export class ChatLimiter {
   private readonly viewer: RateLimiterAbstract;
@@ -23,8 +25,8 @@ export class ChatLimiter {
   constructor(limits: ChatLimits, redis?: Redis, prefix = 'chat') {
     const viewer = { keyPrefix: `${prefix}:rate:viewer`, points: limits.viewerMessages, duration: WINDOW_SECONDS };
     const moderator = { keyPrefix: `${prefix}:rate:moderator`, points: limits.moderatorMessages, duration: WINDOW_SECONDS };
-    this.viewer = redis ? new RateLimiterRedis({ ...viewer, storeClient: redis }) : new RateLimiterMemory(viewer);
-    this.moderator = redis ? new RateLimiterRedis({ ...moderator, storeClient: redis }) : new RateLimiterMemory(moderator);
+    this.viewer = redis ? sharedLimiter(redis, viewer) : new RateLimiterMemory(viewer);
+    this.moderator = redis ? sharedLimiter(redis, moderator) : new RateLimiterMemory(moderator);
   }
 
   /** Counts one message, or refuses it with RATE_LIMITED and the seconds until the window lets one more through. */

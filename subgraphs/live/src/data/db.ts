@@ -16,4 +16,4 @@ export type LiveDb = DomainDb<PrismaClient>;
 export const connectLiveDb = (databaseUrl: string, max = 10, logger?: Logger): LiveDb =>
   connectDomainDb(PrismaClient, databaseUrl, LIVE_SCHEMA, max, logger);
 
-export type { ChannelInfo, LiveInput, Stream, Vod, WebhookInbox } from './prisma/client';
+export type { ChannelInfo, Clip, LiveInput, Stream, Vod, WebhookInbox } from './prisma/client';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { fakeLivepeer } from '../../../../test/support/fake-livepeer';
 import { LivepeerApiError, LivepeerProvider, LivepeerWebhooks, signLivepeerWebhook } from './livepeer';
-import { WebhookRejected } from './port';
+import { ClipSourceUnavailable, WebhookRejected } from './port';
 
 const SECRET = 'livepeer-webhook-secret-0123456789';
 const OTHER_SECRET = 'livepeer-webhook-secret-rotated-abc';
@@ -106,6 +106,31 @@ describe('Livepeer webhook events', () => {
   });
 });
 
+describe('Livepeer asset events', () => {
+  const webhooks = new LivepeerWebhooks([SECRET]);
+
+  it("should read an asset event's id, playback id and length, naming no stream", () => {
+    const body = event({
+      event: 'asset.ready',
+      stream: null,
+      payload: { id: 'as-1', snapshot: { playbackId: 'pb-1', videoSpec: { duration: 29.5 } } },
+    });
+    expect(webhooks.parse(Buffer.from(body))).toEqual({
+      eventId: 'c3d1a1f4-0000-4000-8000-000000000001',
+      eventType: 'asset.ready',
+      asset: { assetId: 'as-1', status: 'ready', durationSeconds: 29.5, playbackId: 'pb-1' },
+      occurredAt: new Date(NOW.getTime() - 2000),
+    });
+    expect(webhooks.parse(Buffer.from(event({ event: 'asset.failed', payload: { id: 'as-1' } }))).asset).toEqual({
+      assetId: 'as-1',
+      status: 'failed',
+      durationSeconds: null,
+      playbackId: null,
+    });
+    expect(rejection(() => webhooks.parse(Buffer.from(event({ event: 'asset.ready', payload: {} }))))).toBe('malformed');
+  });
+});
+
 describe('the Livepeer adapter', () => {
   const fake = fakeLivepeer('livepeer-api-key');
   let livepeer: LivepeerProvider;
@@ -148,6 +173,36 @@ describe('the Livepeer adapter', () => {
     expect(fake.requests.at(-1)).toMatchObject({ method: 'DELETE', url: `/api/stream/${before.providerInputId}` });
     expect(fake.ingestAccepts(before.streamKey)).toBe(false);
     expect(fake.ingestAccepts(after.streamKey)).toBe(true);
+  });
+
+  it("should ask for a clip of the stream's playback id over a window of unix milliseconds", async () => {
+    const input = await livepeer.createLiveInput('channel');
+    const startedAt = new Date('2026-11-27T11:00:00.000Z');
+    const request = {
+      clipId: '0b7d0c2e-0000-4000-8000-000000000001',
+      source: { assetId: null, playbackId: input.playbackId, startedAt },
+      startSeconds: 60.25,
+      durationSeconds: 30,
+      title: 'a play',
+    };
+    await expect(livepeer.createClip(request)).resolves.toEqual({ assetId: expect.any(String) });
+    expect(fake.requests.at(-1)).toEqual({
+      method: 'POST',
+      url: '/api/clip',
+      authorization: 'Bearer livepeer-api-key',
+      body: {
+        playbackId: input.playbackId,
+        startTime: startedAt.getTime() + 60_250,
+        endTime: startedAt.getTime() + 90_250,
+        name: 'a play',
+      },
+    });
+    await expect(livepeer.createClip({ ...request, source: { ...request.source, startedAt: null } })).rejects.toBeInstanceOf(
+      ClipSourceUnavailable,
+    );
+    await expect(livepeer.createClip({ ...request, source: { ...request.source, playbackId: 'unknown' } })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it('should fail with the status Livepeer answered', async () => {

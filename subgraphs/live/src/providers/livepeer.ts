@@ -1,6 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
-import { WebhookRejected } from './port';
+import type {
+  AssetReport,
+  ClipCreated,
+  ClipRequest,
+  LiveInputCreated,
+  LiveProvider,
+  LiveSignal,
+  ProviderEvent,
+  WebhookVerifier,
+} from './port';
+import { ClipSourceUnavailable, WebhookRejected } from './port';
 
 /** Where encoders push to Livepeer Studio (https://docs.livepeer.org/developers/guides/stream-via-obs). */
 const LIVEPEER_RTMP_URL = 'rtmp://rtmp.livepeer.com/live';
@@ -65,7 +74,36 @@ export class LivepeerProvider implements LiveProvider {
     await this.call('DELETE', `/api/asset/${encodeURIComponent(providerAssetId)}`, undefined, [404]);
   }
 
+  /**
+   * A clip of a stream or its recording by playback id, over a window of unix milliseconds
+   * (https://docs.livepeer.org/api-reference/stream/create-clip): Livepeer answers with the clip's asset at once
+   * and makes it asynchronously.
+   */
+  async createClip(request: ClipRequest): Promise<ClipCreated> {
+    const { playbackId, startedAt } = request.source;
+    if (!playbackId || !startedAt) throw new ClipSourceUnavailable('Livepeer needs the playback id and start of the stream to clip');
+    const startTime = startedAt.getTime() + Math.round(request.startSeconds * 1000);
+    const answer = await this.request<{ asset?: { id?: unknown } }>('POST', '/api/clip', {
+      playbackId,
+      startTime,
+      endTime: startTime + Math.round(request.durationSeconds * 1000),
+      name: request.title || `clip-${request.clipId}`,
+    });
+    const assetId = answer?.asset?.id;
+    if (typeof assetId !== 'string' || !assetId) throw new LivepeerApiError(502, 'Livepeer answered POST /api/clip without an asset');
+    return { assetId };
+  }
+
   private async call(method: string, path: string, body?: object, tolerated: number[] = []): Promise<LivepeerStream> {
+    const stream = await this.request<Partial<LivepeerStream> | undefined>(method, path, body, tolerated);
+    if (stream === undefined) return undefined as never;
+    if (!stream.id || !stream.streamKey || !stream.playbackId) {
+      throw new LivepeerApiError(502, `Livepeer answered ${method} ${path} without a stream`);
+    }
+    return stream as LivepeerStream;
+  }
+
+  private async request<T>(method: string, path: string, body?: object, tolerated: number[] = []): Promise<T> {
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method,
       headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -79,11 +117,7 @@ export class LivepeerProvider implements LiveProvider {
       throw new LivepeerApiError(response.status, `Livepeer answered ${response.status} to ${method} ${path}: ${detail.slice(0, 200)}`);
     }
     if (method === 'DELETE') return undefined as never;
-    const stream = (await response.json()) as Partial<LivepeerStream>;
-    if (!stream.id || !stream.streamKey || !stream.playbackId) {
-      throw new LivepeerApiError(502, `Livepeer answered ${method} ${path} without a stream`);
-    }
-    return stream as LivepeerStream;
+    return (await response.json()) as T;
   }
 }
 
@@ -95,6 +129,28 @@ export const LIVEPEER_SIGNALS: Readonly<Record<string, LiveSignal>> = {
   'stream.started': 'active',
   'stream.idle': 'idle',
 };
+
+/**
+ * Livepeer's asset events and the state each reports. An asset names no stream, so the platform takes only those of
+ * the clips it asked for (looked up by asset id); a recording's are not the lifecycle's.
+ */
+export const LIVEPEER_ASSET_STATES: Readonly<Record<string, AssetReport['status']>> = {
+  'asset.ready': 'ready',
+  'asset.failed': 'failed',
+};
+
+/** An asset event's `payload`: the asset's id and a snapshot of it (playback id, length in `videoSpec`). */
+function livepeerAsset(payload: unknown, status: AssetReport['status']): AssetReport | null {
+  const { id, snapshot } = (payload ?? {}) as { id?: unknown; snapshot?: { playbackId?: unknown; videoSpec?: { duration?: unknown } } };
+  if (typeof id !== 'string' || !id || id.length > 200) return null;
+  const duration = snapshot?.videoSpec?.duration;
+  return {
+    assetId: id,
+    status,
+    durationSeconds: typeof duration === 'number' && duration >= 0 ? duration : null,
+    playbackId: typeof snapshot?.playbackId === 'string' ? snapshot.playbackId : null,
+  };
+}
 
 const SIGNATURE = /^[0-9a-f]{64}$/;
 
@@ -150,9 +206,15 @@ export class LivepeerWebhooks implements WebhookVerifier {
 
   parse(raw: Buffer): ProviderEvent {
     const timestamp = bodyTimestamp(raw);
-    const { id, event: type, stream } = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    const { id, event: type, stream, payload } = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     if (typeof id !== 'string' || !id || id.length > 200 || typeof type !== 'string') {
       throw new WebhookRejected('malformed', 'the body is not a Livepeer event (id, event, timestamp)');
+    }
+    const assetStatus = LIVEPEER_ASSET_STATES[type];
+    if (assetStatus) {
+      const asset = livepeerAsset(payload, assetStatus);
+      if (!asset) throw new WebhookRejected('malformed', 'the event names no asset');
+      return { eventId: id, eventType: type, asset, occurredAt: new Date(timestamp) };
     }
     const signal = LIVEPEER_SIGNALS[type];
     if (!signal) throw new WebhookRejected('unknown-event', `Livepeer event ${type.slice(0, 100)} is not handled`);

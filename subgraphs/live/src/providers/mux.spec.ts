@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MuxApiError, MuxProvider, MuxWebhooks, signMuxWebhook } from './mux';
-import { WebhookRejected } from './port';
+import { ClipSourceUnavailable, WebhookRejected } from './port';
 
 const SECRET = 'mux-webhook-secret-0123456789';
 const OTHER_SECRET = 'mux-webhook-secret-rotated-abcdef';
@@ -110,6 +110,29 @@ describe('Mux webhook events', () => {
     expect(parse(event({ object: undefined, data: undefined }))).toBe('malformed');
     expect(parse(event({ type: 'video.asset.ready' }))).toBe('unknown-event');
   });
+
+  it("should read a clip's asset by its passthrough, even when it names the live stream it was cut from", () => {
+    const clipAsset = (data: Record<string, unknown>) =>
+      webhooks.parse(Buffer.from(event({ type: 'video.asset.ready', object: { type: 'asset', id: 'as-clip' }, data })));
+    const ready = {
+      id: 'as-clip',
+      status: 'ready',
+      duration: 29.97,
+      passthrough: 'clip:0b7d0c2e-0000-4000-8000-000000000001',
+      playback_ids: [{ id: 'pb-clip', policy: 'public' }],
+    };
+    const expected = {
+      eventId: 'b7e6c1f4-0000-4000-8000-000000000001',
+      eventType: 'video.asset.ready',
+      asset: { assetId: 'as-clip', status: 'ready', durationSeconds: 29.97, playbackId: 'pb-clip' },
+      occurredAt: new Date('2026-11-27T11:59:58.000Z'),
+    };
+    expect(clipAsset(ready)).toEqual(expected);
+    expect(clipAsset({ ...ready, live_stream_id: 'ls-123' })).toEqual(expected);
+    // A recording names its live stream, and is the stream's VOD.
+    expect(clipAsset({ ...ready, passthrough: undefined, live_stream_id: 'ls-123' })).toEqual({ ...expected, providerInputId: 'ls-123' });
+    expect(rejection(() => clipAsset({ ...ready, passthrough: 'someone else’s' }))).toBe('unknown-event');
+  });
 });
 
 /** A fake of Mux's live stream API, answering as its reference documents, recording what it was asked. */
@@ -139,7 +162,10 @@ function fakeMux() {
     });
     const reset = /^\/video\/v1\/live-streams\/([^/]+)\/reset-stream-key$/.exec(req.url!);
     res.setHeader('content-type', 'application/json');
-    if (req.method === 'POST' && req.url === '/video/v1/live-streams') {
+    if (req.method === 'POST' && req.url === '/video/v1/assets') {
+      res.statusCode = 201;
+      res.end(JSON.stringify({ data: { id: 'as-clip-1', status: 'preparing', playback_ids: [{ id: 'pb-clip-1', policy: 'public' }] } }));
+    } else if (req.method === 'POST' && req.url === '/video/v1/live-streams') {
       res.statusCode = 201;
       res.end(JSON.stringify({ data: liveStream('ls-new') }));
     } else if (req.method === 'POST' && reset && reset[1] !== 'missing') {
@@ -196,6 +222,32 @@ describe('the Mux adapter', () => {
       srtUrl: 'srt://global-live.mux.com:6001?streamid=sk-2&passphrase=pass%20phrase',
     });
     expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', url: '/video/v1/live-streams/ls-new/reset-stream-key', body: undefined });
+  });
+
+  it("should ask for a clip as a new asset cut from the source's asset, with the clip id as passthrough", async () => {
+    const request = {
+      clipId: '0b7d0c2e-0000-4000-8000-000000000001',
+      source: { assetId: 'as-recording', playbackId: 'pb-live', startedAt: NOW },
+      startSeconds: 90.5,
+      durationSeconds: 30,
+      title: 'a play',
+    };
+    await expect(mux.createClip(request)).resolves.toEqual({ assetId: 'as-clip-1' });
+    expect(fake.requests.at(-1)).toEqual({
+      method: 'POST',
+      url: '/video/v1/assets',
+      authorization: `Basic ${Buffer.from('token-id:token-secret').toString('base64')}`,
+      body: {
+        input: [{ url: 'mux://assets/as-recording', start_time: 90.5, end_time: 120.5 }],
+        playback_policy: ['public'],
+        passthrough: 'clip:0b7d0c2e-0000-4000-8000-000000000001',
+      },
+    });
+    const asked = fake.requests.length;
+    await expect(mux.createClip({ ...request, source: { ...request.source, assetId: null } })).rejects.toBeInstanceOf(
+      ClipSourceUnavailable,
+    );
+    expect(fake.requests).toHaveLength(asked);
   });
 
   it('should fail with the status Mux answered', async () => {

@@ -1,6 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AssetReport, LiveInputCreated, LiveProvider, LiveSignal, ProviderEvent, WebhookVerifier } from './port';
-import { WebhookRejected } from './port';
+import type {
+  AssetReport,
+  ClipCreated,
+  ClipRequest,
+  LiveInputCreated,
+  LiveProvider,
+  LiveSignal,
+  ProviderEvent,
+  WebhookVerifier,
+} from './port';
+import { ClipSourceUnavailable, WebhookRejected } from './port';
 
 /** Where encoders push to Mux (https://docs.mux.com/guides/configure-broadcast-software). */
 const MUX_RTMP_URL = 'rtmps://global-live.mux.com:443/app';
@@ -71,7 +80,37 @@ export class MuxProvider implements LiveProvider {
     await this.call('DELETE', `/video/v1/assets/${encodeURIComponent(providerAssetId)}`, undefined, [404]);
   }
 
+  /**
+   * A clip is a new asset whose input is a time range of an existing one
+   * (https://docs.mux.com/guides/create-clips-from-your-videos): the live stream's recording (its active asset) or
+   * the VOD's. Mux makes it asynchronously and reports `video.asset.ready` for it, with the clip id as passthrough.
+   */
+  async createClip(request: ClipRequest): Promise<ClipCreated> {
+    const { assetId } = request.source;
+    if (!assetId) throw new ClipSourceUnavailable('Mux has no recording of this stream to clip yet');
+    const asset = await this.request<{ id?: unknown }>('POST', '/video/v1/assets', {
+      input: [
+        {
+          url: `mux://assets/${assetId}`,
+          start_time: request.startSeconds,
+          end_time: request.startSeconds + request.durationSeconds,
+        },
+      ],
+      playback_policy: ['public'],
+      passthrough: `clip:${request.clipId}`,
+    });
+    if (typeof asset.id !== 'string' || !asset.id) throw new MuxApiError(502, 'Mux answered POST /video/v1/assets without an asset');
+    return { assetId: asset.id };
+  }
+
   private async call(method: string, path: string, body?: object, tolerated: number[] = []): Promise<MuxLiveStream> {
+    const stream = await this.request<MuxLiveStream | undefined>(method, path, body, tolerated);
+    if (stream === undefined) return undefined as never;
+    if (!stream.id || !stream.stream_key) throw new MuxApiError(502, `Mux answered ${method} ${path} without a live stream`);
+    return stream;
+  }
+
+  private async request<T>(method: string, path: string, body?: object, tolerated: number[] = []): Promise<T> {
     const auth = Buffer.from(`${this.options.tokenId}:${this.options.tokenSecret}`).toString('base64');
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method,
@@ -85,8 +124,8 @@ export class MuxProvider implements LiveProvider {
       const detail = await response.text().catch(() => '');
       throw new MuxApiError(response.status, `Mux answered ${response.status} to ${method} ${path}: ${detail.slice(0, 200)}`);
     }
-    const parsed = (await response.json()) as { data?: MuxLiveStream };
-    if (!parsed.data?.id || !parsed.data.stream_key) throw new MuxApiError(502, `Mux answered ${method} ${path} without a live stream`);
+    const parsed = (await response.json()) as { data?: T };
+    if (!parsed.data) throw new MuxApiError(502, `Mux answered ${method} ${path} without data`);
     return parsed.data;
   }
 }
@@ -109,17 +148,25 @@ export const MUX_ASSET_STATES: Readonly<Record<string, AssetReport['status']>> =
 interface MuxAsset {
   id?: unknown;
   live_stream_id?: unknown;
+  passthrough?: unknown;
   duration?: unknown;
   playback_ids?: { id?: unknown; policy?: unknown }[];
 }
 
-/** A recording's asset as a Mux asset event describes it; null for an asset not recorded from a live stream. */
-function muxAsset(data: MuxAsset | undefined, status: AssetReport['status']): { inputId: string; asset: AssetReport } | null {
-  if (typeof data?.live_stream_id !== 'string' || !data.live_stream_id || typeof data.id !== 'string' || !data.id) return null;
+/**
+ * An asset as a Mux asset event describes it: a live stream's recording (naming its live stream) or a clip this
+ * platform asked for (its passthrough `clip:<id>`); null for any other asset.
+ */
+function muxAsset(data: MuxAsset | undefined, status: AssetReport['status']): { inputId?: string; asset: AssetReport } | null {
+  if (typeof data?.id !== 'string' || !data.id || data.id.length > 200) return null;
+  const recorded = typeof data.live_stream_id === 'string' && data.live_stream_id !== '';
+  const clip = typeof data.passthrough === 'string' && data.passthrough.startsWith('clip:');
+  if (!recorded && !clip) return null;
   const playbackIds = Array.isArray(data.playback_ids) ? data.playback_ids : [];
   const playbackId = (playbackIds.find((p) => p.policy === 'public') ?? playbackIds[0])?.id;
   return {
-    inputId: data.live_stream_id,
+    // A clip cut from a live stream's recording is the clip's business, not the recording's.
+    ...(recorded && !clip ? { inputId: data.live_stream_id as string } : {}),
     asset: {
       assetId: data.id,
       status,
@@ -181,7 +228,7 @@ export class MuxWebhooks implements WebhookVerifier {
     const assetStatus = MUX_ASSET_STATES[type];
     if (assetStatus) {
       const recording = muxAsset(data as MuxAsset | undefined, assetStatus);
-      if (!recording) throw new WebhookRejected('unknown-event', 'the asset was not recorded from a live stream');
+      if (!recording) throw new WebhookRejected('unknown-event', 'the asset was neither recorded from a live stream nor a clip');
       return { eventId: id, eventType: type, asset: recording.asset, providerInputId: recording.inputId, occurredAt };
     }
     const signal = MUX_SIGNALS[type];

@@ -26,7 +26,42 @@ export interface LiveProvider {
   rotateStreamKey(providerInputId: string, channelId: string): Promise<RotatedKey>;
   /** Deletes a recording's asset: its VOD was deleted. One already gone is not an error. */
   deleteAsset(providerAssetId: string): Promise<void>;
+  /**
+   * Asks for a clip: a new asset cut from a live stream's recording or a VOD, which the provider makes
+   * asynchronously and reports ready through its asset webhooks.
+   */
+  createClip(request: ClipRequest): Promise<ClipCreated>;
 }
+
+/** What a clip is cut from, in the provider's terms. */
+export interface ClipSource {
+  /** The provider's asset holding the video: the live stream's recording, or the VOD's asset; null when unknown. */
+  assetId: string | null;
+  /** The playback id of the live input (a live stream) or of the VOD. */
+  playbackId: string | null;
+  /** When the source's video began (the stream went live): what the offsets count from. */
+  startedAt: Date | null;
+}
+
+export interface ClipRequest {
+  /** The platform's id of the clip: the provider keeps it with the asset (passthrough). */
+  clipId: string;
+  source: ClipSource;
+  /** Seconds from the start of the source. */
+  startSeconds: number;
+  durationSeconds: number;
+  title: string;
+}
+
+export interface ClipCreated {
+  /** The provider's id of the clip's asset, which its asset webhooks name. */
+  assetId: string;
+  /** Set by a provider that has the clip at once, without a webhook to come (the local provider). */
+  ready?: { playbackId: string; durationSeconds: number };
+}
+
+/** The source has nothing the provider can cut from yet (no recording asset, no playback id). */
+export class ClipSourceUnavailable extends Error {}
 
 export interface RotatedKey {
   streamKey: string;
@@ -58,7 +93,8 @@ export interface ProviderEvent {
   signal?: LiveSignal;
   /** For a recording's asset event: the asset as the provider reports it. */
   asset?: AssetReport;
-  providerInputId: string;
+  /** The live input it is about; absent for an asset made from no live stream (a clip's). */
+  providerInputId?: string;
   /** The provider's timestamp, which orders events whatever order they arrive in. */
   occurredAt: Date;
 }

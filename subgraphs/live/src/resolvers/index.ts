@@ -1,4 +1,6 @@
 import { Channel } from './Channel';
+import { Clip } from './Clip';
+import { ClipState } from './ClipState';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Stream } from './Stream';
@@ -7,4 +9,4 @@ import type { Resolvers } from './types.generated';
 import { Vod } from './Vod';
 import { VodState } from './VodState';
 
-export const resolvers: Resolvers = { Query, Mutation, Channel, Stream, StreamState, Vod, VodState };
+export const resolvers: Resolvers = { Query, Mutation, Channel, Clip, ClipState, Stream, StreamState, Vod, VodState };

@@ -4,7 +4,23 @@
  * picks a moment of a recording.
  */
 export class Thumbnails {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    /** How often a live stream's still is renewed: its URL changes this often, so no cache keeps an old frame. */
+    private readonly liveRefreshSeconds = 60,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * A live stream's latest still. The image is the same URL's latest frame, which caches (the client's, a CDN) would
+   * keep: a version parameter, the number of refresh periods since the stream started, renews the URL on schedule.
+   */
+  live(playbackId: string | null | undefined, startedAt: Date | null): string | null {
+    const url = this.url(playbackId);
+    if (!url || !startedAt) return url;
+    const periods = Math.max(0, Math.floor((this.now().getTime() - startedAt.getTime()) / (this.liveRefreshSeconds * 1000)));
+    return `${url}?v=${periods}`;
+  }
 
   url(playbackId: string | null | undefined, seconds?: number): string | null {
     if (!playbackId) return null;

@@ -50,10 +50,7 @@ export class WebhooksService {
       if (error instanceof WebhookRejected) throw new DomainError(REJECTION_CODES[error.reason], error.message);
       throw error;
     }
-    const input = await this.prisma.liveInput.findUnique({
-      where: { provider_providerInputId: { provider: this.provider.name, providerInputId: event.providerInputId } },
-      select: { channelId: true },
-    });
+    const input = await this.subjectOf(event);
     if (!input) throw new DomainError('LIVE_WEBHOOK_UNKNOWN_STREAM', 'the webhook names a live stream this platform does not hold');
 
     const id = randomUUID();
@@ -86,9 +83,30 @@ export class WebhooksService {
         eventType: event.eventType,
         channelId: input.channelId,
         providerOccurredAt: event.occurredAt.toISOString(),
+        ...(input.clipId ? { clipId: input.clipId } : {}),
         ...(event.asset ? { asset: event.asset } : {}),
       });
       return { id, duplicate: false };
     });
+  }
+
+  /**
+   * The channel an event is about: the live input it names, or for an asset of no live stream, the clip it is.
+   * A clip's asset reported before the clip's row committed is unknown: the provider retries the delivery.
+   */
+  private async subjectOf(event: ProviderEvent): Promise<{ channelId: string; clipId?: string } | null> {
+    const provider = this.provider.name;
+    if (event.providerInputId) {
+      return this.prisma.liveInput.findUnique({
+        where: { provider_providerInputId: { provider, providerInputId: event.providerInputId } },
+        select: { channelId: true },
+      });
+    }
+    if (!event.asset) return null;
+    const clip = await this.prisma.clip.findUnique({
+      where: { provider_providerAssetId: { provider, providerAssetId: event.asset.assetId } },
+      select: { id: true, channelId: true },
+    });
+    return clip && { channelId: clip.channelId, clipId: clip.id };
   }
 }

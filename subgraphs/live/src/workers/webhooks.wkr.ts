@@ -2,6 +2,7 @@ import { combineConsumers, createConsumer, type Consumer } from '../../../../ker
 import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
+import type { ClipsService } from '../services/clips.service';
 import type { StreamsService } from '../services/streams.service';
 import type { VodsService } from '../services/vods.service';
 
@@ -9,11 +10,15 @@ export const WEBHOOKS_GROUP = 'live-webhooks-wkr';
 const TOPIC = 'live.webhook.received.v1';
 
 /**
- * live-webhooks-wkr: applies each recorded provider webhook to its channel's stream. The topic is keyed by channel,
+ * live-webhooks-wkr: applies each recorded provider webhook to its channel's stream, VOD or clip. The topic is keyed by channel,
  * so one channel's webhooks reach one consumer in the order they were recorded; their provider timestamps order
  * them whatever that order was.
  */
-export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService, vods: VodsService, logger: Logger): Consumer {
+export function createLiveWebhooksWorker(
+  bus: EventBus,
+  { streams, vods, clips }: { streams: StreamsService; vods: VodsService; clips: ClipsService },
+  logger: Logger,
+): Consumer {
   return combineConsumers(
     bus,
     [TOPIC],
@@ -25,10 +30,12 @@ export function createLiveWebhooksWorker(bus: EventBus, streams: StreamsService,
         logger,
         parse: (value: string) => parseEvent(TOPIC, value),
         handle: async (event) => {
-          // A recording's asset event drives its VOD; any other, the channel's stream.
-          const outcome = event.data.asset
-            ? await vods.applyAsset(event, WEBHOOKS_GROUP)
-            : await streams.applyWebhook(event, WEBHOOKS_GROUP);
+          // A clip's asset event completes the clip; a recording's drives its VOD; any other, the channel's stream.
+          const outcome = event.data.clipId
+            ? await clips.applyAsset(event, WEBHOOKS_GROUP)
+            : event.data.asset
+              ? await vods.applyAsset(event, WEBHOOKS_GROUP)
+              : await streams.applyWebhook(event, WEBHOOKS_GROUP);
           logger.info(
             { eventId: event.id, channelId: event.data.channelId, eventType: event.data.eventType, outcome },
             'live webhook applied',

@@ -5,7 +5,7 @@ import type { EventOf } from '../../../../kernel/events';
 import type { Identity } from '../../../../kernel/identity';
 import { type Entitlement, type Payment, type PrismaClient, recordEvent } from '../data/db';
 import type { Prisma } from '../data/prisma/client';
-import type { EntitlementState, Notice, PaymentNotice, Store } from '../stores/port';
+import type { EntitlementState, Notice, PaymentNotice, PurchaseLookup, SettledNotice, Store } from '../stores/port';
 
 export interface UserRef {
   id: string;
@@ -52,10 +52,15 @@ interface Change {
  * ends the one in force. Every payment and refund goes to the double-entry ledger once, in order or not.
  */
 export class EntitlementsService {
+  private readonly lookups: Map<string, PurchaseLookup>;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly platformSharePercent = 50,
-  ) {}
+    lookups: PurchaseLookup[] = [],
+  ) {
+    this.lookups = new Map(lookups.map((l) => [l.store, l]));
+  }
 
   /** A user's subscriptions, most recent first: to the user themself only. */
   async forUser(identity: Identity, userId: string): Promise<Entitlement[] | null> {
@@ -65,11 +70,13 @@ export class EntitlementsService {
 
   /** Applies one recorded notification (paym-webhooks-wkr), once per event. */
   async apply(event: EventOf<'paym.webhook.received.v1'>, group: string): Promise<string> {
+    // The inbox row never changes once written: it is read, and the store asked, before the transaction, which
+    // holds no connection while a store answers.
+    const inbox = await this.prisma.webhookInbox.findUniqueOrThrow({ where: { id: event.data.inboxId } });
+    const store = inbox.store as Store;
+    const at = inbox.occurredAt;
+    const notice = await this.settled(store, reviveNotice(inbox.notice));
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const inbox = await tx.webhookInbox.findUniqueOrThrow({ where: { id: event.data.inboxId } });
-      const store = inbox.store as Store;
-      const at = inbox.occurredAt;
-      const notice = reviveNotice(inbox.notice);
       switch (notice.kind) {
         case 'ignored':
           return 'ignored';
@@ -112,6 +119,14 @@ export class EntitlementsService {
         }
       }
     });
+  }
+
+  /** The notice to apply: for a notification that only signals a change, what the store says now. */
+  private async settled(store: Store, notice: Notice): Promise<SettledNotice> {
+    if (notice.kind !== 'changed') return notice;
+    const lookup = this.lookups.get(store);
+    if (!lookup) throw new Error(`no ${store} client is configured to ask what changed`);
+    return lookup.current(notice);
   }
 
   private async transition(tx: Tx, change: Change): Promise<string> {

@@ -34,8 +34,16 @@ export type Notice =
   | { kind: 'refunded' | 'disputed'; paymentRefs: string[]; subscriptionRef?: string }
   /** A card issuer's early warning of fraud on a payment: recorded, the subscription untouched. */
   | { kind: 'fraud_warning'; paymentRefs: string[] }
+  /**
+   * The store says a subscription changed without saying how (Google Play's developer notifications): its state is
+   * fetched from the store before anything is applied.
+   */
+  | { kind: 'changed'; subscriptionRef: string; productId: string; notificationType: number }
   /** A notification the domain records and acknowledges without acting on it (a renewal switched off). */
   | { kind: 'ignored'; subscriptionRef?: string };
+
+/** A notice the entitlements act on: what the store said, or what it says now when it only signalled a change. */
+export type SettledNotice = Exclude<Notice, { kind: 'changed' }>;
 
 /** A store's notification, verified and read. */
 export interface StoreNotification {
@@ -63,4 +71,11 @@ export class NotificationRejected extends Error {
 export interface NotificationVerifier {
   readonly store: Store;
   verify(raw: Buffer, headers: { signature?: string; authorization?: string }): Promise<StoreNotification>;
+}
+
+/** A store's current word on one subscription, asked when a notification only signals a change. */
+export interface PurchaseLookup {
+  readonly store: Store;
+  /** What the store says now about the subscription. */
+  current(notice: Extract<Notice, { kind: 'changed' }>): Promise<SettledNotice>;
 }

@@ -1,47 +1,18 @@
-import type { Consumer, ConsumerStatus } from '../../../../kernel/bus/consumer';
+import type { Consumer } from '../../../../kernel/bus/consumer';
 import type { Logger } from '../../../../kernel/log';
 import type { RenewalsService } from '../services/renewals.service';
+import { createPeriodicRunner } from './periodic';
 
-/**
- * paym-renewals-rnr: sweeps overdue entitlements every `intervalSeconds`. Shaped as a consumer so the worker process
- * runs it with the same health endpoints: ready once its first sweep ran, unhealthy while sweeps fail.
- */
+/** paym-renewals-rnr: sweeps overdue entitlements every `intervalSeconds`. */
 export function createRenewalsRunner(renewals: RenewalsService, intervalSeconds: number, logger: Logger): Consumer {
-  let status: ConsumerStatus = 'waiting';
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let processed = 0;
-  let failed = 0;
-  const sweep = async () => {
-    try {
+  return createPeriodicRunner(
+    'renewals sweep',
+    async () => {
       const expired = await renewals.sweep();
       if (expired) logger.info({ expired }, 'overdue subscriptions expired');
-      processed += expired ?? 0;
-      if (status !== 'stopped') status = 'ready';
-    } catch (error) {
-      failed += 1;
-      if (status !== 'stopped') status = 'unhealthy';
-      logger.warn({ err: error }, 'renewals sweep failed');
-    }
-  };
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = sweep().then(() => {
-        if (status !== 'stopped') schedule();
-      });
-    }, intervalSeconds * 1000);
-  };
-  return {
-    start: async () => {
-      await sweep();
-      schedule();
+      return expired ?? 0;
     },
-    stop: async () => {
-      status = 'stopped';
-      clearTimeout(timer);
-      await running;
-    },
-    status: () => status,
-    stats: () => ({ processed, retried: failed, deadLettered: 0 }),
-  };
+    intervalSeconds,
+    logger,
+  );
 }

@@ -16,11 +16,34 @@ export interface Vapid {
   privateKey: string;
 }
 
-/** Sends one encrypted push; resolves with the push service's status, rejects when it cannot be reached. */
+/**
+ * Sends one encrypted push; resolves with the push service's status (and its Retry-After, in seconds, when it gave
+ * one), rejects when it cannot be reached.
+ */
 export type PushSender = (
   subscription: { endpoint: string; keys: { p256dh: string; auth: string } },
   payload: string,
-) => Promise<{ statusCode: number }>;
+) => Promise<{ statusCode: number; retryAfterSeconds?: number }>;
+
+/** Tries of one push before it is dropped: with the doubling delays below, about a quarter of an hour in all. */
+export const PUSH_MAX_ATTEMPTS = 5;
+const FIRST_RETRY_SECONDS = 30;
+/** A go-live push older than this is no news: no Retry-After holds one back longer (web-push's TTL is the same). */
+const MAX_RETRY_SECONDS = 3_600;
+
+/** When a push the push service could not take now is tried again: its Retry-After if any, else doubling delays. */
+export function retryDelaySeconds(attempts: number, retryAfterSeconds?: number): number {
+  const delay = retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? retryAfterSeconds : FIRST_RETRY_SECONDS * 2 ** (attempts - 1);
+  return Math.min(delay, MAX_RETRY_SECONDS);
+}
+
+/** Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
 
 /**
  * Web Push: `web-push` signs (VAPID, RFC 8292) and encrypts the payload for the browser (RFC 8291), and the request
@@ -42,7 +65,7 @@ export function webPushSender(vapid: Vapid, timeoutMs = 10_000): PushSender {
       signal: AbortSignal.timeout(timeoutMs),
     });
     await answer.arrayBuffer();
-    return { statusCode: answer.status };
+    return { statusCode: answer.status, retryAfterSeconds: parseRetryAfter(answer.headers.get('retry-after')) };
   };
 }
 
@@ -56,6 +79,7 @@ interface Target {
 
 interface Due {
   id: string;
+  attempts: number;
   subscription_id: string;
   endpoint: string;
   p256dh: string;
@@ -67,7 +91,9 @@ interface Due {
  * Web Push of notifications to the browsers their recipients registered. A slice's event queues one push per
  * subscription in one transaction with the event's id (so a redelivered event queues nothing twice), due at once or
  * when the user's quiet hours end; pusher lanes then send what is due. A push service answering 404 or 410 ends
- * the subscription; one that fails otherwise drops that push (the inbox holds the notification).
+ * the subscription. One that cannot take it now (unreachable, timed out, 429 or 5xx) gets it again later, after its
+ * Retry-After or doubling delays, up to PUSH_MAX_ATTEMPTS tries; any other refusal (a 4xx: the push itself is
+ * wrong) drops it at once. A dropped push is not a lost notification: the inbox holds it.
  */
 export class PushService {
   constructor(
@@ -114,43 +140,73 @@ export class PushService {
   }
 
   /** Sends up to `batch` due pushes; null when none is due. */
-  async sendDue(batch = 100): Promise<{ sent: number; gone: number } | null> {
+  async sendDue(batch = 100): Promise<{ sent: number; gone: number; retried: number; dropped: number } | null> {
     return this.prisma.$transaction(
       async (tx) => {
+        const now = this.now();
         const due = await tx.$queryRaw<Due[]>`
-          SELECT q.id::text, q.subscription_id::text, s.endpoint, s.p256dh, s.auth, q.payload
+          SELECT q.id::text, q.attempts, q.subscription_id::text, s.endpoint, s.p256dh, s.auth, q.payload
             FROM push_pending q JOIN push_subscription s ON s.id = q.subscription_id
-           WHERE q.due_at <= ${this.now()}
+           WHERE q.due_at <= ${now}
            ORDER BY q.due_at
            LIMIT ${batch}
            FOR UPDATE OF q SKIP LOCKED`;
         if (due.length === 0) return null;
-        const outcomes = await Promise.all(
-          due.map(async (push) => {
-            try {
-              const { statusCode } = await this.send(
-                { endpoint: push.endpoint, keys: { p256dh: push.p256dh, auth: push.auth } },
-                JSON.stringify(push.payload),
-              );
-              if (statusCode === 404 || statusCode === 410) return 'gone';
-              if (statusCode >= 300) this.logger.warn({ statusCode, subscriptionId: push.subscription_id }, 'push refused; dropped');
-              return 'sent';
-            } catch (error) {
-              this.logger.warn({ err: error, subscriptionId: push.subscription_id }, 'push service unreachable; push dropped');
-              return 'sent';
-            }
-          }),
-        );
+        const outcomes = await Promise.all(due.map((push) => this.sendOne(push)));
+        const retries = due.flatMap((push, i) => {
+          const outcome = outcomes[i];
+          return typeof outcome === 'object' && push.attempts + 1 < PUSH_MAX_ATTEMPTS ? [{ push, outcome }] : [];
+        });
+        for (const { push, outcome } of retries) {
+          const attempts = push.attempts + 1;
+          await tx.pushPending.update({
+            where: { id: push.id },
+            data: { attempts, dueAt: new Date(now.getTime() + retryDelaySeconds(attempts, outcome.retryAfterSeconds) * 1000) },
+          });
+        }
+        const exhausted = due.filter((push, i) => typeof outcomes[i] === 'object' && push.attempts + 1 >= PUSH_MAX_ATTEMPTS);
+        for (const push of exhausted) {
+          this.logger.warn(
+            { subscriptionId: push.subscription_id, attempts: PUSH_MAX_ATTEMPTS },
+            'push not taken after every try; dropped',
+          );
+        }
+        const retried = new Set(retries.map((r) => r.push.id));
         const gone = due.filter((_, i) => outcomes[i] === 'gone').map((push) => push.subscription_id);
-        await tx.pushPending.deleteMany({ where: { id: { in: due.map((push) => push.id) } } });
+        await tx.pushPending.deleteMany({ where: { id: { in: due.filter((push) => !retried.has(push.id)).map((push) => push.id) } } });
         if (gone.length) {
           await tx.pushPending.deleteMany({ where: { subscriptionId: { in: gone } } });
           await tx.pushSubscription.deleteMany({ where: { id: { in: gone } } });
         }
-        return { sent: due.length - gone.length, gone: gone.length };
+        const count = (wanted: string) => outcomes.filter((o) => o === wanted).length;
+        return { sent: count('sent'), gone: gone.length, retried: retries.length, dropped: count('dropped') + exhausted.length };
       },
       // Push services are other companies' servers: a batch waits for the slowest of them (web-push's timeout).
       { maxWait: 10_000, timeout: 60_000 },
     );
+  }
+
+  /** One push: taken, gone (the subscription ended), dropped (refused for good), or to be tried again. */
+  private async sendOne(push: Due): Promise<'sent' | 'gone' | 'dropped' | { retryAfterSeconds?: number }> {
+    const log = { subscriptionId: push.subscription_id, attempt: push.attempts + 1 };
+    try {
+      const { statusCode, retryAfterSeconds } = await this.send(
+        { endpoint: push.endpoint, keys: { p256dh: push.p256dh, auth: push.auth } },
+        JSON.stringify(push.payload),
+      );
+      if (statusCode === 404 || statusCode === 410) return 'gone';
+      if (statusCode === 429 || statusCode >= 500) {
+        this.logger.warn({ ...log, statusCode }, 'push service cannot take the push now; tried again later');
+        return { retryAfterSeconds };
+      }
+      if (statusCode >= 300) {
+        this.logger.warn({ ...log, statusCode }, 'push refused; dropped');
+        return 'dropped';
+      }
+      return 'sent';
+    } catch (error) {
+      this.logger.warn({ ...log, err: error }, 'push service unreachable; tried again later');
+      return {};
+    }
   }
 }

@@ -2,8 +2,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { verifyAccessToken } from '../../../../kernel/identity';
+import { facesPage } from '../../../../kernel/faces';
 import type { VerificationKeys } from '../../../../kernel/keys';
 import { isScope, PUBLIC_API_RESOURCE, SCOPES } from '../../../../kernel/scopes';
+import { OAUTH_ASSETS } from './pages';
 
 class InteractionRefused extends Error {
   constructor(
@@ -20,7 +22,8 @@ class InteractionRefused extends Error {
  * token, `Authorization: Bearer`) calls these endpoints, which logs them in to the authorization server and
  * approves the scopes the app asked for. The browser's interaction cookie ties the call to the pending request.
  *
- * - `GET  /oauth/interaction/:uid`          what the app asks for (client, scopes), for the consent screen;
+ * - `GET  /oauth/interaction/:uid`          what the app asks for (client, scopes), for the consent screen; to a
+ *                                           browser asking for HTML, that screen (consent.js);
  * - `POST /oauth/interaction/:uid/consent`  approves the requested scopes, or the subset in `scopes` (JSON array
  *                                           or a space-separated form field), and redirects back into the server;
  * - `POST /oauth/interaction/:uid/deny`     refuses: the app gets `access_denied`.
@@ -31,7 +34,11 @@ export function interactionRoutes(provider: Provider, accessTokenKeys: Verificat
 
   const sessionUser = async (req: Request): Promise<string> => {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.headers.authorization ?? '');
-    const verified = match ? await verifyAccessToken(accessTokenKeys, match[1]) : undefined;
+    // A browser's consent form cannot set a header: it sends the token as the form-encoded body parameter
+    // `access_token` (RFC 6750 §2.2), never in the URL.
+    const formToken = !req.headers.authorization && req.is('application/x-www-form-urlencoded') ? req.body?.access_token : undefined;
+    const token = match?.[1] ?? (typeof formToken === 'string' && formToken ? formToken : undefined);
+    const verified = token ? await verifyAccessToken(accessTokenKeys, token) : undefined;
     if (!verified?.ok) throw new InvalidSession();
     return verified.claims.userId;
   };
@@ -48,6 +55,11 @@ export function interactionRoutes(provider: Provider, accessTokenKeys: Verificat
   };
 
   router.get('/:uid', async (req, res) => {
+    // A browser sent here by the server gets the consent page, whose script asks the same URL for JSON.
+    if (!req.headers.authorization && req.accepts(['json', 'html']) === 'html') {
+      res.type('html').send(consentPage());
+      return;
+    }
     await sessionUser(req);
     const { details, client, requested } = await pending(req, res);
     res.json({
@@ -124,6 +136,35 @@ export function interactionRoutes(provider: Provider, accessTokenKeys: Verificat
   });
   return router;
 }
+
+/**
+ * The consent screen: the user signs in with their account (the Private API's sessions, on this origin, the
+ * facade serving the authorization server), sees the app and what it asks for, and approves or refuses.
+ */
+const consentPage = () =>
+  facesPage(
+    'Allow access',
+    `<div class="faces">
+<header class="bar"><strong>Allow access</strong><span id="who"></span></header>
+<form id="sign-in" class="card" hidden>
+<h1>Sign in to continue</h1>
+<label>Login <input name="login" required autocomplete="username"></label>
+<label>Password <input name="password" type="password" required autocomplete="current-password"></label>
+<button type="submit">Sign in</button>
+</form>
+<form id="consent" class="card" method="post" hidden>
+<h1><span id="app-name"></span> wants to access your account</h1>
+<p class="muted">It may:</p>
+<ul id="scopes" class="scopes"></ul>
+<input type="hidden" name="access_token">
+<input type="hidden" name="scope">
+<div class="actions"><button type="submit" id="approve">Allow</button><button type="submit" id="deny" class="secondary">Deny</button></div>
+</form>
+<p id="consent-error" class="error card" role="alert" hidden></p>
+</div>
+<script src="${OAUTH_ASSETS}/consent.js"></script>`,
+    { stylesheet: `${OAUTH_ASSETS}/faces.css` },
+  );
 
 class InvalidSession extends Error {
   constructor() {

@@ -4,6 +4,7 @@ import { isUuid } from '../../../../kernel/ids';
 import { PUBLIC_API_RESOURCE, SCOPE_NAMES } from '../../../../kernel/scopes';
 import { prismaAdapter } from '../data/oauth-adapter';
 import type { PrismaClient } from '../data/prisma/client';
+import { devicePages, renderError } from './pages';
 import { clientSecretMatches, hashClientSecret, type DeveloperAppsService } from '../services/developer-apps.service';
 
 /**
@@ -28,6 +29,14 @@ export const OAUTH_ROUTES = {
 } as const;
 
 export const INTERACTION_PATH = '/oauth/interaction';
+
+const originOf = (uri: string) => {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+};
 
 export interface ProviderOptions {
   issuer: string;
@@ -83,6 +92,10 @@ export function createProvider(options: ProviderOptions): Provider {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     routes: OAUTH_ROUTES,
+    renderError,
+    // A browser app calls the token endpoint from where it is sent back (the origin of one of its redirect URIs,
+    // such as the developer console's callback) and from nowhere else.
+    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => originOf(uri) === origin),
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
@@ -97,7 +110,7 @@ export function createProvider(options: ProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: true, ...devicePages },
       revocation: { enabled: true },
       introspection: {
         enabled: true,

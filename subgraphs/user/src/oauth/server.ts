@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { FACES_CSS_FILE } from '../../../../kernel/faces';
 import { createHttpApp, listen } from '../../../../kernel/http';
 import type { Logger } from '../../../../kernel/log';
+import { fromRoot } from '../../../../kernel/paths';
 import type { UserOAuthConfig } from '../config';
 import { connectUserDb } from '../data/db';
 import { deleteExpiredOAuthRecords } from '../data/oauth-adapter';
 import { DeveloperAppsService } from '../services/developer-apps.service';
 import { interactionRoutes } from './interactions';
+import { OAUTH_ASSETS } from './pages';
 import { createProvider, INTERACTION_PATH } from './provider';
 
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
@@ -39,8 +42,25 @@ export async function startUserOAuthSvc(config: UserOAuthConfig, logger: Logger)
     apps,
   });
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'authorization server error'));
-  if (issuer.startsWith('https:')) provider.proxy = true;
+  // Every URL the server writes (discovery, redirects, cookies' security) is its issuer's, however the request
+  // reached it: directly, or through the facade that serves it on the public origin. A client's own
+  // X-Forwarded-Host never picks it.
+  const publicOrigin = new URL(issuer);
+  provider.proxy = true;
+  app.use((req, _res, next) => {
+    req.headers['x-forwarded-host'] = publicOrigin.host;
+    req.headers['x-forwarded-proto'] = publicOrigin.protocol.slice(0, -1);
+    next();
+  });
 
+  app.get(`${OAUTH_ASSETS}/faces.css`, (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=300');
+    res.sendFile(FACES_CSS_FILE);
+  });
+  app.get(`${OAUTH_ASSETS}/consent.js`, (_req, res) => {
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile('consent.js', { root: fromRoot('subgraphs', 'user', 'src', 'oauth', 'pages') });
+  });
   app.use(INTERACTION_PATH, interactionRoutes(provider, config.ACCESS_TOKEN_PUBLIC_KEYS));
   // RFC 8414 metadata: the same document the provider serves for OpenID discovery.
   app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { sharedLimiter } from '../../../../kernel/redis';
 import { DomainError } from '../../../../kernel/errors';
 
 export interface LoginLimits {
@@ -31,7 +32,7 @@ export const DEFAULT_LOGIN_LIMITS = {
  * whatever the password did. Each attempt takes its point before the secret is checked, and a success gives the
  * account's back: checking first and counting after would let concurrent guesses all be checked before the count
  * caught up. With Redis the counts hold across every instance of the user domain; in-process they hold in one
- * (the embedded default).
+ * (the embedded default, and every instance while Redis is away: no outage lifts a limit).
  */
 export class LoginLimiter {
   private readonly perAccount: RateLimiterAbstract;
@@ -42,7 +43,7 @@ export class LoginLimiter {
 
   constructor(limits: LoginLimits, redis?: Redis) {
     const make = (options: { keyPrefix: string; points: number; duration: number }) =>
-      redis ? new RateLimiterRedis({ ...options, storeClient: redis }) : new RateLimiterMemory(options);
+      redis ? sharedLimiter(redis, options) : new RateLimiterMemory(options);
     this.perAccount = make({ keyPrefix: 'user:login:account', points: limits.accountFailures, duration: limits.accountLockSeconds });
     this.perIp = make({ keyPrefix: 'user:login:ip', points: limits.attemptsPerIpPerMinute, duration: 60 });
     this.perSecondFactor = make({

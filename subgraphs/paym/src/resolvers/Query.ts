@@ -1,0 +1,5 @@
+import type { QueryResolvers } from './types.generated';
+
+export const Query: QueryResolvers = {
+  payouts: (_, args, ctx) => ctx.payouts.list(ctx.identity, args),
+};
