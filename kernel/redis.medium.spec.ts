@@ -28,7 +28,7 @@ describe('Redis outages', () => {
   });
 
   it('should keep limiting in-process while Redis is away, and log the outage once when it begins and once when it ends', async () => {
-    const redis = connectRedis(server.url, logger, 'limits count in this instance only');
+    const redis = await connectRedis(server.url, logger, 'limits count in this instance only');
     await eventually(() => redisReady(redis), 15_000, 'Redis connected');
     const limiter = sharedLimiter(redis, { keyPrefix: `test:${Date.now()}`, points: 3, duration: 60 });
     await limiter.consume('shared');

@@ -9,9 +9,10 @@ import type { Logger } from './log';
  *
  * Commands fail at once while the connection is down (no offline queue), so no request waits on a reconnect; ioredis
  * keeps reconnecting by itself. The outage is logged once when it begins, with what it means for this process, and
- * once when it ends, never per command or per reconnect attempt.
+ * once when it ends, never per command or per reconnect attempt. Resolves once connected, or after `timeoutMs`
+ * without (the process then starts degraded), so that a process counts in Redis from its first request.
  */
-export function connectRedis(url: string, logger: Logger, whileDown: string): Redis {
+export async function connectRedis(url: string, logger: Logger, whileDown: string, timeoutMs = 5_000): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   let down = false;
   redis.on('error', (error: Error) => {
@@ -25,6 +26,7 @@ export function connectRedis(url: string, logger: Logger, whileDown: string): Re
     // At the outage's own level, so that whoever saw it begin sees it end.
     logger.error('Redis available again: shared counts resume');
   });
+  await whenRedisReady(redis, timeoutMs);
   return redis;
 }
 
@@ -41,5 +43,24 @@ export function sharedLimiter(redis: Redis, options: { keyPrefix: string; points
     storeClient: redis,
     rejectIfRedisNotReady: true,
     insuranceLimiter: new RateLimiterMemory(options),
+  });
+}
+
+/**
+ * Waits until the client has connected, for at most `timeoutMs`: a process starts counting in Redis from its first
+ * request when Redis is there, and starts anyway, degraded (the outage logged), when it is not.
+ */
+export async function whenRedisReady(redis: Redis, timeoutMs = 5_000): Promise<boolean> {
+  if (redisReady(redis)) return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      resolve(false);
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', ready);
   });
 }

@@ -135,7 +135,7 @@ export async function startDomainService<P, C extends object>(
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const db = domain.connect(settings.DATABASE_URL, 10, logger);
   const redis = settings.REDIS_URL
-    ? connectRedis(settings.REDIS_URL, logger, `${domain.name}'s limits count in this instance only until it is back`)
+    ? await connectRedis(settings.REDIS_URL, logger, `${domain.name}'s limits count in this instance only until it is back`)
     : undefined;
   const relay = createOutboxRelay({ pool: db.pool, schema: domain.schema, bus, logger });
   await relay.start();

@@ -107,7 +107,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   await revocations.start();
   const verify = options.verifyToken ?? defaultVerifier(config, revocations);
   const redis = config.REDIS_URL
-    ? connectRedis(config.REDIS_URL, log, "viewer counts are this instance's own until it is back")
+    ? await connectRedis(config.REDIS_URL, log, "viewer counts are this instance's own until it is back")
     : undefined;
   const ttlMs = Math.max(5_000, 3 * config.RT_VIEWER_COUNT_INTERVAL_MS);
   const counter = redis

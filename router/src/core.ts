@@ -113,7 +113,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     staff: staffVerifier(config.STAFF_TOKEN_PUBLIC_KEYS),
   });
   const redis = config.REDIS_URL
-    ? connectRedis(config.REDIS_URL, logger, 'the API rate limits count in this instance only until it is back')
+    ? await connectRedis(config.REDIS_URL, logger, 'the API rate limits count in this instance only until it is back')
     : undefined;
   const policy: RateLimitPolicy = { points: config.PUBLIC_RATE_LIMIT_POINTS, windowSeconds: config.PUBLIC_RATE_LIMIT_WINDOW_SECONDS };
   const limiter = redis ? sharedRateLimiter(redis, policy, config.RATE_LIMIT_KEY_PREFIX) : memoryRateLimiter(policy);

@@ -27,7 +27,7 @@ describe('the shared rate limiter while Redis is away', () => {
   });
 
   it('should go on limiting in this instance, never failing a request, and count in Redis again once it is back', async () => {
-    const redis = connectRedis(server.url, pino({ level: 'silent' }), 'counted in this instance');
+    const redis = await connectRedis(server.url, pino({ level: 'silent' }), 'counted in this instance');
     await eventually(() => redisReady(redis), 15_000, 'Redis connected');
     const limiter = sharedRateLimiter(redis, policy, 'outage');
     await limiter.take('client');

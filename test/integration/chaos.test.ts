@@ -8,7 +8,7 @@ import { childEnv } from '../support/child-env';
  * a PostgreSQL, a Redis and a Kafka broker of its own, the processes alone, from the build.
  */
 const entry = fromRoot('dist', 'test', 'chaos', 'run.js');
-const LIMIT_MS = 7 * 60_000;
+const LIMIT_MS = 12 * 60_000;
 
 interface Outcome {
   name: string;

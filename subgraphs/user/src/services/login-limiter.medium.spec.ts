@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import { whenRedisReady } from '../../../../kernel/redis';
 import { LoginLimiter } from './login-limiter';
 
 /**
@@ -12,6 +13,8 @@ describe(`${LoginLimiter.name} with Redis`, () => {
   const limits = { accountFailures: 5, accountLockSeconds: 900, attemptsPerIpPerMinute: 1000 };
   const instances = [new LoginLimiter(limits, redis), new LoginLimiter(limits, redis)];
 
+  // Until it has connected a limiter counts in its own instance, as during an outage (kernel/redis.ts).
+  beforeAll(() => whenRedisReady(redis));
   afterAll(() => redis.quit());
 
   const outcomes = async (attempt: (limiter: LoginLimiter) => Promise<void>) => {
