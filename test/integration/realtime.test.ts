@@ -255,13 +255,15 @@ describe('rt-gtw', () => {
 
   it("should count a room's viewers across instances and push the count only when it changed", async () => {
     const channelId = randomUUID();
-    const counter = await connect(a);
+    // Signed-in viewers: anonymous sockets from one address (all of the test's) count as one viewer.
+    const viewer = async () => ({ authorization: `Bearer ${await tokenFor(randomUUID())}` });
+    const counter = await connect(a, await viewer());
     counter.subscribe('v', op('ViewerCount'), { channelId });
     await counter.waitFor((f) => f.id === 'v' && f.payload.data.viewerCount.count === 1);
 
-    const onB = await connect(b);
+    const onB = await connect(b, await viewer());
     onB.subscribe('m', op('ChatMessages'), { channelId });
-    const onBToo = await connect(b);
+    const onBToo = await connect(b, await viewer());
     onBToo.subscribe('m', op('ChatMessages'), { channelId });
     onBToo.subscribe('e', op('ChatEvents'), { channelId });
     await counter.waitFor((f) => f.id === 'v' && f.payload.data.viewerCount.count === 3);
