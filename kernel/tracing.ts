@@ -14,6 +14,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { NextFunction, Request, Response } from 'express';
 import type { Pool } from 'pg';
+// The request id the HTTP kernel gives every request (its Express augmentation), read into each span.
+import type {} from './http';
 
 /**
  * OpenTelemetry traces: a request is one trace from the REST facade through the router and the subgraphs to the
