@@ -182,12 +182,29 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     }
   };
 
+  /** Where each partition of `topics` starts now, by `topic:partition`: its first offset, or its end. */
+  const startPositions = async (topics: string[], fromBeginning = false): Promise<Map<string, string>> => {
+    await adminReady();
+    const positions = new Map<string, string>();
+    for (const topic of topics) {
+      for (const { partition, low, high } of await retryRetriable(() => admin.fetchTopicOffsets(topic), { topic })) {
+        positions.set(`${topic}:${partition}`, fromBeginning ? low : high);
+      }
+    }
+    return positions;
+  };
+
   const subscribeOnce = async (subscribeOptions: SubscribeOptions): Promise<Subscription> => {
     if (closed) {
       throw new Error('the Kafka bus is closed');
     }
     const { groupId, topics, handle } = subscribeOptions;
     const consumer = kafka.consumer({ groupId, ...consumerTimings });
+    // A member that commits nothing owns its positions. kafkajs forgets them whenever the group rejoins (a lone
+    // member rejoins on its own when the metadata of freshly created topics settles) and would start at the end
+    // again, skipping what was published in between. So the start is fixed here, once, and every join seeks to
+    // where this member is.
+    const positions = subscribeOptions.commitOffsets === false ? await startPositions(topics, subscribeOptions.fromBeginning) : undefined;
     const failures = new Map<string, number>();
     const resumeTimers = new Set<NodeJS.Timeout>();
 
@@ -219,6 +236,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         }
         failures.delete(partitionKey);
         payload.resolveOffset(message.offset);
+        positions?.set(partitionKey, (BigInt(message.offset) + 1n).toString());
         consumerLag.set(
           { topic: batch.topic, group: groupId, partition: String(batch.partition) },
           Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
@@ -267,6 +285,17 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       stopWaiting = cleanup;
     });
     ready.catch(() => undefined);
+
+    if (positions) {
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload: { memberAssignment } }) => {
+        for (const [topic, assigned] of Object.entries(memberAssignment)) {
+          for (const partition of assigned) {
+            const offset = positions.get(`${topic}:${partition}`);
+            if (offset !== undefined) consumer.seek({ topic, partition, offset });
+          }
+        }
+      });
+    }
 
     let crashed = false;
     consumer.on(consumer.events.CRASH, (event) => {

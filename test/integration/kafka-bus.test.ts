@@ -83,3 +83,44 @@ describe('Kafka bus without commits', () => {
     }
   }, 120_000);
 });
+
+describe('Kafka bus topics created by two processes at once', () => {
+  it('should give a group joining from the end every message published after subscribe(), whichever process created the topics', async () => {
+    const [first, second] = [0, 1].map((i) => createKafkaBus({ brokers, clientId: `bus-race-${i}` }));
+    const stamp = Date.now();
+    const topics = Array.from({ length: 12 }, (_, i) => `test.race-${stamp}-${i}.happened.v1`);
+    const received = new Set<string>();
+    const subscriptions: { stop(): Promise<void> }[] = [];
+    try {
+      await Promise.all([first.ensureTopics(topics), second.ensureTopics(topics)]);
+      for (const [group, bus] of [first, second].entries()) {
+        subscriptions.push(
+          await bus.subscribe({
+            groupId: `race-${stamp}-${group}`,
+            topics,
+            fromBeginning: false,
+            commitOffsets: false,
+            handle: async (m) => void received.add(`${group}:${m.topic}:${m.value}`),
+          }),
+        );
+      }
+      for (const topic of topics) {
+        await first.publish(
+          topic,
+          ['a', 'b', 'c', 'd'].map((key) => ({ key, value: key })),
+        );
+      }
+      await eventually(
+        () => received.size === 2 * topics.length * 4,
+        20_000,
+        () => {
+          const all = [0, 1].flatMap((g) => topics.flatMap((t) => ['a', 'b', 'c', 'd'].map((k) => `${g}:${t}:${k}`)));
+          return `every message in both groups; missing ${all.filter((x) => !received.has(x)).join(' ')}`;
+        },
+      );
+    } finally {
+      await Promise.all(subscriptions.map((s) => s.stop()));
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
