@@ -244,7 +244,7 @@ export class Rooms {
    * returns the frames written. The slice names thousands of users: only those with a socket here cost anything.
    */
   onNotificationEvent(event: NotificationEvent): number {
-    const { recipients, kind, streamId, channelId, broadcaster, title, category, startedAt, createdAt } = event.data;
+    const { recipients, kind, streamId, channelId, broadcaster, title, category, thumbnailUrl, startedAt, createdAt } = event.data;
     let written = 0;
     for (const userId of recipients) {
       const selections = this.users.get(userId.toLowerCase());
@@ -257,6 +257,7 @@ export class Rooms {
         broadcaster,
         title,
         category,
+        thumbnailUrl: thumbnailUrl ?? null,
         startedAt,
         read: false,
         createdAt,

@@ -38,7 +38,7 @@ describe(FanoutService.name, () => {
     ).rows;
   const events = async (streamId: string) =>
     (
-      await ptfm.db.pool.query<{ payload: { data: { recipients: string[]; broadcaster: { login: string } } } }>(
+      await ptfm.db.pool.query<{ payload: { data: { recipients: string[]; broadcaster: { login: string }; thumbnailUrl?: string } } }>(
         `SELECT payload FROM outbox WHERE topic = 'ptfm.notification.created.v1' AND payload->'data'->>'streamId' = $1`,
         [streamId],
       )
@@ -57,6 +57,7 @@ describe(FanoutService.name, () => {
     expect(published).toHaveLength(11);
     expect(published.flatMap((e) => e.recipients).sort()).toEqual([...channel.followers].sort());
     expect(published[0].broadcaster.login).toBe(`own_${channel.ownerId.slice(0, 8)}`);
+    expect(published[0].thumbnailUrl).toBe(event.data.thumbnailUrl);
   });
 
   it('should change nothing when the go-live comes again or a slice is written twice', async () => {

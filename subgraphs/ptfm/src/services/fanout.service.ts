@@ -23,6 +23,7 @@ interface ClaimedSlice {
   owner_display_name: string;
   title: string;
   category: string;
+  thumbnail_url: string | null;
   started_at: Date;
   at: Date;
 }
@@ -54,7 +55,7 @@ export class FanoutService {
   ) {}
 
   async plan(event: EventOf<'live.stream.started.v1'>, group: string): Promise<{ slices: number } | 'duplicate'> {
-    const { streamId, channelId, ownerId, title, category, startedAt } = event.data;
+    const { streamId, channelId, ownerId, title, category, thumbnailUrl, startedAt } = event.data;
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const owner = await tx.account.findUnique({ where: { userId: ownerId } });
       if (!owner) this.logger.warn({ ownerId, streamId }, 'go-live of an account not projected yet: notified without its names');
@@ -68,6 +69,7 @@ export class FanoutService {
             ownerDisplayName: owner?.displayName ?? '',
             title,
             category,
+            thumbnailUrl: thumbnailUrl ?? null,
             startedAt: new Date(startedAt),
           },
         ],
@@ -98,7 +100,7 @@ export class FanoutService {
       async (tx) => {
         const [job] = await tx.$queryRaw<ClaimedSlice[]>`
           SELECT j.stream_id::text, j.slice, j.channel_id::text, j.after_user::text, j.upto_user::text,
-                 a.owner_id::text, a.owner_login, a.owner_display_name, a.title, a.category, a.started_at, now() AS at
+                 a.owner_id::text, a.owner_login, a.owner_display_name, a.title, a.category, a.thumbnail_url, a.started_at, now() AS at
             FROM fanout_job j JOIN announcement a ON a.stream_id = j.stream_id
            WHERE j.done_at IS NULL
            ORDER BY j.created_at, j.slice
@@ -129,6 +131,7 @@ export class FanoutService {
             broadcaster: { id: job.owner_id, login: job.owner_login, displayName: job.owner_display_name },
             title: job.title,
             category: job.category,
+            ...(job.thumbnail_url ? { thumbnailUrl: job.thumbnail_url } : {}),
             startedAt: job.started_at.toISOString(),
             createdAt: job.at.toISOString(),
             recipients: recipients.map((r) => r.user_id) as [string, ...string[]],
