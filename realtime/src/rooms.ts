@@ -209,6 +209,11 @@ export class Rooms {
   }
 
   /** Adds a member to the user's own selection for (operation, variables); returns what removes it, idempotently. */
+  /** The users holding one of their own subscriptions (notifications) here, lower-cased. */
+  subscribedUsers(): string[] {
+    return [...this.users.keys()];
+  }
+
   joinUser(
     userId: string,
     selectionKey: string,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, secret } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 export const ptfmStoreConfigSchema = z.object({
@@ -27,6 +27,16 @@ export const ptfmNotifyConfigSchema = z.object({
   PTFM_FANOUT_SLICE_SIZE: z.coerce.number().int().min(100).max(5_000).default(2_000),
   /** Slices this instance writes at once; every instance of the worker takes slices of every fan-out. */
   PTFM_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Where rt-gtw marks the users connected for notifications (kernel/presence.ts): a go-live writes those followers
+   * first. Without it every slice comes in its turn.
+   */
+  REDIS_URL: redisUrl.optional(),
+  /** rt-gtw's prefix of its Redis keys, under which its presence set is. */
+  RT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]*$/, 'only letters, digits, : . _ -')
+    .default('rt:'),
   /**
    * Web Push (VAPID, RFC 8292): the application server's key pair (base64url, as \`web-push generate-vapid-keys\`
    * prints it) and its contact. Without the keys nothing is pushed; the inbox and the sockets still get everything.

@@ -2,6 +2,8 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
+import { connectedUsers, presenceKey } from '../../../kernel/presence';
+import { connectRedis } from '../../../kernel/redis';
 import { type PtfmNotifyConfig, type PtfmPruneConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
 export { seed } from './seed';
@@ -32,8 +34,12 @@ export const startPtfmStoreSvc = (config: PtfmStoreConfig, bus: EventBus, logger
   );
 
 /** ptfm-notify-wkr: the projections the notifications read, the go-live fan-out and the Web Push of notifications. */
-export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logger: Logger) =>
-  startDomainWorker(
+export async function startPtfmNotifyWkr(config: PtfmNotifyConfig, bus: EventBus, logger: Logger) {
+  const redis = config.REDIS_URL
+    ? await connectRedis(config.REDIS_URL, logger, 'go-live fan-outs write every slice in its turn, connected followers not first')
+    : undefined;
+  const presence = redis ? presenceKey(config.RT_REDIS_PREFIX) : undefined;
+  const running = await startDomainWorker(
     {
       connect: connectPtfmDb,
       // Its lanes and pusher, their two LISTEN connections and one per consumed topic.
@@ -45,7 +51,12 @@ export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logg
           pool,
           {
             projections: new ProjectionsService(prisma),
-            fanout: new FanoutService(prisma, config.PTFM_FANOUT_SLICE_SIZE, log),
+            fanout: new FanoutService(
+              prisma,
+              config.PTFM_FANOUT_SLICE_SIZE,
+              log,
+              redis && presence ? () => connectedUsers(redis, presence) : undefined,
+            ),
             push: vapid ? new PushService(prisma, webPushSender(vapid), log) : undefined,
           },
           { lanes: config.PTFM_FANOUT_CONCURRENCY },
@@ -57,6 +68,14 @@ export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logg
     bus,
     logger,
   );
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      await redis?.quit();
+    },
+  };
+}
 
 /** ptfm-prune-rnr: removes the inbox's notifications older than 30 days, on a schedule. */
 export const startPtfmPruneRnr = (config: PtfmPruneConfig, bus: EventBus, logger: Logger) =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { startPtfmDb, wentLive } from '../../../../test/support/ptfm';
 import { FanoutService } from './fanout.service';
@@ -89,6 +90,29 @@ describe(FanoutService.name, () => {
     await fanout.plan(event, GROUP);
     await drain(fanout);
     expect((await inbox(event.data.streamId)).map((r) => r.user_id).sort()).toEqual(channel.followers.slice(3).sort());
+  });
+
+  it('should write the followers connected at go-live first, in a slice of their own, and each of them once', async () => {
+    const channel = await ptfm.channelWithFollowers(450);
+    const connected = [channel.followers[7], channel.followers[222], channel.followers[449]];
+    const first = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }), async () => [...connected, randomUUID()]);
+    const event = wentLive(channel);
+    expect(await first.plan(event, GROUP)).toEqual({ slices: 6 });
+
+    expect(await first.writeNextSlice()).toEqual({ streamId: event.data.streamId, slice: 0, written: 3 });
+    expect((await events(event.data.streamId)).map((e) => e.recipients.sort())).toEqual([connected.sort()]);
+    await drain(first, 2);
+    expect(await inbox(event.data.streamId)).toHaveLength(450);
+    expect((await events(event.data.streamId)).flatMap((e) => e.recipients)).toHaveLength(450);
+  });
+
+  it('should plan the slices in their turn when presence cannot be read', async () => {
+    const channel = await ptfm.channelWithFollowers(150);
+    const blind = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }), () => Promise.reject(new Error('Redis down')));
+    const event = wentLive(channel);
+    expect(await blind.plan(event, GROUP)).toEqual({ slices: 2 });
+    expect(await drain(blind)).toBe(2);
+    expect(await inbox(event.data.streamId)).toHaveLength(150);
   });
 
   it('should plan one empty slice for a channel nobody follows, and publish nothing', async () => {
