@@ -12,7 +12,7 @@ import { startTracing } from '../kernel/tracing';
  * (`processes.ts`). Each process reads and validates its own environment and runs alone against real PostgreSQL
  * and Kafka; `all` runs every process in one for a newcomer, on embedded defaults.
  */
-const busConfigSchema = kafkaConfigSchema.extend({
+const busConfigSchema = kafkaConfigSchema.safeExtend({
   KAFKA_BROKERS: kafkaBrokers.refine((b) => b.length > 0, 'is required for a process running alone (host:port,...)'),
 });
 

@@ -260,4 +260,15 @@ export function portsEnv(firstPort: number): Record<string, string> {
 }
 
 /** The port `portsEnv(firstPort)` gives a process. */
+/**
+ * The Kafka principal a process authenticates as when it runs alone (scripts/kafka/principals.json): its domain's,
+ * whose ACLs let it write its domain's topics only; rt-gtw's own (it reports viewer counts); the gateways'
+ * (read-only).
+ */
+export function kafkaPrincipalOf(name: string): string {
+  if (name === 'rt-gtw') return 'rt';
+  if (name === 'router-gtw' || name === 'edge-gtw' || name === 'rest-facade-gtw') return 'gateway';
+  return name.slice(0, name.indexOf('-'));
+}
+
 export const portOf = (name: ProcessName, firstPort: number) => firstPort + Object.keys(PROCESSES).indexOf(name);
