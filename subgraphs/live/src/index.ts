@@ -73,3 +73,5 @@ export const startLiveViewersWkr = (config: LiveViewersConfig, bus: EventBus, lo
     bus,
     logger,
   );
+
+export { livePruneRnr } from './workers/prune.rnr';
