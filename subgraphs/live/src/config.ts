@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, url } from '../../../kernel/config';
+import { databaseUrl, port, replayWindowDays, runnerIntervalMs, url } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 /** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
@@ -92,3 +92,12 @@ export const liveViewersConfigSchema = z.object({
 });
 
 export type LiveViewersConfig = z.infer<typeof liveViewersConfigSchema>;
+
+export const livePruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  LIVE_PRUNE_HEALTH_PORT: port(4028),
+  LIVE_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  LIVE_REPLAY_WINDOW_DAYS: replayWindowDays,
+});
+
+export type LivePruneConfig = z.infer<typeof livePruneConfigSchema>;

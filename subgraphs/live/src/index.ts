@@ -77,3 +77,5 @@ export const startLiveViewersWkr = (config: LiveViewersConfig, bus: EventBus, lo
     bus,
     logger,
   );
+
+export { livePruneRnr } from './workers/prune.rnr';

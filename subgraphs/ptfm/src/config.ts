@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl, replayWindowDays, runnerIntervalMs, secret } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 export const ptfmStoreConfigSchema = z.object({
@@ -60,8 +60,9 @@ export const vapidOf = (config: PtfmNotifyConfig) =>
 export const ptfmPruneConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
   PTFM_PRUNE_HEALTH_PORT: port(4018),
-  /** How often the inbox is pruned of notifications older than 30 days. */
-  PTFM_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** How often the inbox is pruned of notifications older than 30 days, and the replay window of the domain. */
+  PTFM_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  PTFM_REPLAY_WINDOW_DAYS: replayWindowDays,
 });
 
 export type PtfmPruneConfig = z.infer<typeof ptfmPruneConfigSchema>;

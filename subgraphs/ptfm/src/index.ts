@@ -4,18 +4,16 @@ import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
 import { connectedUsers, presenceKey } from '../../../kernel/presence';
 import { connectRedis } from '../../../kernel/redis';
-import { type PtfmNotifyConfig, type PtfmPruneConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
+import { type PtfmNotifyConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
 export { seed } from './seed';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { FanoutService } from './services/fanout.service';
-import { InboxService } from './services/inbox.service';
 import { ProjectionsService } from './services/projections.service';
 import { PushService, webPushSender } from './services/push.service';
 import { SearchService } from './services/search.service';
 import { createPtfmNotifyWorker } from './workers/notify.wkr';
-import { createPruneRunner } from './workers/prune.rnr';
 import { createPtfmSearchWorker, SEARCH_TOPICS } from './workers/search.wkr';
 
 /** ptfm-store-svc: the platform subgraph (the inbox, preferences, push subscriptions) and the relay of its outbox. */
@@ -77,18 +75,6 @@ export async function startPtfmNotifyWkr(config: PtfmNotifyConfig, bus: EventBus
   };
 }
 
-/** ptfm-prune-rnr: removes the inbox's notifications older than 30 days, on a schedule. */
-export const startPtfmPruneRnr = (config: PtfmPruneConfig, bus: EventBus, logger: Logger) =>
-  startDomainWorker(
-    {
-      connect: connectPtfmDb,
-      worker: (prisma, _bus, log) => createPruneRunner(new InboxService(prisma), config.PTFM_PRUNE_INTERVAL_MS, log),
-    },
-    { ...config, port: config.PTFM_PRUNE_HEALTH_PORT },
-    bus,
-    logger,
-  );
-
 /** ptfm-search-wkr: keeps search's read model (accounts and channels) from the user, chnl and live events. */
 export const startPtfmSearchWkr = (config: PtfmSearchConfig, bus: EventBus, logger: Logger) =>
   startDomainWorker(
@@ -102,3 +88,5 @@ export const startPtfmSearchWkr = (config: PtfmSearchConfig, bus: EventBus, logg
     bus,
     logger,
   );
+
+export { ptfmPruneRnr } from './workers/prune.rnr';

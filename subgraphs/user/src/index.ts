@@ -16,3 +16,5 @@ export const startUserStoreSvc = (config: UserStoreConfig, bus: EventBus, logger
     bus,
     logger,
   );
+
+export { userPruneRnr } from './workers/prune.rnr';
