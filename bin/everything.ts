@@ -20,6 +20,7 @@ import {
   type PaymSimulatorTarget,
   type SimulatorKeys,
   simulatorEnv,
+  startLocalGooglePlay,
 } from '../subgraphs/paym/src/simulator';
 import { DEMO_USERS, seed as seedUser } from '../subgraphs/user/src';
 import { type Peers, PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
@@ -79,13 +80,15 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
   // Printed below, so a newcomer can sign Mux webhooks for the local provider's channels.
   const muxWebhookSecret = process.env.LIVE_MUX_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url');
   const paymKeys = paymSimulatorKeys();
+  const localGoogle = await startLocalGooglePlay(paymKeys.google);
+  parts.unshift({ name: 'local-google-play', stop: localGoogle.stop });
   const running = await startAllProcesses({
     env: {
       ...process.env,
       LIVE_KEY_ENCRYPTION_KEY: liveKeyEncryptionKey(),
       LIVE_MUX_WEBHOOK_SECRET: muxWebhookSecret,
-      // Stripe's and the App Store's notifications signed by the simulator are accepted, as the stores' would be.
-      ...simulatorEnv(paymKeys, process.env),
+      // The stores' notifications signed by the simulator are accepted, as the stores' would be.
+      ...simulatorEnv(paymKeys, process.env, localGoogle.url),
       DATABASE_URL: databaseUrl,
       // One process holds every issuer and every verifier: fresh keys each run, unless the operator gave some.
       ...generatedKeysEnv(process.env),
@@ -123,6 +126,8 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
     webhooks: `${facade.url}/webhooks/v1/payments`,
     databaseUrl,
     appleBundleId: process.env.PAYM_APPLE_BUNDLE_ID ?? 'com.example.streaming',
+    localGoogle: localGoogle.url,
+    googlePackageName: process.env.PAYM_GOOGLE_PACKAGE_NAME ?? 'com.example.streaming',
     keys: paymKeys,
   };
   keepSecretFile(PAYM_SIMULATOR_FILE, JSON.stringify(paymSimulator));
@@ -140,8 +145,8 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
       `  realtime      ${processes['rt-gtw'].wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
       `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]};`,
       `                a stream for a newcomer: npm run live -- simulate demo_streamer start|drop|stop)`,
-      `  payments      ${facade.url}/webhooks/v1/payments/stripe|apple   (a subscription for a newcomer:`,
-      `                npm run payments -- simulate stripe|apple subscribed|renewed|refunded demo_viewer demo_streamer)`,
+      `  payments      ${facade.url}/webhooks/v1/payments/stripe|apple|google   (a subscription for a newcomer:`,
+      `                npm run payments -- simulate stripe|apple|google subscribed|renewed|refunded demo_viewer demo_streamer)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       demo

@@ -33,21 +33,23 @@ async function userOf(api: string, login: string): Promise<{ id: string; channel
 }
 
 /**
- * The channel's tier 1 and its App Store product: the stores sell only what the channel sells, so a channel that
+ * The channel's tier 1 and its App Store and Google Play products: the stores sell only what the channel sells, so a channel that
  * sells nothing yet gets it, as its broadcaster would have made it.
  */
-async function tierOne(db: Client, channelId: string): Promise<string> {
+async function tierOne(db: Client, channelId: string): Promise<{ apple: string; google: string }> {
   const productId = `sim.${channelId}.tier1`;
-  const saved = await db.query<{ id: string; apple_product_id: string }>(
-    `INSERT INTO paym.product (id, channel_id, tier, name, apple_product_id, updated_at) VALUES ($1, $2, 1, 'Tier 1', $3, now())
-     ON CONFLICT (channel_id, tier) DO UPDATE SET apple_product_id = COALESCE(product.apple_product_id, EXCLUDED.apple_product_id)
-     RETURNING id, apple_product_id`,
+  const saved = await db.query<{ id: string; apple_product_id: string; google_product_id: string }>(
+    `INSERT INTO paym.product (id, channel_id, tier, name, apple_product_id, google_product_id, updated_at)
+     VALUES ($1, $2, 1, 'Tier 1', $3, $3, now())
+     ON CONFLICT (channel_id, tier) DO UPDATE SET apple_product_id = COALESCE(product.apple_product_id, EXCLUDED.apple_product_id),
+       google_product_id = COALESCE(product.google_product_id, EXCLUDED.google_product_id)
+     RETURNING id, apple_product_id, google_product_id`,
     [randomUUID(), channelId, productId],
   );
   await db.query(`INSERT INTO paym.product_price (product_id, currency, amount) VALUES ($1, 'usd', 499) ON CONFLICT DO NOTHING`, [
     saved.rows[0].id,
   ]);
-  return saved.rows[0].apple_product_id;
+  return { apple: saved.rows[0].apple_product_id, google: saved.rows[0].google_product_id };
 }
 
 /** What the store knows of the buyer's subscription: read from the payment domain's tables, as the store keeps its own. */
@@ -75,12 +77,12 @@ async function purchaseOf(db: Client, store: SimulatedStore, event: SimulatedEve
           : (periodEnd ?? new Date(now)),
     lastPaymentId: payment.rows[0]?.store_payment_id,
   };
-  const productId = await tierOne(db, channelId);
-  return store === 'apple' ? { ...purchase, productId } : purchase;
+  const products = await tierOne(db, channelId);
+  return store === 'stripe' ? purchase : { ...purchase, productId: products[store] };
 }
 
 /**
- * The payment stores for people: `npm run payments -- simulate stripe|apple <event> <login> <channel>` sends the
+ * The payment stores for people: `npm run payments -- simulate stripe|apple|google <event> <login> <channel>` sends the
  * notifications the store would send when <login> subscribes to, renews or is refunded the subscription to
  * <channel>'s channel, signed with the keys `npm start` configured, to the running platform, which handles them as
  * it handles the stores'.
@@ -91,7 +93,7 @@ async function main([command, store, event, login, channel]: string[]): Promise<
     console.error(`usage: npm run payments -- simulate <store> <event> <login> <channel login>\n  ${usage.join('\n  ')}`);
     return 2;
   }
-  const { api, webhooks, databaseUrl, appleBundleId, keys } = target();
+  const { api, webhooks, databaseUrl, appleBundleId, googlePackageName, localGoogle, keys } = target();
   const buyer = await userOf(api, login);
   const channelId = (await userOf(api, channel)).channel?.id;
   if (!channelId) throw new Error(`${channel} has no channel`);
@@ -99,7 +101,16 @@ async function main([command, store, event, login, channel]: string[]): Promise<
   await db.connect();
   const purchase = await purchaseOf(db, store, event as SimulatedEvent, buyer.id, channelId).finally(() => db.end());
 
-  for (const notification of await simulatedNotifications(store, event as SimulatedEvent, purchase, keys, { appleBundleId })) {
+  const options = { appleBundleId, googlePackageName };
+  for (const notification of await simulatedNotifications(store, event as SimulatedEvent, purchase, keys, options)) {
+    if (notification.purchase) {
+      const { token, body } = notification.purchase;
+      const set = await fetch(`${localGoogle}/simulator/purchases/${encodeURIComponent(token)}`, {
+        method: 'PUT',
+        body: JSON.stringify(body),
+      });
+      if (!set.ok) throw new Error(`the local Google Play refused the purchase (${set.status})`);
+    }
     const answer = await fetch(`${webhooks}/${store}`, { method: 'POST', headers: notification.headers, body: notification.body });
     console.log(`${notification.type}: ${answer.status} ${await answer.text()}`);
     if (!answer.ok) return 1;

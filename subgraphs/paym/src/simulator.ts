@@ -1,4 +1,6 @@
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { KJUR } from 'jsrsasign';
 import Stripe from 'stripe';
@@ -12,9 +14,20 @@ import type { Store } from './stores/port';
  */
 export const PAYM_SIMULATOR_FILE = fromRoot('.data', 'paym-simulator.json');
 
-/** What the simulator signs with: a Stripe endpoint secret, and an App Store-like authority (root, WWDR, leaf). */
+/**
+ * What the simulator signs with: a Stripe endpoint secret, an App Store-like authority (root, WWDR, leaf), and the
+ * key a local Google signs Pub/Sub push tokens with.
+ */
 export interface SimulatorKeys {
   stripeWebhookSecret: string;
+  google: {
+    /** RSA PKCS #8 private key, PEM: signs push tokens, and is the platform's service account key for the local Google. */
+    key: string;
+    kid: string;
+    /** The push subscription's service account (the tokens' email) and audience. */
+    pushServiceAccount: string;
+    audience: string;
+  };
   apple: {
     /** Base64 DER certificates: the signing leaf, the intermediate, the root (the x5c header's order). */
     chain: string[];
@@ -28,6 +41,9 @@ export interface PaymSimulatorTarget {
   api: string;
   /** The facade's payment webhooks, `/stripe` and `/apple` below it. */
   webhooks: string;
+  /** The local Google Play `npm start` runs: its certificates and its purchases (set by the simulator). */
+  localGoogle: string;
+  googlePackageName: string;
   /** The payment domain's database, where the simulator reads what a store knows of its own purchases. */
   databaseUrl: string;
   appleBundleId: string;
@@ -89,15 +105,78 @@ export function makeAppleAuthority(name = 'Local', years = 10): SimulatorKeys['a
 export const makeSimulatorKeys = (): SimulatorKeys => ({
   stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64url')}`,
   apple: makeAppleAuthority(),
+  google: {
+    key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    kid: randomBytes(8).toString('hex'),
+    pushServiceAccount: 'play-push@local-simulator.iam.gserviceaccount.com',
+    audience: 'local-simulator-play-push',
+  },
 });
 
-/** The payment domain's settings that make it accept what the simulator signs, unless the operator set their own. */
-export function simulatorEnv(keys: SimulatorKeys, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env.PAYM_APPLE_ROOT_CERTS) return { PAYM_STRIPE_WEBHOOK_SECRET: env.PAYM_STRIPE_WEBHOOK_SECRET ?? keys.stripeWebhookSecret };
+/**
+ * The payment domain's settings that make it accept what the simulator signs, store by store unless the operator
+ * set their own: Google Play's with the local Google at `localGoogle`.
+ */
+export function simulatorEnv(keys: SimulatorKeys, env: NodeJS.ProcessEnv, localGoogle: string): NodeJS.ProcessEnv {
   return {
     PAYM_STRIPE_WEBHOOK_SECRET: env.PAYM_STRIPE_WEBHOOK_SECRET ?? keys.stripeWebhookSecret,
-    PAYM_APPLE_ROOT_CERTS: keys.apple.chain[2],
-    PAYM_APPLE_ENVIRONMENT: 'Sandbox',
+    ...(env.PAYM_APPLE_ROOT_CERTS ? {} : { PAYM_APPLE_ROOT_CERTS: keys.apple.chain[2], PAYM_APPLE_ENVIRONMENT: 'Sandbox' }),
+    ...(env.PAYM_GOOGLE_PUSH_AUDIENCE
+      ? {}
+      : {
+          PAYM_GOOGLE_PUSH_AUDIENCE: keys.google.audience,
+          PAYM_GOOGLE_PUSH_SERVICE_ACCOUNT: keys.google.pushServiceAccount,
+          PAYM_GOOGLE_CERTS_URL: `${localGoogle}/oauth2/v1/certs`,
+          PAYM_GOOGLE_API_BASE_URL: localGoogle,
+          PAYM_GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({
+            client_email: 'platform@local-simulator.iam.gserviceaccount.com',
+            private_key: keys.google.key,
+            private_key_id: keys.google.kid,
+          }),
+        }),
+  };
+}
+
+const PURCHASE_PATH = /^\/androidpublisher\/v3\/applications\/[^/]+\/purchases\/subscriptionsv2\/tokens\/([^/?]+)$/;
+const SIMULATOR_PATH = /^\/simulator\/purchases\/([^/?]+)$/;
+
+/**
+ * Google as far as the payment domain meets it, for `npm start` on 127.0.0.1: the certificates of the key push tokens
+ * are signed with, and `purchases.subscriptionsv2.get` answering the purchases the simulator sets (`PUT
+ * /simulator/purchases/{token}`), kept in memory. It checks no caller: it holds nothing but what the simulator made.
+ */
+export async function startLocalGooglePlay(keys: SimulatorKeys['google']) {
+  const purchases = new Map<string, unknown>();
+  const publicPem = createPublicKey(keys.key).export({ type: 'spki', format: 'pem' }).toString();
+  const server = createServer((req, res) => {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const url = req.url ?? '';
+    if (req.method === 'GET' && url === '/oauth2/v1/certs') return json(200, { [keys.kid]: publicPem });
+    const read = PURCHASE_PATH.exec(url);
+    if (req.method === 'GET' && read) {
+      const purchase = purchases.get(decodeURIComponent(read[1]));
+      return purchase ? json(200, { kind: 'androidpublisher#subscriptionPurchaseV2', ...purchase }) : json(404, { error: { code: 404 } });
+    }
+    const write = SIMULATOR_PATH.exec(url);
+    if (req.method === 'PUT' && write) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        try {
+          purchases.set(decodeURIComponent(write[1]), JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          json(204, null);
+        } catch {
+          json(400, { error: 'not JSON' });
+        }
+      });
+      return;
+    }
+    json(404, { error: { code: 404 } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
@@ -105,6 +184,7 @@ export function simulatorEnv(keys: SimulatorKeys, env: NodeJS.ProcessEnv): NodeJ
 export const SIMULATED_EVENTS = {
   stripe: ['subscribed', 'renewed', 'refunded', 'disputed', 'fraud_warning'],
   apple: ['subscribed', 'renewed', 'refunded'],
+  google: ['subscribed', 'renewed', 'refunded'],
 } as const satisfies Partial<Record<Store, readonly string[]>>;
 
 export type SimulatedStore = keyof typeof SIMULATED_EVENTS;
@@ -118,7 +198,7 @@ export interface SimulatedPurchase {
   userId: string;
   channelId: string;
   tier: number;
-  /** The store product selling the tier (the App Store's). */
+  /** The store product selling the tier (the App Store's or Google Play's). */
   productId?: string;
   /** The end of the period the notification is about. */
   periodEnd: Date;
@@ -129,6 +209,7 @@ export interface SimulatedPurchase {
 /** The store's id of a buyer's subscription to a channel: the same for every notification about it. */
 export function subscriptionRef(store: SimulatedStore, userId: string, channelId: string): string {
   const digest = createHash('sha256').update(`${store}:${userId}:${channelId}`).digest('hex');
+  if (store === 'google') return `sim.${digest.slice(0, 40)}`;
   return store === 'stripe' ? `sub_sim_${digest.slice(0, 24)}` : String(BigInt(`0x${digest.slice(0, 12)}`) + 2_000_000_000_000_000n);
 }
 
@@ -137,6 +218,8 @@ export interface SignedNotification {
   type: string;
   body: string;
   headers: Record<string, string>;
+  /** Google Play's purchase as its API answers it after the notification, by purchase token. */
+  purchase?: { token: string; body: object };
 }
 
 /** Apple's prices are in milliunits of the currency. */
@@ -148,7 +231,7 @@ export async function simulatedNotifications(
   event: SimulatedEvent,
   purchase: SimulatedPurchase,
   keys: SimulatorKeys,
-  options: { appleBundleId: string; now?: Date },
+  options: { appleBundleId: string; googlePackageName: string; now?: Date },
 ): Promise<SignedNotification[]> {
   const now = options.now ?? new Date();
   const ref = subscriptionRef(store, purchase.userId, purchase.channelId);
@@ -156,6 +239,7 @@ export async function simulatedNotifications(
     throw new Error(`no ${store} payment of this subscription to name: simulate subscribed first`);
   }
   if (store === 'stripe') return stripeNotifications(event, purchase, ref, keys.stripeWebhookSecret, now);
+  if (store === 'google') return [await googleNotification(event, purchase, ref, keys.google, options.googlePackageName, now)];
   return [await appleNotification(event, purchase, ref, keys.apple, options.appleBundleId, now)];
 }
 
@@ -241,4 +325,89 @@ async function appleNotification(
     data: { bundleId, environment: 'Sandbox', signedTransactionInfo },
   });
   return { type, body: JSON.stringify({ signedPayload }), headers: { 'content-type': 'application/json' } };
+}
+
+// Google Play's developer notification types (SUBSCRIPTION_RENEWED, SUBSCRIPTION_PURCHASED).
+const GOOGLE_TYPES = { subscribed: 4, renewed: 2 } as Record<SimulatedEvent, number>;
+
+async function googleNotification(
+  event: SimulatedEvent,
+  purchase: SimulatedPurchase,
+  token: string,
+  keys: SimulatorKeys['google'],
+  packageName: string,
+  now: Date,
+): Promise<SignedNotification> {
+  if (!purchase.productId) throw new Error('the channel sells no Google Play product');
+  const eventTimeMillis = String(now.getTime());
+  const orderId = `GPA.sim-${randomBytes(6).toString('hex')}`;
+  const notification =
+    event === 'refunded'
+      ? {
+          version: '1.0',
+          packageName,
+          eventTimeMillis,
+          voidedPurchaseNotification: { purchaseToken: token, orderId: purchase.lastPaymentId, productType: 1, refundType: 1 },
+        }
+      : {
+          version: '1.0',
+          packageName,
+          eventTimeMillis,
+          subscriptionNotification: {
+            version: '1.0',
+            notificationType: GOOGLE_TYPES[event],
+            purchaseToken: token,
+            subscriptionId: purchase.productId,
+          },
+        };
+  const messageId = String(BigInt(`0x${randomBytes(6).toString('hex')}`));
+  const body = JSON.stringify({
+    message: {
+      data: Buffer.from(JSON.stringify(notification)).toString('base64'),
+      messageId,
+      message_id: messageId,
+      publishTime: now.toISOString(),
+    },
+    subscription: 'projects/local-simulator/subscriptions/play-rtdn',
+  });
+  const seconds = Math.floor(now.getTime() / 1000);
+  const jwt = await new SignJWT({ email: keys.pushServiceAccount, email_verified: true, sub: '1' })
+    .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
+    .setIssuer('https://accounts.google.com')
+    .setAudience(keys.audience)
+    .setIssuedAt(seconds)
+    .setExpirationTime(seconds + 3600)
+    .sign(createPrivateKey(keys.key));
+  const units = Math.floor(SIMULATED_PRICE.minor / 100);
+  return {
+    type: event === 'refunded' ? 'VOIDED_PURCHASE' : `SUBSCRIPTION_${event === 'subscribed' ? 'PURCHASED' : 'RENEWED'}`,
+    body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+    ...(event === 'refunded'
+      ? {}
+      : {
+          purchase: {
+            token,
+            body: {
+              subscriptionState: 'SUBSCRIPTION_STATE_ACTIVE',
+              latestOrderId: orderId,
+              externalAccountIdentifiers: { obfuscatedExternalAccountId: purchase.userId },
+              lineItems: [
+                {
+                  productId: purchase.productId,
+                  expiryTime: purchase.periodEnd.toISOString(),
+                  latestSuccessfulOrderId: orderId,
+                  autoRenewingPlan: {
+                    recurringPrice: {
+                      currencyCode: SIMULATED_PRICE.currency.toUpperCase(),
+                      units: String(units),
+                      nanos: (SIMULATED_PRICE.minor - units * 100) * 10_000_000,
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        }),
+  };
 }
