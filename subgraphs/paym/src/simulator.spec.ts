@@ -14,6 +14,8 @@ import {
 /** What the simulator sends is what the payment domain accepts: verified by each store's own library. */
 describe('payments simulator', () => {
   const keys = makeSimulatorKeys();
+  // Another simulator's keys: what it signs, this platform refuses.
+  const other = makeSimulatorKeys();
   const bundleId = 'com.example.streaming';
   const options = { appleBundleId: bundleId, googlePackageName: bundleId };
   const purchase: SimulatedPurchase = {
@@ -52,7 +54,6 @@ describe('payments simulator', () => {
     expect(refunded.notice).toMatchObject({ kind: 'refunded' });
     expect(paymentId.aliases).toEqual(expect.arrayContaining((refunded.notice as { paymentRefs: string[] }).paymentRefs.slice(0, 1)));
     // Signed with another secret, it is refused.
-    const other = makeSimulatorKeys();
     const [forged] = await simulatedNotifications('stripe', 'renewed', purchase, other, options);
     await expect(stripe.verify(Buffer.from(forged.body), { signature: forged.headers['stripe-signature'] })).rejects.toMatchObject({
       reason: 'signature',
@@ -72,7 +73,7 @@ describe('payments simulator', () => {
     const [refund] = await simulatedNotifications('apple', 'refunded', { ...purchase, lastPaymentId }, keys, options);
     expect((await apple.verify(Buffer.from(refund.body))).notice).toMatchObject({ kind: 'refunded', paymentRefs: [lastPaymentId] });
     // Another authority's chain leads to no configured root.
-    const [foreign] = await simulatedNotifications('apple', 'renewed', purchase, makeSimulatorKeys(), options);
+    const [foreign] = await simulatedNotifications('apple', 'renewed', purchase, other, options);
     await expect(apple.verify(Buffer.from(foreign.body))).rejects.toMatchObject({ reason: 'signature' });
   });
 
@@ -110,7 +111,7 @@ describe('payments simulator', () => {
       const refunded = await pushes.verify(Buffer.from(refund.body), { authorization: refund.headers.authorization });
       expect(refunded.notice).toMatchObject({ kind: 'refunded', paymentRefs: [lastPaymentId], subscriptionRef: token });
       // Another simulator's key is not the one the local Google publishes.
-      const [forged] = await simulatedNotifications('google', 'renewed', purchase, makeSimulatorKeys(), options);
+      const [forged] = await simulatedNotifications('google', 'renewed', purchase, other, options);
       await expect(pushes.verify(Buffer.from(forged.body), { authorization: forged.headers.authorization })).rejects.toMatchObject({
         reason: 'signature',
       });
