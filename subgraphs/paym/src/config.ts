@@ -104,6 +104,10 @@ export const paymWebhooksConfigSchema = z.object({
   /** The service account the platform calls Google Play as; without it, Google Play's notifications are not applied. */
   PAYM_GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
   ...googlePackage,
+  /** Disputes, early fraud warnings and refunds of one buyer, together, from which they are flagged to trust and safety. */
+  PAYM_FRAUD_FLAG_THRESHOLD: z.coerce.number().int().positive().default(3),
+  /** The share of a buyer's payments refunded, in percent, from which they are flagged (from their second refund). */
+  PAYM_FRAUD_REFUND_RATE_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
 });
 
 export type PaymWebhooksConfig = z.infer<typeof paymWebhooksConfigSchema>;

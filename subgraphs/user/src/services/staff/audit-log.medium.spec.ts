@@ -105,4 +105,17 @@ describe(AuditLogService.name, () => {
     });
     await expect(service.search(identities.anonymous(), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
+
+  it('should record a staff read another domain serves only for staff holding its permission', async () => {
+    const finance = identities.staff(randomUUID(), ['payments:read']);
+    await service.recordStaffRead(finance, 'ListPayouts', '{"state":"PAID"}');
+    await expect(service.recordStaffRead(finance, 'ListPaymentFlags', '{}')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const stale = identities.staff(finance.userId, ['payments:read'], MFA_MAX_AGE + 1);
+    await expect(service.recordStaffRead(stale, 'ListPayouts', '{}')).rejects.toMatchObject({ code: 'STAFF_MFA_REQUIRED' });
+    await expect(service.recordStaffRead(finance, 'SearchUsers', '{}')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const { nodes } = await service.search(auditor(), { actorId: finance.userId });
+    expect(nodes.map((r) => [r.action, r.targetType, r.targetId, r.details])).toEqual([
+      ['payments.payouts_listed', 'operation', 'ListPayouts', { variables: '{"state":"PAID"}' }],
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requirePermission } from '../../../../../kernel/access';
+import { AUDITED_STAFF_READS } from '../../../../../kernel/audited-reads';
 import { DomainError } from '../../../../../kernel/errors';
 import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
 import { isUuid } from '../../../../../kernel/ids';
@@ -66,6 +67,24 @@ export class AuditLogService {
         operationName: operationName ?? null,
         variables: variables ?? null,
       }),
+    );
+    return true;
+  }
+
+  /**
+   * A staff read another domain serves, recorded before the router runs it (it refuses to run it when this fails):
+   * who, which operation, with which variables. Refused, and not recorded, without the read's own permission.
+   */
+  async recordStaffRead(identity: Identity, operationName: string, variables?: string | null) {
+    const read = Object.hasOwn(AUDITED_STAFF_READS, operationName) ? AUDITED_STAFF_READS[operationName] : undefined;
+    if (!read) {
+      throw new DomainError('VALIDATION_FAILED', `${operationName.slice(0, 80)} is not an audited staff read`, {
+        fields: [{ field: 'operationName', message: 'is not an audited staff read' }],
+      });
+    }
+    requirePermission(identity, read.permission, this.mfaMaxAgeSeconds);
+    await this.prisma.$transaction((tx) =>
+      recordAudit(tx, identity, read.action, { type: 'operation', id: operationName }, null, { variables: variables ?? null }),
     );
     return true;
   }
