@@ -31,8 +31,8 @@ import {
 } from '../subgraphs/paym/src/config';
 import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
 import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmSearchConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
-import { startUserStoreSvc } from '../subgraphs/user/src';
-import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { startUserAuditWkr, startUserStoreSvc } from '../subgraphs/user/src';
+import { userAuditConfigSchema, userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
 /**
  * The process registry: one row per process of the platform. The CLI (`platform.ts`), `npm start` and the test
@@ -92,6 +92,7 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startUserStoreSvc,
   }),
+  'user-audit-wkr': row({ config: userAuditConfigSchema, port: 'USER_AUDIT_HEALTH_PORT', bus: true, start: startUserAuditWkr }),
   'chnl-store-svc': row({
     config: chnlStoreConfigSchema,
     port: 'CHNL_STORE_PORT',

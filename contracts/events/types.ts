@@ -1149,6 +1149,63 @@ export interface PaymWebhookReceivedData {
 }
 
 /**
+ * A staff action in the platform domain, recorded in its own append-only log in the action's transaction and published so that the staff audit log (the user domain's, GET /admin/v1/audit-log) shows it too. Keyed by recordId.
+ */
+export interface PtfmAuditRecorded {
+  /**
+   * Event id.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.audit.recorded.v1";
+  /**
+   * When the action committed.
+   */
+  occurredAt: string;
+  data: PtfmAuditRecordedData;
+}
+export interface PtfmAuditRecordedData {
+  /**
+   * The record's id, the same in every log that holds it: consumers append it once.
+   */
+  recordId: string;
+  /**
+   * When the action happened.
+   */
+  at: string;
+  /**
+   * The staff member who acted.
+   */
+  actorId: string;
+  /**
+   * What was done, e.g. category.created.
+   */
+  action: string;
+  /**
+   * The kind of thing acted on, e.g. category.
+   */
+  targetType: string;
+  /**
+   * Its id.
+   */
+  targetId: string;
+  /**
+   * Why, as the staff member gave it.
+   */
+  reason: string | null;
+  /**
+   * The request that acted, to find it in the logs.
+   */
+  requestId: string;
+  /**
+   * Details of the change.
+   */
+  details: {};
+}
+
+/**
  * A category of the catalogue was created by staff (or seeded). Keyed by categoryId.
  */
 export interface PtfmCategoryCreated {
@@ -1417,6 +1474,7 @@ export interface EventsByTopic {
   'paym.subscription.ended.v1': PaymSubscriptionEnded;
   'paym.subscription.renewed.v1': PaymSubscriptionRenewed;
   'paym.webhook.received.v1': PaymWebhookReceived;
+  'ptfm.audit.recorded.v1': PtfmAuditRecorded;
   'ptfm.category.created.v1': PtfmCategoryCreated;
   'ptfm.category.updated.v1': PtfmCategoryUpdated;
   'ptfm.notification.created.v1': PtfmNotificationCreated;

@@ -290,9 +290,24 @@ describe('admin API', () => {
         created.body.id,
       ]);
       expect(audit.rows).toEqual([
-        { actor_id: adminUser.id, action: 'categories.created', reason: 'new game' },
-        { actor_id: adminUser.id, action: 'categories.updated', reason: null },
+        { actor_id: adminUser.id, action: 'category.created', reason: 'new game' },
+        { actor_id: adminUser.id, action: 'category.updated', reason: null },
       ]);
+      // The staff audit log shows them as it shows the user domain's own actions.
+      const logged = await eventually(async () => {
+        const log = await call(`${admin}/audit-log?targetId=${created.body.id}`, { token: adminToken });
+        return log.body.data?.length === 2 ? log.body.data : undefined;
+      });
+      expect(logged).toEqual([
+        expect.objectContaining({ action: 'category.updated', targetType: 'category', requestId: renamed.headers.get('x-request-id') }),
+        expect.objectContaining({
+          actor: { id: adminUser.id, login: adminUser.login },
+          action: 'category.created',
+          reason: 'new game',
+          requestId: created.headers.get('x-request-id'),
+        }),
+      ]);
+      expect(JSON.parse(logged[1].details)).toMatchObject({ name, boxArtUrl: created.body.boxArtUrl });
     } finally {
       await db.end();
     }
