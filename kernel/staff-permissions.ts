@@ -13,6 +13,7 @@ export const STAFF_PERMISSIONS = {
   'chat:moderate': 'Moderate any chat room',
   'payments:read': 'Read payments and payouts',
   'categories:manage': 'Create and change the category catalogue',
+  'settings:manage': "Read and change the platform's defaults (new chat rooms' modes, the global blocked terms)",
   'graph:explore': 'Run queries of their own on the router (the explorer), introspection included',
 } as const;
 

@@ -1288,6 +1288,64 @@ export interface PtfmCategoryUpdatedData {
 }
 
 /**
+ * Staff changed the platform's defaults. Carries every default as it now is, so a consumer replaces what it holds with the highest version it has seen; the domain that owns each setting applies it (chat: new rooms' modes, and the blocked terms of every room). Keyed by the constant "platform", so changes stay in order.
+ */
+export interface PtfmDefaultsUpdated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.defaults.updated.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PtfmDefaultsUpdatedData;
+}
+export interface PtfmDefaultsUpdatedData {
+  /**
+   * Grows by one with each change: consumers keep the highest.
+   */
+  version: number;
+  /**
+   * When the defaults were changed.
+   */
+  changedAt: string;
+  chat: PtfmChatDefaults;
+}
+export interface PtfmChatDefaults {
+  /**
+   * New rooms' slow mode; null: off.
+   */
+  slowModeSeconds: number | null;
+  /**
+   * New rooms' followers-only mode (minutes followed); null: off.
+   */
+  followersOnlyMinutes: number | null;
+  /**
+   * Whether new rooms start subscriber-only.
+   */
+  subscriberOnly: boolean;
+  /**
+   * Whether new rooms start emote-only.
+   */
+  emoteOnly: boolean;
+  /**
+   * Whether new rooms start in unique-chat mode.
+   */
+  uniqueChat: boolean;
+  /**
+   * Terms refused in every room, existing ones included, besides each room's own.
+   *
+   * @maxItems 1000
+   */
+  blockedTerms: string[];
+}
+
+/**
  * Notifications were written to users' inboxes: one event per slice of a fan-out, naming every recipient of the slice beside the one content they share (a go-live to 100,000 followers is some fifty events, not 100,000). Keyed by channelId.
  */
 export interface PtfmNotificationCreated {
@@ -1477,6 +1535,7 @@ export interface EventsByTopic {
   'ptfm.audit.recorded.v1': PtfmAuditRecorded;
   'ptfm.category.created.v1': PtfmCategoryCreated;
   'ptfm.category.updated.v1': PtfmCategoryUpdated;
+  'ptfm.defaults.updated.v1': PtfmDefaultsUpdated;
   'ptfm.notification.created.v1': PtfmNotificationCreated;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;
