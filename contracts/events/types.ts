@@ -735,6 +735,10 @@ export interface LiveStreamStartedData {
    */
   category: string;
   /**
+   * A still of the stream when it went live (the live image of its playback id); absent when the provider gave none.
+   */
+  thumbnailUrl?: string;
+  /**
    * The channel's owner.
    */
   ownerId: string;
@@ -1385,6 +1389,10 @@ export interface PtfmNotificationCreatedData {
    * The channel's category when it went live.
    */
   category: string;
+  /**
+   * A still of the stream when it went live; absent when there is none.
+   */
+  thumbnailUrl?: string;
   /**
    * When it went live.
    */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, url } from '../../../kernel/config';
+import { databaseUrl, port, replayWindowDays, runnerIntervalMs, url } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 /** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
@@ -130,3 +130,12 @@ export const paymTransfersConfigSchema = z.object({
 });
 
 export type PaymTransfersConfig = z.infer<typeof paymTransfersConfigSchema>;
+
+export const paymPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PAYM_PRUNE_HEALTH_PORT: port(4029),
+  PAYM_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  PAYM_REPLAY_WINDOW_DAYS: replayWindowDays,
+});
+
+export type PaymPruneConfig = z.infer<typeof paymPruneConfigSchema>;

@@ -27,3 +27,5 @@ export const startUserAuditWkr = (config: UserAuditConfig, bus: EventBus, logger
     bus,
     logger,
   );
+
+export { userPruneRnr } from './workers/prune.rnr';

@@ -54,6 +54,8 @@ export type Notification = {
   title: Scalars['String']['output'];
   /** The channel's category when it went live. */
   category: Scalars['String']['output'];
+  /** A still of the stream when it went live (the live image of its playback); null when there is none. */
+  thumbnailUrl?: Maybe<Scalars['String']['output']>;
   /** When it went live (ISO 8601). */
   startedAt: Scalars['DateTime']['output'];
   /** Whether the user has marked it read. */
@@ -700,6 +702,7 @@ export type NotificationResolvers<ContextType = PtfmContext, ParentType extends 
   broadcaster?: Resolver<ResolversTypes['NotificationBroadcaster'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbnailUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   read?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
