@@ -33,8 +33,8 @@ import {
 } from '../subgraphs/paym/src/config';
 import { ptfmPruneRnr, startPtfmNotifyWkr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
 import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmSearchConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
-import { startUserStoreSvc, userPruneRnr } from '../subgraphs/user/src';
-import { userOAuthConfigSchema, userPruneConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { startUserAuditWkr, startUserStoreSvc, userPruneRnr } from '../subgraphs/user/src';
+import { userAuditConfigSchema, userOAuthConfigSchema, userPruneConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
 /**
  * The process registry: one row per process of the platform. The CLI (`platform.ts`), `npm start` and the test
@@ -96,6 +96,7 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startUserStoreSvc,
   }),
+  'user-audit-wkr': row({ config: userAuditConfigSchema, port: 'USER_AUDIT_HEALTH_PORT', bus: true, start: startUserAuditWkr }),
   'user-prune-rnr': row({ config: userPruneConfigSchema, port: 'USER_PRUNE_HEALTH_PORT', bus: false, ...userPruneRnr }),
   'chnl-store-svc': row({
     config: chnlStoreConfigSchema,

@@ -40,6 +40,13 @@ export const userStoreConfigSchema = z.object({
 
 export type UserStoreConfig = z.infer<typeof userStoreConfigSchema>;
 
+export const userAuditConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  USER_AUDIT_HEALTH_PORT: port(4030),
+});
+
+export type UserAuditConfig = z.infer<typeof userAuditConfigSchema>;
+
 const secretList = z
   .string()
   .transform((v) =>

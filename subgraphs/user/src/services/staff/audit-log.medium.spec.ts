@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createScratchDatabase } from '../../../../../test/support/database';
+import { makeEvent } from '../../../../../kernel/events';
 import { identities } from '../../../../../test/support/identities';
 import { connectUserDb, type UserDb } from '../../data/db';
-import { AuditLogService, recordAudit } from './audit-log';
+import { AuditLogService, appendDomainRecord, recordAudit } from './audit-log';
 
 const MFA_MAX_AGE = 900;
 
@@ -25,6 +26,33 @@ describe(AuditLogService.name, () => {
   });
 
   const auditor = () => identities.staff(randomUUID(), ['audit:read']);
+
+  it("should append another domain's record once, under its own id and time, however often it is delivered", async () => {
+    const recordId = randomUUID();
+    const actorId = randomUUID();
+    const event = makeEvent('ptfm.audit.recorded.v1', {
+      recordId,
+      at: '2026-11-27T12:00:00.000Z',
+      actorId,
+      action: 'category.created',
+      targetType: 'category',
+      targetId: randomUUID(),
+      reason: 'launch',
+      requestId: 'req-1',
+      details: { name: 'Chess' },
+    });
+    expect(await appendDomainRecord(db.prisma, event)).toBe('appended');
+    expect(await appendDomainRecord(db.prisma, event)).toBe('duplicate');
+    const { nodes } = await service.search(auditor(), { actorId });
+    expect(nodes).toEqual([
+      expect.objectContaining({
+        id: recordId,
+        at: new Date('2026-11-27T12:00:00.000Z'),
+        action: 'category.created',
+        details: { name: 'Chess' },
+      }),
+    ]);
+  });
 
   it('should record an act in its transaction, so a rolled-back act leaves no record', async () => {
     const actor = { userId: randomUUID(), requestId: randomUUID() };

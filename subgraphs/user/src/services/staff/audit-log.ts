@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { requirePermission } from '../../../../../kernel/access';
 import { AUDITED_STAFF_READS } from '../../../../../kernel/audited-reads';
 import { DomainError } from '../../../../../kernel/errors';
+import type { EventOf } from '../../../../../kernel/events';
 import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
 import { isUuid } from '../../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage } from '../../../../../kernel/paging';
@@ -45,6 +46,34 @@ export function recordAudit(
       details: details as Prisma.InputJsonValue,
     },
   });
+}
+
+/** The staff audit records other domains publish: each domain's `{domain}.audit.recorded.v1`. */
+export const AUDIT_TOPICS = ['ptfm.audit.recorded.v1'] as const;
+
+/**
+ * Appends a record another domain wrote in the transaction of its staff action, under the record's own id: a
+ * redelivered event appends nothing twice, so the consumer needs no other memory of what it handled.
+ */
+export async function appendDomainRecord(prisma: PrismaClient, event: EventOf<(typeof AUDIT_TOPICS)[number]>) {
+  const { recordId, at, actorId, action, targetType, targetId, reason, requestId, details } = event.data;
+  const appended = await prisma.auditRecord.createMany({
+    data: [
+      {
+        id: recordId,
+        at: new Date(at),
+        actorId,
+        action,
+        targetType,
+        targetId,
+        reason,
+        requestId,
+        details: details as Prisma.InputJsonValue,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return appended.count ? ('appended' as const) : ('duplicate' as const);
 }
 
 /** Reading the audit log, which staff holding `audit:read` do. */
