@@ -1,5 +1,5 @@
 import { DomainError } from './errors';
-import type { Identity, OAuthIdentity, SessionIdentity, StaffIdentity } from './identity';
+import type { Identity, OAuthIdentity, ServiceIdentity, SessionIdentity, StaffIdentity } from './identity';
 import type { Scope } from './scopes';
 import type { StaffPermission } from './staff-permissions';
 
@@ -53,4 +53,9 @@ export function requirePermission(
   if (!identity.permissions.includes(permission)) {
     throw new DomainError('FORBIDDEN', `this needs the ${permission} permission`);
   }
+}
+
+/** What only the platform's own processes read (the Internal API): no user, app or staff member gets it. */
+export function requireService(identity: Identity): asserts identity is ServiceIdentity {
+  if (identity.kind !== 'service') throw new DomainError('FORBIDDEN', "only the platform's own services read this");
 }

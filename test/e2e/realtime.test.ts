@@ -29,9 +29,9 @@ describe('Realtime chat through the Private API', () => {
     platform = await startTestPlatform(bus);
     db = new Pool({ connectionString: platform.databaseUrl, max: 2 });
     other = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys }),
+      rtGtwConfigSchema.parse({ ...rtEnv(), ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys }),
       bus,
-      createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      logger,
     );
   }, 120_000);
 
@@ -40,6 +40,15 @@ describe('Realtime chat through the Private API', () => {
     await other?.stop();
     await db?.end();
     await platform?.stop();
+  });
+
+  const logger = createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent');
+  /** Another instance beside the platform's: it reads the bans in force from the platform's router. */
+  const rtEnv = () => ({
+    RT_PORT: '0',
+    ACCESS_TOKEN_PUBLIC_KEYS: platform.keysEnv.ACCESS_TOKEN_PUBLIC_KEYS,
+    SERVICE_TOKEN_SIGNING_KEY: platform.keysEnv.SERVICE_TOKEN_SIGNING_KEY,
+    ROUTER_URL: `${platform.router.url}/graphql`,
   });
 
   const room = async () => {
@@ -92,6 +101,17 @@ describe('Realtime chat through the Private API', () => {
     ]);
     client.subscribe('again', operations.get('ChatMessages')!, { channelId });
     expect((await client.waitFor((f) => f.id === 'again')).payload[0].extensions.code).toBe('CHAT_BANNED');
+
+    // An instance started after the ban knows it from the chat domain, read through the router.
+    const fresh = await startRtGtw(rtGtwConfigSchema.parse(rtEnv()), bus, logger);
+    try {
+      const there = await RawGraphQLWsClient.connect(fresh.wsUrl, { authorization: `Bearer ${viewer.token}` });
+      clients.push(there);
+      there.subscribe('m', operations.get('ChatMessages')!, { channelId });
+      expect((await there.waitFor((f) => f.id === 'm')).payload[0].extensions.code).toBe('CHAT_BANNED');
+    } finally {
+      await fresh.stop();
+    }
 
     // Lifted through the REST facade: the room's viewers are told, and the user may subscribe again.
     const watcher = await RawGraphQLWsClient.connect(platform.rt.wsUrl);

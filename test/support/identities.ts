@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AnonymousIdentity, Identity, OAuthIdentity, SessionIdentity, StaffIdentity } from '../../kernel/identity';
+import type { AnonymousIdentity, Identity, OAuthIdentity, ServiceIdentity, SessionIdentity, StaffIdentity } from '../../kernel/identity';
 
 /** Callers of each kind, as the signed identity would carry them, for specs that call services directly. */
 export const identities = {
@@ -21,6 +21,8 @@ export const identities = {
     mfaAt: Math.floor(Date.now() / 1000) - mfaAgeSeconds,
     requestId: randomUUID(),
   }),
+  /** One of the platform's own processes, calling as itself. */
+  service: (): ServiceIdentity => ({ kind: 'service', service: 'rt-gtw', requestId: randomUUID() }),
 };
 
 /** Any kind of caller from a kind, a user and scopes (those a kind does not carry are ignored). */
@@ -34,5 +36,7 @@ export function identityOf(kind: Identity['kind'], userId?: string, scopes: stri
       return identities.oauth(userId, scopes);
     case 'staff':
       return identities.staff(userId ?? randomUUID(), []);
+    case 'service':
+      return identities.service();
   }
 }
