@@ -21,6 +21,19 @@ export function actingUser(identity: Identity): string {
   throw new DomainError('UNAUTHENTICATED', 'this needs a user: log in, or use a user access token');
 }
 
+/**
+ * Refuses a user of our own apps whose account had not verified its email address when their token was issued:
+ * until they verify, they read and watch but do not speak (the user domain's rule, README Sign-up).
+ */
+export function requireVerifiedEmail(identity: Identity): void {
+  if (identity.kind === 'session' && !identity.emailVerified) {
+    throw new DomainError(
+      'USER_EMAIL_NOT_VERIFIED',
+      'verify your email address first (a new link: POST /private/v1/me/email-verifications)',
+    );
+  }
+}
+
 /** Whether the caller may use what `scope` guards: always for a session, only with the scope for an app. */
 export function hasScope(identity: Identity, scope: Scope): boolean {
   if (identity.kind === 'session') return true;

@@ -32,7 +32,8 @@ describe('signed identity', () => {
     const userId = randomUUID();
     const callers: Identity[] = [
       { kind: 'anonymous', ip: '203.0.113.9', requestId: 'r1' },
-      { kind: 'session', userId, requestId: 'r2' },
+      { kind: 'session', userId, emailVerified: true, requestId: 'r2' },
+      { kind: 'session', userId, emailVerified: false, requestId: 'r2b' },
       { kind: 'oauth', clientId: 'app', userId, scopes: ['chat:read', 'openid'], requestId: 'r3' },
       { kind: 'oauth', clientId: 'app', scopes: [], requestId: 'r4' },
       { kind: 'staff', userId, permissions: ['users:read'], mfaAt: 1_700_000_000, requestId: 'r5' },
@@ -106,6 +107,15 @@ describe('token kinds', () => {
     expect((await verifyAccessToken(access.verification, staffToken)).ok).toBe(false);
     const sameKey = await issueStaffToken(access.signing, { userId, permissions: ['users:read'], mfaAt: 1 });
     expect((await verifyAccessToken(access.verification, sameKey)).ok).toBe(false);
+  });
+
+  it('should say in an access token whether the account had verified its email address', async () => {
+    const access = newKeyPair();
+    const userId = randomUUID();
+    const verified = await issueAccessToken(access.signing, { userId, sessionId: randomUUID(), emailVerified: true });
+    const unverified = await issueAccessToken(access.signing, { userId, sessionId: randomUUID() });
+    expect(await verifyAccessToken(access.verification, verified)).toMatchObject({ ok: true, claims: { emailVerified: true } });
+    expect(await verifyAccessToken(access.verification, unverified)).toMatchObject({ ok: true, claims: { emailVerified: false } });
   });
 
   it('should take a service token as its service only, never as a user token and never a user token as one', async () => {

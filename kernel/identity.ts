@@ -24,10 +24,15 @@ const IDENTITY_TTL_SECONDS = 60;
 export interface AccessClaims {
   userId: string;
   sessionId: string;
+  /**
+   * Whether the account had verified its email address when the token was issued: unverified accounts are limited
+   * (README, Sign-up). A verification shows in the next token (a refresh), within 15 minutes at most.
+   */
+  emailVerified?: boolean;
 }
 
 export async function issueAccessToken(signing: SigningKey, claims: AccessClaims): Promise<string> {
-  return new SignJWT({ sid: claims.sessionId, [ISSUED_AT_MS]: Date.now() })
+  return new SignJWT({ sid: claims.sessionId, [ISSUED_AT_MS]: Date.now(), ...(claims.emailVerified ? { evf: true } : {}) })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })
     .setSubject(claims.userId)
     .setIssuer(ACCESS_ISSUER)
@@ -51,7 +56,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 export async function verifyAccessToken(
   keys: VerificationKeys,
   token: string,
-): Promise<{ ok: true; claims: AccessClaims & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
+): Promise<{ ok: true; claims: Required<AccessClaims> & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
     const { payload } = await jwtVerify(token, keys.get, {
       issuer: ACCESS_ISSUER,
@@ -63,7 +68,16 @@ export async function verifyAccessToken(
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number')
       return { ok: false, reason: 'invalid' };
     // jwtVerify refused the token if it had no exp, so it is there; in milliseconds, as issuedAt.
-    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt, expiresAt: (payload.exp ?? 0) * 1000 } };
+    return {
+      ok: true,
+      claims: {
+        userId: payload.sub,
+        sessionId: payload.sid,
+        emailVerified: payload.evf === true,
+        issuedAt,
+        expiresAt: (payload.exp ?? 0) * 1000,
+      },
+    };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }
@@ -165,6 +179,8 @@ export interface AnonymousIdentity extends Call {
 export interface SessionIdentity extends Call {
   kind: 'session';
   userId: string;
+  /** Whether the user had verified their email address when their access token was issued. */
+  emailVerified: boolean;
 }
 
 export interface OAuthIdentity extends Call {
@@ -217,6 +233,7 @@ export async function signIdentity(signing: SigningKey, identity: Identity, subg
     ...(identity.ip ? { ip: identity.ip } : {}),
     ...(identity.kind === 'staff' ? { mfa: identity.mfaAt } : {}),
     ...(identity.kind === 'service' ? { svc: identity.service } : {}),
+    ...(identity.kind === 'session' && identity.emailVerified ? { evf: true } : {}),
   })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid })
     .setIssuer(IDENTITY_ISSUER)
@@ -251,7 +268,7 @@ export async function verifyIdentity(keys: VerificationKeys, token: string, subg
     case 'anonymous':
       return { kind: 'anonymous', ...call };
     case 'session':
-      return userId ? { kind: 'session', userId, ...call } : null;
+      return userId ? { kind: 'session', userId, emailVerified: payload.evf === true, ...call } : null;
     case 'oauth':
       if (typeof payload.cid !== 'string') return null;
       return { kind: 'oauth', clientId: payload.cid, ...(userId ? { userId } : {}), scopes: strings(payload.scp), ...call };

@@ -27,7 +27,8 @@ export const sessionVerifier =
   async (token) => {
     const verified = await verifyAccessToken(keys, token);
     if (!verified.ok) return verified;
-    return { ok: true, caller: { kind: 'session', userId: verified.claims.userId }, issuedAt: verified.claims.issuedAt };
+    const { userId, emailVerified, issuedAt } = verified.claims;
+    return { ok: true, caller: { kind: 'session', userId, emailVerified }, issuedAt };
   };
 
 export const staffVerifier =

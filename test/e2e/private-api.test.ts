@@ -80,6 +80,13 @@ describe('Private API v1 over Kafka', () => {
       const created = await signUp(login, email);
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ login, email, emailVerified: false });
+      // Unverified, the account is limited: a 403 problem naming why.
+      const early = await call(`${api}/sessions`, { method: 'POST', body: { login, password: 'long-enough' } });
+      const app = { name: 'Early app', redirectUris: ['https://a.example/cb'], clientType: 'public' };
+      const refused = await call(`${api}/developer/apps`, { method: 'POST', token: early.body.accessToken, body: app });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('USER_EMAIL_NOT_VERIFIED');
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
 
       const [mail] = await awaitMailsTo(platform.mailDir, email);
       expect(mail.subject).toBe('Verify your email address');

@@ -380,7 +380,7 @@ describe('rt-gtw', () => {
       rtGtwConfigSchema.parse({ ...base(), REDIS_URL, RT_REDIS_PREFIX: prefix }),
       bus,
       logger.child({ instance: 'expiring' }),
-      { verifyToken: async () => ({ kind: 'session', userId, requestId: randomUUID(), expiresAt: Date.now() + 300 }) },
+      { verifyToken: async () => ({ kind: 'session', userId, emailVerified: true, requestId: randomUUID(), expiresAt: Date.now() + 300 }) },
     );
     try {
       const client = await connect(short, { authorization: 'Bearer any-token' });

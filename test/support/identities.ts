@@ -4,7 +4,13 @@ import type { AnonymousIdentity, Identity, OAuthIdentity, ServiceIdentity, Sessi
 /** Callers of each kind, as the signed identity would carry them, for specs that call services directly. */
 export const identities = {
   anonymous: (): AnonymousIdentity => ({ kind: 'anonymous', requestId: randomUUID() }),
-  session: (userId: string = randomUUID()): SessionIdentity => ({ kind: 'session', userId, requestId: randomUUID() }),
+  /** A user of our own apps, who verified their email address unless `emailVerified` is false. */
+  session: (userId: string = randomUUID(), emailVerified = true): SessionIdentity => ({
+    kind: 'session',
+    userId,
+    emailVerified,
+    requestId: randomUUID(),
+  }),
   /** A third-party app: for `userId` if the user consented, for no user (an app token) without one. */
   oauth: (userId: string | undefined, scopes: string[], clientId = 'third-party-app'): OAuthIdentity => ({
     kind: 'oauth',
