@@ -137,7 +137,7 @@ describe('Private API v1 over Kafka', () => {
     });
 
     it('should send a signed-in account a new link, and no one else', async () => {
-      const { login, token } = await signUpAndLogIn(api, 'resend');
+      const { login, token } = await signUpAndLogIn(api, 'resend', { verified: false });
       const email = `${login}@example.test`;
       await awaitMailsTo(platform.mailDir, email);
       const resent = await call(`${api}/me/email-verifications`, { method: 'POST', token });

@@ -104,16 +104,17 @@ export async function call<T = any>(
 export const uniqueLogin = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`.slice(0, 25);
 
 /**
- * A new account, signed in. On a test platform's API its email address is verified first, as if its owner had
- * followed the mailed link (that path has its own tests): unverified accounts are limited. Elsewhere it is not.
+ * A new account, signed in. On a test platform's API its email address is verified first (unless `verified` is
+ * false), as if its owner had followed the mailed link (that path has its own tests): unverified accounts are
+ * limited. Elsewhere it is not.
  */
-export async function signUpAndLogIn(api: string, prefix: string) {
+export async function signUpAndLogIn(api: string, prefix: string, { verified = true }: { verified?: boolean } = {}) {
   const login = uniqueLogin(prefix);
   const password = 'a-good-password';
   const created = await call(`${api}/users`, { method: 'POST', body: { login, email: `${login}@example.test`, password } });
   if (created.status !== 201) throw new Error(`sign-up failed: ${created.status} ${JSON.stringify(created.body)}`);
   const databaseUrl = databaseOfApi.get(api);
-  if (databaseUrl) await markEmailVerified(databaseUrl, created.body.id as string);
+  if (databaseUrl && verified) await markEmailVerified(databaseUrl, created.body.id as string);
   const session = await call(`${api}/sessions`, { method: 'POST', body: { login, password } });
   if (session.status !== 201) throw new Error(`login failed: ${session.status} ${JSON.stringify(session.body)}`);
   return { login, password, id: created.body.id as string, token: session.body.accessToken as string };
