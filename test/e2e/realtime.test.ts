@@ -8,7 +8,8 @@ import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
-import { generateSigningKey } from '../../kernel/keys';
+import { generateSigningKey, signingKey } from '../../kernel/keys';
+import { issueServiceToken } from '../../kernel/identity';
 
 /**
  * Chat in real time, end to end on real Kafka: a message sent through the REST facade goes chat subgraph → outbox →
@@ -130,4 +131,20 @@ describe('Realtime chat through the Private API', () => {
     await eventually(async () => platform.rt.rooms.localViewerCounts().get(channelId) === 2);
     expect(client.of('back')).toEqual([]);
   }, 60_000);
+
+  it("should answer the Internal API's ban list to a service token only", async () => {
+    const bans = readManifest('internal.v1').operations.find((op) => op.name === 'ActiveChatBans')!;
+    const ask = async (token?: string) =>
+      call(`${platform.router.url}/graphql`, {
+        method: 'POST',
+        token,
+        body: { variables: { after: null }, extensions: { persistedQuery: { version: 1, sha256Hash: bans.id }, api: 'internal.v1' } },
+      });
+    const user = await signUpAndLogIn(platform.api, 'insider');
+    for (const token of [undefined, user.token]) expect((await ask(token)).status).toBe(401);
+    const service = await issueServiceToken(signingKey('key').parse(platform.keysEnv.SERVICE_TOKEN_SIGNING_KEY), 'rt-gtw');
+    const answered = await ask(service);
+    expect(answered.status).toBe(200);
+    expect(answered.body.data.activeChatBans).toEqual({ nodes: expect.any(Array), endCursor: null });
+  });
 });
