@@ -16,7 +16,8 @@ import { migrateDeploy } from '../scripts/migrate';
 import { BEHIND_ROUTER, portOf, portsEnv } from '../bin/processes';
 import type { ChatMessageCreatedData } from '../contracts/events/types';
 import { chatMessagesPayload } from './fanout-payload';
-import { percentile, sleep, waitForReady } from './support';
+import { benchKafkaEnv, percentile, sleep, waitForReady } from './support';
+import { toolKafkaCredentials } from '../kernel/bus/credentials';
 
 /**
  * The fan-out benchmark: N viewers in M rooms, messages published at fixed rates, publish → delivery latency and
@@ -267,11 +268,11 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
   const children: ChildProcess[] = [];
   const rtPrefix = `fanout${randomBytes(3).toString('hex')}.`;
   const rawPrefix = `fanoutraw${randomBytes(3).toString('hex')}.`;
-  const kafka = createKafkaBus({ brokers: options.kafkaBrokers, clientId: 'bench-fanout' });
+  const kafka = createKafkaBus({ brokers: options.kafkaBrokers, clientId: 'bench-fanout', sasl: toolKafkaCredentials() });
   const clients: Client[] = [];
   try {
     await kafka.ensureTopics([`${rtPrefix}chat.message.created.v1`, `${rawPrefix}chat.message.created.v1`]);
-    const kafkaEnv = { ...process.env, KAFKA_BROKERS: options.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
+    const kafkaEnv = { ...process.env, ...benchKafkaEnv(), KAFKA_BROKERS: options.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
     const realPath = await startRealPath(options, { ...kafkaEnv, KAFKA_TOPIC_PREFIX: rtPrefix, REDIS_URL: options.redisUrl }, children);
     const rt = fork(entry, ['rt-gtw'], {
       env: {

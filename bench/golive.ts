@@ -12,7 +12,7 @@ import { generatedKeysEnv, signingKey } from '../kernel/keys';
 import { readManifest } from '../kernel/persisted';
 import { migrateDeploy } from '../scripts/migrate';
 import { simulatedWebhooks } from '../subgraphs/live/src/simulator';
-import { percentile, sleep, waitForReady } from './support';
+import { benchKafkaEnv, percentile, sleep, waitForReady } from './support';
 
 /**
  * `npm run bench -- golive`: the go-live peak, end to end, every process of the platform alone as in production.
@@ -160,6 +160,7 @@ export async function runGolive(options: GoliveOptions): Promise<GoliveResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: options.databaseUrl,
+    ...benchKafkaEnv(),
     KAFKA_BROKERS: options.kafkaBrokers,
     REDIS_URL: options.redisUrl,
     KAFKA_TOPIC_PREFIX: prefix,

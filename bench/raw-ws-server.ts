@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ChatMessageCreated } from '../contracts/events/types';
 import { chatMessagesPayload } from './fanout-payload';
+import { scram, toolKafkaCredentials } from '../kernel/bus/credentials';
 
 /**
  * The floors of the fan-out benchmark: a bare `ws` server that keeps its sockets by room and writes, for each
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     const kafka = new Kafka({
       clientId: 'bench-raw',
       brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      sasl: scram(toolKafkaCredentials()),
       logLevel: logLevel.NOTHING,
     });
     const consumer = kafka.consumer({ groupId: `bench-raw-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 500 });

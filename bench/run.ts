@@ -11,7 +11,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { BEHIND_ROUTER, portOf, portsEnv, type ProcessName } from '../bin/processes';
 import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
 import { goliveOptionsFromEnv, printGolive, runGolive } from './golive';
-import { waitForReady } from './support';
+import { benchKafkaEnv, waitForReady } from './support';
 
 /**
  * `npm run bench`: one REST route against the layers under it, in one run on loopback, each process of the
@@ -45,6 +45,7 @@ const keysEnv = generatedKeysEnv();
 const env = {
   ...process.env,
   DATABASE_URL,
+  ...benchKafkaEnv(),
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   KAFKA_TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`,

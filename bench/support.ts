@@ -1,3 +1,4 @@
+import { toolKafkaCredentials } from '../kernel/bus/credentials';
 /** What every benchmark of this folder waits and counts with. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,3 +19,9 @@ export async function waitForReady(url: string, timeoutMs = 60_000): Promise<voi
 /** The p-th percentile of sorted samples (nearest rank); NaN when there is none. */
 export const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN;
+
+/** The benchmarks' processes authenticate to the broker as the benchmark does (the project's broker's admin by default). */
+export const benchKafkaEnv = () => {
+  const { username, password } = toolKafkaCredentials();
+  return { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password };
+};

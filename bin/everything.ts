@@ -14,6 +14,14 @@ import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
 import { seed as seedPtfm } from '../subgraphs/ptfm/src';
 import { SIMULATOR_FILE, type SimulatorTarget } from '../subgraphs/live/src/simulator';
+import {
+  makeSimulatorKeys,
+  PAYM_SIMULATOR_FILE,
+  type PaymSimulatorTarget,
+  type SimulatorKeys,
+  simulatorEnv,
+  startLocalGooglePlay,
+} from '../subgraphs/paym/src/simulator';
 import { DEMO_USERS, seed as seedUser } from '../subgraphs/user/src';
 import { type Peers, PROCESSES, type ProcessName, type ProcessRow, type RunningProcesses } from './processes';
 
@@ -33,6 +41,18 @@ function liveKeyEncryptionKey(): string {
   mkdirSync(dirname(LIVE_KEY_FILE), { recursive: true });
   writeFileSync(LIVE_KEY_FILE, key, { mode: 0o600 });
   return key;
+}
+
+/**
+ * The keys the payment stores' notifications are signed with for `npm run payments -- simulate`, made at the first
+ * start and kept: the simulator reads them from the same file.
+ */
+function paymSimulatorKeys(): SimulatorKeys {
+  if (existsSync(PAYM_SIMULATOR_FILE)) {
+    const kept = (JSON.parse(readFileSync(PAYM_SIMULATOR_FILE, 'utf8')) as Partial<PaymSimulatorTarget>).keys;
+    if (kept) return kept;
+  }
+  return makeSimulatorKeys();
 }
 
 /**
@@ -59,11 +79,16 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
 
   // Printed below, so a newcomer can sign Mux webhooks for the local provider's channels.
   const muxWebhookSecret = process.env.LIVE_MUX_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url');
+  const paymKeys = paymSimulatorKeys();
+  const localGoogle = await startLocalGooglePlay(paymKeys.google);
+  parts.unshift({ name: 'local-google-play', stop: localGoogle.stop });
   const running = await startAllProcesses({
     env: {
       ...process.env,
       LIVE_KEY_ENCRYPTION_KEY: liveKeyEncryptionKey(),
       LIVE_MUX_WEBHOOK_SECRET: muxWebhookSecret,
+      // The stores' notifications signed by the simulator are accepted, as the stores' would be.
+      ...simulatorEnv(paymKeys, process.env, localGoogle.url),
       DATABASE_URL: databaseUrl,
       // One process holds every issuer and every verifier: fresh keys each run, unless the operator gave some.
       ...generatedKeysEnv(process.env),
@@ -96,6 +121,16 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
   };
   mkdirSync(dirname(SIMULATOR_FILE), { recursive: true });
   writeFileSync(SIMULATOR_FILE, JSON.stringify(simulator), { mode: 0o600 });
+  const paymSimulator: PaymSimulatorTarget = {
+    api: `${facade.url}/private/v1`,
+    webhooks: `${facade.url}/webhooks/v1/payments`,
+    databaseUrl,
+    appleBundleId: process.env.PAYM_APPLE_BUNDLE_ID ?? 'com.example.streaming',
+    localGoogle: localGoogle.url,
+    googlePackageName: process.env.PAYM_GOOGLE_PACKAGE_NAME ?? 'com.example.streaming',
+    keys: paymKeys,
+  };
+  keepSecretFile(PAYM_SIMULATOR_FILE, JSON.stringify(paymSimulator));
   const oauth = processes['user-oauth-svc'];
   console.log(
     [
@@ -110,6 +145,8 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
       `  realtime      ${processes['rt-gtw'].wsUrl}   (graphql-ws, persisted subscriptions of realtime.v1)`,
       `  webhooks      ${facade.url}/webhooks/v1/live/mux   (Mux-Signature secret ${muxWebhookSecret.split(',')[0]};`,
       `                a stream for a newcomer: npm run live -- simulate demo_streamer start|drop|stop)`,
+      `  payments      ${facade.url}/webhooks/v1/payments/stripe|apple|google   (a subscription for a newcomer:`,
+      `                npm run payments -- simulate stripe|apple|google subscribed|renewed|refunded demo_viewer demo_streamer)`,
       `  database      ${databaseUrl}`,
       `  event bus     ${bus.kind}`,
       demo

@@ -12,7 +12,7 @@ import { startTracing } from '../kernel/tracing';
  * (`processes.ts`). Each process reads and validates its own environment and runs alone against real PostgreSQL
  * and Kafka; `all` runs every process in one for a newcomer, on embedded defaults.
  */
-const busConfigSchema = kafkaConfigSchema.extend({
+const busConfigSchema = kafkaConfigSchema.safeExtend({
   KAFKA_BROKERS: kafkaBrokers.refine((b) => b.length > 0, 'is required for a process running alone (host:port,...)'),
 });
 
@@ -40,8 +40,30 @@ const PROCESSES: Record<string, Starter> = {
   all: async (_name, logger) => startEverything(logger, { demo: process.argv.slice(3).includes('--demo') }),
 };
 
+/** `<runner> --once`: one pass, then exit 0, also when another instance held the lock (the log says so). */
+async function once(name: string): Promise<void> {
+  const row = ALL_ROWS[name];
+  if (!row?.once) {
+    const runners = Object.keys(ALL_ROWS).filter((process) => ALL_ROWS[process].once);
+    console.error(`usage: platform <${runners.join('|')}> --once`);
+    process.exit(2);
+  }
+  const logger = createLogger(name, process.env.LOG_LEVEL);
+  try {
+    await row.once(parseConfig(row.config), logger);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${name}: ${error.message}`);
+      process.exit(78);
+    }
+    logger.fatal({ err: error }, 'pass failed');
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const name = process.argv[2] ?? '';
+  if (process.argv.slice(3).includes('--once')) return once(name);
   const start = PROCESSES[name];
   if (!start) {
     console.error(`usage: platform <${Object.keys(PROCESSES).join('|')}>`);

@@ -11,28 +11,30 @@ import { createInProcessRouterClient } from '../rest-facade/src/in-process-route
 import { startRouter } from '../router/src/app';
 import { routerConfigSchema } from '../router/src/config';
 import { subgraphUrls, withSubgraphUrls, type SubgraphRoute } from '../router/src/subgraphs';
-import { startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
-import { chatProvisionConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
-import { startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
-import { chnlProvisionConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
-import { startLiveProvisionWkr, startLiveStoreSvc, startLiveViewersWkr, startLiveWebhooksWkr } from '../subgraphs/live/src';
+import { chatPruneRnr, startChatProvisionWkr, startChatStoreSvc } from '../subgraphs/chat/src';
+import { chatProvisionConfigSchema, chatPruneConfigSchema, chatStoreConfigSchema } from '../subgraphs/chat/src/config';
+import { chnlPruneRnr, startChnlProvisionWkr, startChnlStoreSvc } from '../subgraphs/chnl/src';
+import { chnlProvisionConfigSchema, chnlPruneConfigSchema, chnlStoreConfigSchema } from '../subgraphs/chnl/src/config';
+import { livePruneRnr, startLiveProvisionWkr, startLiveStoreSvc, startLiveViewersWkr, startLiveWebhooksWkr } from '../subgraphs/live/src';
 import {
   liveProvisionConfigSchema,
+  livePruneConfigSchema,
   liveStoreConfigSchema,
   liveViewersConfigSchema,
   liveWebhooksConfigSchema,
 } from '../subgraphs/live/src/config';
-import { startPaymRenewalsRnr, startPaymStoreSvc, startPaymTransfersWkr, startPaymWebhooksWkr } from '../subgraphs/paym/src';
+import { paymPruneRnr, paymRenewalsRnr, startPaymStoreSvc, startPaymTransfersWkr, startPaymWebhooksWkr } from '../subgraphs/paym/src';
 import {
+  paymPruneConfigSchema,
   paymRenewalsConfigSchema,
   paymStoreConfigSchema,
   paymTransfersConfigSchema,
   paymWebhooksConfigSchema,
 } from '../subgraphs/paym/src/config';
-import { startPtfmNotifyWkr, startPtfmPruneRnr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
+import { ptfmPruneRnr, startPtfmNotifyWkr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
 import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmSearchConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
-import { startUserStoreSvc } from '../subgraphs/user/src';
-import { userOAuthConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
+import { startUserAuditWkr, startUserStoreSvc, userPruneRnr } from '../subgraphs/user/src';
+import { userAuditConfigSchema, userOAuthConfigSchema, userPruneConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
 /**
  * The process registry: one row per process of the platform. The CLI (`platform.ts`), `npm start` and the test
@@ -62,6 +64,8 @@ export interface ProcessRow<S extends z.ZodObject = z.ZodObject, R extends Runni
   /** Consumes or publishes events: alone, it connects to Kafka (KAFKA_BROKERS). */
   bus: boolean;
   start(config: z.infer<S>, bus: EventBus, logger: Logger, peers?: Peers): Promise<R>;
+  /** A runner's one pass by hand (`--once`): `null` when another instance held its lock. */
+  once?(config: z.infer<S>, logger: Logger): Promise<unknown>;
 }
 
 /** What a process started before it in the same process hands the ones after it, to call without HTTP. */
@@ -92,6 +96,8 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startUserStoreSvc,
   }),
+  'user-audit-wkr': row({ config: userAuditConfigSchema, port: 'USER_AUDIT_HEALTH_PORT', bus: true, start: startUserAuditWkr }),
+  'user-prune-rnr': row({ config: userPruneConfigSchema, port: 'USER_PRUNE_HEALTH_PORT', bus: false, ...userPruneRnr }),
   'chnl-store-svc': row({
     config: chnlStoreConfigSchema,
     port: 'CHNL_STORE_PORT',
@@ -105,6 +111,7 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChnlProvisionWkr,
   }),
+  'chnl-prune-rnr': row({ config: chnlPruneConfigSchema, port: 'CHNL_PRUNE_HEALTH_PORT', bus: false, ...chnlPruneRnr }),
   'chat-store-svc': row({
     config: chatStoreConfigSchema,
     // Alone, it is one of several instances: message limits must be counted where all of them see them.
@@ -120,6 +127,7 @@ const DOMAIN_PROCESSES = {
     bus: true,
     start: startChatProvisionWkr,
   }),
+  'chat-prune-rnr': row({ config: chatPruneConfigSchema, port: 'CHAT_PRUNE_HEALTH_PORT', bus: false, ...chatPruneRnr }),
   'live-store-svc': row({
     config: liveStoreConfigSchema,
     port: 'LIVE_STORE_PORT',
@@ -135,6 +143,7 @@ const DOMAIN_PROCESSES = {
   }),
   'live-webhooks-wkr': row({ config: liveWebhooksConfigSchema, port: 'LIVE_WEBHOOKS_HEALTH_PORT', bus: true, start: startLiveWebhooksWkr }),
   'live-viewers-wkr': row({ config: liveViewersConfigSchema, port: 'LIVE_VIEWERS_HEALTH_PORT', bus: true, start: startLiveViewersWkr }),
+  'live-prune-rnr': row({ config: livePruneConfigSchema, port: 'LIVE_PRUNE_HEALTH_PORT', bus: false, ...livePruneRnr }),
   'paym-store-svc': row({
     config: paymStoreConfigSchema,
     port: 'PAYM_STORE_PORT',
@@ -143,13 +152,14 @@ const DOMAIN_PROCESSES = {
     start: startPaymStoreSvc,
   }),
   'paym-webhooks-wkr': row({ config: paymWebhooksConfigSchema, port: 'PAYM_WEBHOOKS_HEALTH_PORT', bus: true, start: startPaymWebhooksWkr }),
-  'paym-renewals-rnr': row({ config: paymRenewalsConfigSchema, port: 'PAYM_RENEWALS_HEALTH_PORT', bus: true, start: startPaymRenewalsRnr }),
+  'paym-renewals-rnr': row({ config: paymRenewalsConfigSchema, port: 'PAYM_RENEWALS_HEALTH_PORT', bus: false, ...paymRenewalsRnr }),
   'paym-transfers-wkr': row({
     config: paymTransfersConfigSchema,
     port: 'PAYM_TRANSFERS_HEALTH_PORT',
     bus: true,
     start: startPaymTransfersWkr,
   }),
+  'paym-prune-rnr': row({ config: paymPruneConfigSchema, port: 'PAYM_PRUNE_HEALTH_PORT', bus: false, ...paymPruneRnr }),
   'ptfm-store-svc': row({
     config: ptfmStoreConfigSchema,
     port: 'PTFM_STORE_PORT',
@@ -159,7 +169,7 @@ const DOMAIN_PROCESSES = {
   }),
   'ptfm-notify-wkr': row({ config: ptfmNotifyConfigSchema, port: 'PTFM_NOTIFY_HEALTH_PORT', bus: true, start: startPtfmNotifyWkr }),
   'ptfm-search-wkr': row({ config: ptfmSearchConfigSchema, port: 'PTFM_SEARCH_HEALTH_PORT', bus: true, start: startPtfmSearchWkr }),
-  'ptfm-prune-rnr': row({ config: ptfmPruneConfigSchema, port: 'PTFM_PRUNE_HEALTH_PORT', bus: true, start: startPtfmPruneRnr }),
+  'ptfm-prune-rnr': row({ config: ptfmPruneConfigSchema, port: 'PTFM_PRUNE_HEALTH_PORT', bus: false, ...ptfmPruneRnr }),
 };
 
 /** The default value of a config variable, as the process reads it when the variable is unset. */
@@ -260,4 +270,15 @@ export function portsEnv(firstPort: number): Record<string, string> {
 }
 
 /** The port `portsEnv(firstPort)` gives a process. */
+/**
+ * The Kafka principal a process authenticates as when it runs alone (scripts/kafka/principals.json): its domain's,
+ * whose ACLs let it write its domain's topics only; rt-gtw's own (it reports viewer counts); the gateways'
+ * (read-only).
+ */
+export function kafkaPrincipalOf(name: string): string {
+  if (name === 'rt-gtw') return 'rt';
+  if (name === 'router-gtw' || name === 'edge-gtw' || name === 'rest-facade-gtw') return 'gateway';
+  return name.slice(0, name.indexOf('-'));
+}
+
 export const portOf = (name: ProcessName, firstPort: number) => firstPort + Object.keys(PROCESSES).indexOf(name);

@@ -55,3 +55,12 @@ export const addressList = (fallback: string) =>
         .map((p) => p.trim())
         .filter(Boolean),
     );
+
+/** How often a runner (`{domain}-{usage}-rnr`) passes, in milliseconds: hourly unless set. */
+export const runnerIntervalMs = z.coerce.number().int().min(1_000).default(3_600_000);
+
+/**
+ * The replay window, in days: how long a published outbox row and a processed event's id are kept. At least the
+ * bus's retention (Kafka's default is 7 days), so no redelivery outlives the id that would catch it.
+ */
+export const replayWindowDays = z.coerce.number().int().min(1).default(7);

@@ -12,7 +12,9 @@ export const STAFF_PERMISSIONS = {
   'audit:read': 'Read the audit log',
   'chat:moderate': 'Moderate any chat room',
   'payments:read': 'Read payments and payouts',
+  'fraud:read': 'List buyers flagged for payment fraud signals (disputes, fraud warnings, refunds)',
   'categories:manage': 'Create and change the category catalogue',
+  'settings:manage': "Read and change the platform's defaults (new chat rooms' modes, the global blocked terms)",
   'graph:explore': 'Run queries of their own on the router (the explorer), introspection included',
 } as const;
 

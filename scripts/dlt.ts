@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { deadLetterTopic } from '../kernel/bus/consumer';
+import { scram, toolKafkaCredentials } from '../kernel/bus/credentials';
 
 /**
  * `npm run dlt -- list|show|replay [topic]`: the dead letters consumers wrote to `{topic}.dlt` (kernel/bus/consumer.ts).
@@ -9,13 +10,15 @@ import { deadLetterTopic } from '../kernel/bus/consumer';
  *   replay <topic>  publishes the dead letters not replayed yet back to their original topic, without the dead-letter
  *                   headers; consumers deduplicate on the event id as for any redelivery. What was replayed is
  *                   remembered (the consumer group `dlt-replay.<topic>`), so running it again replays only newer ones.
- * KAFKA_BROKERS (127.0.0.1:9092); `<topic>` may be given with or without `.dlt`.
+ * KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (the project's broker's admin when
+ * unset); `<topic>` may be given with or without `.dlt`.
  */
 const DLT_HEADERS = ['x-dlt-reason', 'x-dlt-error', 'x-original-topic', 'x-original-partition', 'x-original-offset', 'x-attempts'];
 
 const kafka = new Kafka({
   clientId: 'dlt',
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  sasl: scram(toolKafkaCredentials()),
   logLevel: logLevel.NOTHING,
 });
 

@@ -9,6 +9,11 @@
 #   bash scripts/kafka.sh stop     SIGTERM the broker and wait for it to exit
 #   bash scripts/kafka.sh status   exit 0 when the broker runs and answers, 1 otherwise
 #   bash scripts/kafka.sh fetch    only fetch the jars into the cache
+#   bash scripts/kafka.sh acls [P] grant the principals their ACLs on the topics prefixed P (done on start for "")
+#
+# Clients authenticate with SASL/SCRAM-SHA-256 as one of the principals of scripts/kafka/principals.json, each
+# allowed to write its own topics only (scripts/kafka/acls.cjs); the password of principal <name> is
+# KAFKA_PASSWORD_<NAME> when set, else "<name>-dev-password-for-loopback-only" (a broker on loopback for development and tests).
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1), KAFKA_VERSION (4.4.0),
 # KAFKA_CACHE_DIR (~/.cache/platform-kafka/<version>/libs), KAFKA_DATA_DIR (<repo>/.data/kafka),
@@ -72,11 +77,13 @@ port_in_use() {
 # have loaded, so that the first consumer group and idempotent producer of a test run do not start by retrying
 # "coordinator not available".
 broker_answers() {
-  (cd "${repo_dir}" && KAFKA_PROBE_BROKER="127.0.0.1:${port}" KAFKA_PROBE_COORDINATORS="${1:-}" node -e '
+  (cd "${repo_dir}" && KAFKA_PROBE_BROKER="127.0.0.1:${port}" KAFKA_PROBE_COORDINATORS="${1:-}" \
+    KAFKA_PROBE_PASSWORD="$(password_of admin)" node -e '
     const { Kafka, logLevel } = require("kafkajs");
     const kafka = new Kafka({
       clientId: "kafka-sh-probe",
       brokers: [process.env.KAFKA_PROBE_BROKER],
+      sasl: { mechanism: "scram-sha-256", username: "admin", password: process.env.KAFKA_PROBE_PASSWORD },
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1000,
       retry: { retries: 0 },
@@ -91,16 +98,35 @@ broker_answers() {
   ') >/dev/null 2>&1
 }
 
+principals() {
+  node -e 'console.log(Object.keys(require(process.argv[1])).filter((k) => !k.startsWith("$")).join(" "))' \
+    "${repo_dir}/scripts/kafka/principals.json"
+}
+
+password_of() {
+  local var="KAFKA_PASSWORD_${1^^}"
+  printf '%s' "${!var:-$1-dev-password-for-loopback-only}"
+}
+
 write_config() {
   cat >"${data_dir}/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:${controller_port}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+# Clients prove who they are (SCRAM, the credentials formatted into the metadata log) and may do what their ACLs
+# allow, nothing else. The controller listener is this JVM's own (loopback, never advertised): its anonymous
+# principal is the broker talking to its controller, which must be a super user.
+sasl.enabled.mechanisms=SCRAM-SHA-256
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
 log.dirs=${data_dir}/logs
 num.partitions=3
 auto.create.topics.enable=true
@@ -193,12 +219,24 @@ start() {
   done
   local -a java_args
   java_cmd
-  if ! "${java_args[@]}" kafka.tools.StorageTool format --standalone -t "${cluster_id}" \
+  local -a scram=()
+  local name
+  for name in $(principals); do
+    scram+=(--add-scram "SCRAM-SHA-256=[name=${name},password=$(password_of "${name}")]")
+  done
+  if ! "${java_args[@]}" kafka.tools.StorageTool format --standalone -t "${cluster_id}" "${scram[@]}" \
       -c "${data_dir}/server.properties" >"${data_dir}/format.log" 2>&1; then
     cat "${data_dir}/format.log" >&2
     die "formatting the storage failed"
   fi
   launch
+  acls ""
+}
+
+# Grants every principal its ACLs on the topics and groups prefixed $1 (tests grant them in their namespace).
+acls() {
+  (cd "${repo_dir}" && KAFKA_BROKERS="127.0.0.1:${port}" KAFKA_SASL_USERNAME=admin KAFKA_SASL_PASSWORD="$(password_of admin)" \
+    node scripts/kafka/acls.cjs "${1:-}") || die "granting the ACLs failed"
 }
 
 # Runs the broker on the formatted data dir and waits until it answers.
@@ -258,6 +296,9 @@ ensure() {
     say "using the broker already answering on 127.0.0.1:${port}"
     return 0
   fi
+  if port_in_use "${port}" && ! running_pid >/dev/null; then
+    die "something answers on 127.0.0.1:${port} but not as this project's broker (SASL/SCRAM as admin): stop it, or set KAFKA_PORT"
+  fi
   start
 }
 
@@ -268,5 +309,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   fetch) fetch ;;
-  *) die "usage: $0 start|resume|ensure|stop|status|fetch" ;;
+  acls) acls "${2:-}" ;;
+  *) die "usage: $0 start|resume|ensure|stop|status|fetch|acls [prefix]" ;;
 esac

@@ -735,6 +735,10 @@ export interface LiveStreamStartedData {
    */
   category: string;
   /**
+   * A still of the stream when it went live (the live image of its playback id); absent when the provider gave none.
+   */
+  thumbnailUrl?: string;
+  /**
    * The channel's owner.
    */
   ownerId: string;
@@ -1149,6 +1153,63 @@ export interface PaymWebhookReceivedData {
 }
 
 /**
+ * A staff action in the platform domain, recorded in its own append-only log in the action's transaction and published so that the staff audit log (the user domain's, GET /admin/v1/audit-log) shows it too. Keyed by recordId.
+ */
+export interface PtfmAuditRecorded {
+  /**
+   * Event id.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.audit.recorded.v1";
+  /**
+   * When the action committed.
+   */
+  occurredAt: string;
+  data: PtfmAuditRecordedData;
+}
+export interface PtfmAuditRecordedData {
+  /**
+   * The record's id, the same in every log that holds it: consumers append it once.
+   */
+  recordId: string;
+  /**
+   * When the action happened.
+   */
+  at: string;
+  /**
+   * The staff member who acted.
+   */
+  actorId: string;
+  /**
+   * What was done, e.g. category.created.
+   */
+  action: string;
+  /**
+   * The kind of thing acted on, e.g. category.
+   */
+  targetType: string;
+  /**
+   * Its id.
+   */
+  targetId: string;
+  /**
+   * Why, as the staff member gave it.
+   */
+  reason: string | null;
+  /**
+   * The request that acted, to find it in the logs.
+   */
+  requestId: string;
+  /**
+   * Details of the change.
+   */
+  details: {};
+}
+
+/**
  * A category of the catalogue was created by staff (or seeded). Keyed by categoryId.
  */
 export interface PtfmCategoryCreated {
@@ -1231,6 +1292,64 @@ export interface PtfmCategoryUpdatedData {
 }
 
 /**
+ * Staff changed the platform's defaults. Carries every default as it now is, so a consumer replaces what it holds with the highest version it has seen; the domain that owns each setting applies it (chat: new rooms' modes, and the blocked terms of every room). Keyed by the constant "platform", so changes stay in order.
+ */
+export interface PtfmDefaultsUpdated {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "ptfm.defaults.updated.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: PtfmDefaultsUpdatedData;
+}
+export interface PtfmDefaultsUpdatedData {
+  /**
+   * Grows by one with each change: consumers keep the highest.
+   */
+  version: number;
+  /**
+   * When the defaults were changed.
+   */
+  changedAt: string;
+  chat: PtfmChatDefaults;
+}
+export interface PtfmChatDefaults {
+  /**
+   * New rooms' slow mode; null: off.
+   */
+  slowModeSeconds: number | null;
+  /**
+   * New rooms' followers-only mode (minutes followed); null: off.
+   */
+  followersOnlyMinutes: number | null;
+  /**
+   * Whether new rooms start subscriber-only.
+   */
+  subscriberOnly: boolean;
+  /**
+   * Whether new rooms start emote-only.
+   */
+  emoteOnly: boolean;
+  /**
+   * Whether new rooms start in unique-chat mode.
+   */
+  uniqueChat: boolean;
+  /**
+   * Terms refused in every room, existing ones included, besides each room's own.
+   *
+   * @maxItems 1000
+   */
+  blockedTerms: string[];
+}
+
+/**
  * Notifications were written to users' inboxes: one event per slice of a fan-out, naming every recipient of the slice beside the one content they share (a go-live to 100,000 followers is some fifty events, not 100,000). Keyed by channelId.
  */
 export interface PtfmNotificationCreated {
@@ -1270,6 +1389,10 @@ export interface PtfmNotificationCreatedData {
    * The channel's category when it went live.
    */
   category: string;
+  /**
+   * A still of the stream when it went live; absent when there is none.
+   */
+  thumbnailUrl?: string;
   /**
    * When it went live.
    */
@@ -1417,8 +1540,10 @@ export interface EventsByTopic {
   'paym.subscription.ended.v1': PaymSubscriptionEnded;
   'paym.subscription.renewed.v1': PaymSubscriptionRenewed;
   'paym.webhook.received.v1': PaymWebhookReceived;
+  'ptfm.audit.recorded.v1': PtfmAuditRecorded;
   'ptfm.category.created.v1': PtfmCategoryCreated;
   'ptfm.category.updated.v1': PtfmCategoryUpdated;
+  'ptfm.defaults.updated.v1': PtfmDefaultsUpdated;
   'ptfm.notification.created.v1': PtfmNotificationCreated;
   'user.account.created.v1': UserAccountCreated;
   'user.account.suspended.v1': UserAccountSuspended;

@@ -18,6 +18,8 @@ export interface KafkaBusOptions {
   clientId: string;
   /** kafkajs's own messages go here at warn level; without a logger they are dropped. */
   logger?: Logger;
+  /** The principal this client authenticates as (SASL/SCRAM-SHA-256); none for a broker without authentication. */
+  sasl?: KafkaCredentials;
   /** Partitions of the topics ensureTopics creates. */
   partitions?: number;
   consumer?: {
@@ -30,6 +32,11 @@ export interface KafkaBusOptions {
     /** subscribe() fails when the member has not joined its group and fetched within this time. */
     joinTimeoutMs?: number;
   };
+}
+
+export interface KafkaCredentials {
+  username: string;
+  password: string;
 }
 
 const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
@@ -81,6 +88,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     brokers: options.brokers,
     logLevel: logger ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => routeKafkaLog(logger, entry),
+    ...(options.sasl ? { sasl: { mechanism: 'scram-sha-256' as const, ...options.sasl } } : {}),
   });
 
   // Bounded retries (about half a minute) so that a publish fails, and its caller can roll back or retry later,

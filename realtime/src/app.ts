@@ -22,6 +22,7 @@ import { SocketCaps } from './caps';
 import { createLocalViewerCounter, createRedisViewerCounter } from './viewers';
 import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
 import { connectRedis } from '../../kernel/redis';
+import { PRESENCE_TTL_MS, PresenceWriter, presenceKey } from '../../kernel/presence';
 import { clientAddress } from '../../kernel/http';
 import { type BanSource, readBansUntilRead, routerBanSource } from './ban-snapshot';
 
@@ -119,6 +120,12 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   const counter = redis
     ? createRedisViewerCounter(redis, { prefix: config.RT_REDIS_PREFIX, instanceId, ttlMs })
     : createLocalViewerCounter();
+
+  const presence = redis ? new PresenceWriter(redis, presenceKey(config.RT_REDIS_PREFIX), now) : undefined;
+  const markPresent = (userIds: string[]) => {
+    // A lost mark only means that user's go-live notification comes in its slice's turn, not first.
+    presence?.mark(userIds).catch((error) => log.debug({ err: error }, 'presence not marked'));
+  };
 
   const userCaps = new SocketCaps(config.RT_MAX_SOCKETS_PER_USER);
   const addressCaps = new SocketCaps(config.RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS);
@@ -225,10 +232,12 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       const ticket: Ticket = {
         parked,
         join: (member) => {
-          leave =
-            resolved.forUser && userId
-              ? rooms.joinUser(userId, resolved.selectionKey, resolved.operation, resolved.variables, member)
-              : rooms.join(resolved.channelId, resolved.selectionKey, resolved.operation, resolved.variables, member);
+          if (resolved.forUser && userId) {
+            leave = rooms.joinUser(userId, resolved.selectionKey, resolved.operation, resolved.variables, member);
+            markPresent([userId.toLowerCase()]);
+          } else {
+            leave = rooms.join(resolved.channelId, resolved.selectionKey, resolved.operation, resolved.variables, member);
+          }
         },
         prefix: nextFramePrefix(id),
         conn,
@@ -345,6 +354,8 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     );
     await bus.publish(VIEWERS_TOPIC, [{ key: instanceId, value: JSON.stringify(event) }]);
   };
+  const presenceTick = setInterval(() => markPresent(rooms.subscribedUsers()), PRESENCE_TTL_MS / 3);
+
   let reporting = false;
   const reportTick = setInterval(async () => {
     if (reporting) return;
@@ -370,6 +381,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
       clearInterval(keepAlive);
       clearInterval(viewerTick);
       clearInterval(reportTick);
+      clearInterval(presenceTick);
       // Clients reconnect elsewhere on 1001; the HTTP server can only close once the upgraded sockets are gone.
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));

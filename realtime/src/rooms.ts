@@ -231,6 +231,11 @@ export class Rooms {
   }
 
   /** Adds a member to the user's own selection for (operation, variables); returns what removes it, idempotently. */
+  /** The users holding one of their own subscriptions (notifications) here, lower-cased. */
+  subscribedUsers(): string[] {
+    return [...this.users.keys()];
+  }
+
   joinUser(
     userId: string,
     selectionKey: string,
@@ -266,7 +271,7 @@ export class Rooms {
    * returns the frames written. The slice names thousands of users: only those with a socket here cost anything.
    */
   onNotificationEvent(event: NotificationEvent): number {
-    const { recipients, kind, streamId, channelId, broadcaster, title, category, startedAt, createdAt } = event.data;
+    const { recipients, kind, streamId, channelId, broadcaster, title, category, thumbnailUrl, startedAt, createdAt } = event.data;
     let written = 0;
     for (const userId of recipients) {
       const selections = this.users.get(userId.toLowerCase());
@@ -279,6 +284,7 @@ export class Rooms {
         broadcaster,
         title,
         category,
+        thumbnailUrl: thumbnailUrl ?? null,
         startedAt,
         read: false,
         createdAt,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { AUDITED_STAFF_READS } from '../../kernel/audited-reads';
 import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
 import type { EventBus } from '../../kernel/bus/port';
@@ -46,6 +47,13 @@ const refusal = (status: number, code: ErrorCode, message: string, headers: Reco
 /** The user domain's audit of an explorer query, run by the router with the staff member's own identity. */
 const AUDIT_EXPLORER_QUERY =
   'mutation AuditExplorerQuery($document: String!, $operationName: String, $variables: String) { auditExplorerQuery(document: $document, operationName: $operationName, variables: $variables) }';
+
+/** The user domain's audit of a staff read another domain serves, run by the router with the staff member's identity. */
+const AUDIT_STAFF_READ =
+  'mutation AuditStaffRead($operationName: String!, $variables: String) { auditStaffRead(operationName: $operationName, variables: $variables) }';
+
+/** Refusals of an audited read's permission: answered as the read itself would answer them. */
+const READ_REFUSALS = new Set<string>(['FORBIDDEN', 'STAFF_MFA_REQUIRED', 'UNAUTHENTICATED']);
 
 /**
  * The one API a persisted operation runs as, so one kind of token is verified: the API the caller names (the REST
@@ -258,6 +266,22 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
           { requestId, staffId: caller.kind === 'staff' ? caller.userId : undefined, operationName: request.operationName },
           'explorer query',
         );
+      }
+
+      // A staff read another domain serves is in the audit log before it runs, as an explorer query is.
+      if (api === 'admin.v1' && request.operationName && Object.hasOwn(AUDITED_STAFF_READS, request.operationName)) {
+        const audited = await run({
+          query: AUDIT_STAFF_READ,
+          variables: { operationName: request.operationName, variables: JSON.stringify(request.variables) },
+        });
+        const answer = audited.body.kind === 'complete' ? JSON.parse(audited.body.string) : undefined;
+        if (answer?.data?.auditStaffRead !== true) {
+          if (READ_REFUSALS.has(answer?.errors?.[0]?.extensions?.code) && audited.body.kind === 'complete') {
+            return { status: audited.status ?? 200, headers: Object.fromEntries(audited.headers), body: audited.body.string };
+          }
+          logger.warn({ requestId, operationName: request.operationName }, 'staff read refused: it could not be audited');
+          return refusal(503, 'UNAVAILABLE', 'the read could not be audited, retry later');
+        }
       }
 
       const response = await run(request);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { Client, escapeIdentifier } from 'pg';
+import { scram, toolKafkaCredentials } from '../../kernel/bus/credentials';
 
 /** What the database holds for the accounts of one case (their logins start with `prefix`). */
 export interface Effects {
@@ -65,7 +66,12 @@ export interface TopicMessage {
 
 /** Every message of `topic`, read from the beginning up to its end as the broker reports it now. */
 export async function readTopic(brokers: string, topic: string, timeoutMs = 60_000): Promise<TopicMessage[]> {
-  const kafka = new Kafka({ clientId: 'chaos-reader', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'chaos-reader',
+    brokers: [brokers],
+    sasl: scram(toolKafkaCredentials()),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, bigint>();
@@ -135,7 +141,7 @@ export function idCounts(messages: TopicMessage[], keep: (event: Record<string, 
 
 /** Messages of `topic` the group has not committed yet, over all partitions. */
 export async function lagOf(brokers: string, groupId: string, topic: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [brokers], sasl: scram(toolKafkaCredentials()), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -155,7 +161,12 @@ export async function publishRaw(
   topic: string,
   messages: { key: string; value: string; headers?: Record<string, string> }[],
 ): Promise<void> {
-  const kafka = new Kafka({ clientId: 'chaos-poisoner', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'chaos-poisoner',
+    brokers: [brokers],
+    sasl: scram(toolKafkaCredentials()),
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer();
   await producer.connect();
   try {

@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { PROCESSES, type ProcessName, type ProcessRow } from '../../bin/processes';
+import { kafkaPrincipalOf, PROCESSES, type ProcessName, type ProcessRow } from '../../bin/processes';
+import { devKafkaPassword } from '../../kernel/bus/credentials';
 import { generatedKeysEnv } from '../../kernel/keys';
 import { fromRoot } from '../../kernel/paths';
 import { childEnv } from '../support/child-env';
@@ -77,7 +78,14 @@ export class Processes {
       log = createWriteStream(path.join(this.dir, `${name}.log`), { flags: 'a' });
       this.logs.set(name, log);
     }
-    const env = { ...this.env, [PROCESSES[processOf(name)].port]: String(this.ports[name]) };
+    // Each as its own Kafka principal, as in production: the broker's ACLs let it write its domain's topics only.
+    const principal = kafkaPrincipalOf(processOf(name));
+    const env = {
+      ...this.env,
+      [PROCESSES[processOf(name)].port]: String(this.ports[name]),
+      KAFKA_SASL_USERNAME: principal,
+      KAFKA_SASL_PASSWORD: devKafkaPassword(principal),
+    };
     const child = fork(ENTRY, [processOf(name)], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });

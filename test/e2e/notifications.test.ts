@@ -98,6 +98,7 @@ describe('Go-live notifications over the Private API and the realtime API on Kaf
       kind: 'GO_LIVE',
       channelId,
       broadcaster: { id: owner.id, login: owner.login },
+      thumbnailUrl: expect.stringMatching(/^https?:\/\/.+\/thumbnail\.jpg$/),
       read: false,
     });
     const [live] = await socket.waitForFrames('s', 1, 30_000);
@@ -109,7 +110,12 @@ describe('Go-live notifications over the Private API and the realtime API on Kaf
       return page.body.total === 1 ? page.body : undefined;
     }, 30_000);
     expect(offlineInbox).toMatchObject({ total: 1, unreadCount: 1, pagination: {} });
-    expect(offlineInbox.data[0]).toMatchObject({ kind: 'GO_LIVE', streamId: notification.streamId, read: false });
+    expect(offlineInbox.data[0]).toMatchObject({
+      kind: 'GO_LIVE',
+      streamId: notification.streamId,
+      thumbnailUrl: notification.thumbnailUrl,
+      read: false,
+    });
     expect((await inboxOf(online.token)).body.data.map((n: { id: string }) => n.id)).toEqual([notification.id]);
 
     // A drop and a reconnection within the window: the same stream, no second notification.

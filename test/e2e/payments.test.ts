@@ -769,5 +769,14 @@ describe('Channel subscriptions through Stripe over the Private and Webhooks API
     expect(listed.body).toEqual({ data: [payout], total: 1, pagination: {} });
     expect((await call(`${admin}/payouts?state=FAILED&channelId=${channelId}`, { token: staff.body.accessToken })).body.total).toBe(0);
     expect((await call(`${admin}/payouts`, { token: owner.token })).status).toBe(401);
+    // Trust and safety's list of flagged buyers; both reads are in the audit log, recorded before they ran.
+    expect((await call(`${admin}/payments/flags`, { token: staff.body.accessToken })).status).toBe(200);
+    const audit = await call(`${admin}/audit-log?actorId=${boss.id}`, { token: staff.body.accessToken });
+    expect(audit.body.data.map((r: { action: string; targetId: string }) => [r.action, r.targetId])).toEqual(
+      expect.arrayContaining([
+        ['payments.payouts_listed', 'ListPayouts'],
+        ['payments.flags_listed', 'ListPaymentFlags'],
+      ]),
+    );
   }, 120_000);
 });

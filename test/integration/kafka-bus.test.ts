@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describeBusContract } from '../../kernel/bus/bus.contract';
+import { scram, toolKafkaCredentials } from '../../kernel/bus/credentials';
 import { createKafkaBus } from '../../kernel/bus/kafka';
 import { eventually } from '../support/eventually';
 
@@ -13,6 +14,7 @@ beforeAll(async () => {
     clientId: 'bus-contract-probe',
     brokers,
     logLevel: logLevel.NOTHING,
+    sasl: scram(toolKafkaCredentials()),
     connectionTimeout: 2_000,
     retry: { retries: 1 },
   }).admin();
@@ -31,12 +33,12 @@ describeBusContract('kafka', () => {
   if (!reachable) {
     throw new Error(unreachable);
   }
-  return createKafkaBus({ brokers, clientId: 'bus-contract' });
+  return createKafkaBus({ brokers, clientId: 'bus-contract', sasl: toolKafkaCredentials() });
 });
 
 describe('Kafka bus without commits', () => {
   it('should leave no position behind a subscription that commits no offsets', async () => {
-    const bus = createKafkaBus({ brokers, clientId: 'bus-uncommitted' });
+    const bus = createKafkaBus({ brokers, clientId: 'bus-uncommitted', sasl: toolKafkaCredentials() });
     const topic = `test.uncommitted-${Date.now()}.happened.v1`;
     const groupId = `uncommitted-${Date.now()}`;
     try {
@@ -86,7 +88,7 @@ describe('Kafka bus without commits', () => {
 
 describe('Kafka bus topics created by two processes at once', () => {
   it('should give a group joining from the end every message published after subscribe(), whichever process created the topics', async () => {
-    const [first, second] = [0, 1].map((i) => createKafkaBus({ brokers, clientId: `bus-race-${i}` }));
+    const [first, second] = [0, 1].map((i) => createKafkaBus({ brokers, clientId: `bus-race-${i}`, sasl: toolKafkaCredentials() }));
     const stamp = Date.now();
     const topics = Array.from({ length: 12 }, (_, i) => `test.race-${stamp}-${i}.happened.v1`);
     const received = new Set<string>();

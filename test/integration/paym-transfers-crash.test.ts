@@ -6,7 +6,7 @@ import { childEnv } from '../support/child-env';
 import { createScratchDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startFakeStripe } from '../support/fake-stripe';
-import { testKafkaBrokers } from '../support/kafka';
+import { testKafkaEnv } from '../support/kafka';
 
 /**
  * paym-transfers-wkr killed (SIGKILL) after Stripe made the transfer and before the worker could commit it, then
@@ -36,7 +36,7 @@ describe('paym-transfers-wkr killed between the Stripe call and its commit', () 
     const child = spawn(process.execPath, [builtPlatformEntry(), 'paym-transfers-wkr'], {
       env: childEnv({
         DATABASE_URL: database.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        ...testKafkaEnv(),
         PAYM_TRANSFERS_HEALTH_PORT: '0',
         PAYM_STRIPE_API_KEY: 'sk_test_transfers',
         PAYM_STRIPE_BASE_URL: stripe.url,

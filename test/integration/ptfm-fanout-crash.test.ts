@@ -7,7 +7,8 @@ import type { EventBus } from '../../kernel/bus/port';
 import { builtPlatformEntry } from '../support/build';
 import { childEnv } from '../support/child-env';
 import { eventually } from '../support/eventually';
-import { testKafkaBrokers } from '../support/kafka';
+import { testKafkaBrokers, testKafkaEnv } from '../support/kafka';
+import { toolKafkaCredentials } from '../../kernel/bus/credentials';
 import { startPtfmDb, wentLive } from '../support/ptfm';
 
 const FOLLOWERS = 10_000;
@@ -27,7 +28,7 @@ describe('ptfm-notify-wkr killed mid fan-out', () => {
 
   beforeAll(async () => {
     ptfm = await startPtfmDb();
-    bus = namespacedBus(createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'test-ptfm-crash' }), prefix);
+    bus = namespacedBus(createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'test-ptfm-crash', sasl: toolKafkaCredentials() }), prefix);
     if (!(await bus.healthy())) throw new Error('no Kafka broker: start one with `bash scripts/kafka.sh start`');
   });
 
@@ -41,7 +42,7 @@ describe('ptfm-notify-wkr killed mid fan-out', () => {
     const child = spawn(process.execPath, [builtPlatformEntry(), 'ptfm-notify-wkr'], {
       env: childEnv({
         DATABASE_URL: ptfm.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        ...testKafkaEnv(),
         KAFKA_TOPIC_PREFIX: prefix,
         PTFM_NOTIFY_HEALTH_PORT: '0',
         PTFM_FANOUT_SLICE_SIZE: String(SLICE),

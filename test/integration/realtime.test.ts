@@ -16,6 +16,8 @@ import { generateSigningKey, newKeyPair } from '../../kernel/keys';
 import type { BanEntry } from '../../realtime/src/ban-snapshot';
 import { NOT_READY_CLOSE_CODE } from '../../realtime/src/app';
 import { fakeInternalRouter, type FakeInternalRouter } from '../support/internal-router';
+import { Redis } from 'ioredis';
+import { connectedUsers, presenceKey } from '../../kernel/presence';
 
 /**
  * Two rt-gtw instances on real Kafka and Redis: events published on the bus (as the chat domain's relay does)
@@ -135,6 +137,18 @@ describe('rt-gtw', () => {
       },
     });
     expect(alsoOnB.of('m')).toEqual(onB.of('m'));
+  });
+
+  it('should mark a user subscribed to their notifications as present, for go-live fan-outs to write first', async () => {
+    const userId = randomUUID();
+    const socket = await connect(b, { authorization: `Bearer ${await tokenFor(userId)}` });
+    socket.subscribe('n', op('Notifications'), {});
+    const redis = new Redis(REDIS_URL);
+    try {
+      await eventually(async () => (await connectedUsers(redis, presenceKey(prefix))).includes(userId));
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('should deliver deletions, clears and mode changes to chatEvents subscribers, without moderator details', async () => {

@@ -47,5 +47,6 @@ export const wentLive = (channel: { channelId: string; ownerId: string }, stream
     ownerId: channel.ownerId,
     title: 'Speedrun',
     category: 'Games',
+    thumbnailUrl: `https://image.example/${streamId}/thumbnail.jpg`,
     startedAt: new Date().toISOString(),
   });

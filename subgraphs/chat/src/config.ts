@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, redisUrl } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl, replayWindowDays, runnerIntervalMs } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 import { DEFAULT_CHAT_LIMITS } from './services/chat-limiter';
 
@@ -23,3 +23,14 @@ export const chatProvisionConfigSchema = z.object({
 });
 
 export type ChatProvisionConfig = z.infer<typeof chatProvisionConfigSchema>;
+
+export const chatPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  CHAT_PRUNE_HEALTH_PORT: port(4027),
+  CHAT_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  CHAT_REPLAY_WINDOW_DAYS: replayWindowDays,
+  /** Days a chat message is kept after it was sent; history older than that is deleted. */
+  CHAT_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+});
+
+export type ChatPruneConfig = z.infer<typeof chatPruneConfigSchema>;

@@ -28,3 +28,5 @@ export const startChatProvisionWkr = (config: ChatProvisionConfig, bus: EventBus
     bus,
     logger,
   );
+
+export { chatPruneRnr } from './workers/prune.rnr';

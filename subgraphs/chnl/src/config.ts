@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port } from '../../../kernel/config';
+import { databaseUrl, port, replayWindowDays, runnerIntervalMs } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 export const chnlStoreConfigSchema = z.object({
@@ -16,3 +16,12 @@ export const chnlProvisionConfigSchema = z.object({
 });
 
 export type ChnlProvisionConfig = z.infer<typeof chnlProvisionConfigSchema>;
+
+export const chnlPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  CHNL_PRUNE_HEALTH_PORT: port(4026),
+  CHNL_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  CHNL_REPLAY_WINDOW_DAYS: replayWindowDays,
+});
+
+export type ChnlPruneConfig = z.infer<typeof chnlPruneConfigSchema>;

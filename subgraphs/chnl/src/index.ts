@@ -26,3 +26,5 @@ export const startChnlProvisionWkr = (config: ChnlProvisionConfig, bus: EventBus
     bus,
     logger,
   );
+
+export { chnlPruneRnr } from './workers/prune.rnr';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, url } from '../../../kernel/config';
+import { databaseUrl, port, replayWindowDays, runnerIntervalMs, url } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 /** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
@@ -41,6 +41,9 @@ const livepeerCredentials = (config: { LIVE_PROVIDER: string; LIVE_LIVEPEER_API_
   config.LIVE_PROVIDER !== 'livepeer' || Boolean(config.LIVE_LIVEPEER_API_KEY);
 const livepeerCredentialsProblem = { message: 'LIVE_PROVIDER=livepeer needs LIVE_LIVEPEER_API_KEY', path: ['LIVE_LIVEPEER_API_KEY'] };
 
+/** Where thumbnails are served from, in Mux's image API shape: `<base>/<playbackId>/thumbnail.jpg`. */
+const imageBaseUrl = url.default('https://image.mux.com');
+
 export const liveStoreConfigSchema = z
   .object({
     LIVE_STORE_PORT: port(4004),
@@ -49,8 +52,7 @@ export const liveStoreConfigSchema = z
     ...providerShape,
     /** Mux webhook signing secrets; without one, Mux webhooks are refused. */
     LIVE_MUX_WEBHOOK_SECRET: secretList,
-    /** Where thumbnails are served from, in Mux's image API shape: `<base>/<playbackId>/thumbnail.jpg`. */
-    LIVE_IMAGE_BASE_URL: url.default('https://image.mux.com'),
+    LIVE_IMAGE_BASE_URL: imageBaseUrl,
     /** A live stream's thumbnail URL changes this often (a version parameter), so caches fetch a new still. */
     LIVE_THUMBNAIL_REFRESH_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     /** Livepeer webhook signing secrets; without one, Livepeer webhooks are refused. */
@@ -79,6 +81,7 @@ export const liveWebhooksConfigSchema = z.object({
   LIVE_WEBHOOKS_HEALTH_PORT: port(4015),
   /** A drop followed by a reconnection within this many seconds stays one stream. */
   LIVE_RECONNECT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(60),
+  LIVE_IMAGE_BASE_URL: imageBaseUrl,
 });
 
 export type LiveWebhooksConfig = z.infer<typeof liveWebhooksConfigSchema>;
@@ -89,3 +92,12 @@ export const liveViewersConfigSchema = z.object({
 });
 
 export type LiveViewersConfig = z.infer<typeof liveViewersConfigSchema>;
+
+export const livePruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  LIVE_PRUNE_HEALTH_PORT: port(4028),
+  LIVE_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  LIVE_REPLAY_WINDOW_DAYS: replayWindowDays,
+});
+
+export type LivePruneConfig = z.infer<typeof livePruneConfigSchema>;

@@ -1,3 +1,4 @@
+import { Thumbnails } from './services/thumbnails';
 import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
@@ -53,7 +54,10 @@ export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, 
         createLiveWebhooksWorker(
           on,
           {
-            streams: new StreamsService(prisma, config.LIVE_RECONNECT_WINDOW_SECONDS),
+            streams: new StreamsService(prisma, {
+              reconnectWindowSeconds: config.LIVE_RECONNECT_WINDOW_SECONDS,
+              thumbnails: new Thumbnails(config.LIVE_IMAGE_BASE_URL),
+            }),
             vods: new VodsService(prisma),
             clips: new ClipsService(prisma),
           },
@@ -73,3 +77,5 @@ export const startLiveViewersWkr = (config: LiveViewersConfig, bus: EventBus, lo
     bus,
     logger,
   );
+
+export { livePruneRnr } from './workers/prune.rnr';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, url } from '../../../kernel/config';
+import { databaseUrl, port, replayWindowDays, runnerIntervalMs, url } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 /** Comma-separated values, blanks dropped: several webhook secrets are valid at once while one is being rotated. */
@@ -104,6 +104,10 @@ export const paymWebhooksConfigSchema = z.object({
   /** The service account the platform calls Google Play as; without it, Google Play's notifications are not applied. */
   PAYM_GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
   ...googlePackage,
+  /** Disputes, early fraud warnings and refunds of one buyer, together, from which they are flagged to trust and safety. */
+  PAYM_FRAUD_FLAG_THRESHOLD: z.coerce.number().int().positive().default(3),
+  /** The share of a buyer's payments refunded, in percent, from which they are flagged (from their second refund). */
+  PAYM_FRAUD_REFUND_RATE_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
 });
 
 export type PaymWebhooksConfig = z.infer<typeof paymWebhooksConfigSchema>;
@@ -130,3 +134,12 @@ export const paymTransfersConfigSchema = z.object({
 });
 
 export type PaymTransfersConfig = z.infer<typeof paymTransfersConfigSchema>;
+
+export const paymPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PAYM_PRUNE_HEALTH_PORT: port(4029),
+  PAYM_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  PAYM_REPLAY_WINDOW_DAYS: replayWindowDays,
+});
+
+export type PaymPruneConfig = z.infer<typeof paymPruneConfigSchema>;

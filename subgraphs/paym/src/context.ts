@@ -10,6 +10,7 @@ import type { NotificationVerifier } from './stores/port';
 import { stripeClient, StripeNotifications } from './stores/stripe';
 import { CheckoutService } from './services/checkout.service';
 import { EntitlementsService } from './services/entitlements.service';
+import { FraudService } from './services/fraud.service';
 import { PayoutsService } from './services/payouts.service';
 import { ProductsService, type ProductView } from './services/products.service';
 import { WebhooksService } from './services/webhooks.service';
@@ -19,6 +20,7 @@ export interface PaymServices {
   checkout: CheckoutService;
   entitlements: EntitlementsService;
   payouts: PayoutsService;
+  fraud: FraudService;
   webhooks: WebhooksService;
 }
 
@@ -62,6 +64,7 @@ export function createPaymContext(config: PaymStoreConfig, { prisma }: { prisma:
     checkout: new CheckoutService(prisma, products, stripe),
     entitlements: new EntitlementsService(prisma),
     payouts: new PayoutsService(prisma, config.STAFF_MFA_MAX_AGE_SECONDS),
+    fraud: new FraudService(prisma, config.STAFF_MFA_MAX_AGE_SECONDS),
     webhooks: new WebhooksService(prisma, products, verifiers),
   };
   return (identity: Identity, log: Logger): PaymContext => ({

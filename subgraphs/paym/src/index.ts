@@ -2,18 +2,16 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
-import type { PaymRenewalsConfig, PaymStoreConfig, PaymTransfersConfig, PaymWebhooksConfig } from './config';
+import type { PaymStoreConfig, PaymTransfersConfig, PaymWebhooksConfig } from './config';
 import { createPaymContext } from './context';
 import { connectPaymDb, PAYM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { EntitlementsService } from './services/entitlements.service';
 import { ProductsService } from './services/products.service';
-import { RenewalsService } from './services/renewals.service';
 import { TransfersService } from './services/transfers.service';
 import { GooglePlayPurchases } from './stores/google';
 import type { PurchaseLookup } from './stores/port';
 import { stripeClient } from './stores/stripe';
-import { createRenewalsRunner } from './workers/renewals.rnr';
 import { createTransfersWorker } from './workers/transfers.wkr';
 import { createPaymWebhooksWorker } from './workers/webhooks.wkr';
 
@@ -45,26 +43,16 @@ export const startPaymWebhooksWkr = (config: PaymWebhooksConfig, bus: EventBus, 
         return createPaymWebhooksWorker(
           on,
           prisma,
-          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT, lookups),
+          new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT, lookups, {
+            signalThreshold: config.PAYM_FRAUD_FLAG_THRESHOLD,
+            refundRatePercent: config.PAYM_FRAUD_REFUND_RATE_PERCENT,
+          }),
           products,
           log,
         );
       },
     },
     { ...config, port: config.PAYM_WEBHOOKS_HEALTH_PORT },
-    bus,
-    logger,
-  );
-
-/** paym-renewals-rnr: expires, one instance at a time, the entitlements no store renewed past their period end. */
-export const startPaymRenewalsRnr = (config: PaymRenewalsConfig, bus: EventBus, logger: Logger) =>
-  startDomainWorker(
-    {
-      connect: connectPaymDb,
-      worker: (prisma, _bus, log) =>
-        createRenewalsRunner(new RenewalsService(prisma, config.PAYM_EXPIRY_SLACK_SECONDS), config.PAYM_RENEWALS_INTERVAL_SECONDS, log),
-    },
-    { ...config, port: config.PAYM_RENEWALS_HEALTH_PORT },
     bus,
     logger,
   );
@@ -88,3 +76,6 @@ export const startPaymTransfersWkr = (config: PaymTransfersConfig, bus: EventBus
     bus,
     logger,
   );
+
+export { paymPruneRnr } from './workers/prune.rnr';
+export { paymRenewalsRnr } from './workers/renewals.rnr';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, secret } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl, replayWindowDays, runnerIntervalMs, secret } from '../../../kernel/config';
 import { publicKeys } from '../../../kernel/keys';
 
 export const ptfmStoreConfigSchema = z.object({
@@ -28,6 +28,16 @@ export const ptfmNotifyConfigSchema = z.object({
   /** Slices this instance writes at once; every instance of the worker takes slices of every fan-out. */
   PTFM_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /**
+   * Where rt-gtw marks the users connected for notifications (kernel/presence.ts): a go-live writes those followers
+   * first. Without it every slice comes in its turn.
+   */
+  REDIS_URL: redisUrl.optional(),
+  /** rt-gtw's prefix of its Redis keys, under which its presence set is. */
+  RT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]*$/, 'only letters, digits, : . _ -')
+    .default('rt:'),
+  /**
    * Web Push (VAPID, RFC 8292): the application server's key pair (base64url, as \`web-push generate-vapid-keys\`
    * prints it) and its contact. Without the keys nothing is pushed; the inbox and the sockets still get everything.
    */
@@ -50,8 +60,9 @@ export const vapidOf = (config: PtfmNotifyConfig) =>
 export const ptfmPruneConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
   PTFM_PRUNE_HEALTH_PORT: port(4018),
-  /** How often the inbox is pruned of notifications older than 30 days. */
-  PTFM_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** How often the inbox is pruned of notifications older than 30 days, and the replay window of the domain. */
+  PTFM_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  PTFM_REPLAY_WINDOW_DAYS: replayWindowDays,
 });
 
 export type PtfmPruneConfig = z.infer<typeof ptfmPruneConfigSchema>;

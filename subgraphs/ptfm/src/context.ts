@@ -3,6 +3,7 @@ import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { Category, PrismaClient } from './data/db';
 import { CategoriesService } from './services/categories.service';
+import { DefaultsService } from './services/defaults.service';
 import { InboxService } from './services/inbox.service';
 import { PreferencesService } from './services/preferences.service';
 import { PushSubscriptionsService } from './services/push-subscriptions.service';
@@ -13,6 +14,7 @@ export interface PtfmServices {
   preferences: PreferencesService;
   pushSubscriptions: PushSubscriptionsService;
   categories: CategoriesService;
+  defaults: DefaultsService;
   search: SearchService;
 }
 
@@ -30,6 +32,7 @@ export function createPtfmContext({ prisma }: { prisma: PrismaClient }, settings
     preferences: new PreferencesService(prisma),
     pushSubscriptions: new PushSubscriptionsService(prisma),
     categories: new CategoriesService(prisma, settings.mfaMaxAgeSeconds),
+    defaults: new DefaultsService(prisma, settings.mfaMaxAgeSeconds),
     search: new SearchService(prisma),
   };
   return (identity: Identity, log: Logger): PtfmContext => ({

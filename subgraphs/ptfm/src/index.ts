@@ -2,18 +2,18 @@ import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
-import { type PtfmNotifyConfig, type PtfmPruneConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
+import { connectedUsers, presenceKey } from '../../../kernel/presence';
+import { connectRedis } from '../../../kernel/redis';
+import { type PtfmNotifyConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
 export { seed } from './seed';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { FanoutService } from './services/fanout.service';
-import { InboxService } from './services/inbox.service';
 import { ProjectionsService } from './services/projections.service';
 import { PushService, webPushSender } from './services/push.service';
 import { SearchService } from './services/search.service';
 import { createPtfmNotifyWorker } from './workers/notify.wkr';
-import { createPruneRunner } from './workers/prune.rnr';
 import { createPtfmSearchWorker, SEARCH_TOPICS } from './workers/search.wkr';
 
 /** ptfm-store-svc: the platform subgraph (the inbox, preferences, push subscriptions) and the relay of its outbox. */
@@ -32,8 +32,12 @@ export const startPtfmStoreSvc = (config: PtfmStoreConfig, bus: EventBus, logger
   );
 
 /** ptfm-notify-wkr: the projections the notifications read, the go-live fan-out and the Web Push of notifications. */
-export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logger: Logger) =>
-  startDomainWorker(
+export async function startPtfmNotifyWkr(config: PtfmNotifyConfig, bus: EventBus, logger: Logger) {
+  const redis = config.REDIS_URL
+    ? await connectRedis(config.REDIS_URL, logger, 'go-live fan-outs write every slice in its turn, connected followers not first')
+    : undefined;
+  const presence = redis ? presenceKey(config.RT_REDIS_PREFIX) : undefined;
+  const running = await startDomainWorker(
     {
       connect: connectPtfmDb,
       // Its lanes and pusher, their two LISTEN connections and one per consumed topic.
@@ -45,7 +49,12 @@ export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logg
           pool,
           {
             projections: new ProjectionsService(prisma),
-            fanout: new FanoutService(prisma, config.PTFM_FANOUT_SLICE_SIZE, log),
+            fanout: new FanoutService(
+              prisma,
+              config.PTFM_FANOUT_SLICE_SIZE,
+              log,
+              redis && presence ? () => connectedUsers(redis, presence) : undefined,
+            ),
             push: vapid ? new PushService(prisma, webPushSender(vapid), log) : undefined,
           },
           { lanes: config.PTFM_FANOUT_CONCURRENCY },
@@ -57,18 +66,14 @@ export const startPtfmNotifyWkr = (config: PtfmNotifyConfig, bus: EventBus, logg
     bus,
     logger,
   );
-
-/** ptfm-prune-rnr: removes the inbox's notifications older than 30 days, on a schedule. */
-export const startPtfmPruneRnr = (config: PtfmPruneConfig, bus: EventBus, logger: Logger) =>
-  startDomainWorker(
-    {
-      connect: connectPtfmDb,
-      worker: (prisma, _bus, log) => createPruneRunner(new InboxService(prisma), config.PTFM_PRUNE_INTERVAL_MS, log),
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      await redis?.quit();
     },
-    { ...config, port: config.PTFM_PRUNE_HEALTH_PORT },
-    bus,
-    logger,
-  );
+  };
+}
 
 /** ptfm-search-wkr: keeps search's read model (accounts and channels) from the user, chnl and live events. */
 export const startPtfmSearchWkr = (config: PtfmSearchConfig, bus: EventBus, logger: Logger) =>
@@ -83,3 +88,5 @@ export const startPtfmSearchWkr = (config: PtfmSearchConfig, bus: EventBus, logg
     bus,
     logger,
   );
+
+export { ptfmPruneRnr } from './workers/prune.rnr';

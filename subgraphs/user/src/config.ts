@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseUrl, port, redisUrl, secret } from '../../../kernel/config';
+import { databaseUrl, port, redisUrl, replayWindowDays, runnerIntervalMs, secret } from '../../../kernel/config';
 import { publicKeys, signingKey } from '../../../kernel/keys';
 import { fromRoot } from '../../../kernel/paths';
 import { DEFAULT_LOGIN_LIMITS } from './services/login-limiter';
@@ -40,6 +40,13 @@ export const userStoreConfigSchema = z.object({
 
 export type UserStoreConfig = z.infer<typeof userStoreConfigSchema>;
 
+export const userAuditConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  USER_AUDIT_HEALTH_PORT: port(4030),
+});
+
+export type UserAuditConfig = z.infer<typeof userAuditConfigSchema>;
+
 const secretList = z
   .string()
   .transform((v) =>
@@ -77,3 +84,12 @@ export const userOAuthConfigSchema = z.object({
 });
 
 export type UserOAuthConfig = z.infer<typeof userOAuthConfigSchema>;
+
+export const userPruneConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  USER_PRUNE_HEALTH_PORT: port(4025),
+  USER_PRUNE_INTERVAL_MS: runnerIntervalMs,
+  USER_REPLAY_WINDOW_DAYS: replayWindowDays,
+});
+
+export type UserPruneConfig = z.infer<typeof userPruneConfigSchema>;

@@ -1,10 +1,12 @@
 import type { EventBus } from '../../../kernel/bus/port';
 import type { Logger } from '../../../kernel/log';
 import { startDomainService } from '../../../kernel/subgraph';
-import type { UserStoreConfig } from './config';
+import { startDomainWorker } from '../../../kernel/worker-process';
+import type { UserAuditConfig, UserStoreConfig } from './config';
 import { createUserContext } from './context';
 import { connectUserDb, USER_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
+import { createUserAuditWorker } from './workers/audit.wkr';
 
 export { bootstrapFirstAdmin, DEMO_USERS, seed } from './seed';
 
@@ -16,3 +18,14 @@ export const startUserStoreSvc = (config: UserStoreConfig, bus: EventBus, logger
     bus,
     logger,
   );
+
+/** user-audit-wkr: appends the staff actions other domains record to the staff audit log. */
+export const startUserAuditWkr = (config: UserAuditConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    { connect: connectUserDb, worker: (prisma, on, log) => createUserAuditWorker(on, prisma, log) },
+    { ...config, port: config.USER_AUDIT_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+export { userPruneRnr } from './workers/prune.rnr';

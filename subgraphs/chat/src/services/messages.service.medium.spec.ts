@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type EventOf, makeEvent } from '../../../../kernel/events';
 import { startChatServices, type ChatServices } from '../../../../test/support/chat';
 import { identities } from '../../../../test/support/identities';
 import { EmotesService } from './emotes.service';
@@ -262,5 +263,43 @@ describe(MessagesService.name, () => {
     const b = await messages.send(session(room.vipId), room.channelId, 'b', null);
     const found = await messages.byIds([b.id, 'x', a.id, randomUUID(), b.id]);
     expect(found.map((m) => m?.text ?? null)).toEqual(['b', null, 'a', null, 'b']);
+  });
+  it("should open new rooms in the platform's default modes, keep existing rooms' own, and refuse the global terms in every room", async () => {
+    const existing = await chat.room();
+    const off: EventOf<'ptfm.defaults.updated.v1'>['data']['chat'] = {
+      slowModeSeconds: null,
+      followersOnlyMinutes: null,
+      subscriberOnly: false,
+      emoteOnly: false,
+      uniqueChat: false,
+      blockedTerms: [],
+    };
+    const apply = (version: number, defaults: Partial<typeof off>) =>
+      chat.projections.defaultsUpdated(
+        makeEvent('ptfm.defaults.updated.v1', { version, changedAt: new Date().toISOString(), chat: { ...off, ...defaults } }),
+        'spec',
+      );
+    const held = (await chat.db.prisma.platformDefaults.findUniqueOrThrow({ where: { id: 1 } })).version;
+    try {
+      expect(await apply(held + 2, { slowModeSeconds: 30, uniqueChat: true, blockedTerms: ['zqglobal'] })).toBe('applied');
+      // An older change arriving late changes nothing.
+      expect(await apply(held + 1, { emoteOnly: true })).toBe('stale');
+      const fresh = await chat.room();
+      const modes = (channelId: string) =>
+        chat.db.prisma.room.findUniqueOrThrow({
+          where: { channelId },
+          select: { slowModeSeconds: true, uniqueChat: true, emoteOnly: true },
+        });
+      expect(await modes(fresh.channelId)).toEqual({ slowModeSeconds: 30, uniqueChat: true, emoteOnly: false });
+      expect(await modes(existing.channelId)).toEqual({ slowModeSeconds: null, uniqueChat: false, emoteOnly: false });
+      for (const room of [existing, fresh]) {
+        await expect(messages.send(session(room.viewerId), room.channelId, 'a ZQGLOBAL here', null)).rejects.toMatchObject({
+          code: 'CHAT_BLOCKED_TERM',
+        });
+      }
+      await expect(messages.send(session(existing.viewerId), existing.channelId, 'all fine', null)).resolves.toBeDefined();
+    } finally {
+      await apply(held + 3, {});
+    }
   });
 });

@@ -208,13 +208,12 @@ export class MessagesService {
         });
       }
     }
-    const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
-    if (
-      findBlockedTerm(
-        text,
-        terms.map((t) => t.term),
-      )
-    ) {
+    // The room's own terms and the platform's, which hold in every room.
+    const [terms, platform] = await Promise.all([
+      this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } }),
+      this.prisma.platformDefaults.findUnique({ where: { id: 1 }, select: { blockedTerms: true } }),
+    ]);
+    if (findBlockedTerm(text, [...terms.map((t) => t.term), ...(platform?.blockedTerms ?? [])])) {
       throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
     }
     if (room.uniqueChat && (await this.repeated(room.channelId, text))) {

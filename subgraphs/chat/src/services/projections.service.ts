@@ -4,20 +4,55 @@ import type { PrismaClient } from '../data/prisma/client';
 
 /**
  * The chat domain's copies of what other domains own, each fed by their events: rooms from channels, chatters
- * from accounts, followers, moderators and VIPs. Every handler records the event id with its effect in one
+ * from accounts, followers, moderators and VIPs, the platform's chat defaults. Every handler records the event id with its effect in one
  * transaction, so redelivery changes nothing twice; the two topics of a pair (added/removed) are not ordered
  * between themselves, so the change that happened last wins whatever order they arrive in.
  */
 export class ProjectionsService {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** A new channel's room, in the platform's default modes as this domain holds them now. */
   async roomCreated(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
+      const defaults = await tx.platformDefaults.findUniqueOrThrow({ where: { id: 1 } });
       const created = await tx.room.createMany({
-        data: [{ channelId: event.data.channelId, ownerId: event.data.ownerId }],
+        data: [
+          {
+            channelId: event.data.channelId,
+            ownerId: event.data.ownerId,
+            slowModeSeconds: defaults.slowModeSeconds,
+            followersOnlyMinutes: defaults.followersOnlyMinutes,
+            subscriberOnly: defaults.subscriberOnly,
+            emoteOnly: defaults.emoteOnly,
+            uniqueChat: defaults.uniqueChat,
+          },
+        ],
         skipDuplicates: true,
       });
       return created.count ? 'created' : 'duplicate';
+    });
+  }
+
+  /**
+   * The platform's chat defaults, replaced whole by a higher version than the one held (an older event arriving late
+   * changes nothing). Existing rooms keep their modes: only rooms created from now on take them.
+   */
+  async defaultsUpdated(event: EventOf<'ptfm.defaults.updated.v1'>, group: string): Promise<'applied' | 'stale' | 'duplicate'> {
+    const { version, chat } = event.data;
+    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
+      const updated = await tx.platformDefaults.updateMany({
+        where: { id: 1, version: { lt: version } },
+        data: {
+          version,
+          slowModeSeconds: chat.slowModeSeconds,
+          followersOnlyMinutes: chat.followersOnlyMinutes,
+          subscriberOnly: chat.subscriberOnly,
+          emoteOnly: chat.emoteOnly,
+          uniqueChat: chat.uniqueChat,
+          blockedTerms: chat.blockedTerms,
+        },
+      });
+      return updated.count ? ('applied' as const) : ('stale' as const);
     });
   }
 

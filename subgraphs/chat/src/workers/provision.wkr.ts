@@ -21,6 +21,7 @@ const HANDLERS = {
   'paym.subscription.renewed.v1': (p: ProjectionsService, e: EventOf<'paym.subscription.renewed.v1'>, g: string) =>
     p.subscriptionChanged(e, g),
   'paym.subscription.ended.v1': (p: ProjectionsService, e: EventOf<'paym.subscription.ended.v1'>, g: string) => p.subscriptionChanged(e, g),
+  'ptfm.defaults.updated.v1': (p: ProjectionsService, e: EventOf<'ptfm.defaults.updated.v1'>, g: string) => p.defaultsUpdated(e, g),
 } satisfies { [T in Topic]?: (p: ProjectionsService, e: EventOf<T>, group: string) => Promise<string> };
 
 export const PROVISION_TOPICS = Object.keys(HANDLERS) as (keyof typeof HANDLERS)[];
@@ -45,8 +46,8 @@ function consumerFor<T extends keyof typeof HANDLERS>(topic: T, bus: EventBus, p
 }
 
 /**
- * chat-provision-wkr: a room for every new channel, and the chat domain's copies of chatters' names, follows,
- * moderators, VIPs and subscribers. One consumer per topic; the worker is ready when all of them are.
+ * chat-provision-wkr: a room for every new channel (in the platform's default modes), and the chat domain's copies
+ * of chatters' names, follows, moderators, VIPs, subscribers and the platform's chat defaults. One consumer per topic; the worker is ready when all of them are.
  */
 export function createChatProvisionWorker(bus: EventBus, projections: ProjectionsService, logger: Logger): Consumer {
   return combineConsumers(

@@ -1,3 +1,4 @@
+import type { Thumbnails } from './thumbnails';
 import { randomUUID } from 'node:crypto';
 import { oncePerEvent } from '../../../../kernel/bus/once';
 import { DomainError } from '../../../../kernel/errors';
@@ -49,10 +50,21 @@ export interface StreamListing {
  * categories a stream takes when it goes live.
  */
 export class StreamsService {
+  private readonly reconnectWindowSeconds: number;
+  private readonly thumbnails: Thumbnails | undefined;
+
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly reconnectWindowSeconds = 60,
-  ) {}
+    options: {
+      /** A drop followed by a reconnection within this many seconds stays one stream. */
+      reconnectWindowSeconds?: number;
+      /** What gives a go-live event its still; without it the event carries none. */
+      thumbnails?: Thumbnails;
+    } = {},
+  ) {
+    this.reconnectWindowSeconds = options.reconnectWindowSeconds ?? 60;
+    this.thumbnails = options.thumbnails;
+  }
 
   /** The stream on air on each channel, null when offline. */
   async openByChannels(channelIds: readonly string[]): Promise<(Stream | null)[]> {
@@ -179,12 +191,15 @@ export class StreamsService {
       if (current && started) {
         // The projection row is written with the live input, in the same transaction: it is there.
         const { ownerId } = await tx.channelInfo.findUniqueOrThrow({ where: { channelId }, select: { ownerId: true } });
+        // The live image itself (its latest frame), unversioned: followers' notifications keep this URL.
+        const thumbnailUrl = this.thumbnails?.url(current.playbackId);
         await recordEvent(tx, 'live.stream.started.v1', channelId, {
           streamId: current.id,
           channelId,
           ownerId,
           title: current.title,
           category: current.category,
+          ...(thumbnailUrl ? { thumbnailUrl } : {}),
           // A stream goes live at the signal's time, whether it opens live or had connected before.
           startedAt: at.toISOString(),
         });

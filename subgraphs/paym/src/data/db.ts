@@ -16,4 +16,4 @@ export type PaymDb = DomainDb<PrismaClient>;
 export const connectPaymDb = (databaseUrl: string, max = 10, logger?: Logger): PaymDb =>
   connectDomainDb(PrismaClient, databaseUrl, PAYM_SCHEMA, max, logger);
 
-export type { Entitlement, Payment, Payout, PayoutAccount, Product, ProductPrice, WebhookInbox } from './prisma/client';
+export type { BuyerFlag, Entitlement, Payment, Payout, PayoutAccount, Product, ProductPrice, WebhookInbox } from './prisma/client';

@@ -1,6 +1,7 @@
 import { Channel } from './Channel';
 import { ChannelSubscription } from './ChannelSubscription';
 import { Mutation } from './Mutation';
+import { PaymentFlag } from './PaymentFlag';
 import { Payout } from './Payout';
 import { Query } from './Query';
 import { User } from './User';
@@ -10,10 +11,12 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   Payout,
+  PaymentFlag,
   Channel,
   User,
   ChannelSubscription,
   PaymentStore: { STRIPE: 'stripe', APPLE: 'apple', GOOGLE: 'google' },
+  PaymentFlagReason: { SIGNALS: 'signals', REFUND_RATE: 'refund_rate' },
   PayoutState: { PENDING: 'pending', PAID: 'paid', FAILED: 'failed' },
   EntitlementState: {
     PENDING: 'pending',

@@ -5,6 +5,7 @@ import type { EventOf } from '../../../../kernel/events';
 import type { Identity } from '../../../../kernel/identity';
 import { type Entitlement, type Payment, type PrismaClient, recordEvent } from '../data/db';
 import type { Prisma } from '../data/prisma/client';
+import { DEFAULT_FRAUD_POLICY, type FraudPolicy, type FraudSignalKind, recordFraudSignal } from './fraud.service';
 import type { EntitlementState, Notice, PaymentNotice, PurchaseLookup, SettledNotice, Store } from '../stores/port';
 
 export interface UserRef {
@@ -58,6 +59,7 @@ export class EntitlementsService {
     private readonly prisma: PrismaClient,
     private readonly platformSharePercent = 50,
     lookups: PurchaseLookup[] = [],
+    private readonly fraudPolicy: FraudPolicy = DEFAULT_FRAUD_POLICY,
   ) {
     this.lookups = new Map(lookups.map((l) => [l.store, l]));
   }
@@ -279,7 +281,7 @@ export class EntitlementsService {
     });
   }
 
-  private async signal(tx: Tx, userId: string, kind: string, store: Store, storeEventId: string, occurredAt: Date): Promise<void> {
-    await tx.fraudSignal.createMany({ data: [{ id: randomUUID(), userId, kind, store, storeEventId, occurredAt }], skipDuplicates: true });
+  private signal(tx: Tx, userId: string, kind: FraudSignalKind, store: Store, storeEventId: string, occurredAt: Date): Promise<void> {
+    return recordFraudSignal(tx, this.fraudPolicy, { userId, kind, store, storeEventId, occurredAt });
   }
 }

@@ -9,4 +9,5 @@ export const Mutation: MutationResolvers = {
   registerPushSubscription: (_, args, ctx) => ctx.pushSubscriptions.register(actingUser(ctx.identity), args.input),
   createCategory: (_, args, ctx) => ctx.categories.create(ctx.identity, args.input, args.reason),
   updateCategory: (_, args, ctx) => ctx.categories.update(ctx.identity, args.id, args.input, args.reason),
+  updatePlatformDefaults: (_, args, ctx) => ctx.defaults.update(ctx.identity, args.input, args.reason),
 };

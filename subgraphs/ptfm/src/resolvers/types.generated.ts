@@ -4,6 +4,7 @@ import type { InboxRow as InboxRowRow } from '../services/inbox.service';
 import type { PreferencesView as PreferencesViewRow } from '../services/preferences.service';
 import type { PushSubscription as PushSubscriptionRow, Category as CategoryRow } from '../data/db';
 import type { ChannelHit as ChannelHitRow, UserHit as UserHitRow } from '../services/search.service';
+import type { PlatformDefaultsView as PlatformDefaultsViewRow } from '../services/defaults.service';
 import type { PtfmContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -53,6 +54,8 @@ export type Notification = {
   title: Scalars['String']['output'];
   /** The channel's category when it went live. */
   category: Scalars['String']['output'];
+  /** A still of the stream when it went live (the live image of its playback); null when there is none. */
+  thumbnailUrl?: Maybe<Scalars['String']['output']>;
   /** When it went live (ISO 8601). */
   startedAt: Scalars['DateTime']['output'];
   /** Whether the user has marked it read. */
@@ -324,6 +327,55 @@ export type CategorySearchConnection = {
   pageInfo: SearchPageInfo;
 };
 
+/** New chat rooms' modes, and the terms refused in every room. */
+export type ChatDefaults = {
+  __typename?: 'ChatDefaults';
+  /** New rooms' slow mode, seconds between a chatter's messages; null when off. */
+  slowModeSeconds?: Maybe<Scalars['Int']['output']>;
+  /** New rooms' followers-only mode, minutes a chatter must have followed; null when off. */
+  followersOnlyMinutes?: Maybe<Scalars['Int']['output']>;
+  /** Whether new rooms start subscriber-only. */
+  subscriberOnly: Scalars['Boolean']['output'];
+  /** Whether new rooms start emote-only. */
+  emoteOnly: Scalars['Boolean']['output'];
+  /** Whether new rooms start in unique-chat mode. */
+  uniqueChat: Scalars['Boolean']['output'];
+  /** Terms refused in every room, existing rooms included, besides each room's own. */
+  blockedTerms: Array<Scalars['String']['output']>;
+};
+
+/**
+ * The platform's defaults, which staff change. The domain owning each setting applies it: a new chat room takes the
+ * chat modes when it is created (existing rooms keep their own), the blocked terms hold in every room.
+ */
+export type PlatformDefaults = {
+  __typename?: 'PlatformDefaults';
+  /** Grows by one with each change. */
+  version: Scalars['Int']['output'];
+  /** The chat domain's defaults. */
+  chat: ChatDefaults;
+  /** When they were last changed (ISO 8601). */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** Changes to the chat defaults; omitted fields keep their value, a null mode turns it off. */
+export type ChatDefaultsInput = {
+  /** 3–120 seconds, or null for off. */
+  slowModeSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** 0–129600 minutes, or null for off. */
+  followersOnlyMinutes?: InputMaybe<Scalars['Int']['input']>;
+  subscriberOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  emoteOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  uniqueChat?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The whole list, replacing the one held: at most 1000 terms of 2–100 characters. */
+  blockedTerms?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Changes to the platform's defaults. */
+export type PlatformDefaultsInput = {
+  chat?: InputMaybe<ChatDefaultsInput>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The caller's notification preferences. */
@@ -341,6 +393,8 @@ export type Query = {
   searchChannels: ChannelSearchConnection;
   /** Searches the category catalogue by name (see `search`). */
   searchCategories: CategorySearchConnection;
+  /** The platform's defaults: staff holding `settings:manage`. */
+  platformDefaults: PlatformDefaults;
 };
 
 
@@ -393,6 +447,11 @@ export type Mutation = {
   createCategory: Category;
   /** Staff holding `categories:manage` change a category (audited); channels in it show its new name. */
   updateCategory: Category;
+  /**
+   * Staff holding `settings:manage` change the platform's defaults (audited), published as ptfm.defaults.updated.v1;
+   * a change that changes nothing is neither published nor audited.
+   */
+  updatePlatformDefaults: PlatformDefaults;
 };
 
 
@@ -430,6 +489,12 @@ export type MutationCreateCategoryArgs = {
 export type MutationUpdateCategoryArgs = {
   id: Scalars['ID']['input'];
   input: UpdateCategoryInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdatePlatformDefaultsArgs = {
+  input: PlatformDefaultsInput;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -571,6 +636,10 @@ export type ResolversTypes = {
   SearchResultConnection: ResolverTypeWrapper<Omit<SearchResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['SearchResult']> }>;
   ChannelSearchConnection: ResolverTypeWrapper<Omit<ChannelSearchConnection, 'nodes'> & { nodes: Array<ResolversTypes['ChannelSearchResult']> }>;
   CategorySearchConnection: ResolverTypeWrapper<Omit<CategorySearchConnection, 'nodes'> & { nodes: Array<ResolversTypes['Category']> }>;
+  ChatDefaults: ResolverTypeWrapper<ChatDefaults>;
+  PlatformDefaults: ResolverTypeWrapper<PlatformDefaultsViewRow>;
+  ChatDefaultsInput: ChatDefaultsInput;
+  PlatformDefaultsInput: PlatformDefaultsInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -608,6 +677,10 @@ export type ResolversParentTypes = {
   SearchResultConnection: Omit<SearchResultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['SearchResult']> };
   ChannelSearchConnection: Omit<ChannelSearchConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['ChannelSearchResult']> };
   CategorySearchConnection: Omit<CategorySearchConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Category']> };
+  ChatDefaults: ChatDefaults;
+  PlatformDefaults: PlatformDefaultsViewRow;
+  ChatDefaultsInput: ChatDefaultsInput;
+  PlatformDefaultsInput: PlatformDefaultsInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
@@ -629,6 +702,7 @@ export type NotificationResolvers<ContextType = PtfmContext, ParentType extends 
   broadcaster?: Resolver<ResolversTypes['NotificationBroadcaster'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbnailUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   read?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -743,6 +817,21 @@ export type CategorySearchConnectionResolvers<ContextType = PtfmContext, ParentT
   pageInfo?: Resolver<ResolversTypes['SearchPageInfo'], ParentType, ContextType>;
 };
 
+export type ChatDefaultsResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['ChatDefaults'] = ResolversParentTypes['ChatDefaults']> = {
+  slowModeSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  followersOnlyMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  subscriberOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  emoteOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  uniqueChat?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  blockedTerms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PlatformDefaultsResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['PlatformDefaults'] = ResolversParentTypes['PlatformDefaults']> = {
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  chat?: Resolver<ResolversTypes['ChatDefaults'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   notificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType>;
   categories?: Resolver<ResolversTypes['CategoryConnection'], ParentType, ContextType, RequireFields<QueryCategoriesArgs, 'first'>>;
@@ -750,6 +839,7 @@ export type QueryResolvers<ContextType = PtfmContext, ParentType extends Resolve
   search?: Resolver<ResolversTypes['SearchResultConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'query' | 'type' | 'first'>>;
   searchChannels?: Resolver<ResolversTypes['ChannelSearchConnection'], ParentType, ContextType, RequireFields<QuerySearchChannelsArgs, 'query' | 'liveOnly' | 'first'>>;
   searchCategories?: Resolver<ResolversTypes['CategorySearchConnection'], ParentType, ContextType, RequireFields<QuerySearchCategoriesArgs, 'query' | 'first'>>;
+  platformDefaults?: Resolver<ResolversTypes['PlatformDefaults'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -760,6 +850,7 @@ export type MutationResolvers<ContextType = PtfmContext, ParentType extends Reso
   registerPushSubscription?: Resolver<ResolversTypes['PushSubscription'], ParentType, ContextType, RequireFields<MutationRegisterPushSubscriptionArgs, 'input'>>;
   createCategory?: Resolver<ResolversTypes['Category'], ParentType, ContextType, RequireFields<MutationCreateCategoryArgs, 'input'>>;
   updateCategory?: Resolver<ResolversTypes['Category'], ParentType, ContextType, RequireFields<MutationUpdateCategoryArgs, 'id' | 'input'>>;
+  updatePlatformDefaults?: Resolver<ResolversTypes['PlatformDefaults'], ParentType, ContextType, RequireFields<MutationUpdatePlatformDefaultsArgs, 'input'>>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -787,6 +878,8 @@ export type Resolvers<ContextType = PtfmContext> = {
   SearchResultConnection?: SearchResultConnectionResolvers<ContextType>;
   ChannelSearchConnection?: ChannelSearchConnectionResolvers<ContextType>;
   CategorySearchConnection?: CategorySearchConnectionResolvers<ContextType>;
+  ChatDefaults?: ChatDefaultsResolvers<ContextType>;
+  PlatformDefaults?: PlatformDefaultsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

@@ -48,9 +48,18 @@ describe(CategoriesService.name, () => {
       ['ptfm.category.updated.v1', 'Just Talking'],
     ]);
     expect(await auditOf(created.id)).toEqual([
-      { actor_id: staff.userId, action: 'categories.created', reason: 'launch', request_id: staff.requestId },
-      { actor_id: staff.userId, action: 'categories.updated', reason: null, request_id: staff.requestId },
+      { actor_id: staff.userId, action: 'category.created', reason: 'launch', request_id: staff.requestId },
+      { actor_id: staff.userId, action: 'category.updated', reason: null, request_id: staff.requestId },
     ]);
+    // Each record also goes to the staff audit log (the user domain's), under the same id.
+    const published = await ptfm.db.pool.query<{ key: string; payload: { data: Record<string, unknown> } }>(
+      `SELECT key, payload FROM outbox WHERE topic = 'ptfm.audit.recorded.v1' AND payload->'data'->>'targetId' = $1 ORDER BY created_at`,
+      [created.id],
+    );
+    const ids = await ptfm.db.pool.query<{ id: string }>('SELECT id FROM audit_record WHERE target_id = $1 ORDER BY at', [created.id]);
+    expect(published.rows.map((r) => [r.key, r.payload.data.recordId, r.payload.data.action, r.payload.data.actorId])).toEqual(
+      ids.rows.map((r, i) => [r.id, r.id, i === 0 ? 'category.created' : 'category.updated', staff.userId]),
+    );
     expect(await categories.get(created.id)).toMatchObject({ name: 'Just Talking' });
   });
 
@@ -89,7 +98,8 @@ describe(CategoriesService.name, () => {
     await expect(categories.update(staff, randomUUID(), { name: 'Nobody' })).rejects.toMatchObject({ code: 'PTFM_CATEGORY_NOT_FOUND' });
     await expect(categories.update(staff, 'not-a-uuid', { name: 'Nobody' })).rejects.toBeInstanceOf(DomainError);
     const after = await ptfm.db.pool.query('SELECT count(*)::int AS n FROM outbox');
-    expect(after.rows[0].n - before.rows[0].n).toBe(1);
+    // The one category created, and its audit record.
+    expect(after.rows[0].n - before.rows[0].n).toBe(2);
   });
 
   it('should page the catalogue newest first, and seed only what is missing', async () => {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { requirePermission } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import type { StaffIdentity, Identity } from '../../../../kernel/identity';
+import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import LIMITS from '../../limits.json';
 import { recordEvent, type Category } from '../data/db';
 import { Prisma, type PrismaClient } from '../data/prisma/client';
+import { type Actor as StaffActor, recordAudit } from './audit';
 
 const { 'category.name': NAME, 'category.slug': SLUG, 'category.boxArtUrl': BOX_ART, 'staff.reason': REASON } = LIMITS;
 const SLUG_PATTERN = new RegExp(SLUG.pattern);
@@ -18,7 +19,7 @@ export interface CategoryInput {
 }
 
 /** Who did it, for the audit record: the staff member and their request; the seed acts as nobody. */
-type Actor = Pick<StaffIdentity, 'userId' | 'requestId'> | null;
+type Actor = StaffActor | null;
 
 /** The URL form of a name: NFKD without marks, lower case, runs of anything else one dash. */
 export function slugOf(name: string): string {
@@ -166,18 +167,14 @@ export class CategoriesService {
         if (id === null) await recordEvent(tx, 'ptfm.category.created.v1', row.id, data);
         else await recordEvent(tx, 'ptfm.category.updated.v1', row.id, data);
         if (actor)
-          await tx.auditRecord.create({
-            data: {
-              id: randomUUID(),
-              actorId: actor.userId,
-              action: id === null ? 'categories.created' : 'categories.updated',
-              targetType: 'category',
-              targetId: row.id,
-              reason,
-              requestId: actor.requestId,
-              details: fields as Prisma.InputJsonValue,
-            },
-          });
+          await recordAudit(
+            tx,
+            actor,
+            id === null ? 'category.created' : 'category.updated',
+            { type: 'category', id: row.id },
+            reason,
+            fields,
+          );
         return row;
       });
     } catch (error) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { startPtfmDb, wentLive } from '../../../../test/support/ptfm';
 import { FanoutService } from './fanout.service';
@@ -38,7 +39,7 @@ describe(FanoutService.name, () => {
     ).rows;
   const events = async (streamId: string) =>
     (
-      await ptfm.db.pool.query<{ payload: { data: { recipients: string[]; broadcaster: { login: string } } } }>(
+      await ptfm.db.pool.query<{ payload: { data: { recipients: string[]; broadcaster: { login: string }; thumbnailUrl?: string } } }>(
         `SELECT payload FROM outbox WHERE topic = 'ptfm.notification.created.v1' AND payload->'data'->>'streamId' = $1`,
         [streamId],
       )
@@ -57,6 +58,7 @@ describe(FanoutService.name, () => {
     expect(published).toHaveLength(11);
     expect(published.flatMap((e) => e.recipients).sort()).toEqual([...channel.followers].sort());
     expect(published[0].broadcaster.login).toBe(`own_${channel.ownerId.slice(0, 8)}`);
+    expect(published[0].thumbnailUrl).toBe(event.data.thumbnailUrl);
   });
 
   it('should change nothing when the go-live comes again or a slice is written twice', async () => {
@@ -88,6 +90,29 @@ describe(FanoutService.name, () => {
     await fanout.plan(event, GROUP);
     await drain(fanout);
     expect((await inbox(event.data.streamId)).map((r) => r.user_id).sort()).toEqual(channel.followers.slice(3).sort());
+  });
+
+  it('should write the followers connected at go-live first, in a slice of their own, and each of them once', async () => {
+    const channel = await ptfm.channelWithFollowers(450);
+    const connected = [channel.followers[7], channel.followers[222], channel.followers[449]];
+    const first = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }), async () => [...connected, randomUUID()]);
+    const event = wentLive(channel);
+    expect(await first.plan(event, GROUP)).toEqual({ slices: 6 });
+
+    expect(await first.writeNextSlice()).toEqual({ streamId: event.data.streamId, slice: 0, written: 3 });
+    expect((await events(event.data.streamId)).map((e) => e.recipients.sort())).toEqual([connected.sort()]);
+    await drain(first, 2);
+    expect(await inbox(event.data.streamId)).toHaveLength(450);
+    expect((await events(event.data.streamId)).flatMap((e) => e.recipients)).toHaveLength(450);
+  });
+
+  it('should plan the slices in their turn when presence cannot be read', async () => {
+    const channel = await ptfm.channelWithFollowers(150);
+    const blind = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }), () => Promise.reject(new Error('Redis down')));
+    const event = wentLive(channel);
+    expect(await blind.plan(event, GROUP)).toEqual({ slices: 2 });
+    expect(await drain(blind)).toBe(2);
+    expect(await inbox(event.data.streamId)).toHaveLength(150);
   });
 
   it('should plan one empty slice for a channel nobody follows, and publish nothing', async () => {

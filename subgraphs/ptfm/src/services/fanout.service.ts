@@ -18,11 +18,13 @@ interface ClaimedSlice {
   channel_id: string;
   after_user: string | null;
   upto_user: string | null;
+  users: string[] | null;
   owner_id: string;
   owner_login: string;
   owner_display_name: string;
   title: string;
   category: string;
+  thumbnail_url: string | null;
   started_at: Date;
   at: Date;
 }
@@ -38,7 +40,8 @@ export interface SliceWritten {
  *
  * `plan` (on live.stream.started.v1, once per event): writes the stream's announcement, what every notification
  * of it says, and cuts the channel's followers into slices of `sliceSize` by user id (one index scan), one
- * `fanout_job` row each.
+ * `fanout_job` row each; the followers connected to rt-gtw at that moment (kernel/presence.ts) make a slice 0 of
+ * their own, claimed before the others, so that their sockets hear first.
  *
  * `writeNextSlice` (any instance, any number at once): claims one pending slice with FOR UPDATE SKIP LOCKED and,
  * in the same transaction, writes the inbox rows of its followers with one INSERT ... SELECT (muted channels and
@@ -51,10 +54,24 @@ export class FanoutService {
     private readonly prisma: PrismaClient,
     private readonly sliceSize: number,
     private readonly logger: Logger,
+    /** The users connected for notifications now; without it no slice goes first. */
+    private readonly connected?: () => Promise<string[]>,
   ) {}
 
+  /** Connected users, or none when presence cannot be read: then every slice simply comes in its turn. */
+  private async connectedNow(): Promise<string[]> {
+    if (!this.connected) return [];
+    try {
+      return await this.connected();
+    } catch (error) {
+      this.logger.debug({ err: error }, 'presence not read: no follower goes first');
+      return [];
+    }
+  }
+
   async plan(event: EventOf<'live.stream.started.v1'>, group: string): Promise<{ slices: number } | 'duplicate'> {
-    const { streamId, channelId, ownerId, title, category, startedAt } = event.data;
+    const { streamId, channelId, ownerId, title, category, thumbnailUrl, startedAt } = event.data;
+    const connected = await this.connectedNow();
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const owner = await tx.account.findUnique({ where: { userId: ownerId } });
       if (!owner) this.logger.warn({ ownerId, streamId }, 'go-live of an account not projected yet: notified without its names');
@@ -68,6 +85,7 @@ export class FanoutService {
             ownerDisplayName: owner?.displayName ?? '',
             title,
             category,
+            thumbnailUrl: thumbnailUrl ?? null,
             startedAt: new Date(startedAt),
           },
         ],
@@ -83,12 +101,22 @@ export class FanoutService {
         WHERE n % ${this.sliceSize} = 0
         ORDER BY user_id`;
       const uppers = [...bounds.map((b) => b.user_id), null];
+      const present =
+        connected.length === 0
+          ? []
+          : await tx.$queryRaw<{ user_id: string }[]>`
+              SELECT user_id::text FROM follower
+               WHERE channel_id = ${channelId}::uuid AND active AND user_id = ANY(${connected}::uuid[])`;
+      const first = present.length > 0 ? [{ streamId, slice: 0, channelId, users: present.map((p) => p.user_id) }] : [];
       await tx.fanoutJob.createMany({
-        data: uppers.map((uptoUser, slice) => ({ streamId, slice, channelId, afterUser: slice ? uppers[slice - 1] : null, uptoUser })),
+        data: [
+          ...first,
+          ...uppers.map((uptoUser, i) => ({ streamId, slice: i + 1, channelId, afterUser: i ? uppers[i - 1] : null, uptoUser })),
+        ],
         skipDuplicates: true,
       });
       await tx.$executeRawUnsafe(`SELECT pg_notify('${FANOUT_CHANNEL}', '')`);
-      return { slices: uppers.length };
+      return { slices: first.length + uppers.length };
     });
   }
 
@@ -97,14 +125,15 @@ export class FanoutService {
     return this.prisma.$transaction(
       async (tx) => {
         const [job] = await tx.$queryRaw<ClaimedSlice[]>`
-          SELECT j.stream_id::text, j.slice, j.channel_id::text, j.after_user::text, j.upto_user::text,
-                 a.owner_id::text, a.owner_login, a.owner_display_name, a.title, a.category, a.started_at, now() AS at
+          SELECT j.stream_id::text, j.slice, j.channel_id::text, j.after_user::text, j.upto_user::text, j.users::text[],
+                 a.owner_id::text, a.owner_login, a.owner_display_name, a.title, a.category, a.thumbnail_url, a.started_at, now() AS at
             FROM fanout_job j JOIN announcement a ON a.stream_id = j.stream_id
            WHERE j.done_at IS NULL
            ORDER BY j.created_at, j.slice
            LIMIT 1
            FOR UPDATE OF j SKIP LOCKED`;
         if (!job) return null;
+        const users = job.users ?? [];
         const recipients = await tx.$queryRaw<{ user_id: string }[]>`
           WITH written AS (
             INSERT INTO notification (id, user_id, stream_id, created_at)
@@ -114,6 +143,7 @@ export class FanoutService {
                AND f.active
                AND f.user_id > COALESCE(${job.after_user}::uuid, ${FIRST_UUID}::uuid)
                AND f.user_id <= COALESCE(${job.upto_user}::uuid, ${LAST_UUID}::uuid)
+               AND (${users.length === 0} OR f.user_id = ANY(${users}::uuid[]))
                AND f.user_id <> ${job.owner_id}::uuid
                AND NOT EXISTS (SELECT 1 FROM preference p WHERE p.user_id = f.user_id AND NOT p.go_live)
                AND NOT EXISTS (SELECT 1 FROM channel_mute m WHERE m.user_id = f.user_id AND m.channel_id = f.channel_id)
@@ -129,6 +159,7 @@ export class FanoutService {
             broadcaster: { id: job.owner_id, login: job.owner_login, displayName: job.owner_display_name },
             title: job.title,
             category: job.category,
+            ...(job.thumbnail_url ? { thumbnailUrl: job.thumbnail_url } : {}),
             startedAt: job.started_at.toISOString(),
             createdAt: job.at.toISOString(),
             recipients: recipients.map((r) => r.user_id) as [string, ...string[]],

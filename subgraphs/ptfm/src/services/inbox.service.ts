@@ -12,6 +12,7 @@ export interface InboxRow {
   broadcaster: { id: string; login: string; displayName: string };
   title: string;
   category: string;
+  thumbnailUrl: string | null;
   startedAt: Date;
   read: boolean;
   createdAt: Date;
@@ -26,6 +27,7 @@ interface RawRow {
   owner_display_name: string;
   title: string;
   category: string;
+  thumbnail_url: string | null;
   started_at: Date;
   read_at: Date | null;
   created_at: Date;
@@ -39,6 +41,7 @@ const toInboxRow = (row: RawRow): InboxRow => ({
   broadcaster: { id: row.owner_id, login: row.owner_login, displayName: row.owner_display_name },
   title: row.title,
   category: row.category,
+  thumbnailUrl: row.thumbnail_url,
   startedAt: row.started_at,
   read: row.read_at !== null,
   createdAt: row.created_at,
@@ -67,7 +70,7 @@ export class InboxService {
     const [rows, counts] = await Promise.all([
       this.prisma.$queryRaw<RawRow[]>`
         SELECT n.id::text, n.stream_id::text, a.channel_id::text, a.owner_id::text, a.owner_login, a.owner_display_name,
-               a.title, a.category, a.started_at, n.read_at, n.created_at
+               a.title, a.category, a.thumbnail_url, a.started_at, n.read_at, n.created_at
           FROM notification n JOIN announcement a ON a.stream_id = n.stream_id
          WHERE n.user_id = ${userId}::uuid
            AND (n.created_at, n.id) < (${from.at}, ${from.id}::uuid)

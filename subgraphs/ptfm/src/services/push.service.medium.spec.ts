@@ -79,6 +79,7 @@ describe(PushService.name, () => {
       broadcaster: { id: randomUUID(), login: 'streamer', displayName: 'Streamer' },
       title: 'Speedrun',
       category: 'Games',
+      thumbnailUrl: 'https://image.example/playback/thumbnail.jpg',
       startedAt: now.toISOString(),
       createdAt: now.toISOString(),
       recipients: [awake, gone, sleeping, randomUUID()],
@@ -100,6 +101,7 @@ describe(PushService.name, () => {
       broadcaster: event.data.broadcaster,
       title: 'Speedrun',
       category: 'Games',
+      thumbnailUrl: 'https://image.example/playback/thumbnail.jpg',
       startedAt: now.toISOString(),
     });
 

@@ -104,7 +104,7 @@ export class PushService {
   ) {}
 
   async queue(event: EventOf<'ptfm.notification.created.v1'>, group: string): Promise<{ queued: number } | 'duplicate'> {
-    const { recipients, streamId, kind, channelId, broadcaster, title, category, startedAt } = event.data;
+    const { recipients, streamId, kind, channelId, broadcaster, title, category, thumbnailUrl, startedAt } = event.data;
     return oncePerEvent(this.prisma, group, event.id, async (tx) => {
       const targets = await tx.$queryRaw<Target[]>`
         SELECT s.id::text AS subscription_id, s.user_id::text, p.quiet_start, p.quiet_end, p.time_zone
@@ -124,6 +124,7 @@ export class PushService {
             broadcaster: { ...broadcaster },
             title,
             category,
+            thumbnailUrl: thumbnailUrl ?? null,
             startedAt,
           },
           dueAt: pushDueAt(

@@ -80,6 +80,61 @@ describe(SearchService.name, () => {
     expect(all.nodes[0]?.title).toBe('live test now');
   });
 
+  it('should order live channels by current viewers summed over gateway instances, then relevance, and page them stably', async () => {
+    const word = `jhqwv${randomUUID()
+      .slice(0, 6)
+      .replace(/[^a-z]/g, 'x')}`;
+    const few = await streamer(`${word}few`, 'Few', `${word} stream`);
+    const many = await streamer(`${word}many`, 'Many', `${word} stream`);
+    const none = await streamer(`${word}none`, 'None', `${word} stream`);
+    const exact = await streamer(word, 'Exact', `${word} stream`);
+    const offline = await streamer(`${word}off`, 'Off', `${word} stream`);
+    for (const [i, c] of [few, many, none, exact].entries())
+      await search.streamStarted(started(c.channelId, c.userId, 30 + i, `${word} live`), GROUP);
+    const report = (instanceId: string, countedAt: Date, counts: [string, number][]) =>
+      search.viewersCounted(
+        makeEvent('live.viewers.counted.v1', {
+          instanceId,
+          countedAt: countedAt.toISOString(),
+          ttlSeconds: 60,
+          counts: counts.map(([channelId, viewers]) => ({ channelId, viewers })),
+        }),
+      );
+    const now = Date.now();
+    // Offline viewers count for nothing; `few` gets viewers on two instances, `many` more on one.
+    await report(`${word}-a`, new Date(now), [
+      [few.channelId, 3],
+      [many.channelId, 2],
+      [offline.channelId, 100],
+    ]);
+    await report(`${word}-b`, new Date(now), [[few.channelId, 4]]);
+    const ids = async () => (await search.channels(word, {})).nodes.map((c) => c.id);
+    // few 7, many 2; the exact login outranks `none` among the live channels without viewers.
+    expect(await ids()).toEqual([few.channelId, many.channelId, exact.channelId, none.channelId, offline.channelId]);
+
+    // A newer report replaces the instance's last one (a channel it no longer names loses its viewers there); an
+    // older one changes nothing, and an expired report counts no more.
+    expect(await report(`${word}-a`, new Date(now + 1_000), [[many.channelId, 9]])).toBe('applied');
+    expect(await report(`${word}-a`, new Date(now - 1_000), [[few.channelId, 50]])).toBe('stale');
+    expect(await ids()).toEqual([many.channelId, few.channelId, exact.channelId, none.channelId, offline.channelId]);
+    await report(`${word}-b`, new Date(now + 1_000), []);
+    await report(`${word}-c`, new Date(now - 120_000), [[none.channelId, 1_000]]);
+    const withoutViewers = await ids();
+    expect(withoutViewers.slice(0, 2)).toEqual([many.channelId, exact.channelId]);
+    expect(new Set(withoutViewers.slice(2, 4))).toEqual(new Set([few.channelId, none.channelId]));
+    expect(withoutViewers[4]).toBe(offline.channelId);
+
+    // Page by page, every channel once in the same order as one page.
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page = await search.channels(word, { first: 2, after });
+      seen.push(...page.nodes.map((c) => c.id));
+      after = page.pageInfo.endCursor;
+    } while (after);
+    expect(seen).toEqual(await ids());
+  });
+
   it('should hide a suspended account and its channel until reinstated, the newest status winning, each event once', async () => {
     const { userId, channelId } = await streamer('suspendme', 'Suspend Me', 'about to go');
     const suspension = makeEvent('user.account.suspended.v1', { userId, suspendedAt: at(5) });

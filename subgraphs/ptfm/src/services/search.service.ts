@@ -11,7 +11,10 @@ export const MAX_QUERY_LENGTH = 100;
 /** Below this trigram similarity a name is not a typo of the query. */
 const TYPO_SIMILARITY = 0.3;
 
-/** Added to the rank of a live channel: every live channel ranks above every offline one (scores stay below it). */
+/**
+ * A live channel's rank is this times (1 + its current viewers) plus its relevance, which stays below it: every
+ * live channel ranks above every offline one, live ones by viewers, and relevance orders channels with as many.
+ */
 const LIVE_BONUS = 1000;
 
 export interface ChannelHit {
@@ -42,8 +45,9 @@ type Stamped<T> = { value: T; at: Date } | undefined;
  *
  * Matching is PostgreSQL full-text search (the `simple` configuration: names and titles in any language, no
  * stemming) or a trigram similarity above 0.3 (pg_trgm: a misspelt login still matches) or a login prefix. The rank
- * adds the text rank and the similarities, an exact login counting most; live channels come first. Pages are
- * keyset pages on (rank, id), so a cursor stays valid while the results do not change.
+ * adds the text rank and the similarities, an exact login counting most; live channels come first, the most watched
+ * first. Pages are keyset pages on (rank, id): a cursor is the last rank and id seen, so the next page starts after
+ * them whatever changed meanwhile (a channel whose viewers changed between two pages may move across them).
  */
 export class SearchService {
   constructor(private readonly prisma: PrismaClient) {}
@@ -113,6 +117,31 @@ export class SearchService {
     );
   }
 
+  /**
+   * One gateway instance's viewer counts: they replace the instance's previous ones (a channel it no longer names
+   * has none of its viewers), unless a newer report of it is held already. Reports are not from an outbox and
+   * carry their own order (`countedAt`), so no event id is remembered.
+   */
+  async viewersCounted(event: EventOf<'live.viewers.counted.v1'>): Promise<'applied' | 'stale'> {
+    const { instanceId, ttlSeconds, counts } = event.data;
+    const countedAt = new Date(event.data.countedAt);
+    const expiresAt = new Date(countedAt.getTime() + ttlSeconds * 1000);
+    return this.prisma.$transaction(async (tx) => {
+      const held = await tx.$executeRaw`
+        INSERT INTO search_viewer_report (instance_id, counted_at, expires_at) VALUES (${instanceId}, ${countedAt}, ${expiresAt})
+        ON CONFLICT (instance_id) DO UPDATE SET counted_at = EXCLUDED.counted_at, expires_at = EXCLUDED.expires_at
+          WHERE search_viewer_report.counted_at < EXCLUDED.counted_at`;
+      if (held === 0) return 'stale' as const;
+      await tx.$executeRaw`DELETE FROM search_viewers WHERE instance_id = ${instanceId}`;
+      if (counts.length > 0)
+        await tx.$executeRaw`
+          INSERT INTO search_viewers (channel_id, instance_id, viewers, expires_at)
+          SELECT c, ${instanceId}, v, ${expiresAt}
+          FROM unnest(${counts.map((c) => c.channelId)}::uuid[], ${counts.map((c) => c.viewers)}::int[]) AS t(c, v)`;
+      return 'applied' as const;
+    });
+  }
+
   /** Writes the fields an event carries, each only over an older value of it. */
   private async changeChannel(
     tx: Pick<PrismaClient, '$executeRaw'>,
@@ -148,14 +177,17 @@ export class SearchService {
       ),
       ranked AS (
         SELECT d.id::text, d."ownerId"::text, d.login, d."displayName", d.title, d.category, d.tags, d.live,
-               ((CASE WHEN d.live THEN ${LIVE_BONUS} ELSE 0 END) + ts_rank(d.doc, q.ts)
+               ((CASE WHEN d.live THEN ${LIVE_BONUS} * (1 + COALESCE(v.viewers, 0)) ELSE 0 END) + ts_rank(d.doc, q.ts)
                  + (CASE WHEN d.login = q.text THEN 3 ELSE 0 END)
                  + 2 * similarity(d.login, q.text) + similarity(d."displayName", q.text)
                  + word_similarity(q.text, d.title))::float8 AS rank
-        FROM docs d, q
-        WHERE d.doc @@ q.ts OR d.login LIKE q.prefix
+        FROM docs d CROSS JOIN q
+          LEFT JOIN LATERAL (
+            SELECT sum(sv.viewers) AS viewers FROM search_viewers sv WHERE sv.channel_id = d.id AND sv.expires_at > now()
+          ) v ON d.live
+        WHERE (d.doc @@ q.ts OR d.login LIKE q.prefix
            OR similarity(d.login, q.text) > ${TYPO_SIMILARITY} OR similarity(d."displayName", q.text) > ${TYPO_SIMILARITY}
-           OR word_similarity(q.text, d.title) > ${TYPO_SIMILARITY} OR word_similarity(q.text, d.category) > ${TYPO_SIMILARITY}
+           OR word_similarity(q.text, d.title) > ${TYPO_SIMILARITY} OR word_similarity(q.text, d.category) > ${TYPO_SIMILARITY})
       )`;
     return this.page<ChannelHit>(ranked, options.first, options.after);
   }

@@ -1,46 +1,19 @@
-import type { Consumer, ConsumerStats, ConsumerStatus } from '../../../../kernel/bus/consumer';
-import type { Logger } from '../../../../kernel/log';
-import type { InboxService } from '../services/inbox.service';
+import { pruneReplayed, type RunnerDefinition, runnerProcess } from '../../../../kernel/runner';
+import type { PtfmPruneConfig } from '../config';
+import { connectPtfmDb, type PrismaClient } from '../data/db';
+import { InboxService } from '../services/inbox.service';
 
-/**
- * ptfm-prune-rnr's schedule: prunes the inbox at start and every `intervalMs`, with the shape of a consumer so the
- * process starts, stops and probes it like a worker. Several instances may run: deleting what another already
- * deleted deletes nothing.
- */
-export function createPruneRunner(inbox: InboxService, intervalMs: number, logger: Logger): Consumer {
-  const log = logger.child({ component: 'inbox-prune' });
-  const counts: ConsumerStats = { processed: 0, retried: 0, deadLettered: 0 };
-  let state: ConsumerStatus = 'waiting';
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+/** ptfm-prune-rnr: the replay window, and the inbox's notifications past their retention. */
+const ptfmPruneRunner = (config: PtfmPruneConfig): RunnerDefinition<PrismaClient> => ({
+  name: 'ptfm-prune-rnr',
+  connect: connectPtfmDb,
+  pass: async (db, now) => ({
+    ...(await pruneReplayed(db.pool, { windowDays: config.PTFM_REPLAY_WINDOW_DAYS, now, processedEvents: true })),
+    notifications: await new InboxService(db.prisma).prune(now),
+  }),
+});
 
-  const prune = async (): Promise<void> => {
-    try {
-      const removed = await inbox.prune(new Date());
-      counts.processed += 1;
-      if (state !== 'stopped') state = 'ready';
-      log.info({ removed }, 'inbox pruned');
-    } catch (error) {
-      counts.retried += 1;
-      if (state !== 'stopped') state = 'unhealthy';
-      log.error({ err: error }, 'inbox not pruned; tried again at the next tick');
-    }
-  };
-
-  return {
-    async start() {
-      state = 'ready';
-      running = prune();
-      timer = setInterval(() => {
-        running = running.then(prune);
-      }, intervalMs);
-    },
-    async stop() {
-      state = 'stopped';
-      clearInterval(timer);
-      await running;
-    },
-    status: () => state,
-    stats: () => ({ ...counts }),
-  };
-}
+export const ptfmPruneRnr = runnerProcess(ptfmPruneRunner, (config: PtfmPruneConfig) => ({
+  port: config.PTFM_PRUNE_HEALTH_PORT,
+  intervalMs: config.PTFM_PRUNE_INTERVAL_MS,
+}));

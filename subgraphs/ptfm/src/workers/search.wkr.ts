@@ -15,6 +15,7 @@ const HANDLERS = {
   'chnl.channel.updated.v1': (s: SearchService, e: EventOf<'chnl.channel.updated.v1'>, g: string) => s.channelUpdated(e, g),
   'live.stream.started.v1': (s: SearchService, e: EventOf<'live.stream.started.v1'>, g: string) => s.streamStarted(e, g),
   'live.stream.ended.v1': (s: SearchService, e: EventOf<'live.stream.ended.v1'>, g: string) => s.streamEnded(e, g),
+  'live.viewers.counted.v1': (s: SearchService, e: EventOf<'live.viewers.counted.v1'>) => s.viewersCounted(e),
 } satisfies { [T in Topic]?: (s: SearchService, e: EventOf<T>, group: string) => Promise<unknown> };
 
 export const SEARCH_TOPICS = Object.keys(HANDLERS) as (keyof typeof HANDLERS)[];

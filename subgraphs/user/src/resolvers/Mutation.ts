@@ -30,6 +30,7 @@ export const Mutation: MutationResolvers = {
   confirmStaffMfa: (_, args, ctx) => ctx.staff.signIn.confirmMfa(args.totpCode, ctx.identity),
   auditExplorerQuery: (_, args, ctx) =>
     ctx.staff.auditLog.recordExplorerQuery(ctx.identity, args.document, args.operationName, args.variables),
+  auditStaffRead: (_, args, ctx) => ctx.staff.auditLog.recordStaffRead(ctx.identity, args.operationName, args.variables),
   suspendUser: (_, args, ctx) => ctx.staff.suspension.suspend(ctx.identity, args.userId, args.reason),
   unsuspendUser: (_, args, ctx) => ctx.staff.suspension.unsuspend(ctx.identity, args.userId, args.reason),
   createStaffRole: (_, args, ctx) => ctx.staff.roles.createRole(ctx.identity, args.input, args.reason ?? null),

@@ -316,6 +316,12 @@ export type Mutation = {
    * and its variables (JSON). Needs `graph:explore` and a fresh second factor; the router calls it, no API exposes it.
    */
   auditExplorerQuery: Scalars['Boolean']['output'];
+  /**
+   * Records a staff read another domain serves (an Admin API operation such as ListPayouts), before the router runs
+   * it: the operation and its variables (JSON). Needs the read's own permission and a fresh second factor; the router
+   * calls it, no API exposes it.
+   */
+  auditStaffRead: Scalars['Boolean']['output'];
   /** Staff: suspends an account; it cannot log in and loses its sessions and tokens (users:suspend). */
   suspendUser: User;
   /** Staff: reinstates a suspended account (users:suspend). */
@@ -382,6 +388,12 @@ export type MutationConfirmStaffMfaArgs = {
 export type MutationAuditExplorerQueryArgs = {
   document: Scalars['String']['input'];
   operationName?: InputMaybe<Scalars['String']['input']>;
+  variables?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationAuditStaffReadArgs = {
+  operationName: Scalars['String']['input'];
   variables?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -731,6 +743,7 @@ export type MutationResolvers<ContextType = UserContext, ParentType extends Reso
   adminLogIn?: Resolver<ResolversTypes['StaffSession'], ParentType, ContextType, RequireFields<MutationAdminLogInArgs, 'login' | 'password' | 'totpCode'>>;
   confirmStaffMfa?: Resolver<ResolversTypes['StaffSession'], ParentType, ContextType, RequireFields<MutationConfirmStaffMfaArgs, 'totpCode'>>;
   auditExplorerQuery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAuditExplorerQueryArgs, 'document'>>;
+  auditStaffRead?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAuditStaffReadArgs, 'operationName'>>;
   suspendUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSuspendUserArgs, 'userId' | 'reason'>>;
   unsuspendUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUnsuspendUserArgs, 'userId' | 'reason'>>;
   createStaffRole?: Resolver<ResolversTypes['StaffRole'], ParentType, ContextType, RequireFields<MutationCreateStaffRoleArgs, 'input'>>;

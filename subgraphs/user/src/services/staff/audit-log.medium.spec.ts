@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createScratchDatabase } from '../../../../../test/support/database';
+import { makeEvent } from '../../../../../kernel/events';
 import { identities } from '../../../../../test/support/identities';
 import { connectUserDb, type UserDb } from '../../data/db';
-import { AuditLogService, recordAudit } from './audit-log';
+import { AuditLogService, appendDomainRecord, recordAudit } from './audit-log';
 
 const MFA_MAX_AGE = 900;
 
@@ -25,6 +26,33 @@ describe(AuditLogService.name, () => {
   });
 
   const auditor = () => identities.staff(randomUUID(), ['audit:read']);
+
+  it("should append another domain's record once, under its own id and time, however often it is delivered", async () => {
+    const recordId = randomUUID();
+    const actorId = randomUUID();
+    const event = makeEvent('ptfm.audit.recorded.v1', {
+      recordId,
+      at: '2026-11-27T12:00:00.000Z',
+      actorId,
+      action: 'category.created',
+      targetType: 'category',
+      targetId: randomUUID(),
+      reason: 'launch',
+      requestId: 'req-1',
+      details: { name: 'Chess' },
+    });
+    expect(await appendDomainRecord(db.prisma, event)).toBe('appended');
+    expect(await appendDomainRecord(db.prisma, event)).toBe('duplicate');
+    const { nodes } = await service.search(auditor(), { actorId });
+    expect(nodes).toEqual([
+      expect.objectContaining({
+        id: recordId,
+        at: new Date('2026-11-27T12:00:00.000Z'),
+        action: 'category.created',
+        details: { name: 'Chess' },
+      }),
+    ]);
+  });
 
   it('should record an act in its transaction, so a rolled-back act leaves no record', async () => {
     const actor = { userId: randomUUID(), requestId: randomUUID() };
@@ -104,5 +132,18 @@ describe(AuditLogService.name, () => {
       code: 'STAFF_MFA_REQUIRED',
     });
     await expect(service.search(identities.anonymous(), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('should record a staff read another domain serves only for staff holding its permission', async () => {
+    const finance = identities.staff(randomUUID(), ['payments:read']);
+    await service.recordStaffRead(finance, 'ListPayouts', '{"state":"PAID"}');
+    await expect(service.recordStaffRead(finance, 'ListPaymentFlags', '{}')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const stale = identities.staff(finance.userId, ['payments:read'], MFA_MAX_AGE + 1);
+    await expect(service.recordStaffRead(stale, 'ListPayouts', '{}')).rejects.toMatchObject({ code: 'STAFF_MFA_REQUIRED' });
+    await expect(service.recordStaffRead(finance, 'SearchUsers', '{}')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const { nodes } = await service.search(auditor(), { actorId: finance.userId });
+    expect(nodes.map((r) => [r.action, r.targetType, r.targetId, r.details])).toEqual([
+      ['payments.payouts_listed', 'operation', 'ListPayouts', { variables: '{"state":"PAID"}' }],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requirePermission } from '../../../../../kernel/access';
+import { AUDITED_STAFF_READS } from '../../../../../kernel/audited-reads';
 import { DomainError } from '../../../../../kernel/errors';
+import type { EventOf } from '../../../../../kernel/events';
 import type { Identity, StaffIdentity } from '../../../../../kernel/identity';
 import { isUuid } from '../../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage } from '../../../../../kernel/paging';
@@ -46,6 +48,34 @@ export function recordAudit(
   });
 }
 
+/** The staff audit records other domains publish: each domain's `{domain}.audit.recorded.v1`. */
+export const AUDIT_TOPICS = ['ptfm.audit.recorded.v1'] as const;
+
+/**
+ * Appends a record another domain wrote in the transaction of its staff action, under the record's own id: a
+ * redelivered event appends nothing twice, so the consumer needs no other memory of what it handled.
+ */
+export async function appendDomainRecord(prisma: PrismaClient, event: EventOf<(typeof AUDIT_TOPICS)[number]>) {
+  const { recordId, at, actorId, action, targetType, targetId, reason, requestId, details } = event.data;
+  const appended = await prisma.auditRecord.createMany({
+    data: [
+      {
+        id: recordId,
+        at: new Date(at),
+        actorId,
+        action,
+        targetType,
+        targetId,
+        reason,
+        requestId,
+        details: details as Prisma.InputJsonValue,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return appended.count ? ('appended' as const) : ('duplicate' as const);
+}
+
 /** Reading the audit log, which staff holding `audit:read` do. */
 export class AuditLogService {
   constructor(
@@ -66,6 +96,24 @@ export class AuditLogService {
         operationName: operationName ?? null,
         variables: variables ?? null,
       }),
+    );
+    return true;
+  }
+
+  /**
+   * A staff read another domain serves, recorded before the router runs it (it refuses to run it when this fails):
+   * who, which operation, with which variables. Refused, and not recorded, without the read's own permission.
+   */
+  async recordStaffRead(identity: Identity, operationName: string, variables?: string | null) {
+    const read = Object.hasOwn(AUDITED_STAFF_READS, operationName) ? AUDITED_STAFF_READS[operationName] : undefined;
+    if (!read) {
+      throw new DomainError('VALIDATION_FAILED', `${operationName.slice(0, 80)} is not an audited staff read`, {
+        fields: [{ field: 'operationName', message: 'is not an audited staff read' }],
+      });
+    }
+    requirePermission(identity, read.permission, this.mfaMaxAgeSeconds);
+    await this.prisma.$transaction((tx) =>
+      recordAudit(tx, identity, read.action, { type: 'operation', id: operationName }, null, { variables: variables ?? null }),
     );
     return true;
   }

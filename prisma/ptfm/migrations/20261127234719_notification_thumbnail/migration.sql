@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "announcement" ADD COLUMN     "thumbnail_url" TEXT;
