@@ -212,7 +212,7 @@ const PLATFORM = [...BEHIND_ROUTER, 'edge-gtw'];
 async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, children: ChildProcess[]) {
   await recreateDatabase(options.databaseUrl);
   await migrateDeploy(options.databaseUrl);
-  const platformEnv = {
+  const platformEnv: Record<string, string | undefined> = {
     ...env,
     DATABASE_URL: options.databaseUrl,
     ...generatedKeysEnv(),
@@ -254,7 +254,14 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     }
     tokens.set(channelId, token);
   }
-  return { api, tokens, pids: Object.fromEntries(PLATFORM.map((name, i) => [name, children[children.length - PLATFORM.length + i].pid])) };
+  // rt-gtw reads the bans in force from this router at start, as itself.
+  const routerEnv = { ROUTER_URL: platformEnv.ROUTER_URL, SERVICE_TOKEN_SIGNING_KEY: platformEnv.SERVICE_TOKEN_SIGNING_KEY };
+  return {
+    api,
+    tokens,
+    routerEnv,
+    pids: Object.fromEntries(PLATFORM.map((name, i) => [name, children[children.length - PLATFORM.length + i].pid])),
+  };
 }
 
 export async function runFanout(options: FanoutOptions): Promise<Step[]> {
@@ -272,6 +279,7 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
         ...kafkaEnv,
         KAFKA_TOPIC_PREFIX: rtPrefix,
         ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
+        ...realPath.routerEnv,
         RT_PORT: String(options.rtPort),
         // Every anonymous viewer of the benchmark comes from 127.0.0.1.
         RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: String(options.viewers + 1),

@@ -1,5 +1,5 @@
 import { DomainError } from './errors';
-import type { Identity, OAuthIdentity, SessionIdentity, StaffIdentity } from './identity';
+import type { Identity, OAuthIdentity, ServiceIdentity, SessionIdentity, StaffIdentity } from './identity';
 import type { Scope } from './scopes';
 import type { StaffPermission } from './staff-permissions';
 
@@ -19,6 +19,19 @@ export const actsForUser = (identity: Identity): identity is UserCaller =>
 export function actingUser(identity: Identity): string {
   if (actsForUser(identity)) return identity.userId;
   throw new DomainError('UNAUTHENTICATED', 'this needs a user: log in, or use a user access token');
+}
+
+/**
+ * Refuses a user of our own apps whose account had not verified its email address when their token was issued:
+ * until they verify, they read and watch but do not speak (the user domain's rule, README Sign-up).
+ */
+export function requireVerifiedEmail(identity: Identity): void {
+  if (identity.kind === 'session' && !identity.emailVerified) {
+    throw new DomainError(
+      'USER_EMAIL_NOT_VERIFIED',
+      'verify your email address first (a new link: POST /private/v1/me/email-verifications)',
+    );
+  }
 }
 
 /** Whether the caller may use what `scope` guards: always for a session, only with the scope for an app. */
@@ -53,4 +66,9 @@ export function requirePermission(
   if (!identity.permissions.includes(permission)) {
     throw new DomainError('FORBIDDEN', `this needs the ${permission} permission`);
   }
+}
+
+/** What only the platform's own processes read (the Internal API): no user, app or staff member gets it. */
+export function requireService(identity: Identity): asserts identity is ServiceIdentity {
+  if (identity.kind !== 'service') throw new DomainError('FORBIDDEN', "only the platform's own services read this");
 }

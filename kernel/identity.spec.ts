@@ -6,7 +6,9 @@ import {
   issueStaffToken,
   signIdentity,
   verifyAccessToken,
+  issueServiceToken,
   verifyIdentity,
+  verifyServiceToken,
   verifyStaffToken,
 } from './identity';
 import { generateSigningKey, newKeyPair, publicKeys, signingKey } from './keys';
@@ -30,10 +32,12 @@ describe('signed identity', () => {
     const userId = randomUUID();
     const callers: Identity[] = [
       { kind: 'anonymous', ip: '203.0.113.9', requestId: 'r1' },
-      { kind: 'session', userId, requestId: 'r2' },
+      { kind: 'session', userId, emailVerified: true, requestId: 'r2' },
+      { kind: 'session', userId, emailVerified: false, requestId: 'r2b' },
       { kind: 'oauth', clientId: 'app', userId, scopes: ['chat:read', 'openid'], requestId: 'r3' },
       { kind: 'oauth', clientId: 'app', scopes: [], requestId: 'r4' },
       { kind: 'staff', userId, permissions: ['users:read'], mfaAt: 1_700_000_000, requestId: 'r5' },
+      { kind: 'service', service: 'rt-gtw', requestId: 'r6' },
     ];
     for (const caller of callers)
       expect(await verifyIdentity(router.verification, await signIdentity(router.signing, caller, 'chnl'), 'chnl')).toEqual(caller);
@@ -49,6 +53,8 @@ describe('signed identity', () => {
     expect(await verifyIdentity(router.verification, await forged({ knd: 'oauth', scp: ['chat:read'] }, randomUUID()), 'chnl')).toBeNull();
     expect(await verifyIdentity(router.verification, await forged({ knd: 'staff', prm: ['users:read'] }, randomUUID()), 'chnl')).toBeNull();
     expect(await verifyIdentity(router.verification, await forged({ knd: 'root' }, randomUUID()), 'chnl')).toBeNull();
+    expect(await verifyIdentity(router.verification, await forged({ knd: 'service', svc: 'nobody' }), 'chnl')).toBeNull();
+    expect(await verifyIdentity(router.verification, await forged({ knd: 'service', svc: 'rt-gtw' }, randomUUID()), 'chnl')).toBeNull();
   });
 
   it('should refuse a token signed with another key under the same kid, and one signed with HS256 over the public key', async () => {
@@ -101,6 +107,25 @@ describe('token kinds', () => {
     expect((await verifyAccessToken(access.verification, staffToken)).ok).toBe(false);
     const sameKey = await issueStaffToken(access.signing, { userId, permissions: ['users:read'], mfaAt: 1 });
     expect((await verifyAccessToken(access.verification, sameKey)).ok).toBe(false);
+  });
+
+  it('should say in an access token whether the account had verified its email address', async () => {
+    const access = newKeyPair();
+    const userId = randomUUID();
+    const verified = await issueAccessToken(access.signing, { userId, sessionId: randomUUID(), emailVerified: true });
+    const unverified = await issueAccessToken(access.signing, { userId, sessionId: randomUUID() });
+    expect(await verifyAccessToken(access.verification, verified)).toMatchObject({ ok: true, claims: { emailVerified: true } });
+    expect(await verifyAccessToken(access.verification, unverified)).toMatchObject({ ok: true, claims: { emailVerified: false } });
+  });
+
+  it('should take a service token as its service only, never as a user token and never a user token as one', async () => {
+    const service = newKeyPair();
+    const token = await issueServiceToken(service.signing, 'rt-gtw');
+    expect(await verifyServiceToken(service.verification, token)).toEqual({ ok: true, service: 'rt-gtw' });
+    expect((await verifyAccessToken(service.verification, token)).ok).toBe(false);
+    const accessToken = await issueAccessToken(service.signing, { userId: randomUUID(), sessionId: randomUUID() });
+    expect((await verifyServiceToken(service.verification, accessToken)).ok).toBe(false);
+    expect((await verifyServiceToken(newKeyPair().verification, token)).ok).toBe(false);
   });
 });
 

@@ -24,10 +24,15 @@ const IDENTITY_TTL_SECONDS = 60;
 export interface AccessClaims {
   userId: string;
   sessionId: string;
+  /**
+   * Whether the account had verified its email address when the token was issued: unverified accounts are limited
+   * (README, Sign-up). A verification shows in the next token (a refresh), within 15 minutes at most.
+   */
+  emailVerified?: boolean;
 }
 
 export async function issueAccessToken(signing: SigningKey, claims: AccessClaims): Promise<string> {
-  return new SignJWT({ sid: claims.sessionId, [ISSUED_AT_MS]: Date.now() })
+  return new SignJWT({ sid: claims.sessionId, [ISSUED_AT_MS]: Date.now(), ...(claims.emailVerified ? { evf: true } : {}) })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })
     .setSubject(claims.userId)
     .setIssuer(ACCESS_ISSUER)
@@ -51,7 +56,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 export async function verifyAccessToken(
   keys: VerificationKeys,
   token: string,
-): Promise<{ ok: true; claims: AccessClaims & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
+): Promise<{ ok: true; claims: Required<AccessClaims> & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
     const { payload } = await jwtVerify(token, keys.get, {
       issuer: ACCESS_ISSUER,
@@ -63,7 +68,16 @@ export async function verifyAccessToken(
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number')
       return { ok: false, reason: 'invalid' };
     // jwtVerify refused the token if it had no exp, so it is there; in milliseconds, as issuedAt.
-    return { ok: true, claims: { userId: payload.sub, sessionId: payload.sid, issuedAt, expiresAt: (payload.exp ?? 0) * 1000 } };
+    return {
+      ok: true,
+      claims: {
+        userId: payload.sub,
+        sessionId: payload.sid,
+        emailVerified: payload.evf === true,
+        issuedAt,
+        expiresAt: (payload.exp ?? 0) * 1000,
+      },
+    };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }
@@ -116,6 +130,42 @@ export async function verifyStaffToken(
   }
 }
 
+const SERVICE_AUDIENCE = 'internal-api';
+const SERVICE_TOKEN_TTL_SECONDS = 60;
+/** The platform's processes that may call the Internal API as themselves. */
+export const SERVICES = ['rt-gtw'] as const;
+export type Service = (typeof SERVICES)[number];
+const isService = (value: unknown): value is Service => SERVICES.includes(value as Service);
+
+/**
+ * A service token: one of the platform's own processes calling the router as itself (type `service+jwt`, audience
+ * `internal-api`), never a user. Short-lived: the caller signs a fresh one for each call.
+ */
+export async function issueServiceToken(signing: SigningKey, service: Service): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'service+jwt' })
+    .setSubject(service)
+    .setIssuer(service)
+    .setAudience(SERVICE_AUDIENCE)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(`${SERVICE_TOKEN_TTL_SECONDS}s`)
+    .sign(signing.key);
+}
+
+export async function verifyServiceToken(
+  keys: VerificationKeys,
+  token: string,
+): Promise<{ ok: true; service: Service } | { ok: false; reason: TokenFailure }> {
+  try {
+    const { payload } = await jwtVerify(token, keys.get, { audience: SERVICE_AUDIENCE, algorithms: keys.algorithms, typ: 'service+jwt' });
+    if (!isService(payload.sub) || payload.iss !== payload.sub) return { ok: false, reason: 'invalid' };
+    return { ok: true, service: payload.sub };
+  } catch (error) {
+    return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+  }
+}
+
 interface Call {
   /** The client's address as the edge saw it, for per-client limits. */
   ip?: string;
@@ -129,6 +179,8 @@ export interface AnonymousIdentity extends Call {
 export interface SessionIdentity extends Call {
   kind: 'session';
   userId: string;
+  /** Whether the user had verified their email address when their access token was issued. */
+  emailVerified: boolean;
 }
 
 export interface OAuthIdentity extends Call {
@@ -149,6 +201,12 @@ export interface StaffIdentity extends Call {
   mfaAt: number;
 }
 
+export interface ServiceIdentity extends Call {
+  kind: 'service';
+  /** The platform's own process calling, for no user. */
+  service: Service;
+}
+
 /**
  * Who is calling, as every subgraph sees it: one shape per kind, so only the kinds that have a user carry one. The
  * kind is how the caller proved who they are, which decides what the scopes mean:
@@ -156,9 +214,10 @@ export interface StaffIdentity extends Call {
  * - `session`: our own apps (Private API) acting for a user with every user right;
  * - `oauth`: a third-party app (Public API); it may do only what `scopes` grant, for `userId` if the user
  *   consented (authorization code, device flow) or for no user at all (client credentials, an app token);
- * - `staff`: a staff member (Admin API) whose `permissions` come from their roles.
+ * - `staff`: a staff member (Admin API) whose `permissions` come from their roles;
+ * - `service`: one of the platform's own processes (Internal API), reading what it needs to run (rt-gtw: bans).
  */
-export type Identity = AnonymousIdentity | SessionIdentity | OAuthIdentity | StaffIdentity;
+export type Identity = AnonymousIdentity | SessionIdentity | OAuthIdentity | StaffIdentity | ServiceIdentity;
 
 /**
  * The signed identity keeps the wire format of one claim set for every kind; verifying it gives back the union.
@@ -173,13 +232,15 @@ export async function signIdentity(signing: SigningKey, identity: Identity, subg
     ...(identity.kind === 'oauth' ? { cid: identity.clientId } : {}),
     ...(identity.ip ? { ip: identity.ip } : {}),
     ...(identity.kind === 'staff' ? { mfa: identity.mfaAt } : {}),
+    ...(identity.kind === 'service' ? { svc: identity.service } : {}),
+    ...(identity.kind === 'session' && identity.emailVerified ? { evf: true } : {}),
   })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid })
     .setIssuer(IDENTITY_ISSUER)
     .setAudience(identityAudience(subgraph))
     .setIssuedAt()
     .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`);
-  if (identity.kind !== 'anonymous' && identity.userId) jwt.setSubject(identity.userId);
+  if (identity.kind !== 'anonymous' && identity.kind !== 'service' && identity.userId) jwt.setSubject(identity.userId);
   return jwt.sign(signing.key);
 }
 
@@ -207,13 +268,15 @@ export async function verifyIdentity(keys: VerificationKeys, token: string, subg
     case 'anonymous':
       return { kind: 'anonymous', ...call };
     case 'session':
-      return userId ? { kind: 'session', userId, ...call } : null;
+      return userId ? { kind: 'session', userId, emailVerified: payload.evf === true, ...call } : null;
     case 'oauth':
       if (typeof payload.cid !== 'string') return null;
       return { kind: 'oauth', clientId: payload.cid, ...(userId ? { userId } : {}), scopes: strings(payload.scp), ...call };
     case 'staff':
       if (!userId || typeof payload.mfa !== 'number') return null;
       return { kind: 'staff', userId, permissions: strings(payload.prm), mfaAt: payload.mfa, ...call };
+    case 'service':
+      return isService(payload.svc) && !userId ? { kind: 'service', service: payload.svc, ...call } : null;
     default:
       return null;
   }

@@ -89,11 +89,13 @@ export function generateSigningKey(kid: string = randomUUID()): { signingKey: st
   };
 }
 
-/** The three signing keys of the platform and their verifiers. */
+/** The four signing keys of the platform and their verifiers. */
 export const KEY_VARIABLES = {
   access: { signing: 'ACCESS_TOKEN_SIGNING_KEY', public: 'ACCESS_TOKEN_PUBLIC_KEYS' },
   staff: { signing: 'STAFF_TOKEN_SIGNING_KEY', public: 'STAFF_TOKEN_PUBLIC_KEYS' },
   identity: { signing: 'IDENTITY_SIGNING_KEY', public: 'IDENTITY_PUBLIC_KEYS' },
+  /** Held by the platform's own processes that call the router as themselves (rt-gtw); verified by the router. */
+  service: { signing: 'SERVICE_TOKEN_SIGNING_KEY', public: 'SERVICE_TOKEN_PUBLIC_KEYS' },
 } as const;
 
 /**

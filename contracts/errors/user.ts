@@ -8,6 +8,8 @@ export const USER_ERRORS = {
   USER_NOT_FOUND: 404,
   USER_INVALID_REFRESH_TOKEN: 401,
   USER_SUSPENDED: 403,
+  /** An account that has not verified its email address yet may not do this (README, Sign-up). */
+  USER_EMAIL_NOT_VERIFIED: 403,
   STAFF_NOT_FOUND: 404,
   STAFF_EXISTS: 409,
   STAFF_ROLE_NOT_FOUND: 404,

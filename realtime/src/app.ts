@@ -24,6 +24,7 @@ import { realtimeSockets, realtimeSubscriptions } from '../../kernel/metrics';
 import { connectRedis } from '../../kernel/redis';
 import { PRESENCE_TTL_MS, PresenceWriter, presenceKey } from '../../kernel/presence';
 import { clientAddress } from '../../kernel/http';
+import { type BanSource, readBansUntilRead, routerBanSource } from './ban-snapshot';
 
 export const REALTIME_PATH = '/graphql';
 /** On stop, how long clients get to answer the close before their sockets are destroyed. */
@@ -85,7 +86,12 @@ export interface RtGtwOptions {
   verifyToken?: TokenVerifier;
   /** The clock bans and timeouts are judged by (milliseconds since the epoch); tests move it instead of waiting. */
   now?: () => number;
+  /** Where the bans in force are read at start; the chat domain through the router by default. */
+  bans?: BanSource;
 }
+
+/** The close code of a socket opened before the gateway knows the bans in force: the client retries later. */
+export const NOT_READY_CLOSE_CODE = 1013;
 
 /**
  * rt-gtw: the realtime API over graphql-ws. graphql-ws (makeServer) runs the protocol: the handshake, its close
@@ -146,6 +152,9 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     }
   };
   await bus.ensureTopics([...FEED_TOPICS, VIEWERS_TOPIC]);
+  // The bans in force are asked for after the feed is subscribed: what changes meanwhile arrives as events too, and
+  // events win over the list (Bans.loading).
+  rooms.bans.loading();
   const feedSubscription = await bus.subscribe({
     groupId: `rt-gtw.${instanceId}`,
     topics: [...FEED_TOPICS],
@@ -153,6 +162,27 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     commitOffsets: false,
     handle: feed,
   });
+  const stopping = new AbortController();
+  let bansKnown = false;
+  const bansSource = options.bans ?? routerBanSource(config.ROUTER_URL, config.SERVICE_TOKEN_SIGNING_KEY, config.RT_BANS_READ_TIMEOUT_MS);
+  // Start-up waits for the first read only: with the router down the gateway serves its probes, unready, and keeps
+  // trying; an orchestrator sends it no client until it is ready.
+  let firstRead!: () => void;
+  const firstReadDone = new Promise<void>((resolve) => {
+    firstRead = resolve;
+  });
+  const bansRead = readBansUntilRead(
+    bansSource,
+    log,
+    stopping.signal,
+    (entries) => {
+      rooms.bans.loaded(entries);
+      bansKnown = true;
+      log.info({ bans: entries.length }, 'bans in force read: ready');
+    },
+    firstRead,
+  );
+  await firstReadDone;
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     schema,
@@ -231,6 +261,7 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
 
   const app = createHttpApp(log, {
     feed: () => bus.healthy(),
+    bans: async () => bansKnown,
   });
   const listening = await listen(app, config.RT_PORT);
   const wss = new WebSocketServer({
@@ -241,6 +272,10 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
   });
   const alive = new WeakSet<WebSocket>();
   wss.on('connection', (socket, request) => {
+    if (!bansKnown) {
+      socket.close(NOT_READY_CLOSE_CODE, 'not ready: retry later');
+      return;
+    }
     const conn = new Connection(socket, config.RT_MAX_BUFFERED_BYTES, log);
     conn.address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
     connections.add(conn);
@@ -341,6 +376,8 @@ export async function startRtGtw(config: RtGtwConfig, bus: EventBus, logger: Log
     instanceId,
     rooms,
     stop: async () => {
+      stopping.abort();
+      await bansRead;
       clearInterval(keepAlive);
       clearInterval(viewerTick);
       clearInterval(reportTick);

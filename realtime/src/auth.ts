@@ -20,7 +20,8 @@ export function sessionTokenVerifier(keys: VerificationKeys, revocations: Pick<R
   return async (token) => {
     const verified = await verifyAccessToken(keys, token);
     if (!verified.ok || revocations.revoked(verified.claims.userId, verified.claims.issuedAt)) return null;
-    return { kind: 'session', userId: verified.claims.userId, requestId: randomUUID(), expiresAt: verified.claims.expiresAt };
+    const { userId, emailVerified, expiresAt } = verified.claims;
+    return { kind: 'session', userId, emailVerified, requestId: randomUUID(), expiresAt };
   };
 }
 

@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { addressList, logLevel, port, redisUrl, secret, url } from '../../kernel/config';
-import { publicKeys } from '../../kernel/keys';
+import { publicKeys, signingKey } from '../../kernel/keys';
 
 export const rtGtwConfigSchema = z.object({
   RT_PORT: port(4200),
   ACCESS_TOKEN_PUBLIC_KEYS: publicKeys('ACCESS_TOKEN_PUBLIC_KEYS'),
+  /**
+   * At start rt-gtw reads the bans in force from the chat domain through the router's Internal API, as itself
+   * (a service token signed with this key, verified by the router with SERVICE_TOKEN_PUBLIC_KEYS). Until it has
+   * them it is unready and refuses sockets (1013); a router that is down is retried with backoff.
+   */
+  ROUTER_URL: url.default('http://127.0.0.1:4100/graphql'),
+  SERVICE_TOKEN_SIGNING_KEY: signingKey('SERVICE_TOKEN_SIGNING_KEY'),
+  /** How long one page of the bans may take before the read is retried. */
+  RT_BANS_READ_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Counts viewers across instances; without it each instance counts its own (one instance, or `npm start`). */
   REDIS_URL: redisUrl.optional(),
   /** Lets several environments (or test runs) share one Redis. */

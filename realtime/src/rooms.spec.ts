@@ -256,4 +256,23 @@ describe('Bans', () => {
     bans.sweep(now + 600_000);
     expect(bans.until('room', 'timed', now)).toBeUndefined();
   });
+
+  it("should take the chat domain's list at start, except where an event spoke while it was read", () => {
+    const bans = new Bans();
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    bans.loading();
+    bans.forget('room', 'unbanned-meanwhile');
+    bans.add('room', 'rebanned-meanwhile', '2026-01-01T00:01:00Z');
+    bans.loaded([
+      { channelId: 'ROOM', userId: 'listed', expiresAt: null },
+      { channelId: 'room', userId: 'unbanned-meanwhile', expiresAt: null },
+      { channelId: 'room', userId: 'rebanned-meanwhile', expiresAt: null },
+    ]);
+    expect(bans.until('room', 'listed', now)).toBe(Number.POSITIVE_INFINITY);
+    expect(bans.until('room', 'unbanned-meanwhile', now)).toBeUndefined();
+    expect(bans.until('room', 'rebanned-meanwhile', now)).toBe(Date.parse('2026-01-01T00:01:00Z'));
+    bans.forget('room', 'listed');
+    bans.loaded([{ channelId: 'room', userId: 'listed', expiresAt: null }]);
+    expect(bans.until('room', 'listed', now)).toBe(Number.POSITIVE_INFINITY);
+  });
 });

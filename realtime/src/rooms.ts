@@ -108,13 +108,34 @@ class Room {
 }
 
 /**
- * Bans and timeouts learned from chat.user.banned.v1, per room; forgotten when chat.user.unbanned.v1 lifts one or a
- * timeout ends.
+ * Bans and timeouts in force, per room: those the chat domain listed when the gateway started (`loaded`), then
+ * those learned from chat.user.banned.v1; forgotten when chat.user.unbanned.v1 lifts one or a timeout ends.
  */
 export class Bans {
   private readonly rooms = new Map<string, Map<string, number>>();
+  /**
+   * While the list is read, the (room, user) pairs events have spoken of since: an event is newer than the list
+   * (the feed reads from before the list was asked for), so the list does not undo an unban or a later ban.
+   */
+  private touched?: Set<string>;
+
+  /** From now until `loaded`, events win over the list being read. */
+  loading(): void {
+    this.touched = new Set();
+  }
+
+  /** The bans in force as the chat domain listed them, except where an event spoke since `loading`. */
+  loaded(entries: readonly { channelId: string; userId: string; expiresAt: string | null }[]): void {
+    const touched = this.touched ?? new Set<string>();
+    this.touched = undefined;
+    for (const { channelId, userId, expiresAt } of entries) {
+      const room = channelId.toLowerCase();
+      if (!touched.has(`${room} ${userId}`)) this.add(room, userId, expiresAt);
+    }
+  }
 
   add(channelId: string, userId: string, expiresAt: string | null): void {
+    this.touched?.add(`${channelId} ${userId}`);
     let room = this.rooms.get(channelId);
     if (!room) {
       room = new Map();
@@ -140,6 +161,7 @@ export class Bans {
   }
 
   forget(channelId: string, userId: string): void {
+    this.touched?.add(`${channelId} ${userId}`);
     const room = this.rooms.get(channelId);
     room?.delete(userId);
     if (room?.size === 0) this.rooms.delete(channelId);

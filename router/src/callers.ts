@@ -1,5 +1,5 @@
 import type { Identity } from '../../kernel/identity';
-import { verifyAccessToken, verifyStaffToken } from '../../kernel/identity';
+import { verifyAccessToken, verifyServiceToken, verifyStaffToken } from '../../kernel/identity';
 import type { Introspection } from '../../kernel/introspection';
 import type { VerificationKeys } from '../../kernel/keys';
 
@@ -27,7 +27,8 @@ export const sessionVerifier =
   async (token) => {
     const verified = await verifyAccessToken(keys, token);
     if (!verified.ok) return verified;
-    return { ok: true, caller: { kind: 'session', userId: verified.claims.userId }, issuedAt: verified.claims.issuedAt };
+    const { userId, emailVerified, issuedAt } = verified.claims;
+    return { ok: true, caller: { kind: 'session', userId, emailVerified }, issuedAt };
   };
 
 export const staffVerifier =
@@ -37,6 +38,14 @@ export const staffVerifier =
     if (!verified.ok) return verified;
     const { userId, permissions, mfaAt, issuedAt } = verified.claims;
     return { ok: true, caller: { kind: 'staff', userId, permissions, mfaAt }, issuedAt };
+  };
+
+export const serviceVerifier =
+  (keys: VerificationKeys): TokenVerifier =>
+  async (token) => {
+    const verified = await verifyServiceToken(keys, token);
+    if (!verified.ok) return verified;
+    return { ok: true, caller: { kind: 'service', service: verified.service } };
   };
 
 export const oauthVerifier =
@@ -54,12 +63,15 @@ export const oauthVerifier =
  *   app     → the same callers as private: our apps' own operations at the edge's /private/graphql;
  *   public  → OAuth access tokens of third-party apps, never anonymous (like Helix);
  *   admin   → staff tokens; anonymous callers reach only the staff login (the subgraph refuses them the rest);
- *   webhooks → anonymous only: a provider proves itself by signing its webhook, which the domain verifies.
+ *   webhooks → anonymous only: a provider proves itself by signing its webhook, which the domain verifies;
+ *   internal → service tokens of the platform's own processes only (rt-gtw loading the bans in force); the facade
+ *              has no route to it.
  */
 export function apiAccessTable(verifiers: {
   session: TokenVerifier;
   oauth: TokenVerifier;
   staff: TokenVerifier;
+  service: TokenVerifier;
 }): Record<string, ApiAccess> {
   return {
     private: { anonymous: true, verify: verifiers.session },
@@ -67,6 +79,7 @@ export function apiAccessTable(verifiers: {
     public: { anonymous: false, verify: verifiers.oauth },
     admin: { anonymous: true, verify: verifiers.staff },
     webhooks: { anonymous: true, verify: async () => ({ ok: false, reason: 'invalid' }) },
+    internal: { anonymous: false, verify: verifiers.service },
   };
 }
 

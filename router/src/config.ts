@@ -8,6 +8,8 @@ export const routerConfigSchema = z.object({
   ROUTER_PORT: port(4100),
   ACCESS_TOKEN_PUBLIC_KEYS: publicKeys('ACCESS_TOKEN_PUBLIC_KEYS'),
   STAFF_TOKEN_PUBLIC_KEYS: publicKeys('STAFF_TOKEN_PUBLIC_KEYS'),
+  /** The platform's own processes calling the Internal API as themselves (rt-gtw reading bans). */
+  SERVICE_TOKEN_PUBLIC_KEYS: publicKeys('SERVICE_TOKEN_PUBLIC_KEYS'),
   /** Signs the identity each subgraph call carries. */
   IDENTITY_SIGNING_KEY: signingKey('IDENTITY_SIGNING_KEY'),
   /** Peers whose X-Forwarded-For is believed: the REST facades. */

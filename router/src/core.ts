@@ -13,7 +13,7 @@ import { fromRoot } from '../../kernel/paths';
 import { applyGatewayTelemetry } from '../../kernel/telemetry';
 import { loadPersistedOperations } from '../../kernel/persisted';
 import { PUBLIC_API_RESOURCE } from '../../kernel/scopes';
-import { apiAccessTable, apiFamily, oauthVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
+import { apiAccessTable, apiFamily, oauthVerifier, serviceVerifier, sessionVerifier, staffVerifier, type VerifiedCaller } from './callers';
 import type { RouterConfig } from './config';
 import { createIntrospection, IntrospectionUnavailable } from '../../kernel/introspection';
 import { connectRedis } from '../../kernel/redis';
@@ -119,6 +119,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     session: sessionVerifier(config.ACCESS_TOKEN_PUBLIC_KEYS),
     oauth: oauthVerifier(introspection),
     staff: staffVerifier(config.STAFF_TOKEN_PUBLIC_KEYS),
+    service: serviceVerifier(config.SERVICE_TOKEN_PUBLIC_KEYS),
   });
   const redis = config.REDIS_URL
     ? await connectRedis(config.REDIS_URL, logger, 'the API rate limits count in this instance only until it is back')
@@ -145,7 +146,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
         const verified = await api.verify(token);
         if (verified.ok) {
           const { caller } = verified;
-          const userId = caller.kind === 'anonymous' ? undefined : caller.userId;
+          const userId = caller.kind === 'anonymous' || caller.kind === 'service' ? undefined : caller.userId;
           if (userId && verified.issuedAt !== undefined && revocations.revoked(userId, verified.issuedAt)) {
             return refusal(401, 'UNAUTHENTICATED', 'access token revoked', {
               'www-authenticate': 'Bearer error="invalid_token", error_description="token revoked"',

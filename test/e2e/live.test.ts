@@ -467,6 +467,8 @@ describe('Live streams over the Webhooks and Private APIs on Kafka', () => {
       rtGtwConfigSchema.parse({
         RT_PORT: '0',
         ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
+        SERVICE_TOKEN_SIGNING_KEY: platform.keysEnv.SERVICE_TOKEN_SIGNING_KEY,
+        ROUTER_URL: `${platform.router.url}/graphql`,
         RT_VIEWER_REPORT_INTERVAL_MS: '1000',
       }),
       bus,

@@ -80,6 +80,13 @@ describe('Private API v1 over Kafka', () => {
       const created = await signUp(login, email);
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ login, email, emailVerified: false });
+      // Unverified, the account is limited: a 403 problem naming why.
+      const early = await call(`${api}/sessions`, { method: 'POST', body: { login, password: 'long-enough' } });
+      const app = { name: 'Early app', redirectUris: ['https://a.example/cb'], clientType: 'public' };
+      const refused = await call(`${api}/developer/apps`, { method: 'POST', token: early.body.accessToken, body: app });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('USER_EMAIL_NOT_VERIFIED');
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
 
       const [mail] = await awaitMailsTo(platform.mailDir, email);
       expect(mail.subject).toBe('Verify your email address');
@@ -130,7 +137,7 @@ describe('Private API v1 over Kafka', () => {
     });
 
     it('should send a signed-in account a new link, and no one else', async () => {
-      const { login, token } = await signUpAndLogIn(api, 'resend');
+      const { login, token } = await signUpAndLogIn(api, 'resend', { verified: false });
       const email = `${login}@example.test`;
       await awaitMailsTo(platform.mailDir, email);
       const resent = await call(`${api}/me/email-verifications`, { method: 'POST', token });

@@ -8,7 +8,8 @@ import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { eventually } from '../support/eventually';
 import { call, signUpAndLogIn, startTestPlatform, type TestPlatform } from '../support/platform';
-import { generateSigningKey } from '../../kernel/keys';
+import { generateSigningKey, signingKey } from '../../kernel/keys';
+import { issueServiceToken } from '../../kernel/identity';
 
 /**
  * Chat in real time, end to end on real Kafka: a message sent through the REST facade goes chat subgraph → outbox →
@@ -29,9 +30,9 @@ describe('Realtime chat through the Private API', () => {
     platform = await startTestPlatform(bus);
     db = new Pool({ connectionString: platform.databaseUrl, max: 2 });
     other = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys }),
+      rtGtwConfigSchema.parse({ ...rtEnv(), ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys }),
       bus,
-      createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      logger,
     );
   }, 120_000);
 
@@ -40,6 +41,15 @@ describe('Realtime chat through the Private API', () => {
     await other?.stop();
     await db?.end();
     await platform?.stop();
+  });
+
+  const logger = createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent');
+  /** Another instance beside the platform's: it reads the bans in force from the platform's router. */
+  const rtEnv = () => ({
+    RT_PORT: '0',
+    ACCESS_TOKEN_PUBLIC_KEYS: platform.keysEnv.ACCESS_TOKEN_PUBLIC_KEYS,
+    SERVICE_TOKEN_SIGNING_KEY: platform.keysEnv.SERVICE_TOKEN_SIGNING_KEY,
+    ROUTER_URL: `${platform.router.url}/graphql`,
   });
 
   const room = async () => {
@@ -93,6 +103,17 @@ describe('Realtime chat through the Private API', () => {
     client.subscribe('again', operations.get('ChatMessages')!, { channelId });
     expect((await client.waitFor((f) => f.id === 'again')).payload[0].extensions.code).toBe('CHAT_BANNED');
 
+    // An instance started after the ban knows it from the chat domain, read through the router.
+    const fresh = await startRtGtw(rtGtwConfigSchema.parse(rtEnv()), bus, logger);
+    try {
+      const there = await RawGraphQLWsClient.connect(fresh.wsUrl, { authorization: `Bearer ${viewer.token}` });
+      clients.push(there);
+      there.subscribe('m', operations.get('ChatMessages')!, { channelId });
+      expect((await there.waitFor((f) => f.id === 'm')).payload[0].extensions.code).toBe('CHAT_BANNED');
+    } finally {
+      await fresh.stop();
+    }
+
     // Lifted through the REST facade: the room's viewers are told, and the user may subscribe again.
     const watcher = await RawGraphQLWsClient.connect(platform.rt.wsUrl);
     clients.push(watcher);
@@ -110,4 +131,20 @@ describe('Realtime chat through the Private API', () => {
     await eventually(async () => platform.rt.rooms.localViewerCounts().get(channelId) === 2);
     expect(client.of('back')).toEqual([]);
   }, 60_000);
+
+  it("should answer the Internal API's ban list to a service token only", async () => {
+    const bans = readManifest('internal.v1').operations.find((op) => op.name === 'ActiveChatBans')!;
+    const ask = async (token?: string) =>
+      call(`${platform.router.url}/graphql`, {
+        method: 'POST',
+        token,
+        body: { variables: { after: null }, extensions: { persistedQuery: { version: 1, sha256Hash: bans.id }, api: 'internal.v1' } },
+      });
+    const user = await signUpAndLogIn(platform.api, 'insider');
+    for (const token of [undefined, user.token]) expect((await ask(token)).status).toBe(401);
+    const service = await issueServiceToken(signingKey('key').parse(platform.keysEnv.SERVICE_TOKEN_SIGNING_KEY), 'rt-gtw');
+    const answered = await ask(service);
+    expect(answered.status).toBe(200);
+    expect(answered.body.data.activeChatBans).toEqual({ nodes: expect.any(Array), endCursor: null });
+  });
 });

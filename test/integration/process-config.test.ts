@@ -19,7 +19,14 @@ describe('process entry point', () => {
     [
       'router-gtw',
       { ROUTER_PORT: 'x' },
-      ['ROUTER_PORT', 'ACCESS_TOKEN_PUBLIC_KEYS', 'STAFF_TOKEN_PUBLIC_KEYS', 'IDENTITY_SIGNING_KEY', 'OAUTH_ROUTER_CLIENT_SECRET'],
+      [
+        'ROUTER_PORT',
+        'ACCESS_TOKEN_PUBLIC_KEYS',
+        'STAFF_TOKEN_PUBLIC_KEYS',
+        'SERVICE_TOKEN_PUBLIC_KEYS',
+        'IDENTITY_SIGNING_KEY',
+        'OAUTH_ROUTER_CLIENT_SECRET',
+      ],
     ],
     [
       'user-store-svc',
@@ -37,7 +44,14 @@ describe('process entry point', () => {
     [
       'rt-gtw',
       { RT_PORT: 'x', RT_MAX_BUFFERED_BYTES: '1', REDIS_URL: 'http://nope', RT_VIEWER_REPORT_INTERVAL_MS: '10' },
-      ['RT_PORT', 'ACCESS_TOKEN_PUBLIC_KEYS', 'RT_MAX_BUFFERED_BYTES', 'REDIS_URL', 'RT_VIEWER_REPORT_INTERVAL_MS'],
+      [
+        'RT_PORT',
+        'ACCESS_TOKEN_PUBLIC_KEYS',
+        'SERVICE_TOKEN_SIGNING_KEY',
+        'RT_MAX_BUFFERED_BYTES',
+        'REDIS_URL',
+        'RT_VIEWER_REPORT_INTERVAL_MS',
+      ],
     ],
   ])('%s should exit 78 listing every problem', (name, env, problems) => {
     const result = run(name, env);

@@ -12,7 +12,10 @@ import { RawGraphQLWsClient } from '../support/graphql-ws';
 import { kafkaBusForTests } from '../support/kafka';
 import { movableClock } from '../support/clock';
 import { eventually } from '../support/eventually';
-import { newKeyPair } from '../../kernel/keys';
+import { generateSigningKey, newKeyPair } from '../../kernel/keys';
+import type { BanEntry } from '../../realtime/src/ban-snapshot';
+import { NOT_READY_CLOSE_CODE } from '../../realtime/src/app';
+import { fakeInternalRouter, type FakeInternalRouter } from '../support/internal-router';
 import { Redis } from 'ioredis';
 import { connectedUsers, presenceKey } from '../../kernel/presence';
 
@@ -23,6 +26,8 @@ import { connectedUsers, presenceKey } from '../../kernel/presence';
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ACCESS = newKeyPair();
+/** rt-gtw's own key, for the bans it reads at start from a router played by the test. */
+const SERVICE = generateSigningKey();
 const logger = createLogger('rt-gtw', process.env.TEST_LOG_LEVEL ?? 'silent');
 const prefix = `t${randomBytes(4).toString('hex')}:rt:`;
 const operations = new Map(readManifest(REALTIME_API).operations.map((op) => [op.name, op]));
@@ -62,12 +67,20 @@ describe('rt-gtw', () => {
     );
   };
   const tokenFor = (userId: string) => issueAccessToken(ACCESS.signing, { userId, sessionId: randomUUID() });
+  let router: FakeInternalRouter;
+  /** What each instance needs beside its own settings: the keys and the router it reads the bans in force from. */
+  const base = () => ({
+    RT_PORT: '0',
+    ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys,
+    SERVICE_TOKEN_SIGNING_KEY: SERVICE.signingKey,
+    ROUTER_URL: router.url,
+  });
 
   beforeAll(async () => {
     bus = await kafkaBusForTests('realtime');
+    router = await fakeInternalRouter(SERVICE.publicKeys);
     const env = {
-      RT_PORT: '0',
-      ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys,
+      ...base(),
       REDIS_URL,
       RT_REDIS_PREFIX: prefix,
       RT_CONNECTION_INIT_TIMEOUT_MS: '300',
@@ -87,6 +100,7 @@ describe('rt-gtw', () => {
     await a?.stop();
     await b?.stop();
     await bus?.close();
+    await router?.close();
   });
 
   it("should deliver a room's messages, in order, to its viewers on every instance", async () => {
@@ -235,6 +249,50 @@ describe('rt-gtw', () => {
     expect(banned.closed).toBeUndefined();
   });
 
+  it('should refuse a user banned before it started, read through the router as rt-gtw, on every page', async () => {
+    const channelId = randomUUID();
+    const bannedId = randomUUID();
+    const timedOutId = randomUUID();
+    const before: BanEntry[] = [
+      ...Array.from({ length: 3 }, () => ({ channelId: randomUUID(), userId: randomUUID(), expiresAt: null })),
+      { channelId, userId: bannedId, expiresAt: null },
+      { channelId: channelId.toUpperCase(), userId: timedOutId, expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    ];
+    router.bans.splice(0, router.bans.length, ...before);
+    router.pageSize = 2;
+    router.pagesServed = 0;
+    const fresh = await startRtGtw(rtGtwConfigSchema.parse(base()), bus, logger.child({ instance: 'fresh' }));
+    try {
+      expect(router.pagesServed).toBe(3);
+      for (const userId of [bannedId, timedOutId]) {
+        const client = await connect(fresh, { authorization: `Bearer ${await tokenFor(userId)}` });
+        client.subscribe('m', op('ChatMessages'), { channelId });
+        expect((await client.waitFor((f) => f.id === 'm')).payload[0].extensions.code).toBe('CHAT_BANNED');
+      }
+      const bystander = await connect(fresh, { authorization: `Bearer ${await tokenFor(randomUUID())}` });
+      bystander.subscribe('m', op('ChatMessages'), { channelId });
+      await eventually(async () => fresh.rooms.localViewerCounts().get(channelId) === 1);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('should stay unready and refuse sockets while the router cannot list the bans, and serve once it can', async () => {
+    router.failing = true;
+    router.bans.splice(0, router.bans.length);
+    const waiting = await startRtGtw(rtGtwConfigSchema.parse(base()), bus, logger.child({ instance: 'waiting' }));
+    try {
+      expect((await fetch(`${waiting.url}/readyz`)).status).toBe(503);
+      const early = await RawGraphQLWsClient.open(waiting.wsUrl);
+      expect((await early.waitForClose()).code).toBe(NOT_READY_CLOSE_CODE);
+      router.failing = false;
+      await eventually(async () => (await fetch(`${waiting.url}/readyz`)).status === 200);
+      await connect(waiting);
+    } finally {
+      await waiting.stop();
+    }
+  });
+
   it('should let a timed-out user back once the timeout has ended', async () => {
     const channelId = randomUUID();
     const userId = randomUUID();
@@ -315,7 +373,7 @@ describe('rt-gtw', () => {
   it('should tell its clients it is going away when it stops, and withdraw its viewer counts', async () => {
     const channelId = randomUUID();
     const third = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys, REDIS_URL, RT_REDIS_PREFIX: prefix }),
+      rtGtwConfigSchema.parse({ ...base(), REDIS_URL, RT_REDIS_PREFIX: prefix }),
       bus,
       logger.child({ instance: 'c' }),
     );
@@ -333,10 +391,10 @@ describe('rt-gtw', () => {
     const userId = randomUUID();
     // A verifier standing in for the real ones: a session whose token has 300 ms left.
     const short = await startRtGtw(
-      rtGtwConfigSchema.parse({ RT_PORT: '0', ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys, REDIS_URL, RT_REDIS_PREFIX: prefix }),
+      rtGtwConfigSchema.parse({ ...base(), REDIS_URL, RT_REDIS_PREFIX: prefix }),
       bus,
       logger.child({ instance: 'expiring' }),
-      { verifyToken: async () => ({ kind: 'session', userId, requestId: randomUUID(), expiresAt: Date.now() + 300 }) },
+      { verifyToken: async () => ({ kind: 'session', userId, emailVerified: true, requestId: randomUUID(), expiresAt: Date.now() + 300 }) },
     );
     try {
       const client = await connect(short, { authorization: 'Bearer any-token' });
@@ -442,6 +500,7 @@ describe('rt-gtw socket caps', () => {
       rtGtwConfigSchema.parse({
         RT_PORT: '0',
         ACCESS_TOKEN_PUBLIC_KEYS: ACCESS.publicKeys,
+        SERVICE_TOKEN_SIGNING_KEY: SERVICE.signingKey,
         RT_MAX_SOCKETS_PER_USER: '2',
         RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '3',
         // The test's sockets come from 127.0.0.1; as a trusted proxy it may name other client addresses.
@@ -449,6 +508,8 @@ describe('rt-gtw socket caps', () => {
       }),
       bus,
       logger,
+      // No ban matters to the caps: none to read.
+      { bans: async () => [] },
     );
   }, 60_000);
 

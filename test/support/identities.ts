@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { AnonymousIdentity, Identity, OAuthIdentity, SessionIdentity, StaffIdentity } from '../../kernel/identity';
+import type { AnonymousIdentity, Identity, OAuthIdentity, ServiceIdentity, SessionIdentity, StaffIdentity } from '../../kernel/identity';
 
 /** Callers of each kind, as the signed identity would carry them, for specs that call services directly. */
 export const identities = {
   anonymous: (): AnonymousIdentity => ({ kind: 'anonymous', requestId: randomUUID() }),
-  session: (userId: string = randomUUID()): SessionIdentity => ({ kind: 'session', userId, requestId: randomUUID() }),
+  /** A user of our own apps, who verified their email address unless `emailVerified` is false. */
+  session: (userId: string = randomUUID(), emailVerified = true): SessionIdentity => ({
+    kind: 'session',
+    userId,
+    emailVerified,
+    requestId: randomUUID(),
+  }),
   /** A third-party app: for `userId` if the user consented, for no user (an app token) without one. */
   oauth: (userId: string | undefined, scopes: string[], clientId = 'third-party-app'): OAuthIdentity => ({
     kind: 'oauth',
@@ -21,6 +27,8 @@ export const identities = {
     mfaAt: Math.floor(Date.now() / 1000) - mfaAgeSeconds,
     requestId: randomUUID(),
   }),
+  /** One of the platform's own processes, calling as itself. */
+  service: (): ServiceIdentity => ({ kind: 'service', service: 'rt-gtw', requestId: randomUUID() }),
 };
 
 /** Any kind of caller from a kind, a user and scopes (those a kind does not carry are ignored). */
@@ -34,5 +42,7 @@ export function identityOf(kind: Identity['kind'], userId?: string, scopes: stri
       return identities.oauth(userId, scopes);
     case 'staff':
       return identities.staff(userId ?? randomUUID(), []);
+    case 'service':
+      return identities.service();
   }
 }

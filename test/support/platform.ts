@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,9 @@ import type { EventBus } from '../../kernel/bus/port';
 import { generatedKeysEnv, KEY_VARIABLES, signingKey } from '../../kernel/keys';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from './database';
+
+/** The database behind each running test platform's Private API, by the API's URL. */
+const databaseOfApi = new Map<string, string>();
 
 /** Every process of the platform in the test's process, on free ports, against a scratch database and `bus`. */
 export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, string> = {}) {
@@ -33,6 +37,8 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
     without: ['user-oauth-svc'],
   });
   const { processes } = running;
+  const api = `${processes['rest-facade-gtw'].url}/private/v1`;
+  databaseOfApi.set(api, database.url);
   return {
     ...running,
     user: processes['user-store-svc'],
@@ -53,8 +59,9 @@ export async function startTestPlatform(bus: EventBus, extraEnv: Record<string, 
     databaseUrl: database.url,
     /** Where the user domain writes the mail it sends (read it with `mailsTo`). */
     mailDir,
-    api: `${processes['rest-facade-gtw'].url}/private/v1`,
+    api,
     stop: async () => {
+      databaseOfApi.delete(api);
       for (const part of running.parts) await part.stop();
       await bus.close();
       await database.drop();
@@ -96,12 +103,30 @@ export async function call<T = any>(
 
 export const uniqueLogin = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`.slice(0, 25);
 
-export async function signUpAndLogIn(api: string, prefix: string) {
+/**
+ * A new account, signed in. On a test platform's API its email address is verified first (unless `verified` is
+ * false), as if its owner had followed the mailed link (that path has its own tests): unverified accounts are
+ * limited. Elsewhere it is not.
+ */
+export async function signUpAndLogIn(api: string, prefix: string, { verified = true }: { verified?: boolean } = {}) {
   const login = uniqueLogin(prefix);
   const password = 'a-good-password';
   const created = await call(`${api}/users`, { method: 'POST', body: { login, email: `${login}@example.test`, password } });
   if (created.status !== 201) throw new Error(`sign-up failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const databaseUrl = databaseOfApi.get(api);
+  if (databaseUrl && verified) await markEmailVerified(databaseUrl, created.body.id as string);
   const session = await call(`${api}/sessions`, { method: 'POST', body: { login, password } });
   if (session.status !== 201) throw new Error(`login failed: ${session.status} ${JSON.stringify(session.body)}`);
   return { login, password, id: created.body.id as string, token: session.body.accessToken as string };
+}
+
+/** Marks an account's email address verified, as the seed does for the demo accounts. */
+export async function markEmailVerified(databaseUrl: string, userId: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('UPDATE "user".account SET email_verified_at = now() WHERE id = $1', [userId]);
+  } finally {
+    await client.end();
+  }
 }

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Room as RoomRow, Message as MessageRow, Ban as BanRow, BlockedTerm as BlockedTermRow, Emote as EmoteRow } from '../data/db';
 import type { Fragment as FragmentRow } from '../services/text';
+import type { ActiveBansPage as ActiveBansPageRow } from '../services/moderation.service';
 import type { ChatContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -147,6 +148,8 @@ export type ChatBlockedTerm = {
 /** A ban (no expiry) or a timeout of one user in one room. */
 export type ChatBan = {
   __typename?: 'ChatBan';
+  /** The room the user is banned from (its channel's id). */
+  channelId: Scalars['ID']['output'];
   /** The banned user. */
   user: User;
   /** The broadcaster or moderator who banned them. */
@@ -157,6 +160,15 @@ export type ChatBan = {
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the ban took effect (ISO 8601). */
   bannedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of the bans in force. */
+export type ChatBanConnection = {
+  __typename?: 'ChatBanConnection';
+  /** Bans on this page, in (room, user) order. */
+  nodes: Array<ChatBan>;
+  /** Cursor to pass as `after` for the next page; null on the last. */
+  endCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A page of messages. */
@@ -211,11 +223,22 @@ export type Query = {
   __typename?: 'Query';
   /** A channel's chat room by the channel's id; null when none. */
   chatroom?: Maybe<Chatroom>;
+  /**
+   * Every ban and unexpired timeout of every room, for the platform's own services only (a realtime gateway loads
+   * them when it starts).
+   */
+  activeChatBans: ChatBanConnection;
 };
 
 
 export type QueryChatroomArgs = {
   channelId: Scalars['ID']['input'];
+};
+
+
+export type QueryActiveChatBansArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Mutation = {
@@ -411,6 +434,7 @@ export type ResolversTypes = {
   Emote: ResolverTypeWrapper<EmoteRow>;
   ChatBlockedTerm: ResolverTypeWrapper<BlockedTermRow>;
   ChatBan: ResolverTypeWrapper<BanRow>;
+  ChatBanConnection: ResolverTypeWrapper<ActiveBansPageRow>;
   ChatMessageConnection: ResolverTypeWrapper<Omit<ChatMessageConnection, 'nodes'> & { nodes: Array<ResolversTypes['ChatMessage']> }>;
   ChatPageInfo: ResolverTypeWrapper<ChatPageInfo>;
   Channel: ResolverTypeWrapper<Omit<Channel, 'chatroom'> & { chatroom?: Maybe<ResolversTypes['Chatroom']> }>;
@@ -434,6 +458,7 @@ export type ResolversParentTypes = {
   Emote: EmoteRow;
   ChatBlockedTerm: BlockedTermRow;
   ChatBan: BanRow;
+  ChatBanConnection: ActiveBansPageRow;
   ChatMessageConnection: Omit<ChatMessageConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['ChatMessage']> };
   ChatPageInfo: ChatPageInfo;
   Channel: Omit<Channel, 'chatroom'> & { chatroom?: Maybe<ResolversParentTypes['Chatroom']> } | FederationReferenceTypes['Channel'];
@@ -514,11 +539,17 @@ export type ChatBlockedTermResolvers<ContextType = ChatContext, ParentType exten
 };
 
 export type ChatBanResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['ChatBan'] = ResolversParentTypes['ChatBan']> = {
+  channelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   moderator?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   bannedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ChatBanConnectionResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['ChatBanConnection'] = ResolversParentTypes['ChatBanConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['ChatBan']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ChatMessageConnectionResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['ChatMessageConnection'] = ResolversParentTypes['ChatMessageConnection']> = {
@@ -544,6 +575,7 @@ export type UserResolvers<ContextType = ChatContext, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   chatroom?: Resolver<Maybe<ResolversTypes['Chatroom']>, ParentType, ContextType, RequireFields<QueryChatroomArgs, 'channelId'>>;
+  activeChatBans?: Resolver<ResolversTypes['ChatBanConnection'], ParentType, ContextType, RequireFields<QueryActiveChatBansArgs, 'first'>>;
 };
 
 export type MutationResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -572,6 +604,7 @@ export type Resolvers<ContextType = ChatContext> = {
   Emote?: EmoteResolvers<ContextType>;
   ChatBlockedTerm?: ChatBlockedTermResolvers<ContextType>;
   ChatBan?: ChatBanResolvers<ContextType>;
+  ChatBanConnection?: ChatBanConnectionResolvers<ContextType>;
   ChatMessageConnection?: ChatMessageConnectionResolvers<ContextType>;
   ChatPageInfo?: ChatPageInfoResolvers<ContextType>;
   Channel?: ChannelResolvers<ContextType>;

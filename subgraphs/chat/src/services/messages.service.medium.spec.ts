@@ -77,6 +77,24 @@ describe(MessagesService.name, () => {
     expect((await chat.outbox(room.channelId, 'chat.message.created.v1')).map((e) => e.data.text)).toEqual(['back', 'still here']);
   });
 
+  it('should refuse viewers whose email address is not verified, but not the broadcaster and moderators of the room', async () => {
+    const room = await chat.room();
+    for (const userId of [room.viewerId, room.vipId]) {
+      await expect(messages.send(session(userId, false), room.channelId, 'unverified', null)).rejects.toMatchObject({
+        code: 'USER_EMAIL_NOT_VERIFIED',
+      });
+    }
+    await expect(messages.send(session(room.ownerId, false), room.channelId, 'my room', null)).resolves.toBeDefined();
+    await expect(messages.send(session(room.moderatorId, false), room.channelId, 'moderating', null)).resolves.toBeDefined();
+    // An app acting for a user carries no such claim: the Public API's own rules apply (README, Sign-up).
+    await expect(messages.send(identities.oauth(room.viewerId, ['chat:edit']), room.channelId, 'via an app', null)).resolves.toBeDefined();
+    expect((await chat.outbox(room.channelId, 'chat.message.created.v1')).map((e) => e.data.text)).toEqual([
+      'my room',
+      'moderating',
+      'via an app',
+    ]);
+  });
+
   it('should refuse the same text from the same sender within the window, whatever its case, without counting it', async () => {
     const room = await chat.room();
     const viewer = session(room.viewerId);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { actingUser, requireScope } from '../../../../kernel/access';
+import { actingUser, requireScope, requireVerifiedEmail } from '../../../../kernel/access';
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
@@ -42,6 +42,8 @@ export class MessagesService {
     const room = await this.rooms.get(channelId);
     const text = normaliseMessage(rawText);
     const standing = await this.rooms.standing(room, senderId);
+    // As Twitch's verified-email chat rule: the room's broadcaster and moderators are exempt.
+    if (!standing.moderator) requireVerifiedEmail(identity);
     if (room.ownerId !== senderId) await this.refuseBanned(room, senderId);
     const sender = await this.prisma.chatter.findUnique({ where: { userId: senderId } });
     if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', { retryAfter: 1 });

@@ -180,4 +180,40 @@ describe(ModerationService.name, () => {
     });
     expect(await chat.db.prisma.blockedTerm.count({ where: { channelId: room.channelId } })).toBe(1000);
   });
+
+  it('should list the bans and unexpired timeouts in force to services only, page after page', async () => {
+    const room = await chat.room();
+    const owner = session(room.ownerId);
+    await moderation.ban(owner, room.channelId, room.viewerId, null, null);
+    await moderation.ban(owner, room.channelId, room.vipId, 60, null);
+    await moderation.ban(owner, room.channelId, room.moderatorId, 1, null);
+    const later = new Date(Date.now() + 2_000);
+    const listed: { channelId: string; userId: string; expiresAt: Date | null }[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<ModerationService['activeBans']>> = await moderation.activeBans(identities.service(), 2, after, later);
+      expect(page.nodes.length).toBeLessThanOrEqual(2);
+      listed.push(...page.nodes);
+      after = page.endCursor;
+      pages += 1;
+    } while (after);
+    expect(pages).toBeGreaterThan(1);
+    const mine = listed.filter((ban) => ban.channelId === room.channelId);
+    expect(mine.map((ban) => [ban.userId, ban.expiresAt === null]).sort()).toEqual(
+      [
+        [room.viewerId, true],
+        [room.vipId, false],
+      ].sort(),
+    );
+    expect(new Set(listed.map((ban) => `${ban.channelId} ${ban.userId}`)).size).toBe(listed.length);
+
+    for (const caller of [owner, identities.anonymous(), identities.staff(room.ownerId, ['users:read'])]) {
+      await expect(moderation.activeBans(caller, 10)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    }
+    await expect(moderation.activeBans(identities.service(), 10, 'not-a-cursor')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'after' }],
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { requireService } from '../../../../kernel/access';
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
@@ -9,6 +10,33 @@ import type { RoomsService } from './rooms.service';
 /** A ban without a duration is permanent; one with a duration is a timeout, bounded as on Twitch. */
 const { 'ban.durationSeconds': TIMEOUT_SECONDS, 'ban.reason': REASON, 'blockedTerm.term': TERM } = LIMITS;
 const MAX_TERMS_PER_ROOM = 1000;
+/** A page of the bans in force: few round trips for a gateway starting, small enough for one answer. */
+const ACTIVE_BANS_PAGE_MAX = 1000;
+
+/** A page of the bans in force, in (room, user) order, and the cursor of the next. */
+export interface ActiveBansPage {
+  nodes: Ban[];
+  endCursor: string | null;
+}
+
+/**
+ * The cursor of the bans in force: opaque, base64url of `[channelId, userId]`. Not the time cursor of the other
+ * lists: a ban has no id of its own, and (room, user) is its key, which orders every ban once.
+ */
+const encodeBanCursor = (ban: Pick<Ban, 'channelId' | 'userId'>) =>
+  Buffer.from(JSON.stringify([ban.channelId, ban.userId])).toString('base64url');
+
+function decodeBanCursor(cursor: string): [string, string] {
+  try {
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(position) && position.length === 2 && position.every(isUuid)) return position as [string, string];
+  } catch {
+    // not JSON: refused below as a cursor naming nothing
+  }
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is invalid', {
+    fields: [{ field: 'after', message: 'is not a cursor from this API' }],
+  });
+}
 
 /** Bans, timeouts and blocked terms: what the broadcaster and the channel's moderators decide. */
 export class ModerationService {
@@ -74,6 +102,29 @@ export class ModerationService {
       if (lifted.count)
         await recordEvent(tx, 'chat.user.unbanned.v1', channelId, { channelId, userId, moderatorId, unbannedAt: new Date().toISOString() });
     });
+  }
+
+  /**
+   * Every ban and unexpired timeout of every room, for the platform's own services only: a realtime gateway
+   * starting knows them before it lets anyone subscribe (it learns the later ones from chat.user.banned.v1).
+   */
+  async activeBans(identity: Identity, first: number, after?: string | null, now = new Date()): Promise<ActiveBansPage> {
+    requireService(identity);
+    const size = Math.min(Math.max(Math.trunc(first), 1), ACTIVE_BANS_PAGE_MAX);
+    const position = after ? decodeBanCursor(after) : undefined;
+    const rows = await this.prisma.ban.findMany({
+      where: {
+        OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+        ...(position
+          ? { AND: [{ OR: [{ channelId: { gt: position[0] } }, { channelId: position[0], userId: { gt: position[1] } }] }] }
+          : {}),
+      },
+      orderBy: [{ channelId: 'asc' }, { userId: 'asc' }],
+      take: size + 1,
+    });
+    const nodes = rows.slice(0, size);
+    const last = nodes[nodes.length - 1];
+    return { nodes, endCursor: rows.length > size && last ? encodeBanCursor(last) : null };
   }
 
   async blockedTerms(identity: Identity, channelId: string): Promise<BlockedTerm[]> {

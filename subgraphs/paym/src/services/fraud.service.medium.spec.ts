@@ -88,6 +88,8 @@ describe('FraudService', () => {
     expect(second.pageInfo.hasNextPage).toBe(false);
     await expect(fraud.flagged(staff(['payments:read', 'users:read']))).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(fraud.flagged(staff(['fraud:read'], 3600))).rejects.toMatchObject({ code: 'STAFF_MFA_REQUIRED' });
-    await expect(fraud.flagged({ kind: 'session', userId: randomUUID(), requestId: 'r' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(fraud.flagged({ kind: 'session', userId: randomUUID(), emailVerified: true, requestId: 'r' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 });

@@ -11,7 +11,7 @@ describe('PayoutsService', () => {
   const owner = randomUUID();
   const channelId = randomUUID();
   const otherChannelId = randomUUID();
-  const session = (userId: string): Identity => ({ kind: 'session', userId, requestId: 'r' });
+  const session = (userId: string): Identity => ({ kind: 'session', userId, emailVerified: true, requestId: 'r' });
   const staff = (permissions: string[], mfaAgoSeconds = 0): Identity => ({
     kind: 'staff',
     userId: randomUUID(),

@@ -149,7 +149,11 @@ describe(AccountsService.name, () => {
     const session = await accounts.logIn(` ${user.login.toUpperCase()} `, PASSWORD);
     expect(session).toMatchObject({ tokenType: 'bearer', expiresIn: 900, user: { id: user.id } });
     const verified = await verifyAccessToken(keys.verification, session.accessToken);
-    expect(verified).toMatchObject({ ok: true, claims: { userId: user.id } });
+    expect(verified).toMatchObject({ ok: true, claims: { userId: user.id, emailVerified: false } });
+    // Verified since: the next token says so, and unverified accounts' limits no longer apply.
+    await db.prisma.user.update({ where: { id: user.id }, data: { emailVerifiedAt: new Date() } });
+    const after = await accounts.refreshSession(session.refreshToken);
+    expect(await verifyAccessToken(keys.verification, after.accessToken)).toMatchObject({ ok: true, claims: { emailVerified: true } });
     await expect(accounts.logIn(user.login, 'wrong-password')).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
     await expect(accounts.logIn(login(), PASSWORD)).rejects.toMatchObject({ code: 'USER_INVALID_CREDENTIALS' });
   });

@@ -159,7 +159,11 @@ export class AccountsService {
         expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
       },
     });
-    const accessToken = await issueAccessToken(this.accessTokenKey, { userId: user.id, sessionId: familyId });
+    const accessToken = await issueAccessToken(this.accessTokenKey, {
+      userId: user.id,
+      sessionId: familyId,
+      emailVerified: user.emailVerifiedAt !== null,
+    });
     return { accessToken, refreshToken, tokenType: 'bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS, user };
   }
 

@@ -22,10 +22,17 @@ describe(DeveloperAppsService.name, () => {
     await drop?.();
   });
 
-  const newOwner = async () => {
+  const newOwner = async (verified = true) => {
     const id = randomUUID();
     await db.prisma.user.create({
-      data: { id, login: `dev_${id.slice(0, 8)}`, email: `${id}@example.test`, displayName: 'Dev', passwordHash: 'x' },
+      data: {
+        id,
+        login: `dev_${id.slice(0, 8)}`,
+        email: `${id}@example.test`,
+        displayName: 'Dev',
+        passwordHash: 'x',
+        emailVerifiedAt: verified ? new Date() : null,
+      },
     });
     return id;
   };
@@ -96,5 +103,14 @@ describe(DeveloperAppsService.name, () => {
 
     await service.delete(identities.session(owner), app.clientId);
     expect(await service.clientMetadata(app.clientId)).toBeUndefined();
+  });
+
+  it('refuses an app to an account that has not verified its email address, whatever its token says', async () => {
+    const owner = await newOwner(false);
+    const input = { name: 'App', redirectUris: ['https://a.example/cb'], clientType: 'public' as const };
+    await expect(service.create(identities.session(owner, true), input)).rejects.toMatchObject({ code: 'USER_EMAIL_NOT_VERIFIED' });
+    expect(await db.prisma.developerApp.count({ where: { ownerId: owner } })).toBe(0);
+    await db.prisma.user.update({ where: { id: owner }, data: { emailVerifiedAt: new Date() } });
+    await expect(service.create(identities.session(owner, false), input)).resolves.toMatchObject({ app: { ownerId: owner } });
   });
 });

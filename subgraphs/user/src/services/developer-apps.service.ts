@@ -60,6 +60,11 @@ export class DeveloperAppsService {
   async create(identity: Identity, input: DeveloperAppInput): Promise<IssuedApp> {
     const ownerId = owner(identity);
     const fields = validate(input);
+    // Read here rather than from the token: a developer who just verified need not refresh their session first.
+    const account = await this.prisma.user.findUnique({ where: { id: ownerId }, select: { emailVerifiedAt: true } });
+    if (!account?.emailVerifiedAt) {
+      throw new DomainError('USER_EMAIL_NOT_VERIFIED', 'verify your email address before registering an app');
+    }
     const clientSecret = fields.clientType === 'confidential' ? newSecret() : null;
     const app = await this.prisma.developerApp.create({
       data: {
