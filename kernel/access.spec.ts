@@ -1,5 +1,5 @@
 import { identities } from '../test/support/identities';
-import { actingUser, actsForUser, hasPermission, requirePermission, requireScope } from './access';
+import { actingUser, actsForUser, hasPermission, requirePermission, requireScope, requireVerifiedEmail } from './access';
 
 describe('access checks', () => {
   const userId = 'b9c6a3f4-3f0e-4a47-9d1e-0c2b1f8a7e11';
@@ -37,5 +37,15 @@ describe('access checks', () => {
     expect(() => requirePermission(identities.oauth(userId, ['chat:edit']), 'users:read', 60)).toThrow(
       expect.objectContaining({ code: 'FORBIDDEN', message: 'staff only' }),
     );
+  });
+
+  it('should keep a user who has not verified their email from speaking, through our apps and through third-party apps alike', () => {
+    const unverified = [identities.session(userId, false), identities.oauth(userId, ['chat:edit'], 'third-party-app', false)];
+    for (const caller of unverified) {
+      expect(() => requireVerifiedEmail(caller)).toThrow(expect.objectContaining({ code: 'USER_EMAIL_NOT_VERIFIED' }));
+    }
+    for (const caller of [identities.session(userId), identities.oauth(userId, ['chat:edit'])]) {
+      expect(() => requireVerifiedEmail(caller)).not.toThrow();
+    }
   });
 });

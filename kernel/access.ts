@@ -22,11 +22,12 @@ export function actingUser(identity: Identity): string {
 }
 
 /**
- * Refuses a user of our own apps whose account had not verified its email address when their token was issued:
- * until they verify, they read and watch but do not speak (the user domain's rule, README Sign-up).
+ * Refuses a user whose account had not verified its email address when their token was issued, whether they call
+ * through our own apps or through a third-party app acting for them: until they verify, they read and watch but do
+ * not speak (the user domain's rule, README Sign-up).
  */
 export function requireVerifiedEmail(identity: Identity): void {
-  if (identity.kind === 'session' && !identity.emailVerified) {
+  if (actsForUser(identity) && !identity.emailVerified) {
     throw new DomainError(
       'USER_EMAIL_NOT_VERIFIED',
       'verify your email address first (a new link: POST /private/v1/me/email-verifications)',

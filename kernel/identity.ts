@@ -188,6 +188,8 @@ export interface OAuthIdentity extends Call {
   clientId: string;
   /** The user who consented; none for an app token (client credentials). */
   userId?: string;
+  /** Whether that user had verified their email address when the token was issued; false without a user. */
+  emailVerified?: boolean;
   /** What the authorization server granted, as it said it (scopes outside `Scope`, such as `openid`, grant nothing here). */
   scopes: readonly string[];
 }
@@ -233,7 +235,7 @@ export async function signIdentity(signing: SigningKey, identity: Identity, subg
     ...(identity.ip ? { ip: identity.ip } : {}),
     ...(identity.kind === 'staff' ? { mfa: identity.mfaAt } : {}),
     ...(identity.kind === 'service' ? { svc: identity.service } : {}),
-    ...(identity.kind === 'session' && identity.emailVerified ? { evf: true } : {}),
+    ...((identity.kind === 'session' || identity.kind === 'oauth') && identity.emailVerified ? { evf: true } : {}),
   })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid })
     .setIssuer(IDENTITY_ISSUER)
@@ -271,7 +273,13 @@ export async function verifyIdentity(keys: VerificationKeys, token: string, subg
       return userId ? { kind: 'session', userId, emailVerified: payload.evf === true, ...call } : null;
     case 'oauth':
       if (typeof payload.cid !== 'string') return null;
-      return { kind: 'oauth', clientId: payload.cid, ...(userId ? { userId } : {}), scopes: strings(payload.scp), ...call };
+      return {
+        kind: 'oauth',
+        clientId: payload.cid,
+        ...(userId ? { userId, emailVerified: payload.evf === true } : {}),
+        scopes: strings(payload.scp),
+        ...call,
+      };
     case 'staff':
       if (!userId || typeof payload.mfa !== 'number') return null;
       return { kind: 'staff', userId, permissions: strings(payload.prm), mfaAt: payload.mfa, ...call };

@@ -5,6 +5,8 @@
  */
 export interface IntrospectedToken {
   userId?: string;
+  /** Whether the user had verified their email address when the token was issued (the server's `email_verified`). */
+  emailVerified?: boolean;
   clientId: string;
   scopes: string[];
   /** When the token expires (epoch milliseconds), if the authorization server said. */
@@ -59,6 +61,7 @@ export function createIntrospection(options: IntrospectionOptions) {
     return {
       clientId: body.client_id,
       userId: typeof body.sub === 'string' ? body.sub : undefined,
+      ...(typeof body.sub === 'string' ? { emailVerified: body.email_verified === true } : {}),
       scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
       ...(typeof body.exp === 'number' ? { expiresAt: body.exp * 1000 } : {}),
     };

@@ -181,6 +181,19 @@ describe('Public API v1', () => {
     expect(mine.body).toMatchObject({ total: 1, data: [{ user: { id: other.id, login: other.login } }] });
   });
 
+  it('refuses a chat message from an app acting for a user who has not verified their email, as it does in our apps', async () => {
+    const unverified = await signUpAndLogIn(platform.api, 'pub_unverif', { verified: false });
+    const token = (await userTokens(platform.issuer, app, unverified.token, 'chat:edit')).access_token;
+    const introspected = await tokenRequest(platform.issuer, '/oauth/introspect', app, { token });
+    expect(introspected.body).toMatchObject({ active: true, sub: unverified.id, email_verified: false });
+    const refused = await call(`${platform.publicApi}/chat/messages`, {
+      method: 'POST',
+      token,
+      body: { channelId: otherChannelId, text: 'spam from a throwaway account' },
+    });
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: 'USER_EMAIL_NOT_VERIFIED' });
+  });
+
   it('sends a chat message as the token’s user with chat:edit, and refuses a token without it', async () => {
     const send = (token: string) =>
       call(`${platform.publicApi}/chat/messages`, {

@@ -11,11 +11,14 @@ export const identities = {
     emailVerified,
     requestId: randomUUID(),
   }),
-  /** A third-party app: for `userId` if the user consented, for no user (an app token) without one. */
-  oauth: (userId: string | undefined, scopes: string[], clientId = 'third-party-app'): OAuthIdentity => ({
+  /**
+   * A third-party app: for `userId` if the user consented (a user who verified their email address unless
+   * `emailVerified` is false), for no user (an app token) without one.
+   */
+  oauth: (userId: string | undefined, scopes: string[], clientId = 'third-party-app', emailVerified = true): OAuthIdentity => ({
     kind: 'oauth',
     clientId,
-    ...(userId ? { userId } : {}),
+    ...(userId ? { userId, emailVerified } : {}),
     scopes,
     requestId: randomUUID(),
   }),

@@ -81,6 +81,14 @@ export function createProvider(options: ProviderOptions): Provider {
         : null;
       return user ? { accountId: user.id, claims: () => ({ sub: user.id }) } : undefined;
     },
+    // Whether the user had verified their email when the token was issued, as session tokens say it: introspection
+    // answers it, so the router tells the subgraphs (unverified accounts do not chat, through any app).
+    async extraTokenClaims(_ctx, token) {
+      const accountId = 'accountId' in token ? token.accountId : undefined;
+      if (!accountId) return undefined;
+      const user = await options.prisma.user.findUnique({ where: { id: accountId }, select: { emailVerifiedAt: true } });
+      return { email_verified: Boolean(user?.emailVerifiedAt) };
+    },
     cookies: { keys: options.cookieKeys },
     jwks: { keys: [options.signingKey] },
     // Clients do not choose: what the server signs (ID tokens, if an app asks for openid) uses its one key.
