@@ -58,15 +58,19 @@ interface Context {
 
 const run = promisify(execFile);
 
-const WORKERS: ProcessName[] = ['chnl-provision-wkr', 'chat-provision-wkr'];
+/** The workers a sign-up sets to work, directly or through the channel it makes: any of them may be killed. */
+const WORKERS: ProcessName[] = ['chnl-provision-wkr', 'chat-provision-wkr', 'live-provision-wkr', 'paym-webhooks-wkr', 'ptfm-notify-wkr'];
 
-/** Each account has its channel, its room and its chatter, and no outbox holds anything unpublished. */
-const drained = (effects: Effects, users: number) =>
-  effects.users === users &&
-  effects.channels === users &&
-  effects.rooms === users &&
-  effects.chatters === users &&
-  effects.unpublished === 0;
+/** The accounts whose every effect, in every domain, is there: the fewest of any one kind. */
+const everyDomain = (effects: Effects) =>
+  Math.min(effects.channels, effects.rooms, effects.chatters, effects.liveInputs, effects.payees, effects.projected);
+
+/** Each account has its channel, room, chatter, live input, payee and copy, and no outbox holds anything unpublished. */
+const drained = (effects: Effects, users: number) => effects.users === users && everyDomain(effects) === users && effects.unpublished === 0;
+
+const describeEffects = (effects: Effects) =>
+  `effects: ${effects.users} accounts, ${effects.channels} channels, ${effects.rooms} rooms, ${effects.chatters} chatters, ` +
+  `${effects.liveInputs} live inputs, ${effects.payees} payees, ${effects.projected} ptfm accounts, ${effects.unpublished} unpublished`;
 
 /** Answers that are neither a success nor a documented refusal. */
 const unexpected = (replies: Reply[]) => replies.filter((r) => r.status === 0 || (r.status >= 500 && !(r.status === 503 && r.retryAfter)));
@@ -95,8 +99,9 @@ async function waitForDrain(context: Context, prefix: string, users: number): Pr
 }
 
 /**
- * N sign-ups (user.account.created.v1 → chnl-provision-wkr → chnl.channel.created.v1 → chat-provision-wkr) while
- * the broker is stopped and restarted twice and the consuming workers are SIGKILLed three times at seeded points.
+ * N sign-ups (user.account.created.v1 → chnl-provision-wkr, chat-provision-wkr, ptfm-notify-wkr; the channel each
+ * makes, chnl.channel.created.v1 → chat-provision-wkr, live-provision-wkr, paym-webhooks-wkr) while the broker is
+ * stopped and restarted twice and the consuming workers are SIGKILLed three times at seeded points.
  */
 export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> {
   const { services, processes, settings } = context;
@@ -182,7 +187,7 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
     `answers: ${tally(replies)}`,
     `faults: ${faults.map((f) => f.name).join(', ')} (seed ${settings.seed})`,
     `topics: user.account.created.v1 ${users.ids} ids (${users.repeated} twice), chnl.channel.created.v1 ${channels.ids} ids (${channels.repeated} twice)`,
-    `effects: ${effects.users} accounts, ${effects.channels} channels, ${effects.rooms} rooms, ${effects.chatters} chatters, ${effects.unpublished} unpublished`,
+    describeEffects(effects),
     `processed: ${Object.entries(handled)
       .map(([group, n]) => `${group} ${n}`)
       .join(', ')}`,
@@ -191,12 +196,12 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   if (users.ids !== effects.users) notes.push(`FAIL: ${effects.users} accounts but ${users.ids} account events on the topic`);
   if (channels.ids !== effects.channels) notes.push(`FAIL: ${effects.channels} channels but ${channels.ids} channel events on the topic`);
   const sent = Math.max(accepted, effects.users);
-  const delivered = Math.min(effects.channels, effects.rooms, effects.chatters);
+  const reached = everyDomain(effects);
   return {
     name: 'broker and worker faults',
     sent,
-    delivered,
-    lost: sent - delivered + (accepted - Math.min(accepted, effects.users)),
+    delivered: reached,
+    lost: sent - reached + (accepted - Math.min(accepted, effects.users)),
     duplicated: effects.doubled,
     republished: users.repeated + channels.repeated,
     errors: unexpected(replies).length,
@@ -281,7 +286,7 @@ export async function poison(context: Context): Promise<Outcome> {
   const afterReplay = await countEffects(services.postgres.url, prefix);
   if (afterReplay.channels !== good || afterReplay.doubled !== 0)
     notes.push(`FAIL: after the replay, ${afterReplay.channels} channels for ${good} accounts`);
-  const handledGood = Math.min(effects.channels, effects.rooms, effects.chatters);
+  const handledGood = everyDomain(effects);
   const sent = bad.length * consumers + good;
   const delivered = Math.min(letters.length, bad.length * consumers) + handledGood;
   return {
@@ -343,19 +348,19 @@ export async function postgresOutage(context: Context): Promise<Outcome> {
     `answers: ${tally(replies)}`,
     `answers while down: ${tally(replies.filter((r) => r.startedAt >= outage.from && r.startedAt <= outage.to))}`,
     `slowest answer ${Math.max(...replies.map((r) => r.ms))} ms (client timeout ${timeoutMs} ms)`,
-    `effects: ${effects.users} accounts, ${effects.channels} channels, ${effects.rooms} rooms, ${effects.chatters} chatters, ${effects.unpublished} unpublished`,
+    describeEffects(effects),
   ];
   const red = readiness.some((r) => !r.ready && r.at >= outage.from && r.at <= outage.to + 1_000);
   if (!red) notes.push('FAIL: user-store-svc stayed ready while PostgreSQL was down');
   if (!greenAgain) notes.push('FAIL: user-store-svc did not turn ready again');
   const recoveredAt = Math.max(greenAgain, firstGoodAfter ? firstGoodAfter.startedAt + firstGoodAfter.ms : Date.now());
-  const delivered = Math.min(effects.channels, effects.rooms, effects.chatters);
+  const reached = everyDomain(effects);
   const sent = Math.max(accepted, effects.users);
   return {
     name: 'PostgreSQL outage',
     sent,
-    delivered,
-    lost: sent - delivered,
+    delivered: reached,
+    lost: sent - reached,
     duplicated: effects.doubled,
     republished: 0,
     errors: unexpected(replies).length,

@@ -11,6 +11,12 @@ export interface Effects {
   channels: number;
   rooms: number;
   chatters: number;
+  /** The live domain's live input of each channel (live-provision-wkr). */
+  liveInputs: number;
+  /** The payment domain's record of each channel's owner (paym-webhooks-wkr). */
+  payees: number;
+  /** The platform domain's copy of each account (ptfm-notify-wkr). */
+  projected: number;
   /** Effects recorded more than once for one id: accounts with two channels, channels with two rooms. */
   doubled: number;
 }
@@ -34,6 +40,9 @@ export async function countEffects(databaseUrl: string, prefix: string): Promise
               (SELECT count(DISTINCT owner_id) FROM c)::int AS channels,
               (SELECT count(*) FROM chat.room r JOIN c ON c.id = r.channel_id)::int AS rooms,
               (SELECT count(*) FROM chat.chatter h JOIN u ON u.id = h.user_id)::int AS chatters,
+              (SELECT count(*) FROM live.live_input l JOIN c ON c.id = l.channel_id)::int AS "liveInputs",
+              (SELECT count(*) FROM paym.channel_owner o JOIN c ON c.id = o.channel_id)::int AS payees,
+              (SELECT count(*) FROM ptfm.account a JOIN u ON u.id = a.user_id)::int AS projected,
               ((SELECT count(*) FROM c) - (SELECT count(DISTINCT owner_id) FROM c))::int AS doubled`,
       [prefix],
     );
@@ -48,9 +57,14 @@ export async function processedEvents(databaseUrl: string): Promise<Record<strin
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    // Every domain's, those of domains added after this was written included.
+    const { rows: tables } = await client.query<{ schema: string }>(
+      "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'processed_event' ORDER BY 1",
+    );
     const { rows } = await client.query(
-      `SELECT consumer_group, count(*)::int AS n FROM chnl.processed_event GROUP BY 1
-       UNION ALL SELECT consumer_group, count(*)::int FROM chat.processed_event GROUP BY 1`,
+      tables
+        .map(({ schema }) => `SELECT consumer_group, count(*)::int AS n FROM ${escapeIdentifier(schema)}.processed_event GROUP BY 1`)
+        .join(' UNION ALL '),
     );
     return Object.fromEntries(rows.map((row) => [row.consumer_group, row.n]));
   } finally {
