@@ -1292,7 +1292,7 @@ export interface PtfmCategoryUpdatedData {
 }
 
 /**
- * Staff changed the platform's defaults. Carries every default as it now is, so a consumer replaces what it holds with the highest version it has seen; the domain that owns each setting applies it (chat: new rooms' modes, and the blocked terms of every room). Keyed by the constant "platform", so changes stay in order.
+ * Staff changed the platform's defaults. Carries every default as it now is, so a consumer replaces what it holds with the highest version it has seen; the domain that owns each setting applies it (chat: new rooms' modes, the blocked terms of every room and the message rates; user: the login limits). The limits were added later: an event without them, or with a null one, leaves the consumer's configured value. Keyed by the constant "platform", so changes stay in order.
  */
 export interface PtfmDefaultsUpdated {
   /**
@@ -1319,6 +1319,7 @@ export interface PtfmDefaultsUpdatedData {
    */
   changedAt: string;
   chat: PtfmChatDefaults;
+  login?: PtfmLoginDefaults;
 }
 export interface PtfmChatDefaults {
   /**
@@ -1347,6 +1348,28 @@ export interface PtfmChatDefaults {
    * @maxItems 1000
    */
   blockedTerms: string[];
+  /**
+   * Messages a viewer may send to one room per 30 seconds; null or absent: the chat domain's configured value.
+   */
+  viewerMessagesPer30s?: number | null;
+  /**
+   * The same for the broadcaster and the room's moderators.
+   */
+  moderatorMessagesPer30s?: number | null;
+}
+export interface PtfmLoginDefaults {
+  /**
+   * Failed logins an account takes before it is locked; null or absent: the user domain's configured value.
+   */
+  accountFailures?: number | null;
+  /**
+   * How long a locked account stays locked; null or absent: the configured value.
+   */
+  accountLockSeconds?: number | null;
+  /**
+   * Login attempts one address may make per minute; null or absent: the configured value.
+   */
+  attemptsPerIpPerMinute?: number | null;
 }
 
 /**

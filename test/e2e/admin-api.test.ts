@@ -377,7 +377,7 @@ describe('admin API', () => {
     const changed = await call(`${admin}/defaults`, {
       method: 'PATCH',
       token: adminToken,
-      body: { chat: { slowModeSeconds: 45 }, reason: 'raid season' },
+      body: { chat: { slowModeSeconds: 45 }, login: { accountLockSeconds: 900 }, reason: 'raid season' },
     });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ chat: { slowModeSeconds: 45, emoteOnly: false, blockedTerms: [] } });
@@ -385,10 +385,13 @@ describe('admin API', () => {
     const db = new Client({ connectionString: platform.databaseUrl });
     await db.connect();
     try {
-      // The chat domain applies the defaults from Kafka; a channel created before that still gets the old ones.
+      // The chat and user domains apply the defaults from Kafka; a channel created before that still gets the old ones.
       await eventually(async () => {
-        const { rows } = await db.query('SELECT version FROM chat.platform_defaults');
-        return rows[0].version === changed.body.version;
+        const { rows } = await db.query(
+          'SELECT (SELECT version FROM chat.platform_defaults) AS chat, (SELECT account_lock_seconds FROM "user".login_defaults WHERE version = $1) AS lock',
+          [changed.body.version],
+        );
+        return rows[0].chat === changed.body.version && rows[0].lock === 900;
       });
     } finally {
       await db.end();
@@ -402,10 +405,18 @@ describe('admin API', () => {
       return log.body.data?.find((r: { requestId: string }) => r.requestId === changed.headers.get('x-request-id'));
     });
     expect(logged).toMatchObject({ targetType: 'defaults', targetId: 'platform', reason: 'raid season' });
-    expect(JSON.parse(logged.details)).toEqual({ version: changed.body.version, chat: { slowModeSeconds: { from: null, to: 45 } } });
+    expect(JSON.parse(logged.details)).toEqual({
+      version: changed.body.version,
+      chat: { slowModeSeconds: { from: null, to: 45 } },
+      login: { accountLockSeconds: { from: null, to: 900 } },
+    });
 
-    const reset = await call(`${admin}/defaults`, { method: 'PATCH', token: adminToken, body: { chat: { slowModeSeconds: null } } });
-    expect(reset.body.chat.slowModeSeconds).toBeNull();
+    const reset = await call(`${admin}/defaults`, {
+      method: 'PATCH',
+      token: adminToken,
+      body: { chat: { slowModeSeconds: null }, login: { accountLockSeconds: null } },
+    });
+    expect(reset.body).toMatchObject({ chat: { slowModeSeconds: null }, login: { accountLockSeconds: null } });
   });
 
   it('should open the explorer (queries of their own, introspection included) to admins only', async () => {

@@ -9,6 +9,7 @@ import { AccountsService } from './services/accounts.service';
 import { directoryMailer, smtpMailer } from './mail/mailer';
 import { DeveloperAppsService } from './services/developer-apps.service';
 import { EmailVerificationService } from './services/email-verification.service';
+import { loginOverrides } from './services/login-defaults';
 import { LoginLimiter } from './services/login-limiter';
 import { StaffService } from './services/staff.service';
 
@@ -38,6 +39,7 @@ export function createUserContext(config: UserStoreConfig, { prisma, redis }: { 
       signUpsPerNetworkPerHour: config.SIGNUP_NETWORK_PER_HOUR,
     },
     redis,
+    loginOverrides(prisma),
   );
   const accounts = new AccountsService(prisma, config.ACCESS_TOKEN_SIGNING_KEY, limiter);
   const staff = new StaffService(prisma, accounts, config.STAFF_TOKEN_SIGNING_KEY, config.STAFF_MFA_MAX_AGE_SECONDS, limiter);

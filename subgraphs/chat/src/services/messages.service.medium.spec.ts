@@ -302,4 +302,35 @@ describe(MessagesService.name, () => {
       await apply(held + 3, {});
     }
   });
+  it("should hold the next messages to the platform's message rate once staff change it, and to the configured one until then", async () => {
+    const room = await chat.room();
+    const base = {
+      slowModeSeconds: null,
+      followersOnlyMinutes: null,
+      subscriberOnly: false,
+      emoteOnly: false,
+      uniqueChat: false,
+      blockedTerms: [],
+    };
+    const apply = (version: number, rates: { viewerMessagesPer30s?: number | null }) =>
+      chat.projections.defaultsUpdated(
+        makeEvent('ptfm.defaults.updated.v1', { version, changedAt: new Date().toISOString(), chat: { ...base, ...rates } }),
+        'spec',
+      );
+    const held = (await chat.db.prisma.platformDefaults.findUniqueOrThrow({ where: { id: 1 } })).version;
+    const send = (i: number) => messages.send(session(room.viewerId), room.channelId, `rate ${i}`, null);
+    try {
+      // The configured rate of this spec: 3.
+      for (let i = 0; i < 3; i += 1) await send(i);
+      await expect(send(3)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('at most 3 every 30 seconds') });
+      expect(await apply(held + 1, { viewerMessagesPer30s: 5 })).toBe('applied');
+      await expect(send(4)).resolves.toBeDefined();
+      await expect(send(5)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('at most 5 every 30 seconds') });
+      // Null (or an event from before the rates were defaults) gives the configured rate back.
+      expect(await apply(held + 2, { viewerMessagesPer30s: null })).toBe('applied');
+      await expect(send(6)).rejects.toMatchObject({ message: expect.stringContaining('at most 3 every 30 seconds') });
+    } finally {
+      await apply(held + 3, {});
+    }
+  });
 });

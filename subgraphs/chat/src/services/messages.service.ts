@@ -49,11 +49,18 @@ export class MessagesService {
     if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', { retryAfter: 1 });
     if (replyToId != null) await this.visible(room, replyToId);
     const fragments = await this.fragments(room, text);
-    await this.enforceModes(room, senderId, standing, text, fragments);
+    const platform = await this.prisma.platformDefaults.findUnique({
+      where: { id: 1 },
+      select: { blockedTerms: true, viewerMessagesPer30s: true, moderatorMessagesPer30s: true },
+    });
+    await this.enforceModes(room, senderId, standing, text, fragments, platform?.blockedTerms ?? []);
     if (await this.repeated(room.channelId, text, senderId)) {
       throw new DomainError('CHAT_DUPLICATE', `you sent this message less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
     }
-    await this.limiter.consume(room.channelId, senderId, standing.moderator);
+    await this.limiter.consume(room.channelId, senderId, standing.moderator, {
+      viewerMessages: platform?.viewerMessagesPer30s ?? undefined,
+      moderatorMessages: platform?.moderatorMessagesPer30s ?? undefined,
+    });
     return this.prisma.$transaction(async (tx) => {
       const message = await tx.message.create({
         data: {
@@ -173,7 +180,14 @@ export class MessagesService {
   }
 
   /** The room's modes, in the order a viewer would fix them; the broadcaster and moderators are exempt. */
-  private async enforceModes(room: Room, senderId: string, standing: Standing, text: string, fragments: Fragment[]): Promise<void> {
+  private async enforceModes(
+    room: Room,
+    senderId: string,
+    standing: Standing,
+    text: string,
+    fragments: Fragment[],
+    platformTerms: string[],
+  ): Promise<void> {
     if (standing.moderator) return;
     if (room.followersOnlyMinutes !== null && !standing.vip) {
       const follower = await this.prisma.follower.findUnique({
@@ -209,11 +223,8 @@ export class MessagesService {
       }
     }
     // The room's own terms and the platform's, which hold in every room.
-    const [terms, platform] = await Promise.all([
-      this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } }),
-      this.prisma.platformDefaults.findUnique({ where: { id: 1 }, select: { blockedTerms: true } }),
-    ]);
-    if (findBlockedTerm(text, [...terms.map((t) => t.term), ...(platform?.blockedTerms ?? [])])) {
+    const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
+    if (findBlockedTerm(text, [...terms.map((t) => t.term), ...platformTerms])) {
       throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
     }
     if (room.uniqueChat && (await this.repeated(room.channelId, text))) {

@@ -50,6 +50,9 @@ export class ProjectionsService {
           emoteOnly: chat.emoteOnly,
           uniqueChat: chat.uniqueChat,
           blockedTerms: chat.blockedTerms,
+          // Absent from events published before the rates were defaults: the configured ones hold.
+          viewerMessagesPer30s: chat.viewerMessagesPer30s ?? null,
+          moderatorMessagesPer30s: chat.moderatorMessagesPer30s ?? null,
         },
       });
       return updated.count ? ('applied' as const) : ('stale' as const);

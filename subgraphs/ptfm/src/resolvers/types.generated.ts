@@ -342,6 +342,21 @@ export type ChatDefaults = {
   uniqueChat: Scalars['Boolean']['output'];
   /** Terms refused in every room, existing rooms included, besides each room's own. */
   blockedTerms: Array<Scalars['String']['output']>;
+  /** Messages a viewer may send to one room per 30 seconds; null: the chat domain's configured value. */
+  viewerMessagesPer30s?: Maybe<Scalars['Int']['output']>;
+  /** Messages the broadcaster and moderators may send to their room per 30 seconds; null: the configured value. */
+  moderatorMessagesPer30s?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Login limits; each null one is the user domain's configured value. */
+export type LoginDefaults = {
+  __typename?: 'LoginDefaults';
+  /** Failed logins an account takes before it is locked. */
+  accountFailures?: Maybe<Scalars['Int']['output']>;
+  /** How long a locked account stays locked. */
+  accountLockSeconds?: Maybe<Scalars['Int']['output']>;
+  /** Login attempts one address may make per minute, whatever the account. */
+  attemptsPerIpPerMinute?: Maybe<Scalars['Int']['output']>;
 };
 
 /**
@@ -354,6 +369,8 @@ export type PlatformDefaults = {
   version: Scalars['Int']['output'];
   /** The chat domain's defaults. */
   chat: ChatDefaults;
+  /** The user domain's login limits. */
+  login: LoginDefaults;
   /** When they were last changed (ISO 8601). */
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -369,11 +386,26 @@ export type ChatDefaultsInput = {
   uniqueChat?: InputMaybe<Scalars['Boolean']['input']>;
   /** The whole list, replacing the one held: at most 1000 terms of 2–100 characters. */
   blockedTerms?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** 3–1000, or null for the chat domain's configured value. */
+  viewerMessagesPer30s?: InputMaybe<Scalars['Int']['input']>;
+  /** 3–1000, or null for the chat domain's configured value. */
+  moderatorMessagesPer30s?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Changes to the login limits; omitted fields keep their value, null restores the user domain's configured value. */
+export type LoginDefaultsInput = {
+  /** 3–100. */
+  accountFailures?: InputMaybe<Scalars['Int']['input']>;
+  /** 60–86400. */
+  accountLockSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** 5–10000. */
+  attemptsPerIpPerMinute?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Changes to the platform's defaults. */
 export type PlatformDefaultsInput = {
   chat?: InputMaybe<ChatDefaultsInput>;
+  login?: InputMaybe<LoginDefaultsInput>;
 };
 
 export type Query = {
@@ -637,8 +669,10 @@ export type ResolversTypes = {
   ChannelSearchConnection: ResolverTypeWrapper<Omit<ChannelSearchConnection, 'nodes'> & { nodes: Array<ResolversTypes['ChannelSearchResult']> }>;
   CategorySearchConnection: ResolverTypeWrapper<Omit<CategorySearchConnection, 'nodes'> & { nodes: Array<ResolversTypes['Category']> }>;
   ChatDefaults: ResolverTypeWrapper<ChatDefaults>;
+  LoginDefaults: ResolverTypeWrapper<LoginDefaults>;
   PlatformDefaults: ResolverTypeWrapper<PlatformDefaultsViewRow>;
   ChatDefaultsInput: ChatDefaultsInput;
+  LoginDefaultsInput: LoginDefaultsInput;
   PlatformDefaultsInput: PlatformDefaultsInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -678,8 +712,10 @@ export type ResolversParentTypes = {
   ChannelSearchConnection: Omit<ChannelSearchConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['ChannelSearchResult']> };
   CategorySearchConnection: Omit<CategorySearchConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Category']> };
   ChatDefaults: ChatDefaults;
+  LoginDefaults: LoginDefaults;
   PlatformDefaults: PlatformDefaultsViewRow;
   ChatDefaultsInput: ChatDefaultsInput;
+  LoginDefaultsInput: LoginDefaultsInput;
   PlatformDefaultsInput: PlatformDefaultsInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
@@ -824,11 +860,20 @@ export type ChatDefaultsResolvers<ContextType = PtfmContext, ParentType extends 
   emoteOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   uniqueChat?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   blockedTerms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  viewerMessagesPer30s?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  moderatorMessagesPer30s?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type LoginDefaultsResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['LoginDefaults'] = ResolversParentTypes['LoginDefaults']> = {
+  accountFailures?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  accountLockSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  attemptsPerIpPerMinute?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type PlatformDefaultsResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['PlatformDefaults'] = ResolversParentTypes['PlatformDefaults']> = {
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   chat?: Resolver<ResolversTypes['ChatDefaults'], ParentType, ContextType>;
+  login?: Resolver<ResolversTypes['LoginDefaults'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
@@ -879,6 +924,7 @@ export type Resolvers<ContextType = PtfmContext> = {
   ChannelSearchConnection?: ChannelSearchConnectionResolvers<ContextType>;
   CategorySearchConnection?: CategorySearchConnectionResolvers<ContextType>;
   ChatDefaults?: ChatDefaultsResolvers<ContextType>;
+  LoginDefaults?: LoginDefaultsResolvers<ContextType>;
   PlatformDefaults?: PlatformDefaultsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -49,6 +49,8 @@ describe(DefaultsService.name, () => {
       emoteOnly: true,
       uniqueChat: false,
       blockedTerms: ['bad word', 'spoiler'],
+      viewerMessagesPer30s: null,
+      moderatorMessagesPer30s: null,
     });
     // Nothing changes: nothing is published nor audited.
     expect(await defaults.update(staff, { chat: { emoteOnly: true } })).toMatchObject({ version: 2 });
@@ -97,5 +99,35 @@ describe(DefaultsService.name, () => {
       await expect(defaults.update(caller, { chat: { uniqueChat: true } })).rejects.toMatchObject({ code });
     }
     expect((await defaults.get(manager())).chat.uniqueChat).toBe(false);
+  });
+
+  it('should bound the message rates and login limits, publish them with the rest and audit their change', async () => {
+    await expect(
+      defaults.update(manager(), {
+        chat: { viewerMessagesPer30s: 0, moderatorMessagesPer30s: 1001 },
+        login: { accountFailures: 1, accountLockSeconds: 86_401, attemptsPerIpPerMinute: 2.5 },
+      }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [
+        'chat.viewerMessagesPer30s',
+        'chat.moderatorMessagesPer30s',
+        'login.accountFailures',
+        'login.accountLockSeconds',
+        'login.attemptsPerIpPerMinute',
+      ].map((field) => ({ field, message: expect.any(String) })),
+    });
+    const changed = await defaults.update(manager(), { chat: { viewerMessagesPer30s: 10 }, login: { accountFailures: 3 } });
+    expect(changed).toMatchObject({
+      chat: { viewerMessagesPer30s: 10, moderatorMessagesPer30s: null },
+      login: { accountFailures: 3, accountLockSeconds: null, attemptsPerIpPerMinute: null },
+    });
+    const last = (await published()).at(-1)?.payload.data as { version: number; chat: object; login: object };
+    expect(last).toMatchObject({ version: changed.version, chat: { viewerMessagesPer30s: 10 }, login: changed.login });
+    expect((await audited()).at(-1)?.details).toEqual({
+      version: changed.version,
+      chat: { viewerMessagesPer30s: { from: null, to: 10 } },
+      login: { accountFailures: { from: null, to: 3 } },
+    });
   });
 });

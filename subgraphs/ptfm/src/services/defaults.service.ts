@@ -10,6 +10,11 @@ const {
   'defaults.chat.slowModeSeconds': SLOW,
   'defaults.chat.followersOnlyMinutes': FOLLOWERS,
   'defaults.chat.blockedTerms': TERMS,
+  'defaults.chat.viewerMessagesPer30s': VIEWER_RATE,
+  'defaults.chat.moderatorMessagesPer30s': MODERATOR_RATE,
+  'defaults.login.accountFailures': FAILURES,
+  'defaults.login.accountLockSeconds': LOCK,
+  'defaults.login.ipAttemptsPerMinute': IP_ATTEMPTS,
   'staff.reason': REASON,
 } = LIMITS;
 
@@ -21,10 +26,21 @@ export interface ChatDefaultsInput {
   emoteOnly?: boolean | null;
   uniqueChat?: boolean | null;
   blockedTerms?: readonly string[] | null;
+  /** A null limit restores the chat domain's configured value. */
+  viewerMessagesPer30s?: number | null;
+  moderatorMessagesPer30s?: number | null;
+}
+
+/** A change to the login limits: an omitted field keeps its value, null restores the user domain's configured value. */
+export interface LoginDefaultsInput {
+  accountFailures?: number | null;
+  accountLockSeconds?: number | null;
+  attemptsPerIpPerMinute?: number | null;
 }
 
 export interface PlatformDefaultsInput {
   chat?: ChatDefaultsInput | null;
+  login?: LoginDefaultsInput | null;
 }
 
 /** The defaults as the graph shows them. */
@@ -38,13 +54,13 @@ export interface PlatformDefaultsView {
     emoteOnly: boolean;
     uniqueChat: boolean;
     blockedTerms: string[];
+    viewerMessagesPer30s: number | null;
+    moderatorMessagesPer30s: number | null;
   };
+  login: { accountFailures: number | null; accountLockSeconds: number | null; attemptsPerIpPerMinute: number | null };
 }
 
-type ChatColumns = Pick<
-  PlatformDefaults,
-  'chatSlowModeSeconds' | 'chatFollowersOnlyMinutes' | 'chatSubscriberOnly' | 'chatEmoteOnly' | 'chatUniqueChat' | 'chatBlockedTerms'
->;
+type Columns = Omit<PlatformDefaults, 'id' | 'version' | 'updatedAt'>;
 
 const viewOf = (row: PlatformDefaults): PlatformDefaultsView => ({
   version: row.version,
@@ -56,34 +72,51 @@ const viewOf = (row: PlatformDefaults): PlatformDefaultsView => ({
     emoteOnly: row.chatEmoteOnly,
     uniqueChat: row.chatUniqueChat,
     blockedTerms: row.chatBlockedTerms,
+    viewerMessagesPer30s: row.chatViewerMessagesPer30s,
+    moderatorMessagesPer30s: row.chatModeratorMessagesPer30s,
+  },
+  login: {
+    accountFailures: row.loginAccountFailures,
+    accountLockSeconds: row.loginAccountLockSeconds,
+    attemptsPerIpPerMinute: row.loginIpAttemptsPerMinute,
   },
 });
 
 /** A term as the chat domain compares it: NFKC, runs of blanks one space, trimmed. */
 const termOf = (raw: string) => raw.normalize('NFKC').replace(/\s+/gu, ' ').trim();
 
+type Bounds = { minimum: number; maximum: number };
+
 /** The columns a change sets, checked against the domain's limits; every problem at once. */
-function validate(input: ChatDefaultsInput): Partial<ChatColumns> {
+function validate({ chat = {}, login = {} }: { chat?: ChatDefaultsInput | null; login?: LoginDefaultsInput | null }): Partial<Columns> {
   const problems: FieldProblem[] = [];
-  const out: Partial<ChatColumns> = {};
-  const range = (field: 'slowModeSeconds' | 'followersOnlyMinutes', bounds: { minimum: number; maximum: number }) => {
-    const value = input[field];
+  const out: Partial<Columns> = {};
+  /** An integer in bounds, null (off, or the owning domain's configured value) or omitted (undefined). */
+  const range = (field: string, value: number | null | undefined, bounds: Bounds, nullMeans: string) => {
     if (value === undefined) return undefined;
     if (value !== null && (!Number.isInteger(value) || value < bounds.minimum || value > bounds.maximum)) {
-      problems.push({ field: `chat.${field}`, message: `must be null (off) or ${bounds.minimum}–${bounds.maximum}` });
+      problems.push({ field, message: `must be null (${nullMeans}) or ${bounds.minimum}–${bounds.maximum}` });
       return undefined;
     }
     return value;
   };
-  const slow = range('slowModeSeconds', SLOW);
-  if (slow !== undefined) out.chatSlowModeSeconds = slow;
-  const followers = range('followersOnlyMinutes', FOLLOWERS);
-  if (followers !== undefined) out.chatFollowersOnlyMinutes = followers;
-  if (input.subscriberOnly != null) out.chatSubscriberOnly = input.subscriberOnly;
-  if (input.emoteOnly != null) out.chatEmoteOnly = input.emoteOnly;
-  if (input.uniqueChat != null) out.chatUniqueChat = input.uniqueChat;
-  if (input.blockedTerms != null) {
-    const terms = [...new Set(input.blockedTerms.map(termOf))];
+  const set = <K extends keyof Columns>(column: K, value: Columns[K] | undefined) => {
+    if (value !== undefined) out[column] = value;
+  };
+  const c = chat ?? {};
+  const l = login ?? {};
+  set('chatSlowModeSeconds', range('chat.slowModeSeconds', c.slowModeSeconds, SLOW, 'off'));
+  set('chatFollowersOnlyMinutes', range('chat.followersOnlyMinutes', c.followersOnlyMinutes, FOLLOWERS, 'off'));
+  set('chatViewerMessagesPer30s', range('chat.viewerMessagesPer30s', c.viewerMessagesPer30s, VIEWER_RATE, 'configured'));
+  set('chatModeratorMessagesPer30s', range('chat.moderatorMessagesPer30s', c.moderatorMessagesPer30s, MODERATOR_RATE, 'configured'));
+  set('loginAccountFailures', range('login.accountFailures', l.accountFailures, FAILURES, 'configured'));
+  set('loginAccountLockSeconds', range('login.accountLockSeconds', l.accountLockSeconds, LOCK, 'configured'));
+  set('loginIpAttemptsPerMinute', range('login.attemptsPerIpPerMinute', l.attemptsPerIpPerMinute, IP_ATTEMPTS, 'configured'));
+  if (c.subscriberOnly != null) out.chatSubscriberOnly = c.subscriberOnly;
+  if (c.emoteOnly != null) out.chatEmoteOnly = c.emoteOnly;
+  if (c.uniqueChat != null) out.chatUniqueChat = c.uniqueChat;
+  if (c.blockedTerms != null) {
+    const terms = [...new Set(c.blockedTerms.map(termOf))];
     if (terms.length > TERMS.maxItems) problems.push({ field: 'chat.blockedTerms', message: `must hold at most ${TERMS.maxItems} terms` });
     else if (terms.some((t) => t.length < TERMS.items.minLength || t.length > TERMS.items.maxLength))
       problems.push({
@@ -125,15 +158,15 @@ export class DefaultsService {
 
   async update(identity: Identity, input: PlatformDefaultsInput, reason?: string | null): Promise<PlatformDefaultsView> {
     requirePermission(identity, 'settings:manage', this.mfaMaxAgeSeconds);
-    const changes = validate(input.chat ?? {});
+    const changes = validate(input);
     const why = reasonOf(reason);
     return this.prisma.$transaction(async (tx) => {
       // The row locked: two changes at once are applied one after the other, each with its own version.
       await tx.$queryRaw`SELECT 1 FROM platform_defaults WHERE id = 1 FOR UPDATE`;
       const current = await tx.platformDefaults.findUniqueOrThrow({ where: { id: 1 } });
       const changed = Object.fromEntries(
-        Object.entries(changes).filter(([key, value]) => !sameValue(current[key as keyof ChatColumns], value)),
-      ) as Partial<ChatColumns>;
+        Object.entries(changes).filter(([key, value]) => !sameValue(current[key as keyof Columns], value)),
+      ) as Partial<Columns>;
       if (Object.keys(changed).length === 0) return viewOf(current);
       const row = await tx.platformDefaults.update({
         where: { id: 1 },
@@ -144,16 +177,21 @@ export class DefaultsService {
         version: view.version,
         changedAt: view.updatedAt.toISOString(),
         chat: view.chat,
+        login: view.login,
       });
-      const before = viewOf(current).chat;
-      const fields = Object.keys(view.chat).filter(
-        (key) => !sameValue(before[key as keyof typeof before], view.chat[key as keyof typeof before]),
-      );
+      const before = viewOf(current);
+      /** What changed in one group, as { field: { from, to } }. */
+      const diff = (was: Record<string, unknown>, now: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.keys(now)
+            .filter((key) => !sameValue(was[key], now[key]))
+            .map((key) => [key, { from: was[key], to: now[key] }]),
+        );
+      const login = diff(before.login, view.login);
       await recordAudit(tx, identity, 'defaults.updated', { type: 'defaults', id: 'platform' }, why, {
         version: view.version,
-        chat: Object.fromEntries(
-          fields.map((key) => [key, { from: before[key as keyof typeof before], to: view.chat[key as keyof typeof before] }]),
-        ),
+        chat: diff(before.chat, view.chat),
+        ...(Object.keys(login).length > 0 ? { login } : {}),
       });
       return view;
     });

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { sharedLimiter } from '../../../../kernel/redis';
 import { DomainError } from '../../../../kernel/errors';
+import type { LoginOverrides } from './login-defaults';
 
 export interface LoginLimits {
   /** Failed logins an account takes before it is locked for `accountLockSeconds`. */
@@ -17,6 +18,9 @@ export interface LoginLimits {
   signUpsPerAddressPerHour?: number;
   signUpsPerNetworkPerHour?: number;
 }
+
+/** The highest login limits staff may set in the platform's defaults (subgraphs/ptfm/limits.json). */
+const PLATFORM_MAXIMUM = { accountFailures: 100, ipAttempts: 10000 };
 
 export const DEFAULT_LOGIN_LIMITS = {
   accountFailures: 5,
@@ -35,17 +39,32 @@ export const DEFAULT_LOGIN_LIMITS = {
  * (the embedded default, and every instance while Redis is away: no outage lifts a limit).
  */
 export class LoginLimiter {
-  private readonly perAccount: RateLimiterAbstract;
+  /** Per lock duration: a limiter's window is fixed, so a new lock duration counts afresh. */
+  private readonly perAccount = new Map<number, RateLimiterAbstract>();
   private readonly perIp: RateLimiterAbstract;
+  private readonly make: (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
   private readonly perSecondFactor: RateLimiterAbstract;
   private readonly signUpsPerAddress: RateLimiterAbstract;
   private readonly signUpsPerNetwork: RateLimiterAbstract;
 
-  constructor(limits: LoginLimits, redis?: Redis) {
+  /**
+   * `overrides` gives the platform's login limits (ptfm.defaults.updated.v1) where staff set them; the counters hold
+   * up to the highest limit staff may set and the limit in force is compared to the count, so a change applies to
+   * the next attempt.
+   */
+  constructor(
+    private readonly limits: LoginLimits,
+    redis?: Redis,
+    private readonly overrides: () => Promise<LoginOverrides> = async () => ({}),
+  ) {
     const make = (options: { keyPrefix: string; points: number; duration: number }) =>
       redis ? sharedLimiter(redis, options) : new RateLimiterMemory(options);
-    this.perAccount = make({ keyPrefix: 'user:login:account', points: limits.accountFailures, duration: limits.accountLockSeconds });
-    this.perIp = make({ keyPrefix: 'user:login:ip', points: limits.attemptsPerIpPerMinute, duration: 60 });
+    this.make = make;
+    this.perIp = make({
+      keyPrefix: 'user:login:ip',
+      points: Math.max(PLATFORM_MAXIMUM.ipAttempts, limits.attemptsPerIpPerMinute),
+      duration: 60,
+    });
     this.perSecondFactor = make({
       keyPrefix: 'user:login:second-factor',
       points: limits.secondFactorFailures ?? limits.accountFailures,
@@ -76,13 +95,25 @@ export class LoginLimiter {
 
   /** Before checking a password: takes the address's point and the account's, or refuses when either is spent. */
   async beforeAttempt(login: string, ip: string | undefined): Promise<void> {
-    if (ip) await this.perIp.consume(ip).catch(rethrowLimited);
-    await this.perAccount.consume(login).catch(rethrowLimited);
+    const current = await this.overrides();
+    if (ip) await within(this.perIp, ip, current.attemptsPerIpPerMinute ?? this.limits.attemptsPerIpPerMinute);
+    await within(this.accountLimiter(current), login, current.accountFailures ?? this.limits.accountFailures);
   }
 
   /** The password was right: the account's failures are forgiven. */
   async succeeded(login: string): Promise<void> {
-    await this.perAccount.delete(login);
+    await this.accountLimiter(await this.overrides()).delete(login);
+  }
+
+  private accountLimiter(current: LoginOverrides): RateLimiterAbstract {
+    const duration = current.accountLockSeconds ?? this.limits.accountLockSeconds;
+    let limiter = this.perAccount.get(duration);
+    if (!limiter) {
+      const points = Math.max(PLATFORM_MAXIMUM.accountFailures, this.limits.accountFailures);
+      limiter = this.make({ keyPrefix: `user:login:account:${duration}`, points, duration });
+      this.perAccount.set(duration, limiter);
+    }
+    return limiter;
   }
 
   /** Before checking a second-factor code: takes the staff member's point, or refuses when they are spent. */
@@ -93,6 +124,15 @@ export class LoginLimiter {
   async secondFactorSucceeded(userId: string): Promise<void> {
     await this.perSecondFactor.delete(userId);
   }
+}
+
+/** Takes one point; refuses once the count passes `allowed`. */
+async function within(limiter: RateLimiterAbstract, key: string, allowed: number): Promise<void> {
+  const counted = await limiter.consume(key).catch((error: unknown) => {
+    if (error instanceof RateLimiterRes) return error;
+    throw error;
+  });
+  if (counted.consumedPoints > allowed) throw limited(counted);
 }
 
 const limited = (res: RateLimiterRes) =>
