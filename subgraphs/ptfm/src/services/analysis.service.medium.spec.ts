@@ -4,13 +4,15 @@ import { makeEvent } from '../../../../kernel/events';
 import { identities } from '../../../../test/support/identities';
 import { startPtfmDb } from '../../../../test/support/ptfm';
 import { AnalysisService } from './analysis.service';
+import { CasesService } from './cases.service';
 
 const GROUP = 'ptfm-analysis-wkr.test';
 
-/** Account analysis against a real PostgreSQL, fed the events it consumes. */
+/** Account analysis against a real PostgreSQL, fed the events it consumes, and the queue of cases it fills. */
 describe(AnalysisService.name, () => {
   let ptfm: Awaited<ReturnType<typeof startPtfmDb>>;
   let analysis: AnalysisService;
+  let cases: CasesService;
   const staff = () => identities.staff(randomUUID(), ['cases:manage']);
   const signUp = (address: string | undefined, second: number) =>
     makeEvent('user.account.created.v1', {
@@ -25,6 +27,7 @@ describe(AnalysisService.name, () => {
   beforeAll(async () => {
     ptfm = await startPtfmDb();
     analysis = new AnalysisService(ptfm.db.prisma, { signupsPerHour: 10, followsPerMinute: 5 });
+    cases = new CasesService(ptfm.db.prisma, 15 * 60);
   });
 
   afterAll(() => ptfm?.close());
@@ -41,11 +44,11 @@ describe(AnalysisService.name, () => {
     expect(outcomes.filter((o) => o === 'opened')).toHaveLength(1);
     expect(await analysis.accountCreated(events[3], GROUP)).toBe('duplicate');
 
-    const cases = await casesOf('198.51.100.0/24');
-    expect(cases).toHaveLength(1);
-    expect(cases[0]).toMatchObject({ kind: 'signup_burst', subjectType: 'address', status: 'open', signalCount: 20 });
-    expect(cases[0].userIds).toHaveLength(20);
-    expect(cases[0].score).toBe(20);
+    const opened = await casesOf('198.51.100.0/24');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ kind: 'signup_burst', subjectType: 'address', status: 'open', signalCount: 20 });
+    expect(opened[0].userIds).toHaveLength(20);
+    expect(opened[0].score).toBe(20);
   });
 
   it('counts IPv6 per /64, ignores sign-ups without an address, and stays below the threshold', async () => {
@@ -69,14 +72,14 @@ describe(AnalysisService.name, () => {
     expect(opened).toMatchObject({ kind: 'follow_burst', subjectType: 'channel', status: 'open' });
 
     const member = staff();
-    const listed = await analysis.list(member, 'open', 100);
+    const listed = await cases.list(member, 'open', 100);
     expect(listed.map((c) => c.id)).toContain(opened.id);
-    expect(await analysis.assign(member, opened.id, null, 'looking')).toMatchObject({ status: 'assigned', assigneeId: member.userId });
-    expect(await analysis.resolve(member, opened.id, 'suspended', 'bots')).toMatchObject({ status: 'resolved', resolution: 'suspended' });
-    await expect(analysis.resolve(member, opened.id, 'again')).rejects.toMatchObject({ extensions: { code: 'PTFM_CASE_RESOLVED' } });
+    expect(await cases.assign(member, opened.id, null, 'looking')).toMatchObject({ status: 'assigned', assigneeId: member.userId });
+    expect(await cases.resolve(member, opened.id, 'suspended', 'bots')).toMatchObject({ status: 'resolved', resolution: 'suspended' });
+    await expect(cases.resolve(member, opened.id, 'again')).rejects.toMatchObject({ extensions: { code: 'PTFM_CASE_RESOLVED' } });
     const audit = await ptfm.db.prisma.auditRecord.findMany({ where: { targetId: opened.id }, orderBy: { at: 'asc' } });
     expect(audit.map((a) => a.action)).toEqual(['case.assign', 'case.resolve']);
 
-    await expect(analysis.list(identities.staff(randomUUID(), []), null, 10)).rejects.toBeInstanceOf(DomainError);
+    await expect(cases.list(identities.staff(randomUUID(), []), null, 10)).rejects.toBeInstanceOf(DomainError);
   });
 });
