@@ -31,8 +31,14 @@ import {
   paymTransfersConfigSchema,
   paymWebhooksConfigSchema,
 } from '../subgraphs/paym/src/config';
-import { ptfmPruneRnr, startPtfmNotifyWkr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
-import { ptfmNotifyConfigSchema, ptfmPruneConfigSchema, ptfmSearchConfigSchema, ptfmStoreConfigSchema } from '../subgraphs/ptfm/src/config';
+import { ptfmPruneRnr, startPtfmAnalysisWkr, startPtfmNotifyWkr, startPtfmSearchWkr, startPtfmStoreSvc } from '../subgraphs/ptfm/src';
+import {
+  ptfmAnalysisConfigSchema,
+  ptfmNotifyConfigSchema,
+  ptfmPruneConfigSchema,
+  ptfmSearchConfigSchema,
+  ptfmStoreConfigSchema,
+} from '../subgraphs/ptfm/src/config';
 import { startUserAuditWkr, startUserStoreSvc, userPruneRnr } from '../subgraphs/user/src';
 import { userAuditConfigSchema, userOAuthConfigSchema, userPruneConfigSchema, userStoreConfigSchema } from '../subgraphs/user/src/config';
 
@@ -169,6 +175,7 @@ const DOMAIN_PROCESSES = {
   }),
   'ptfm-notify-wkr': row({ config: ptfmNotifyConfigSchema, port: 'PTFM_NOTIFY_HEALTH_PORT', bus: true, start: startPtfmNotifyWkr }),
   'ptfm-search-wkr': row({ config: ptfmSearchConfigSchema, port: 'PTFM_SEARCH_HEALTH_PORT', bus: true, start: startPtfmSearchWkr }),
+  'ptfm-analysis-wkr': row({ config: ptfmAnalysisConfigSchema, port: 'PTFM_ANALYSIS_HEALTH_PORT', bus: true, start: startPtfmAnalysisWkr }),
   'ptfm-prune-rnr': row({ config: ptfmPruneConfigSchema, port: 'PTFM_PRUNE_HEALTH_PORT', bus: false, ...ptfmPruneRnr }),
 };
 

@@ -15,6 +15,7 @@ export const STAFF_PERMISSIONS = {
   'fraud:read': 'List buyers flagged for payment fraud signals (disputes, fraud warnings, refunds)',
   'categories:manage': 'Create and change the category catalogue',
   'settings:manage': "Read and change the platform's defaults (new chat rooms' modes, the global blocked terms)",
+  'cases:manage': 'Work the trust and safety queue of account analysis: list, assign and resolve cases',
   'graph:explore': 'Run queries of their own on the router (the explorer), introspection included',
 } as const;
 

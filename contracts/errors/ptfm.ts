@@ -8,4 +8,8 @@ export const PTFM_ERRORS = {
   PTFM_CATEGORY_NOT_FOUND: 404,
   /** Another category already has that slug. */
   PTFM_CATEGORY_SLUG_TAKEN: 409,
+  /** No trust and safety case has that id. */
+  PTFM_CASE_NOT_FOUND: 404,
+  /** The case is resolved: it is neither assigned nor resolved again. */
+  PTFM_CASE_RESOLVED: 409,
 } as const;

@@ -1476,6 +1476,10 @@ export interface UserAccountCreatedData {
    * Account creation time.
    */
   createdAt: string;
+  /**
+   * The client address the sign-up came from (IPv4 or IPv6), when known. Personal data, kept by ptfm for trust and safety only.
+   */
+  signupAddress?: string;
 }
 
 /**

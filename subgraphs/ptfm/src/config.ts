@@ -73,3 +73,14 @@ export const ptfmSearchConfigSchema = z.object({
 });
 
 export type PtfmSearchConfig = z.infer<typeof ptfmSearchConfigSchema>;
+
+export const ptfmAnalysisConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  PTFM_ANALYSIS_HEALTH_PORT: port(4031),
+  /** Sign-ups from one address block (an IPv4 /24, an IPv6 /64) within an hour that open a case. */
+  PTFM_ANALYSIS_SIGNUPS_PER_HOUR: z.coerce.number().int().min(2).max(10_000).default(10),
+  /** Follows of one channel within a minute that open a case (a follow-bot wave). */
+  PTFM_ANALYSIS_FOLLOWS_PER_MINUTE: z.coerce.number().int().min(2).max(100_000).default(200),
+});
+
+export type PtfmAnalysisConfig = z.infer<typeof ptfmAnalysisConfigSchema>;

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { Category, PrismaClient } from './data/db';
+import { CasesService } from './services/cases.service';
 import { CategoriesService } from './services/categories.service';
 import { DefaultsService } from './services/defaults.service';
 import { InboxService } from './services/inbox.service';
@@ -16,6 +17,7 @@ export interface PtfmServices {
   categories: CategoriesService;
   defaults: DefaultsService;
   search: SearchService;
+  cases: CasesService;
 }
 
 export interface PtfmContext extends PtfmServices {
@@ -34,6 +36,7 @@ export function createPtfmContext({ prisma }: { prisma: PrismaClient }, settings
     categories: new CategoriesService(prisma, settings.mfaMaxAgeSeconds),
     defaults: new DefaultsService(prisma, settings.mfaMaxAgeSeconds),
     search: new SearchService(prisma),
+    cases: new CasesService(prisma, settings.mfaMaxAgeSeconds),
   };
   return (identity: Identity, log: Logger): PtfmContext => ({
     ...services,

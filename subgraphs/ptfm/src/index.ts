@@ -4,15 +4,17 @@ import { startDomainService } from '../../../kernel/subgraph';
 import { startDomainWorker } from '../../../kernel/worker-process';
 import { connectedUsers, presenceKey } from '../../../kernel/presence';
 import { connectRedis } from '../../../kernel/redis';
-import { type PtfmNotifyConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
+import { type PtfmAnalysisConfig, type PtfmNotifyConfig, type PtfmSearchConfig, type PtfmStoreConfig, vapidOf } from './config';
 import { createPtfmContext } from './context';
 export { seed } from './seed';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
+import { AnalysisService } from './services/analysis.service';
 import { FanoutService } from './services/fanout.service';
 import { ProjectionsService } from './services/projections.service';
 import { PushService, webPushSender } from './services/push.service';
 import { SearchService } from './services/search.service';
+import { ANALYSIS_TOPICS, createPtfmAnalysisWorker } from './workers/analysis.wkr';
 import { createPtfmNotifyWorker } from './workers/notify.wkr';
 import { createPtfmSearchWorker, SEARCH_TOPICS } from './workers/search.wkr';
 
@@ -85,6 +87,27 @@ export const startPtfmSearchWkr = (config: PtfmSearchConfig, bus: EventBus, logg
       worker: (prisma, on, log) => createPtfmSearchWorker(on, new SearchService(prisma), log),
     },
     { ...config, port: config.PTFM_SEARCH_HEALTH_PORT },
+    bus,
+    logger,
+  );
+
+/** ptfm-analysis-wkr: account analysis, which opens the trust and safety queue's cases from the user and chnl events. */
+export const startPtfmAnalysisWkr = (config: PtfmAnalysisConfig, bus: EventBus, logger: Logger) =>
+  startDomainWorker(
+    {
+      connect: connectPtfmDb,
+      poolSize: ANALYSIS_TOPICS.length,
+      worker: (prisma, on, log) =>
+        createPtfmAnalysisWorker(
+          on,
+          new AnalysisService(prisma, {
+            signupsPerHour: config.PTFM_ANALYSIS_SIGNUPS_PER_HOUR,
+            followsPerMinute: config.PTFM_ANALYSIS_FOLLOWS_PER_MINUTE,
+          }),
+          log,
+        ),
+    },
+    { ...config, port: config.PTFM_ANALYSIS_HEALTH_PORT },
     bus,
     logger,
   );

@@ -16,4 +16,4 @@ export type PtfmDb = DomainDb<PrismaClient>;
 export const connectPtfmDb = (databaseUrl: string, max = 10, logger?: Logger): PtfmDb =>
   connectDomainDb(PrismaClient, databaseUrl, PTFM_SCHEMA, max, logger);
 
-export type { Announcement, Category, Notification, Preference, PushSubscription } from './prisma/client';
+export type { Announcement, Category, Notification, Preference, PushSubscription, TrustCase } from './prisma/client';

@@ -10,4 +10,6 @@ export const Mutation: MutationResolvers = {
   createCategory: (_, args, ctx) => ctx.categories.create(ctx.identity, args.input, args.reason),
   updateCategory: (_, args, ctx) => ctx.categories.update(ctx.identity, args.id, args.input, args.reason),
   updatePlatformDefaults: (_, args, ctx) => ctx.defaults.update(ctx.identity, args.input, args.reason),
+  assignTrustCase: (_, args, ctx) => ctx.cases.assign(ctx.identity, args.caseId, args.assigneeId, args.reason),
+  resolveTrustCase: (_, args, ctx) => ctx.cases.resolve(ctx.identity, args.caseId, args.resolution, args.reason),
 };

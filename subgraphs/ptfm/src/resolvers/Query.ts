@@ -13,4 +13,5 @@ export const Query: QueryResolvers = {
   searchChannels: (_, { query, liveOnly, first, after }, ctx) => ctx.search.channels(query, { liveOnly, first, after }),
   searchCategories: (_, { query, first, after }, ctx) => ctx.search.categories(query, { first, after }),
   platformDefaults: (_, __, ctx) => ctx.defaults.get(ctx.identity),
+  trustCases: (_, args, ctx) => ctx.cases.list(ctx.identity, args.status, args.first),
 };

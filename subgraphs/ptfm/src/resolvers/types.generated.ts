@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { InboxRow as InboxRowRow } from '../services/inbox.service';
 import type { PreferencesView as PreferencesViewRow } from '../services/preferences.service';
-import type { PushSubscription as PushSubscriptionRow, Category as CategoryRow } from '../data/db';
+import type { PushSubscription as PushSubscriptionRow, Category as CategoryRow, TrustCase as TrustCaseRow } from '../data/db';
 import type { ChannelHit as ChannelHitRow, UserHit as UserHitRow } from '../services/search.service';
 import type { PlatformDefaultsView as PlatformDefaultsViewRow } from '../services/defaults.service';
 import type { PtfmContext } from '../context';
@@ -408,6 +408,34 @@ export type PlatformDefaultsInput = {
   login?: InputMaybe<LoginDefaultsInput>;
 };
 
+/** Where a trust and safety case is in the queue. */
+export type CaseStatus =
+  | 'open'
+  | 'assigned'
+  | 'resolved';
+
+/** A case of account analysis: a burst of sign-ups from one address block, or of follows on one channel. */
+export type TrustCase = {
+  __typename?: 'TrustCase';
+  id: Scalars['ID']['output'];
+  /** `signup_burst` or `follow_burst`. */
+  kind: Scalars['String']['output'];
+  /** What the case is about: `address` (an IPv4 /24 or IPv6 /64 block) or `channel`. */
+  subjectType: Scalars['String']['output'];
+  subject: Scalars['String']['output'];
+  status: CaseStatus;
+  /** The largest count of signals in one window. */
+  score: Scalars['Int']['output'];
+  signalCount: Scalars['Int']['output'];
+  /** The accounts behind the signals (the first 100): those staff may suspend (SuspendUser). */
+  userIds: Array<Scalars['ID']['output']>;
+  openedAt: Scalars['DateTime']['output'];
+  lastSignalAt: Scalars['DateTime']['output'];
+  assigneeId?: Maybe<Scalars['ID']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolution?: Maybe<Scalars['String']['output']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The caller's notification preferences. */
@@ -427,6 +455,8 @@ export type Query = {
   searchCategories: CategorySearchConnection;
   /** The platform's defaults: staff holding `settings:manage`. */
   platformDefaults: PlatformDefaults;
+  /** The trust and safety queue, open cases first (1–100): staff holding `cases:manage`. */
+  trustCases: Array<TrustCase>;
 };
 
 
@@ -463,6 +493,12 @@ export type QuerySearchCategoriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QueryTrustCasesArgs = {
+  status?: InputMaybe<CaseStatus>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Marks the caller's notifications read: those up to `upToId` and older, or all of them without it. */
@@ -484,6 +520,10 @@ export type Mutation = {
    * a change that changes nothing is neither published nor audited.
    */
   updatePlatformDefaults: PlatformDefaults;
+  /** Staff holding `cases:manage` assign a case, to themselves without `assigneeId` (audited). */
+  assignTrustCase: TrustCase;
+  /** Staff holding `cases:manage` resolve a case (audited); a later burst on its subject opens a new one. */
+  resolveTrustCase: TrustCase;
 };
 
 
@@ -527,6 +567,20 @@ export type MutationUpdateCategoryArgs = {
 
 export type MutationUpdatePlatformDefaultsArgs = {
   input: PlatformDefaultsInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationAssignTrustCaseArgs = {
+  caseId: Scalars['ID']['input'];
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationResolveTrustCaseArgs = {
+  caseId: Scalars['ID']['input'];
+  resolution: Scalars['String']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -674,6 +728,8 @@ export type ResolversTypes = {
   ChatDefaultsInput: ChatDefaultsInput;
   LoginDefaultsInput: LoginDefaultsInput;
   PlatformDefaultsInput: PlatformDefaultsInput;
+  CaseStatus: null;
+  TrustCase: ResolverTypeWrapper<TrustCaseRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -717,6 +773,7 @@ export type ResolversParentTypes = {
   ChatDefaultsInput: ChatDefaultsInput;
   LoginDefaultsInput: LoginDefaultsInput;
   PlatformDefaultsInput: PlatformDefaultsInput;
+  TrustCase: TrustCaseRow;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
@@ -877,6 +934,24 @@ export type PlatformDefaultsResolvers<ContextType = PtfmContext, ParentType exte
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type CaseStatusResolvers = { OPEN: 'open', ASSIGNED: 'assigned', RESOLVED: 'resolved' };
+
+export type TrustCaseResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['TrustCase'] = ResolversParentTypes['TrustCase']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subjectType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CaseStatus'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  signalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  lastSignalAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  assigneeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   notificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType>;
   categories?: Resolver<ResolversTypes['CategoryConnection'], ParentType, ContextType, RequireFields<QueryCategoriesArgs, 'first'>>;
@@ -885,6 +960,7 @@ export type QueryResolvers<ContextType = PtfmContext, ParentType extends Resolve
   searchChannels?: Resolver<ResolversTypes['ChannelSearchConnection'], ParentType, ContextType, RequireFields<QuerySearchChannelsArgs, 'query' | 'liveOnly' | 'first'>>;
   searchCategories?: Resolver<ResolversTypes['CategorySearchConnection'], ParentType, ContextType, RequireFields<QuerySearchCategoriesArgs, 'query' | 'first'>>;
   platformDefaults?: Resolver<ResolversTypes['PlatformDefaults'], ParentType, ContextType>;
+  trustCases?: Resolver<Array<ResolversTypes['TrustCase']>, ParentType, ContextType, RequireFields<QueryTrustCasesArgs, 'first'>>;
 };
 
 export type MutationResolvers<ContextType = PtfmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -896,6 +972,8 @@ export type MutationResolvers<ContextType = PtfmContext, ParentType extends Reso
   createCategory?: Resolver<ResolversTypes['Category'], ParentType, ContextType, RequireFields<MutationCreateCategoryArgs, 'input'>>;
   updateCategory?: Resolver<ResolversTypes['Category'], ParentType, ContextType, RequireFields<MutationUpdateCategoryArgs, 'id' | 'input'>>;
   updatePlatformDefaults?: Resolver<ResolversTypes['PlatformDefaults'], ParentType, ContextType, RequireFields<MutationUpdatePlatformDefaultsArgs, 'input'>>;
+  assignTrustCase?: Resolver<ResolversTypes['TrustCase'], ParentType, ContextType, RequireFields<MutationAssignTrustCaseArgs, 'caseId'>>;
+  resolveTrustCase?: Resolver<ResolversTypes['TrustCase'], ParentType, ContextType, RequireFields<MutationResolveTrustCaseArgs, 'caseId' | 'resolution'>>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -926,6 +1004,8 @@ export type Resolvers<ContextType = PtfmContext> = {
   ChatDefaults?: ChatDefaultsResolvers<ContextType>;
   LoginDefaults?: LoginDefaultsResolvers<ContextType>;
   PlatformDefaults?: PlatformDefaultsResolvers<ContextType>;
+  CaseStatus?: CaseStatusResolvers;
+  TrustCase?: TrustCaseResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

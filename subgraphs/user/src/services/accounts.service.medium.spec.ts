@@ -60,6 +60,9 @@ describe(AccountsService.name, () => {
       },
     });
     expect((await signUp({ displayName: '  The Name  ' })).displayName).toBe('The Name');
+    const other = login();
+    const addressed = await accounts.signUp({ login: other, email: `${other}@example.test`, password: PASSWORD }, '203.0.113.9');
+    expect(await outboxOf(addressed.id)).toMatchObject([{ payload: { data: { signupAddress: '203.0.113.9' } } }]);
   });
 
   it('should refuse invalid fields all at once, at the edges of their limits', async () => {

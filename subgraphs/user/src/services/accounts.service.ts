@@ -69,6 +69,8 @@ export class AccountsService {
           login: user.login,
           displayName: user.displayName,
           createdAt: user.createdAt.toISOString(),
+          // Personal data, sent for account analysis (ptfm's trust and safety) only.
+          ...(clientIp ? { signupAddress: clientIp } : {}),
         });
         return user;
       });
