@@ -492,6 +492,8 @@ describe('admin API', () => {
       CreateCategory: { name: 'Matrix', slug: 'matrix-category', boxArtUrl: 'https://images.example.test/matrix.jpg' },
       UpdateCategory: { name: 'Matrix' },
       UpdatePlatformDefaults: { chat: { uniqueChat: true } },
+      AssignTrustCase: {},
+      ResolveTrustCase: { resolution: 'dismissed' },
     };
     let target: Awaited<ReturnType<typeof signUpAndLogIn>>;
     let callers: Record<string, string | undefined>;
@@ -538,7 +540,11 @@ describe('admin API', () => {
     const PAYMENTS_ROUTES = ['ListPayouts'];
 
     const request = (route: (typeof routes)[number]) => {
-      const path = route.path.replace('{userId}', target.id).replace('{roleName}', 'payments-only').replace('{categoryId}', target.id);
+      const path = route.path
+        .replace('{userId}', target.id)
+        .replace('{roleName}', 'payments-only')
+        .replace('{categoryId}', target.id)
+        .replace('{caseId}', target.id);
       const query =
         route.operationId === 'SearchUsers' ? `?query=${target.login}` : route.operationId === 'UnsuspendUser' ? '?reason=matrix' : '';
       const body = route.operationId === 'AddStaffMember' ? { userId: target.id, roles: ['admin'] } : bodies[route.operationId];
