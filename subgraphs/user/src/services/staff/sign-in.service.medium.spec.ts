@@ -142,7 +142,14 @@ describe(StaffSignInService.name, () => {
   it('should read the permissions of every role a staff member holds, once each', async () => {
     const user = await newAccount();
     await makeStaff(db.prisma, user.id, ['support', 'trust-safety']);
-    expect(await service.permissionsOf(user.id)).toEqual(['audit:read', 'chat:moderate', 'fraud:read', 'users:read', 'users:suspend']);
+    expect(await service.permissionsOf(user.id)).toEqual([
+      'audit:read',
+      'cases:manage',
+      'chat:moderate',
+      'fraud:read',
+      'users:read',
+      'users:suspend',
+    ]);
     expect(await service.permissionsOf(randomUUID())).toEqual([]);
   });
 });
