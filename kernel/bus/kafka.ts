@@ -305,30 +305,61 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       });
     }
 
+    const runConfig = { autoCommit: false, eachBatchAutoResolve: false, eachBatch };
     let crashed = false;
+    /** Until subscribe() has returned, a crash fails it instead. */
+    let established = false;
+    let stopped: Promise<void> | undefined;
+    let revival: NodeJS.Timeout | undefined;
+    // kafkajs gives up on a consumer whose error it deems final, some of which are not: a SASL handshake on a
+    // connection the broker dropped while restarting fails "Not connected" as an authentication error. Like a
+    // supervisor, the consumer is started again, later and later, while the process reports itself unready.
+    const revive = (attempt: number): void => {
+      revival = setTimeout(
+        async () => {
+          revival = undefined;
+          if (stopped || closed) return;
+          try {
+            await consumer.connect();
+            await consumer.run(runConfig);
+            crashed = false;
+            logger?.warn({ groupId, topics, attempt }, 'Kafka consumer started again after its crash');
+          } catch (error) {
+            logger?.error({ err: error, groupId, topics, attempt }, 'Kafka consumer could not start again; trying later');
+            revive(attempt + 1);
+          }
+        },
+        Math.min(1_000 * 2 ** attempt, 30_000),
+      );
+    };
     consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) {
+      if (!event.payload.restart && established && !stopped) {
         crashed = true;
-        logger?.error({ err: event.payload.error, groupId, topics }, 'Kafka consumer crashed and stopped: this process is no longer ready');
+        logger?.error(
+          { err: event.payload.error, groupId, topics },
+          'Kafka consumer crashed: this process is unready until it has started it again',
+        );
+        revive(0);
       }
     });
 
     try {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: subscribeOptions.fromBeginning ?? false });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      await consumer.run(runConfig);
       await ready;
+      established = true;
     } catch (error) {
       stopWaiting();
       await consumer.disconnect().catch(() => undefined);
       throw error;
     }
 
-    let stopped: Promise<void> | undefined;
     const subscription: Subscription = {
       crashed: () => crashed && !stopped,
       stop: () => {
         stopped ??= (async () => {
+          clearTimeout(revival);
           // kafkajs waits for the batch in hand, which returns after the message in flight is committed.
           await consumer.disconnect();
           resumeTimers.forEach(clearTimeout);
