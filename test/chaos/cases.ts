@@ -13,6 +13,7 @@ import { readManifest } from '../../kernel/persisted';
 import type { PrivateServices } from './services';
 import { notifyGroup } from '../../subgraphs/ptfm/src/workers/notify.wkr';
 import { searchGroup } from '../../subgraphs/ptfm/src/workers/search.wkr';
+import { analysisGroup } from '../../subgraphs/ptfm/src/workers/analysis.wkr';
 
 export interface Settings {
   /** State changes the broker-and-worker case sends. */
@@ -227,9 +228,16 @@ export async function poison(context: Context): Promise<Outcome> {
       }),
     },
   ];
-  // Every group reading the topic dead-letters each message it cannot take: chnl-provision-wkr's, chat-provision-wkr's
-  // ptfm-notify-wkr's (its projection of accounts) and ptfm-search-wkr's (search's copy of accounts).
-  const groups = ['chnl-provision-wkr', 'chat-provision-wkr.user.account.created.v1', notifyGroup(topic), searchGroup(topic)];
+  // Every group reading the topic dead-letters each message it cannot take: chnl-provision-wkr's, chat-provision-wkr's,
+  // ptfm-notify-wkr's (its projection of accounts), ptfm-search-wkr's (search's copy of accounts) and
+  // ptfm-analysis-wkr's (sign-up bursts).
+  const groups = [
+    'chnl-provision-wkr',
+    'chat-provision-wkr.user.account.created.v1',
+    notifyGroup(topic),
+    searchGroup(topic),
+    analysisGroup(topic),
+  ];
   const consumers = groups.length;
   const began = Date.now();
   await publishRaw(services.kafka.brokers, topic, bad);
