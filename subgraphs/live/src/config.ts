@@ -81,6 +81,8 @@ export const liveWebhooksConfigSchema = z.object({
   LIVE_WEBHOOKS_HEALTH_PORT: port(4015),
   /** A drop followed by a reconnection within this many seconds stays one stream. */
   LIVE_RECONNECT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** How often the streams whose drop outlived the window at a provider that reports no end to it are ended. */
+  LIVE_DROP_CHECK_INTERVAL_MS: z.coerce.number().int().min(1_000).default(10_000),
   LIVE_IMAGE_BASE_URL: imageBaseUrl,
 });
 

@@ -50,7 +50,7 @@ export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, 
   startDomainWorker(
     {
       connect: connectLiveDb,
-      worker: (prisma, on, log) =>
+      worker: (prisma, on, log, pool) =>
         createLiveWebhooksWorker(
           on,
           {
@@ -62,6 +62,8 @@ export const startLiveWebhooksWkr = (config: LiveWebhooksConfig, bus: EventBus, 
             clips: new ClipsService(prisma),
           },
           log,
+          // The process's own pool: it closes it when it stops.
+          { db: { prisma, pool, close: async () => {} }, intervalMs: config.LIVE_DROP_CHECK_INTERVAL_MS },
         ),
     },
     { ...config, port: config.LIVE_WEBHOOKS_HEALTH_PORT },

@@ -34,5 +34,11 @@ const SIGNALS_BY_PROVIDER: Readonly<Record<string, Readonly<Record<string, LiveS
   livepeer: LIVEPEER_SIGNALS,
 };
 
+/**
+ * The stored providers whose drops end by the reconnect window alone: Livepeer reports a drop (its `stream.idle`) and
+ * nothing when the window passes, where Mux reports `idle` itself once its own window has passed.
+ */
+export const DROPS_END_UNREPORTED: readonly string[] = ['livepeer'];
+
 /** The lifecycle signal of a recorded webhook, undefined for an event type the lifecycle does not handle. */
 export const signalOf = (provider: string, eventType: string): LiveSignal | undefined => SIGNALS_BY_PROVIDER[provider]?.[eventType];

@@ -84,7 +84,7 @@ describe('Livepeer webhook events', () => {
   it('should map the stream events onto the lifecycle, at the event’s timestamp', () => {
     for (const [type, signal] of [
       ['stream.started', 'active'],
-      ['stream.idle', 'idle'],
+      ['stream.idle', 'disconnected'],
     ]) {
       expect(webhooks.parse(Buffer.from(event({ event: type })))).toEqual({
         eventId: 'c3d1a1f4-0000-4000-8000-000000000001',
@@ -128,6 +128,44 @@ describe('Livepeer asset events', () => {
       playbackId: null,
     });
     expect(rejection(() => webhooks.parse(Buffer.from(event({ event: 'asset.ready', payload: {} }))))).toBe('malformed');
+  });
+});
+
+describe('Livepeer recording events', () => {
+  const webhooks = new LivepeerWebhooks([SECRET]);
+  const session = { id: 'se-1', parentId: 'st-123', playbackId: 'pb-stream', sourceSegmentsDuration: 61.5 };
+
+  it("should read a recording's asset (the session's), its stream, length and, once ready, the session's playback id", () => {
+    const at = new Date(NOW.getTime() - 2000);
+    const read = (type: string, payload: object) => webhooks.parse(Buffer.from(event({ event: type, payload })));
+    expect(read('recording.started', { session: { ...session, recordingStatus: 'waiting', sourceSegmentsDuration: 0 } })).toEqual({
+      eventId: 'c3d1a1f4-0000-4000-8000-000000000001',
+      eventType: 'recording.started',
+      asset: { assetId: 'se-1', status: 'recording', durationSeconds: 0, playbackId: null },
+      providerInputId: 'st-123',
+      occurredAt: at,
+    });
+    expect(read('recording.waiting', { session: { ...session, assetId: 'se-1' } }).asset).toEqual({
+      assetId: 'se-1',
+      status: 'recording',
+      durationSeconds: 61.5,
+      playbackId: null,
+    });
+    expect(read('recording.ready', { recordingUrl: 'https://x/index.m3u8', session: { ...session, assetId: 'as-9' } })).toEqual({
+      eventId: 'c3d1a1f4-0000-4000-8000-000000000001',
+      eventType: 'recording.ready',
+      asset: { assetId: 'as-9', status: 'ready', durationSeconds: 61.5, playbackId: 'se-1' },
+      providerInputId: 'st-123',
+      occurredAt: at,
+    });
+  });
+
+  it("should take the stream from the session's parent when the event carries none, and refuse one naming neither", () => {
+    const body = event({ event: 'recording.ready', stream: null, payload: { session } });
+    expect(webhooks.parse(Buffer.from(body)).providerInputId).toBe('st-123');
+    const orphan = event({ event: 'recording.ready', stream: null, payload: { session: { id: 'se-1' } } });
+    expect(rejection(() => webhooks.parse(Buffer.from(orphan)))).toBe('malformed');
+    expect(rejection(() => webhooks.parse(Buffer.from(event({ event: 'recording.started', payload: {} }))))).toBe('malformed');
   });
 });
 
@@ -203,6 +241,21 @@ describe('the Livepeer adapter', () => {
     await expect(livepeer.createClip({ ...request, source: { ...request.source, playbackId: 'unknown' } })).rejects.toMatchObject({
       status: 404,
     });
+  });
+
+  it("should delete a recording's asset by the session's id, one already gone being no error", async () => {
+    const input = await livepeer.createLiveInput('channel');
+    const session = fake.session(input.providerInputId, 30);
+    session.asset('ready', Date.now());
+    await livepeer.deleteAsset(session.id);
+    expect(fake.requests.at(-1)).toEqual({
+      method: 'DELETE',
+      url: `/api/asset/${session.id}`,
+      authorization: 'Bearer livepeer-api-key',
+      body: undefined,
+    });
+    expect(fake.holdsAsset(session.id)).toBe(false);
+    await expect(livepeer.deleteAsset(session.id)).resolves.toBeUndefined();
   });
 
   it('should fail with the status Livepeer answered', async () => {

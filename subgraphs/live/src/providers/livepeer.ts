@@ -70,6 +70,10 @@ export class LivepeerProvider implements LiveProvider {
     };
   }
 
+  /**
+   * A recording's asset is the one Livepeer made of the session (its id the session's), deleted as any asset
+   * (https://docs.livepeer.org/api-reference/asset/delete); one already gone answers 404.
+   */
   async deleteAsset(providerAssetId: string) {
     await this.call('DELETE', `/api/asset/${encodeURIComponent(providerAssetId)}`, undefined, [404]);
   }
@@ -122,21 +126,34 @@ export class LivepeerProvider implements LiveProvider {
 }
 
 /**
- * Livepeer's stream events and the lifecycle signal each is. Livepeer reports no separate connection: a stream is
- * live when the provider starts it, and over when it goes idle.
+ * Livepeer's stream events and the lifecycle signal each is. Livepeer reports no separate connection, and a drop only
+ * as the stream going idle: a stream is live when the provider starts it, and dropped when it goes idle. Started
+ * again within the reconnect window, it is the same stream; otherwise it ended when it dropped, which the webhooks
+ * worker's drop check records once the window has passed (Livepeer says nothing more).
  */
 export const LIVEPEER_SIGNALS: Readonly<Record<string, LiveSignal>> = {
   'stream.started': 'active',
-  'stream.idle': 'idle',
+  'stream.idle': 'disconnected',
 };
 
 /**
- * Livepeer's asset events and the state each reports. An asset names no stream, so the platform takes only those of
- * the clips it asked for (looked up by asset id); a recording's are not the lifecycle's.
+ * Livepeer's asset events and the state each reports. An asset event names no stream: the platform takes those of
+ * the clips it asked for and of the recordings it holds as VODs, each looked up by its asset id.
  */
 export const LIVEPEER_ASSET_STATES: Readonly<Record<string, AssetReport['status']>> = {
   'asset.ready': 'ready',
   'asset.failed': 'failed',
+};
+
+/**
+ * Livepeer's events about the recording of a stream's session (https://docs.livepeer.org/developers/core-concepts/studio/webhooks):
+ * it starts with the session, waits once the session is over (the recording being made an asset, whose id is the
+ * session's), and is ready to be played. A failure comes as the recording asset's `asset.failed`.
+ */
+export const LIVEPEER_RECORDING_STATES: Readonly<Record<string, AssetReport['status']>> = {
+  'recording.started': 'recording',
+  'recording.waiting': 'recording',
+  'recording.ready': 'ready',
 };
 
 /** An asset event's `payload`: the asset's id and a snapshot of it (playback id, length in `videoSpec`). */
@@ -148,7 +165,35 @@ function livepeerAsset(payload: unknown, status: AssetReport['status']): AssetRe
     assetId: id,
     status,
     durationSeconds: typeof duration === 'number' && duration >= 0 ? duration : null,
-    playbackId: typeof snapshot?.playbackId === 'string' ? snapshot.playbackId : null,
+    playbackId: typeof snapshot?.playbackId === 'string' && snapshot.playbackId.length <= 200 ? snapshot.playbackId : null,
+  };
+}
+
+interface LivepeerSession {
+  id?: unknown;
+  parentId?: unknown;
+  assetId?: unknown;
+  sourceSegmentsDuration?: unknown;
+}
+
+/**
+ * A recording event's session (`payload.session`): the recording's asset is the one Livepeer names `assetId`, the
+ * session's own id until it does. Livepeer forms a recorded session's playback URL from the session id, so a ready
+ * recording plays by it; its length is the duration of the session's source segments.
+ */
+function livepeerRecording(payload: unknown, status: AssetReport['status']): { streamId: unknown; asset: AssetReport } | null {
+  const session = ((payload ?? {}) as { session?: LivepeerSession }).session;
+  const assetId = session?.assetId ?? session?.id;
+  if (typeof assetId !== 'string' || !assetId || assetId.length > 200) return null;
+  const duration = session?.sourceSegmentsDuration;
+  return {
+    streamId: session?.parentId,
+    asset: {
+      assetId,
+      status,
+      durationSeconds: typeof duration === 'number' && duration >= 0 ? duration : null,
+      playbackId: status === 'ready' && typeof session?.id === 'string' && session.id.length <= 200 ? session.id : null,
+    },
   };
 }
 
@@ -216,9 +261,18 @@ export class LivepeerWebhooks implements WebhookVerifier {
       if (!asset) throw new WebhookRejected('malformed', 'the event names no asset');
       return { eventId: id, eventType: type, asset, occurredAt: new Date(timestamp) };
     }
+    const recordingStatus = LIVEPEER_RECORDING_STATES[type];
+    if (recordingStatus) {
+      const recording = livepeerRecording(payload, recordingStatus);
+      if (!recording) throw new WebhookRejected('malformed', 'the event names no recorded session');
+      // The stream a recording event is delivered with is the session's parent; the session names it too.
+      const streamId = (stream as { id?: unknown } | null | undefined)?.id ?? recording.streamId;
+      if (typeof streamId !== 'string' || !streamId) throw new WebhookRejected('malformed', 'the event names no stream');
+      return { eventId: id, eventType: type, asset: recording.asset, providerInputId: streamId, occurredAt: new Date(timestamp) };
+    }
     const signal = LIVEPEER_SIGNALS[type];
     if (!signal) throw new WebhookRejected('unknown-event', `Livepeer event ${type.slice(0, 100)} is not handled`);
-    const streamId = (stream as { id?: unknown } | undefined)?.id;
+    const streamId = (stream as { id?: unknown } | null | undefined)?.id;
     if (typeof streamId !== 'string' || !streamId) throw new WebhookRejected('malformed', 'the event names no stream');
     return { eventId: id, eventType: type, signal, providerInputId: streamId, occurredAt: new Date(timestamp) };
   }

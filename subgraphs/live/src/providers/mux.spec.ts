@@ -165,6 +165,10 @@ function fakeMux() {
     if (req.method === 'POST' && req.url === '/video/v1/assets') {
       res.statusCode = 201;
       res.end(JSON.stringify({ data: { id: 'as-clip-1', status: 'preparing', playback_ids: [{ id: 'pb-clip-1', policy: 'public' }] } }));
+    } else if (req.method === 'DELETE' && req.url === '/video/v1/assets/as-recording') {
+      // Mux answers a deletion with 204 and no body.
+      res.statusCode = 204;
+      res.end();
     } else if (req.method === 'POST' && req.url === '/video/v1/live-streams') {
       res.statusCode = 201;
       res.end(JSON.stringify({ data: liveStream('ls-new') }));
@@ -248,6 +252,13 @@ describe('the Mux adapter', () => {
       ClipSourceUnavailable,
     );
     expect(fake.requests).toHaveLength(asked);
+  });
+
+  it("should delete a recording's asset, one already gone (404) being no error", async () => {
+    await expect(mux.deleteAsset('as-recording')).resolves.toBeUndefined();
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'DELETE', url: '/video/v1/assets/as-recording', body: undefined });
+    await expect(mux.deleteAsset('as-gone')).resolves.toBeUndefined();
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'DELETE', url: '/video/v1/assets/as-gone' });
   });
 
   it('should fail with the status Mux answered', async () => {

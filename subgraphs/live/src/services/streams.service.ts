@@ -6,7 +6,7 @@ import type { EventOf } from '../../../../kernel/events';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, type Page, pageSize, rowsAfter, toPage } from '../../../../kernel/paging';
 import { type PrismaClient, recordEvent, type Stream } from '../data/db';
-import { signalOf } from '../providers';
+import { DROPS_END_UNREPORTED, signalOf } from '../providers';
 import { decide, type OpenStream } from './lifecycle';
 
 /** A Channel entity as the live domain resolves it: only its id. */
@@ -208,6 +208,34 @@ export class StreamsService {
       }
       return [end && 'ended', opening && 'opened', change?.state].filter(Boolean).join('+');
     });
+  }
+
+  /**
+   * Ends the streams of providers that report no end to a drop (DROPS_END_UNREPORTED) once their reconnect window
+   * has passed with nothing heard from the provider since the drop: they ended when they dropped, announced as any
+   * end. Each channel is locked and checked again as a webhook would be, so a reconnection applied meanwhile wins.
+   */
+  async endExpiredDrops(now: Date, batch = 100): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.reconnectWindowSeconds * 1000);
+    const dropped = await this.prisma.$queryRaw<{ channel_id: string }[]>`
+      SELECT s.channel_id FROM stream s JOIN live_input i ON i.channel_id = s.channel_id
+      WHERE s.ended_at IS NULL AND s.state = 'reconnecting' AND s.disconnected_at < ${cutoff}
+        AND i.provider = ANY(${[...DROPS_END_UNREPORTED]}) AND (i.last_event_at IS NULL OR i.last_event_at <= s.disconnected_at)
+      ORDER BY s.disconnected_at LIMIT ${batch}`;
+    let ended = 0;
+    for (const { channel_id: channelId } of dropped) {
+      const done = await this.prisma.$transaction(async (tx) => {
+        const [locked] = await tx.$queryRaw<{ last_event_at: Date | null }[]>`
+          SELECT last_event_at FROM live_input WHERE channel_id = ${channelId}::uuid FOR UPDATE`;
+        const open = await tx.stream.findFirst({ where: { channelId, endedAt: null } });
+        if (!locked || open?.state !== 'reconnecting' || !open.disconnectedAt || open.disconnectedAt >= cutoff) return false;
+        if (locked.last_event_at && locked.last_event_at > open.disconnectedAt) return false;
+        await this.end(tx, open, open.disconnectedAt, open.startedAt !== null);
+        return true;
+      });
+      if (done) ended += 1;
+    }
+    return ended;
   }
 
   /** Projection of chnl.channel.created.v1 (the provision worker creates the live input with it). */

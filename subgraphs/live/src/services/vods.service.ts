@@ -37,10 +37,24 @@ export class VodsService {
       };
       let vod: Vod;
       if (known) {
-        vod = await tx.vod.update({ where: { id: known.id }, data: fields });
+        // A recording reported before its stream opened is linked to the stream opened since.
+        const stream = known.streamId
+          ? null
+          : await tx.stream.findFirst({
+              where: { channelId, createdAt: { gte: known.createdAt } },
+              orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+            });
+        vod = await tx.vod.update({
+          where: { id: known.id },
+          data: { ...fields, ...(stream ? { streamId: stream.id, title: stream.title, category: stream.category } : {}) },
+        });
       } else {
-        // The provider begins the asset when the stream goes live: the channel's latest stream is the one recorded.
-        const stream = await tx.stream.findFirst({ where: { channelId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+        // The provider begins the asset when the stream goes live: the channel's latest stream is the one recorded,
+        // unless it ended before a recording that is only beginning (Livepeer reports the recording of a session
+        // before the session goes live): that recording's stream is the next one to open.
+        const latest = await tx.stream.findFirst({ where: { channelId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+        const beginsAfter = asset.status === 'recording' && latest?.endedAt && latest.endedAt < at;
+        const stream = beginsAfter ? null : latest;
         vod = await tx.vod.create({
           data: {
             id: randomUUID(),

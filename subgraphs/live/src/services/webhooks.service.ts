@@ -91,8 +91,9 @@ export class WebhooksService {
   }
 
   /**
-   * The channel an event is about: the live input it names, or for an asset of no live stream, the clip it is.
-   * A clip's asset reported before the clip's row committed is unknown: the provider retries the delivery.
+   * The channel an event is about: the live input it names, or for an asset event naming no live stream, the clip
+   * it is or the recording a VOD holds (Livepeer's asset events name no stream). An asset reported before its clip's
+   * or VOD's row committed is unknown.
    */
   private async subjectOf(event: ProviderEvent): Promise<{ channelId: string; clipId?: string } | null> {
     const provider = this.provider.name;
@@ -103,10 +104,9 @@ export class WebhooksService {
       });
     }
     if (!event.asset) return null;
-    const clip = await this.prisma.clip.findUnique({
-      where: { provider_providerAssetId: { provider, providerAssetId: event.asset.assetId } },
-      select: { id: true, channelId: true },
-    });
-    return clip && { channelId: clip.channelId, clipId: clip.id };
+    const providerAsset = { provider_providerAssetId: { provider, providerAssetId: event.asset.assetId } };
+    const clip = await this.prisma.clip.findUnique({ where: providerAsset, select: { id: true, channelId: true } });
+    if (clip) return { channelId: clip.channelId, clipId: clip.id };
+    return this.prisma.vod.findUnique({ where: providerAsset, select: { channelId: true } });
   }
 }
