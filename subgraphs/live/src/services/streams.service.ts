@@ -224,15 +224,19 @@ export class StreamsService {
       ORDER BY s.disconnected_at LIMIT ${batch}`;
     let ended = 0;
     for (const { channel_id: channelId } of dropped) {
-      const done = await this.prisma.$transaction(async (tx) => {
-        const [locked] = await tx.$queryRaw<{ last_event_at: Date | null }[]>`
+      const done = await this.prisma.$transaction(
+        async (tx) => {
+          const [locked] = await tx.$queryRaw<{ last_event_at: Date | null }[]>`
           SELECT last_event_at FROM live_input WHERE channel_id = ${channelId}::uuid FOR UPDATE`;
-        const open = await tx.stream.findFirst({ where: { channelId, endedAt: null } });
-        if (!locked || open?.state !== 'reconnecting' || !open.disconnectedAt || open.disconnectedAt >= cutoff) return false;
-        if (locked.last_event_at && locked.last_event_at > open.disconnectedAt) return false;
-        await this.end(tx, open, open.disconnectedAt, open.startedAt !== null);
-        return true;
-      });
+          const open = await tx.stream.findFirst({ where: { channelId, endedAt: null } });
+          if (!locked || open?.state !== 'reconnecting' || !open.disconnectedAt || open.disconnectedAt >= cutoff) return false;
+          if (locked.last_event_at && locked.last_event_at > open.disconnectedAt) return false;
+          await this.end(tx, open, open.disconnectedAt, open.startedAt !== null);
+          return true;
+        },
+        // A background pass, not a request: a database slow to answer delays it rather than failing it.
+        { timeout: 30_000 },
+      );
       if (done) ended += 1;
     }
     return ended;
