@@ -43,6 +43,14 @@ export const routerConfigSchema = z.object({
    */
   APP_RATE_LIMIT_POINTS: z.coerce.number().int().positive().default(1200),
   APP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /**
+   * Readiness probes each subgraph's `/healthz` in the background (router/src/readiness.ts) and answers from the
+   * last verdicts: a subgraph counts as down after this many failed probes in a row, each given the timeout, one
+   * round every interval. The bounds keep a real outage red within 75 s at the most (5 × (5 s + 10 s)).
+   */
+  ROUTER_READINESS_INTERVAL_MS: z.coerce.number().int().min(100).max(5000).default(1000),
+  ROUTER_READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
+  ROUTER_READINESS_FAILURES: z.coerce.number().int().min(1).max(5).default(3),
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

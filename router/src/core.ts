@@ -25,6 +25,7 @@ import { createSubgraphFetcher } from './subgraph-fetcher';
 import { instrumentRouter } from './metrics';
 import { timedFetch } from '../../kernel/metrics';
 import { traceHeaders } from '../../kernel/tracing';
+import { backgroundProbes } from './readiness';
 import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
@@ -107,6 +108,25 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
   });
   await apollo.start();
   const operations = loadPersistedOperations();
+  const probes = backgroundProbes(
+    Object.fromEntries(
+      Object.entries(urls).map(([name, url]) => [
+        name,
+        (signal: AbortSignal) =>
+          fetch(new URL('/healthz', url), { signal }).then(async (r) => {
+            await r.arrayBuffer();
+            return r.ok;
+          }),
+      ]),
+    ),
+    {
+      intervalMs: config.ROUTER_READINESS_INTERVAL_MS,
+      timeoutMs: config.ROUTER_READINESS_TIMEOUT_MS,
+      failureThreshold: config.ROUTER_READINESS_FAILURES,
+    },
+    (subgraph, up) =>
+      logger[up ? 'info' : 'warn']({ subgraph }, up ? 'subgraph answers its probes again' : 'subgraph counted down: its probes failed'),
+  );
   const introspection = createIntrospection({
     url: config.OAUTH_INTROSPECTION_URL,
     clientId: config.OAUTH_ROUTER_CLIENT_ID,
@@ -294,18 +314,11 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     },
 
     async subgraphsHealthy() {
-      const answers = await Promise.all(
-        Object.values(urls).map((url) =>
-          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) }).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        ),
-      );
-      return revocations.ready() && answers.every(Boolean);
+      return revocations.ready() && probes.allUp();
     },
 
     async stop() {
+      probes.stop();
       await apollo.stop();
       subgraphs.close();
       await revocations.stop();

@@ -78,7 +78,18 @@ export interface PrivateServices {
 }
 
 export async function startPrivateServices(dir: string): Promise<PrivateServices> {
-  const [kafka, postgres, redis] = await Promise.all([startKafka(dir), startPostgres(dir), startRedisServer()]);
+  const started = await Promise.allSettled([startKafka(dir), startPostgres(dir), startRedisServer()] as const);
+  // One that could not start (a broker slow to answer on a loaded machine) must not leave the others running.
+  const failure = started.find((s) => s.status === 'rejected');
+  if (failure) {
+    await Promise.allSettled(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.stop()] : [])));
+    throw failure.reason;
+  }
+  const [kafka, postgres, redis] = started.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
+    PrivateKafka,
+    PrivatePostgres,
+    RedisServer,
+  ];
   return {
     kafka,
     postgres,
