@@ -230,7 +230,8 @@ async function main(): Promise<void> {
   await migrateDeploy(DATABASE_URL);
   for (const name of PATH) {
     spawnProcess(name);
-    await waitForReady(`http://127.0.0.1:${portOf(name, FIRST_PORT)}/readyz`);
+    // Three minutes: on a shared, loaded machine the router is ready only once every subgraph answers.
+    await waitForReady(`http://127.0.0.1:${portOf(name, FIRST_PORT)}/readyz`, 180_000);
   }
   spawnProcess('edge-gtw', { REST_FACADE_PORT: String(PORTS.edgeFacade), ROUTER_PORT: String(PORTS.edgeRouter) });
   await waitForReady(`http://127.0.0.1:${PORTS.edgeFacade}/readyz`);
