@@ -19,7 +19,7 @@ const IDENTITY_ISSUER = 'router-gtw';
 /** The audience of the identity a subgraph accepts: its own name, so an identity sent to one cannot open another. */
 export const identityAudience = (subgraph: string) => `subgraph:${subgraph}`;
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
-const IDENTITY_TTL_SECONDS = 60;
+export const IDENTITY_TTL_SECONDS = 60;
 
 export interface AccessClaims {
   userId: string;
@@ -248,9 +248,15 @@ export async function signIdentity(signing: SigningKey, identity: Identity, subg
 
 /**
  * The identity a token carries, or null when it is not valid, is addressed to another subgraph than `subgraph`,
- * or lacks what its kind must have.
+ * or lacks what its kind must have. `requestId`, the call's own (the `x-request-id` the router sends with every
+ * call), wins over the token's: the router reuses a caller's token across its requests.
  */
-export async function verifyIdentity(keys: VerificationKeys, token: string, subgraph: string): Promise<Identity | null> {
+export async function verifyIdentity(
+  keys: VerificationKeys,
+  token: string,
+  subgraph: string,
+  requestId?: string,
+): Promise<Identity | null> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, keys.get, {
@@ -263,7 +269,7 @@ export async function verifyIdentity(keys: VerificationKeys, token: string, subg
   }
   const call: Call = {
     ...(typeof payload.ip === 'string' ? { ip: payload.ip } : {}),
-    requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID(),
+    requestId: requestId ?? (typeof payload.rid === 'string' ? payload.rid : randomUUID()),
   };
   const userId = typeof payload.sub === 'string' ? payload.sub : undefined;
   switch (payload.knd) {

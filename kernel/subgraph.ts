@@ -166,7 +166,7 @@ export async function startDomainService<P, C extends object>(
 function requireIdentity(keys: VerificationKeys, subgraph: string) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = req.headers[IDENTITY_HEADER];
-    const identity = typeof token === 'string' ? await verifyIdentity(keys, token, subgraph) : null;
+    const identity = typeof token === 'string' ? await verifyIdentity(keys, token, subgraph, req.id) : null;
     if (!identity) {
       sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
       return;

@@ -6,7 +6,8 @@ import { AUDITED_STAFF_READS } from '../../kernel/audited-reads';
 import type { ErrorCode } from '../../kernel/errors';
 import { GRAPHQL_RESPONSE, graphQLErrorBody } from '../../kernel/graphql-http';
 import type { EventBus } from '../../kernel/bus/port';
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '../../kernel/identity';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../../kernel/identity';
+import { createIdentityTokens } from './identity-tokens';
 import { createRevocations } from '../../kernel/revocations';
 import type { Logger } from '../../kernel/log';
 import { fromRoot } from '../../kernel/paths';
@@ -30,7 +31,7 @@ import type { SubgraphUrls } from './subgraphs';
 import type { RouterPort, RouterReply } from '../../kernel/router-port';
 
 interface RouterContext {
-  /** The caller's identity signed for one subgraph (its audience), once per subgraph a plan reaches. */
+  /** The caller's identity signed for one subgraph (its audience), reused while fresh (identity-tokens.ts). */
   identityFor(subgraph: string): Promise<string>;
   requestId: string;
 }
@@ -79,6 +80,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
   await revocations.start();
   applyGatewayTelemetry(config.GATEWAY_TELEMETRY);
   const subgraphs = createSubgraphFetcher();
+  const identityTokens = createIdentityTokens(config.IDENTITY_SIGNING_KEY);
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(fromRoot('schema', 'supergraph.graphql'), 'utf8'),
     buildService: ({ name }) =>
@@ -252,15 +254,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       }
 
       const identity = { ...caller, ip: clientIp, requestId };
-      const signed = new Map<string, Promise<string>>();
-      const identityFor = (subgraph: string) => {
-        let token = signed.get(subgraph);
-        if (!token) {
-          token = signIdentity(config.IDENTITY_SIGNING_KEY, identity, subgraph);
-          signed.set(subgraph, token);
-        }
-        return token;
-      };
+      const identityFor = (subgraph: string) => identityTokens.tokenFor(identity, subgraph);
       const run = (body: typeof request) =>
         apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body },
