@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from './errors';
 
 export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -7,6 +7,10 @@ export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 export const graphQLErrorBody = (code: ErrorCode, message: string): string =>
   JSON.stringify({ errors: [{ message, extensions: { code } }] });
 
-export function sendGraphQLError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).type(GRAPHQL_RESPONSE).send(graphQLErrorBody(code, message));
+export function sendGraphQLError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  const body = graphQLErrorBody(code, message);
+  res.statusCode = status;
+  res.setHeader('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }

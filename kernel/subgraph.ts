@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { formatDateTimeFields } from './date-time';
 import type Redis from 'ioredis';
@@ -18,18 +16,13 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db/unavai
 import { isErrorCode } from './errors';
 import { sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
-import { createHttpApp, listen, type Listening, type ReadinessCheck } from './http';
+import { createHttpHandler, listen, type Exchange, type Listening, type ReadinessCheck } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { BodyError, readJsonBody } from './json-body';
 import type { VerificationKeys } from './keys';
 import type { Logger } from './log';
 import { createOutboxRelay } from './outbox/relay';
 import { fromRoot } from './paths';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    identity: Identity;
-  }
-}
 
 type SubgraphResolvers = NonNullable<
   Extract<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { typeDefs: unknown }>['resolvers']
@@ -80,16 +73,11 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
   });
   await apollo.start();
 
-  const app = createHttpApp(options.logger, options.checks);
-  app.use(
-    '/graphql',
-    requireIdentity(options.identityKeys, options.name),
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => options.context(req.identity, req.log),
-    }),
-  );
-  const listening = await listen(app, options.port);
+  const handler = createHttpHandler(options.logger, options.checks, {
+    routes: { '/graphql': (exchange) => answerGraphQL(exchange, apollo, options) },
+    fail: ({ res }) => sendGraphQLError(res, 500, 'INTERNAL', 'internal error'),
+  });
+  const listening = await listen(handler, options.port);
   options.logger.info({ url: listening.url, subgraph: options.name }, 'subgraph listening');
   return {
     ...listening,
@@ -163,17 +151,51 @@ export async function startDomainService<P, C extends object>(
   };
 }
 
-function requireIdentity(keys: VerificationKeys, subgraph: string) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const token = req.headers[IDENTITY_HEADER];
-    const identity = typeof token === 'string' ? await verifyIdentity(keys, token, subgraph, req.id) : null;
-    if (!identity) {
-      sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
-      return;
-    }
-    req.identity = identity;
-    next();
-  };
+/** The largest `_entities` batches the router sends stay well under it. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * One GraphQL request, handed to Apollo Server as its HTTP integrations do, once the router's signed identity is
+ * verified (before the body is even read) and the body parsed.
+ */
+async function answerGraphQL<C extends object>(
+  { req, res, id, log }: Exchange,
+  apollo: ApolloServer<C>,
+  options: Pick<SubgraphOptions<C>, 'identityKeys' | 'name' | 'context'>,
+): Promise<void> {
+  const token = req.headers[IDENTITY_HEADER];
+  const identity = typeof token === 'string' ? await verifyIdentity(options.identityKeys, token, options.name, id) : null;
+  if (!identity) {
+    sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
+    return;
+  }
+  let body: unknown;
+  try {
+    body = await readJsonBody(req, BODY_LIMIT_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    sendGraphQLError(res, error.status, error.code, error.message);
+    return;
+  }
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query === -1 ? '' : url.slice(query), body },
+    context: async () => options.context(identity, log),
+  });
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.setHeader('content-length', Buffer.byteLength(response.body.string));
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
 }
 
 const GRAPHQL_CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);

@@ -12,10 +12,8 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
-// The request id the HTTP kernel gives every request (its Express augmentation), read into each span.
-import type {} from './http';
 
 /**
  * OpenTelemetry traces: a request is one trace from the REST facade through the router and the subgraphs to the
@@ -71,30 +69,34 @@ export function traceHeaders(): Record<string, string> {
 }
 
 /**
- * A server span per HTTP request, child of the caller's span when its `traceparent` names one; the rest of the
- * request runs inside it. Named by the route once it is known (kernel/http.ts counts under the same name).
+ * A server span per HTTP request, child of the caller's span when its `traceparent` names one; `next` (the rest of
+ * the request) runs inside it. Named by the route once the answer is sent (kernel/http.ts counts under the same
+ * name).
  */
-export function traceRequest(service: string, routeOf: (req: Request, res: Response) => string) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!enabled) {
-      next();
-      return;
-    }
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
-    const span = tracer().startSpan(
-      `${req.method} ${req.path}`,
-      { kind: SpanKind.SERVER, attributes: { 'service.name': service, 'http.request.method': req.method, 'request.id': req.id } },
-      parent,
-    );
-    res.on('finish', () => {
-      const route = routeOf(req, res);
-      span.updateName(`${req.method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    });
-    context.with(trace.setSpan(parent, span), next);
-  };
+export function traceRequest(
+  service: string,
+  request: { req: IncomingMessage; res: ServerResponse; path: string; id: string; route: () => string },
+  next: () => void,
+): void {
+  if (!enabled) {
+    next();
+    return;
+  }
+  const { req, res } = request;
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
+  const span = tracer().startSpan(
+    `${req.method} ${request.path}`,
+    { kind: SpanKind.SERVER, attributes: { 'service.name': service, 'http.request.method': req.method ?? '', 'request.id': request.id } },
+    parent,
+  );
+  res.on('finish', () => {
+    const route = request.route();
+    span.updateName(`${req.method} ${route}`);
+    span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  context.with(trace.setSpan(parent, span), next);
 }
 
 /** Runs `work` in a span of its own, child of `parent` (the active context by default). */
