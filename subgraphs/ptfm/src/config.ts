@@ -96,7 +96,9 @@ export const ptfmAnalysisConfigSchema = z.object({
         .map((d) => d.trim().toLowerCase())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/, 'must be domain names'))),
+    .pipe(
+      z.array(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/, 'must be domain names')),
+    ),
   /** Chat messages of one user refused within an hour (chat.messages.refused.v1) that open a case. */
   PTFM_ANALYSIS_CHAT_REFUSALS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(100),
 });

@@ -40,13 +40,7 @@ export class MessagesService {
    * broadcast, and only accepted ones count against the sender's rate. Refusals are counted for account analysis
    * (RefusalCounter), which never costs a database write per refusal.
    */
-  async send(
-    identity: Identity,
-    channelId: string,
-    rawText: string,
-    replyToId: string | null | undefined,
-    log?: Logger,
-  ): Promise<Message> {
+  async send(identity: Identity, channelId: string, rawText: string, replyToId: string | null | undefined, log?: Logger): Promise<Message> {
     const senderId = actingUser(identity);
     requireScope(identity, 'chat:edit');
     try {

@@ -94,7 +94,12 @@ describe(RefusalCounter.name, () => {
 
   it('counts the messages MessagesService refuses, and not the accepted ones', async () => {
     const refusals = counter(redis, 1);
-    const messages = new MessagesService(chat.db.prisma, chat.rooms, new ChatLimiter({ viewerMessages: 2, moderatorMessages: 5 }), refusals);
+    const messages = new MessagesService(
+      chat.db.prisma,
+      chat.rooms,
+      new ChatLimiter({ viewerMessages: 2, moderatorMessages: 5 }),
+      refusals,
+    );
     const room = await chat.room();
     const viewer = identities.session(room.viewerId);
     await messages.send(viewer, room.channelId, 'one', null);

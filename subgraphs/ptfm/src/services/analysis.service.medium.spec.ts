@@ -96,12 +96,13 @@ describe(AnalysisService.name, () => {
 
     await expect(cases.list(identities.staff(randomUUID(), []), null, 10)).rejects.toBeInstanceOf(DomainError);
   });
-  it('tells throwaway email domains from the shipped list, its subdomains and the operators\' own, and no others', () => {
+  it("tells throwaway email domains from the shipped list, its subdomains and the operators' own, and no others", () => {
     const domains = new ThrowawayDomains(['burner.example']);
     expect(domains.size).toBeGreaterThan(1000);
     for (const throwaway of ['mailinator.com', 'inbox.mailinator.com', 'MAILINATOR.COM', 'burner.example'])
       expect(domains.has(throwaway)).toBe(true);
-    for (const real of ['gmail.com', 'example.test', 'com', 'outlook.com', 'mailinator.com.example.org', undefined]) expect(domains.has(real)).toBe(false);
+    for (const real of ['gmail.com', 'example.test', 'com', 'outlook.com', 'mailinator.com.example.org', undefined])
+      expect(domains.has(real)).toBe(false);
   });
 
   it('scores each throwaway sign-up on its account and opens one case for three from one /24, beside the sign-up count', async () => {
@@ -125,7 +126,7 @@ describe(AnalysisService.name, () => {
     expect(await analysis.accountCreated(signUp(undefined, 3, 'gmail.com'), GROUP)).toBe('skipped');
   });
 
-  it('adds up the refused chat messages a user\'s windows report over an hour, once per event, and opens one case past the threshold', async () => {
+  it("adds up the refused chat messages a user's windows report over an hour, once per event, and opens one case past the threshold", async () => {
     const userId = randomUUID();
     const first = refused(userId, 0, 40);
     expect(await analysis.chatMessagesRefused(first, GROUP)).toBe('counted');

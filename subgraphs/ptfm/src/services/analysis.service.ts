@@ -61,12 +61,20 @@ export class AnalysisService {
         [{ block }] = await tx.$queryRaw<{ block: string }[]>`
           SELECT network(set_masklen(${address}::inet, CASE family(${address}::inet) WHEN 4 THEN 24 ELSE 64 END))::text AS block`;
         outcomes.push(
-          await this.observe(tx, { ...signal, kind: 'signup_burst', subjectType: 'address', subject: block, threshold: this.thresholds.signupsPerHour }),
+          await this.observe(tx, {
+            ...signal,
+            kind: 'signup_burst',
+            subjectType: 'address',
+            subject: block,
+            threshold: this.thresholds.signupsPerHour,
+          }),
         );
       }
       if (throwaway) {
         const subject = block ? { subjectType: 'address', subject: block } : { subjectType: 'email_domain', subject: throwaway };
-        outcomes.push(await this.observe(tx, { ...signal, ...subject, kind: 'throwaway_email', threshold: this.thresholds.throwawaySignupsPerHour }));
+        outcomes.push(
+          await this.observe(tx, { ...signal, ...subject, kind: 'throwaway_email', threshold: this.thresholds.throwawaySignupsPerHour }),
+        );
       }
       return mostTelling(outcomes);
     });

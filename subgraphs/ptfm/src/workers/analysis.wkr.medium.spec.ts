@@ -101,7 +101,9 @@ describe('ptfm-analysis-wkr', () => {
   });
 
   it('dead-letters a refusal report that breaks its contract', async () => {
-    await bus.publish('chat.messages.refused.v1', [{ key: 'x', value: JSON.stringify({ id: randomUUID(), type: 'chat.messages.refused.v1' }) }]);
+    await bus.publish('chat.messages.refused.v1', [
+      { key: 'x', value: JSON.stringify({ id: randomUUID(), type: 'chat.messages.refused.v1' }) },
+    ]);
     await eventually(async () => dead.length === 1);
   });
 });
