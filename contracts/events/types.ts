@@ -120,6 +120,49 @@ export interface ChatMessageDeletedData {
 }
 
 /**
+ * A user's chat messages refused within one window (rate limit, ban or timeout, room mode, blocked term, unverified email...), summed: one event per user and window at most, however many were refused, and none for a window with fewer refusals than the chat domain reports. Keyed by userId.
+ */
+export interface ChatMessagesRefused {
+  /**
+   * Event id; consumers deduplicate on it.
+   */
+  id: string;
+  /**
+   * The topic the event belongs to.
+   */
+  type: "chat.messages.refused.v1";
+  /**
+   * When the change committed.
+   */
+  occurredAt: string;
+  data: ChatMessagesRefusedData;
+}
+export interface ChatMessagesRefusedData {
+  /**
+   * The sender whose messages were refused.
+   */
+  userId: string;
+  /**
+   * The start of the window the refusals were counted in.
+   */
+  windowStart: string;
+  /**
+   * The end of the window (exclusive).
+   */
+  windowEnd: string;
+  /**
+   * Messages refused within the window, in every room.
+   */
+  count: number;
+  /**
+   * The refusals by the error code the sender was answered with (RATE_LIMITED, CHAT_BANNED, CHAT_SLOW_MODE...); they add up to count.
+   */
+  reasons: {
+    [k: string]: number;
+  };
+}
+
+/**
  * A moderator cleared a room's chat. Keyed by channelId.
  */
 export interface ChatRoomCleared {
@@ -1480,6 +1523,10 @@ export interface UserAccountCreatedData {
    * The client address the sign-up came from (IPv4 or IPv6), when known. Personal data, kept by ptfm for trust and safety only.
    */
   signupAddress?: string;
+  /**
+   * The domain of the account's email address, lower-cased (the part after the @, never the address): account analysis tells throwaway-email sign-ups by it. Absent from events of accounts created before it was sent.
+   */
+  emailDomain?: string;
 }
 
 /**
@@ -1544,6 +1591,7 @@ export interface UserAccountUnsuspendedData {
 export interface EventsByTopic {
   'chat.message.created.v1': ChatMessageCreated;
   'chat.message.deleted.v1': ChatMessageDeleted;
+  'chat.messages.refused.v1': ChatMessagesRefused;
   'chat.room.cleared.v1': ChatRoomCleared;
   'chat.room.updated.v1': ChatRoomUpdated;
   'chat.user.banned.v1': ChatUserBanned;

@@ -13,6 +13,13 @@ export const chatStoreConfigSchema = z.object({
   CHAT_REDIS_PREFIX: z.string().min(1).default('chat'),
   CHAT_VIEWER_MESSAGES_PER_30S: z.coerce.number().int().positive().default(DEFAULT_CHAT_LIMITS.viewerMessages),
   CHAT_MODERATOR_MESSAGES_PER_30S: z.coerce.number().int().positive().default(DEFAULT_CHAT_LIMITS.moderatorMessages),
+  /**
+   * Refused messages are counted per user in windows of this many seconds, and each window is reported once
+   * (chat.messages.refused.v1) for account analysis.
+   */
+  CHAT_REFUSALS_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Refusals of one user within a window below which the window is not reported (a slow-mode slip is no signal). */
+  CHAT_REFUSALS_REPORT_AT: z.coerce.number().int().min(1).max(100_000).default(5),
 });
 
 export type ChatStoreConfig = z.infer<typeof chatStoreConfigSchema>;

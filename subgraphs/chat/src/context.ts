@@ -7,6 +7,7 @@ import type { Message, PrismaClient, Room } from './data/db';
 import { ChatLimiter } from './services/chat-limiter';
 import { EmotesService } from './services/emotes.service';
 import { MessagesService } from './services/messages.service';
+import { RefusalCounter } from './services/refusals';
 import { ModerationService } from './services/moderation.service';
 import { RoomsService } from './services/rooms.service';
 
@@ -35,7 +36,16 @@ export function createChatContext(config: ChatStoreConfig, { prisma, redis }: { 
   const rooms = new RoomsService(prisma);
   const services: ChatServices = {
     rooms,
-    messages: new MessagesService(prisma, rooms, limiter),
+    messages: new MessagesService(
+      prisma,
+      rooms,
+      limiter,
+      new RefusalCounter(
+        prisma,
+        { windowSeconds: config.CHAT_REFUSALS_WINDOW_SECONDS, reportAt: config.CHAT_REFUSALS_REPORT_AT, prefix: config.CHAT_REDIS_PREFIX },
+        redis,
+      ),
+    ),
     moderation: new ModerationService(prisma, rooms),
     emotes: new EmotesService(prisma, rooms),
   };

@@ -81,6 +81,26 @@ export const ptfmAnalysisConfigSchema = z.object({
   PTFM_ANALYSIS_SIGNUPS_PER_HOUR: z.coerce.number().int().min(2).max(10_000).default(10),
   /** Follows of one channel within a minute that open a case (a follow-bot wave). */
   PTFM_ANALYSIS_FOLLOWS_PER_MINUTE: z.coerce.number().int().min(2).max(100_000).default(200),
+  /**
+   * Throwaway-email sign-ups from one address block (or of one throwaway domain, when the address is unknown) within
+   * an hour that open a case; 1 opens one for the first.
+   */
+  PTFM_ANALYSIS_THROWAWAY_SIGNUPS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(3),
+  /** Throwaway email domains beside the shipped list (disposable-email-domains), comma-separated. */
+  PTFM_ANALYSIS_THROWAWAY_DOMAINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/, 'must be domain names')),
+    ),
+  /** Chat messages of one user refused within an hour (chat.messages.refused.v1) that open a case. */
+  PTFM_ANALYSIS_CHAT_REFUSALS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(100),
 });
 
 export type PtfmAnalysisConfig = z.infer<typeof ptfmAnalysisConfigSchema>;

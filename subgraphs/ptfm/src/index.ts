@@ -10,6 +10,7 @@ export { seed } from './seed';
 import { connectPtfmDb, PTFM_SCHEMA } from './data/db';
 import { resolvers } from './resolvers';
 import { AnalysisService } from './services/analysis.service';
+import { ThrowawayDomains } from './services/throwaway-domains';
 import { FanoutService } from './services/fanout.service';
 import { ProjectionsService } from './services/projections.service';
 import { PushService, webPushSender } from './services/push.service';
@@ -91,7 +92,7 @@ export const startPtfmSearchWkr = (config: PtfmSearchConfig, bus: EventBus, logg
     logger,
   );
 
-/** ptfm-analysis-wkr: account analysis, which opens the trust and safety queue's cases from the user and chnl events. */
+/** ptfm-analysis-wkr: account analysis, which opens the trust and safety queue's cases from the user, chnl and chat events. */
 export const startPtfmAnalysisWkr = (config: PtfmAnalysisConfig, bus: EventBus, logger: Logger) =>
   startDomainWorker(
     {
@@ -100,10 +101,16 @@ export const startPtfmAnalysisWkr = (config: PtfmAnalysisConfig, bus: EventBus, 
       worker: (prisma, on, log) =>
         createPtfmAnalysisWorker(
           on,
-          new AnalysisService(prisma, {
-            signupsPerHour: config.PTFM_ANALYSIS_SIGNUPS_PER_HOUR,
-            followsPerMinute: config.PTFM_ANALYSIS_FOLLOWS_PER_MINUTE,
-          }),
+          new AnalysisService(
+            prisma,
+            {
+              signupsPerHour: config.PTFM_ANALYSIS_SIGNUPS_PER_HOUR,
+              followsPerMinute: config.PTFM_ANALYSIS_FOLLOWS_PER_MINUTE,
+              throwawaySignupsPerHour: config.PTFM_ANALYSIS_THROWAWAY_SIGNUPS_PER_HOUR,
+              chatRefusalsPerHour: config.PTFM_ANALYSIS_CHAT_REFUSALS_PER_HOUR,
+            },
+            new ThrowawayDomains(config.PTFM_ANALYSIS_THROWAWAY_DOMAINS),
+          ),
           log,
         ),
     },

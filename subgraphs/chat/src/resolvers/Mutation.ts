@@ -1,7 +1,7 @@
 import type { MutationResolvers } from './types.generated';
 
 export const Mutation: MutationResolvers = {
-  sendChatMessage: (_, args, ctx) => ctx.messages.send(ctx.identity, args.channelId, args.text, args.replyToId),
+  sendChatMessage: (_, args, ctx) => ctx.messages.send(ctx.identity, args.channelId, args.text, args.replyToId, ctx.log),
   deleteChatMessage: (_, args, ctx) => ctx.messages.delete(ctx.identity, args.channelId, args.messageId),
   banChatUser: (_, args, ctx) => ctx.moderation.ban(ctx.identity, args.channelId, args.userId, args.durationSeconds, args.reason),
   unbanChatUser: async (_, args, ctx) => {

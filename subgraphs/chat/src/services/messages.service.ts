@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { actingUser, requireScope, requireVerifiedEmail } from '../../../../kernel/access';
 import { DomainError } from '../../../../kernel/errors';
 import type { Identity } from '../../../../kernel/identity';
+import type { Logger } from '../../../../kernel/log';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import { recordEvent, type Message, type Room } from '../data/db';
 import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
+import type { RefusalCounter } from './refusals';
 import type { RoomsService, Standing } from './rooms.service';
 import {
   comparableText,
@@ -30,15 +32,32 @@ export class MessagesService {
     private readonly prisma: PrismaClient,
     private readonly rooms: RoomsService,
     private readonly limiter: ChatLimiter,
+    private readonly refusals?: RefusalCounter,
   ) {}
 
   /**
    * Accepts a message or refuses it with the first rule it breaks; a refused message is neither stored nor
-   * broadcast, and only accepted ones count against the sender's rate.
+   * broadcast, and only accepted ones count against the sender's rate. Refusals are counted for account analysis
+   * (RefusalCounter), which never costs a database write per refusal.
    */
-  async send(identity: Identity, channelId: string, rawText: string, replyToId: string | null | undefined): Promise<Message> {
+  async send(identity: Identity, channelId: string, rawText: string, replyToId: string | null | undefined, log?: Logger): Promise<Message> {
     const senderId = actingUser(identity);
     requireScope(identity, 'chat:edit');
+    try {
+      return await this.accept(senderId, identity, channelId, rawText, replyToId);
+    } catch (error) {
+      if (this.refusals && error instanceof DomainError) await this.refusals.refused(senderId, error.code, log);
+      throw error;
+    }
+  }
+
+  private async accept(
+    senderId: string,
+    identity: Identity,
+    channelId: string,
+    rawText: string,
+    replyToId: string | null | undefined,
+  ): Promise<Message> {
     const room = await this.rooms.get(channelId);
     const text = normaliseMessage(rawText);
     const standing = await this.rooms.standing(room, senderId);

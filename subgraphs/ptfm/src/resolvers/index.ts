@@ -1,3 +1,4 @@
+import { CaseStatus } from './CaseStatus';
 import { Category } from './Category';
 import { Mutation } from './Mutation';
 import { NotificationKind } from './NotificationKind';
@@ -6,4 +7,4 @@ import { SearchResult } from './SearchResult';
 import { User } from './User';
 import type { Resolvers } from './types.generated';
 
-export const resolvers: Resolvers = { Query, Mutation, User, NotificationKind, Category, SearchResult };
+export const resolvers: Resolvers = { Query, Mutation, User, NotificationKind, CaseStatus, Category, SearchResult };

@@ -414,13 +414,19 @@ export type CaseStatus =
   | 'assigned'
   | 'resolved';
 
-/** A case of account analysis: a burst of sign-ups from one address block, or of follows on one channel. */
+/**
+ * A case of account analysis: a burst of sign-ups (or of throwaway-email sign-ups) from one address block, of follows on
+ * one channel, or of one user's refused chat messages.
+ */
 export type TrustCase = {
   __typename?: 'TrustCase';
   id: Scalars['ID']['output'];
-  /** `signup_burst` or `follow_burst`. */
+  /** `signup_burst`, `throwaway_email`, `follow_burst` or `chat_refusals`. */
   kind: Scalars['String']['output'];
-  /** What the case is about: `address` (an IPv4 /24 or IPv6 /64 block) or `channel`. */
+  /**
+   * What the case is about: `address` (an IPv4 /24 or IPv6 /64 block), `email_domain` (a throwaway domain, for
+   * sign-ups without a known address), `channel` or `user`.
+   */
   subjectType: Scalars['String']['output'];
   subject: Scalars['String']['output'];
   status: CaseStatus;

@@ -5,6 +5,7 @@ import { identities } from '../../../../test/support/identities';
 import { startPtfmDb } from '../../../../test/support/ptfm';
 import { AnalysisService } from './analysis.service';
 import { CasesService } from './cases.service';
+import { ThrowawayDomains } from './throwaway-domains';
 
 const GROUP = 'ptfm-analysis-wkr.test';
 
@@ -14,19 +15,32 @@ describe(AnalysisService.name, () => {
   let analysis: AnalysisService;
   let cases: CasesService;
   const staff = () => identities.staff(randomUUID(), ['cases:manage']);
-  const signUp = (address: string | undefined, second: number) =>
+  const signUp = (address: string | undefined, second: number, emailDomain?: string) =>
     makeEvent('user.account.created.v1', {
       userId: randomUUID(),
       login: `u${randomUUID().slice(0, 8)}`,
       displayName: 'someone',
       createdAt: new Date(Date.UTC(2026, 10, 27, 12, 0, second)).toISOString(),
       ...(address ? { signupAddress: address } : {}),
+      ...(emailDomain ? { emailDomain } : {}),
+    });
+  const refused = (userId: string, minute: number, count: number) =>
+    makeEvent('chat.messages.refused.v1', {
+      userId,
+      windowStart: new Date(Date.UTC(2026, 10, 27, 14, minute)).toISOString(),
+      windowEnd: new Date(Date.UTC(2026, 10, 27, 14, minute + 1)).toISOString(),
+      count,
+      reasons: { RATE_LIMITED: count },
     });
   const casesOf = (subject: string) => ptfm.db.prisma.trustCase.findMany({ where: { subject } });
 
   beforeAll(async () => {
     ptfm = await startPtfmDb();
-    analysis = new AnalysisService(ptfm.db.prisma, { signupsPerHour: 10, followsPerMinute: 5 });
+    analysis = new AnalysisService(
+      ptfm.db.prisma,
+      { signupsPerHour: 10, followsPerMinute: 5, throwawaySignupsPerHour: 3, chatRefusalsPerHour: 100 },
+      new ThrowawayDomains(['burner.example']),
+    );
     cases = new CasesService(ptfm.db.prisma, 15 * 60);
   });
 
@@ -81,5 +95,52 @@ describe(AnalysisService.name, () => {
     expect(audit.map((a) => a.action)).toEqual(['case.assign', 'case.resolve']);
 
     await expect(cases.list(identities.staff(randomUUID(), []), null, 10)).rejects.toBeInstanceOf(DomainError);
+  });
+  it("tells throwaway email domains from the shipped list, its subdomains and the operators' own, and no others", () => {
+    const domains = new ThrowawayDomains(['burner.example']);
+    expect(domains.size).toBeGreaterThan(1000);
+    for (const throwaway of ['mailinator.com', 'inbox.mailinator.com', 'MAILINATOR.COM', 'burner.example'])
+      expect(domains.has(throwaway)).toBe(true);
+    for (const real of ['gmail.com', 'example.test', 'com', 'outlook.com', 'mailinator.com.example.org', undefined])
+      expect(domains.has(real)).toBe(false);
+  });
+
+  it('scores each throwaway sign-up on its account and opens one case for three from one /24, beside the sign-up count', async () => {
+    const events = [0, 1, 2, 3].map((i) => signUp(`192.0.2.${i + 10}`, 30 + i, i === 1 ? 'gmail.com' : 'mailinator.com'));
+    const outcomes = [];
+    for (const e of events) outcomes.push(await analysis.accountCreated(e, GROUP));
+    expect(outcomes).toEqual(['counted', 'counted', 'counted', 'opened']);
+    const signals = await ptfm.db.prisma.analysisSignal.findMany({ where: { subject: '192.0.2.0/24', kind: 'throwaway_email' } });
+    expect(signals.map((s) => s.userId).sort()).toEqual([events[0], events[2], events[3]].map((e) => e.data.userId).sort());
+    const [opened] = await casesOf('192.0.2.0/24');
+    expect(opened).toMatchObject({ kind: 'throwaway_email', subjectType: 'address', status: 'open', score: 3 });
+    expect(opened.userIds.sort()).toEqual(signals.map((s) => s.userId).sort());
+    // The four sign-ups also counted as sign-ups of the block, below that threshold.
+    expect(await ptfm.db.prisma.analysisSignal.count({ where: { subject: '192.0.2.0/24', kind: 'signup_burst' } })).toBe(4);
+  });
+
+  it('counts a throwaway sign-up without an address on its domain', async () => {
+    for (let i = 0; i < 2; i++) expect(await analysis.accountCreated(signUp(undefined, i, 'burner.example'), GROUP)).toBe('counted');
+    expect(await analysis.accountCreated(signUp(undefined, 2, 'burner.example'), GROUP)).toBe('opened');
+    expect(await casesOf('burner.example')).toEqual([expect.objectContaining({ kind: 'throwaway_email', subjectType: 'email_domain' })]);
+    expect(await analysis.accountCreated(signUp(undefined, 3, 'gmail.com'), GROUP)).toBe('skipped');
+  });
+
+  it("adds up the refused chat messages a user's windows report over an hour, once per event, and opens one case past the threshold", async () => {
+    const userId = randomUUID();
+    const first = refused(userId, 0, 40);
+    expect(await analysis.chatMessagesRefused(first, GROUP)).toBe('counted');
+    expect(await analysis.chatMessagesRefused(first, GROUP)).toBe('duplicate');
+    expect(await analysis.chatMessagesRefused(refused(userId, 1, 59), GROUP)).toBe('counted');
+    expect(await analysis.chatMessagesRefused(refused(userId, 2, 1), GROUP)).toBe('opened');
+    expect(await analysis.chatMessagesRefused(refused(userId, 3, 30), GROUP)).toBe('updated');
+    const cases = await casesOf(userId);
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({ kind: 'chat_refusals', subjectType: 'user', score: 130, signalCount: 130, userIds: [userId] });
+    // Another user's refusals, an hour apart, never reach it.
+    const other = randomUUID();
+    expect(await analysis.chatMessagesRefused(refused(other, 0, 99), GROUP)).toBe('counted');
+    expect(await analysis.chatMessagesRefused(refused(other, 62, 99), GROUP)).toBe('counted');
+    expect(await casesOf(other)).toHaveLength(0);
   });
 });

@@ -10,6 +10,7 @@ export const ANALYSIS_GROUP = 'ptfm-analysis-wkr';
 const HANDLERS = {
   'user.account.created.v1': (a: AnalysisService, e: EventOf<'user.account.created.v1'>, g: string) => a.accountCreated(e, g),
   'chnl.follow.created.v1': (a: AnalysisService, e: EventOf<'chnl.follow.created.v1'>, g: string) => a.followCreated(e, g),
+  'chat.messages.refused.v1': (a: AnalysisService, e: EventOf<'chat.messages.refused.v1'>, g: string) => a.chatMessagesRefused(e, g),
 } satisfies { [T in Topic]?: (a: AnalysisService, e: EventOf<T>, group: string) => Promise<unknown> };
 
 export const ANALYSIS_TOPICS = Object.keys(HANDLERS) as (keyof typeof HANDLERS)[];
@@ -17,7 +18,7 @@ export const ANALYSIS_TOPICS = Object.keys(HANDLERS) as (keyof typeof HANDLERS)[
 /** The consumer group of one topic: a Kafka group's members must all subscribe to the same topics. */
 export const analysisGroup = (topic: string) => `${ANALYSIS_GROUP}.${topic}`;
 
-/** ptfm-analysis-wkr: account analysis from the user and chnl events, one consumer group per topic. */
+/** ptfm-analysis-wkr: account analysis from the user, chnl and chat events, one consumer group per topic. */
 export function createPtfmAnalysisWorker(bus: EventBus, analysis: AnalysisService, logger: Logger): Consumer {
   const consumers = ANALYSIS_TOPICS.map((topic) => {
     const group = analysisGroup(topic);

@@ -56,9 +56,11 @@ describe(AccountsService.name, () => {
       topic: 'user.account.created.v1',
       payload: {
         type: 'user.account.created.v1',
-        data: { userId: user.id, login: name, displayName: name, createdAt: user.createdAt.toISOString() },
+        data: { userId: user.id, login: name, displayName: name, createdAt: user.createdAt.toISOString(), emailDomain: 'example.test' },
       },
     });
+    // The domain of the address travels, never the address.
+    expect(JSON.stringify(events[0].payload)).not.toContain(`${name}@`);
     expect((await signUp({ displayName: '  The Name  ' })).displayName).toBe('The Name');
     const other = login();
     const addressed = await accounts.signUp({ login: other, email: `${other}@example.test`, password: PASSWORD }, '203.0.113.9');

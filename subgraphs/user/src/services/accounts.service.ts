@@ -71,6 +71,8 @@ export class AccountsService {
           createdAt: user.createdAt.toISOString(),
           // Personal data, sent for account analysis (ptfm's trust and safety) only.
           ...(clientIp ? { signupAddress: clientIp } : {}),
+          // Only the domain of the address: all that analysis needs to tell a throwaway mailbox.
+          emailDomain: email.slice(email.lastIndexOf('@') + 1),
         });
         return user;
       });
