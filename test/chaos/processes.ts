@@ -48,8 +48,10 @@ export class Processes {
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
-      // Thousands of sign-ups, and the realtime case's hundreds of anonymous viewers, come from 127.0.0.1.
+      // Thousands of sign-ups, the realtime case's follower sign-ins and its hundreds of anonymous viewers all come
+      // from 127.0.0.1; a wrong password still locks its account (the Redis case counts on it).
       SIGNUP_ADDRESS_PER_HOUR: '1000000',
+      LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
       RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '100000',
       MAIL_DIR: path.join(dir, 'mail'),
       LIVE_MUX_WEBHOOK_SECRET: MUX_WEBHOOK_SECRET,

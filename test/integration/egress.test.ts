@@ -22,5 +22,6 @@ describe('egress', () => {
       await platform.stop();
     }
     expect(egressAttempts().slice(before)).toEqual([]);
-  });
+    // The whole platform starts in this process: about 10 s alone, several times that beside a loaded suite.
+  }, 120_000);
 });
