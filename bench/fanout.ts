@@ -51,8 +51,6 @@ export interface FanoutOptions {
   /** The first of the ports the real path's processes listen on, one per process of the registry (bin/processes.ts). */
   platformPort: number;
   databaseUrl: string;
-  /** The intake measure: rooms of its own with this many viewers each, senders posting back to back for a while. */
-  intake: { rooms: number; viewersPerRoom: number; senders: number; seconds: number };
 }
 
 interface Step {
@@ -67,14 +65,8 @@ interface Step {
 }
 
 const TICK_MS = 10;
-/** A dozen processes start at once on two shared cores: each may take minutes to be ready. */
-const READY_TIMEOUT_MS = 300_000;
 const CLOCK_TICK_MS = 10;
 const entry = join(__dirname, '..', 'bin', 'platform.js');
-
-/** BENCH_PROFILE=chat-store-svc,edge-gtw writes those processes' CPU profiles to .data/profiles/, as in run.ts. */
-const profiled = (name: string): string[] =>
-  process.env.BENCH_PROFILE?.split(',').includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), '.data', 'profiles')}`] : [];
 
 const chatMessage = (message: OutgoingChatMessage): ChatMessageCreatedData => ({
   messageId: randomUUID(),
@@ -192,78 +184,6 @@ async function runStep(
   };
 }
 
-export interface Intake {
-  senders: number;
-  seconds: number;
-  rooms: number;
-  viewersPerRoom: number;
-  accepted: number;
-  refused: number;
-  /** Messages answered 201 per second: stored with their outbox rows. */
-  perSecond: number;
-  expected: number;
-  delivered: number;
-  p50: number;
-  p99: number;
-  cpuMsPerMessage: Record<string, number>;
-}
-
-/**
- * The real path's intake: `senders` clients each posting the next message as soon as the previous one is answered,
- * round the rooms, for `seconds`; then every accepted message must reach each viewer of its room.
- */
-async function runIntake(
-  options: FanoutOptions['intake'],
-  api: string,
-  tokens: Map<string, string>,
-  rooms: string[],
-  recorder: Recorder,
-  pids: Record<string, number | undefined>,
-): Promise<Intake> {
-  recorder.samples = [];
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
-  const started = performance.now();
-  const until = started + options.seconds * 1000;
-  let accepted = 0;
-  let refused = 0;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: options.senders }, async () => {
-      while (performance.now() < until) {
-        const n = next++;
-        const channelId = rooms[n % rooms.length];
-        const res = await fetch(`${api}/channels/${channelId}/chat/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${tokens.get(channelId)}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ text: `intake ${n} ${performance.now()}` }),
-        }).catch(() => undefined);
-        await res?.arrayBuffer();
-        if (res?.status === 201) accepted += 1;
-        else refused += 1;
-      }
-    }),
-  );
-  const elapsedS = (performance.now() - started) / 1000;
-  const expected = accepted * options.viewersPerRoom;
-  const drainUntil = performance.now() + 15_000;
-  while (recorder.samples.length < expected && performance.now() < drainUntil) await sleep(20);
-  const cpuAfter = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
-  const sorted = [...recorder.samples].sort((a, b) => a - b);
-  return {
-    ...options,
-    accepted,
-    refused,
-    perSecond: accepted / elapsedS,
-    expected,
-    delivered: sorted.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    cpuMsPerMessage: Object.fromEntries(
-      Object.keys(pids).map((name) => [name, (cpuAfter[name] - cpuBefore[name]) / Math.max(accepted, 1)]),
-    ),
-  };
-}
-
 async function forkReady(child: ChildProcess): Promise<ChildProcess> {
   await new Promise((resolve, reject) => {
     child.once('message', resolve);
@@ -306,10 +226,9 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     SIGNUP_ADDRESS_PER_HOUR: '1000000',
     MAIL_DIR: join(process.cwd(), '.data', 'bench-mail'),
   };
-  for (const name of PLATFORM)
-    children.push(fork(entry, [name], { env: platformEnv, execArgv: profiled(name), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  for (const name of PLATFORM) children.push(fork(entry, [name], { env: platformEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   for (const name of [...BEHIND_ROUTER, 'rest-facade-gtw' as const])
-    await waitForReady(`http://127.0.0.1:${portOf(name, options.platformPort)}/readyz`, READY_TIMEOUT_MS);
+    await waitForReady(`http://127.0.0.1:${portOf(name, options.platformPort)}/readyz`);
 
   const api = `http://127.0.0.1:${portOf('rest-facade-gtw', options.platformPort)}/private/v1`;
   const post = async (path: string, body: unknown, token?: string) => {
@@ -321,7 +240,7 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const tokens = new Map<string, string>();
-  for (let i = 0; i < options.rooms + options.intake.rooms; i += 1) {
+  for (let i = 0; i < options.rooms; i += 1) {
     const login = `fan${randomBytes(4).toString('hex')}`;
     await post('/users', { login, email: `${login}@bench.test`, password: 'bench-password' });
     const token = (await post('/sessions', { login, password: 'bench-password' })).body.accessToken as string;
@@ -345,7 +264,7 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
   };
 }
 
-export async function runFanout(options: FanoutOptions): Promise<{ steps: Step[]; intake: Intake }> {
+export async function runFanout(options: FanoutOptions): Promise<Step[]> {
   const children: ChildProcess[] = [];
   const rtPrefix = `fanout${randomBytes(3).toString('hex')}.`;
   const rawPrefix = `fanoutraw${randomBytes(3).toString('hex')}.`;
@@ -378,7 +297,7 @@ export async function runFanout(options: FanoutOptions): Promise<{ steps: Step[]
       fork(rawScript, [String(options.rawPort + 1), 'kafka'], { stdio, env: { ...kafkaEnv, KAFKA_TOPIC_PREFIX: rawPrefix } }),
     );
     children.push(rawKafka);
-    await waitForReady(`http://127.0.0.1:${options.rtPort}/readyz`, READY_TIMEOUT_MS);
+    await waitForReady(`http://127.0.0.1:${options.rtPort}/readyz`);
     const rtBus = namespacedBus(kafka, rtPrefix);
     const rawBus = namespacedBus(kafka, rawPrefix);
 
@@ -393,7 +312,7 @@ export async function runFanout(options: FanoutOptions): Promise<{ steps: Step[]
         name: 'rt-rest',
         publish: restPublisher(realPath.api, realPath.tokens),
         recorder: new Recorder(),
-        rooms: [...realPath.tokens.keys()].slice(0, options.rooms),
+        rooms: [...realPath.tokens.keys()],
       },
     ];
     const [rawTarget, rawKafkaTarget, rtTarget, rtRestTarget] = targets;
@@ -419,11 +338,6 @@ export async function runFanout(options: FanoutOptions): Promise<{ steps: Step[]
     }
     for (const channelId of rtRestTarget.rooms) {
       for (let i = 0; i < viewersPerRoom; i += 1) viewer(options.rtPort, rtRestTarget.recorder, channelId, hash);
-    }
-    const intakeRooms = [...realPath.tokens.keys()].slice(options.rooms);
-    const intakeRecorder = new Recorder();
-    for (const channelId of intakeRooms) {
-      for (let i = 0; i < options.intake.viewersPerRoom; i += 1) viewer(options.rtPort, intakeRecorder, channelId, hash);
     }
 
     const pids = {
@@ -451,23 +365,7 @@ export async function runFanout(options: FanoutOptions): Promise<{ steps: Step[]
         );
       }
     }
-    const intakePublish = restPublisher(realPath.api, realPath.tokens);
-    for (let attempt = 1; ; attempt += 1) {
-      const warm = await runStep(
-        'intake',
-        options.rates[0],
-        1,
-        intakeRooms,
-        options.intake.viewersPerRoom,
-        intakePublish,
-        intakeRecorder,
-        pids,
-      );
-      if (warm.delivered >= warm.expected) break;
-      if (attempt === 20) throw new Error(`intake delivered ${warm.delivered} of ${warm.expected} warm-up frames`);
-    }
-    const intake = await runIntake(options.intake, realPath.api, realPath.tokens, intakeRooms, intakeRecorder, pids);
-    return { steps, intake };
+    return steps;
   } finally {
     clients.forEach((client) => void client.dispose());
     await kafka.close();
@@ -475,7 +373,7 @@ export async function runFanout(options: FanoutOptions): Promise<{ steps: Step[]
   }
 }
 
-export function printFanout(options: FanoutOptions, { steps, intake }: { steps: Step[]; intake: Intake }): void {
+export function printFanout(options: FanoutOptions, steps: Step[]): void {
   const viewersPerRoom = Math.floor(options.viewers / options.rooms);
   console.log(
     `\nfan-out: ${options.viewers} viewers in ${options.rooms} rooms (${viewersPerRoom} per room), ${options.stepSeconds} s per rate, ` +
@@ -504,25 +402,6 @@ export function printFanout(options: FanoutOptions, { steps, intake }: { steps: 
         `${(rt.perSecond / rawKafka.perSecond).toFixed(2).padStart(25)}x ${(rt.p99 / rawKafka.p99).toFixed(2).padStart(6)}x`,
     );
   }
-  console.log('\nat 500 viewers, the real path against raw where raw keeps up (delivers every frame): goal delivered/s ≥ 0.8x, p99 ≤ 1.5x');
-  for (const rate of options.rates) {
-    const [rtRest, raw] = [at('rt-rest', rate), at('raw', rate)];
-    const rawKeepsUp = raw.delivered >= raw.expected;
-    const met = rtRest.perSecond / raw.perSecond >= 0.8 && rtRest.p99 / raw.p99 <= 1.5;
-    console.log(
-      `  ${String(rate).padStart(9)} msgs/s: raw ${rawKeepsUp ? 'keeps up' : 'falls behind'}, rt-rest ${(rtRest.perSecond / raw.perSecond).toFixed(2)}x delivered/s, ` +
-        `${(rtRest.p99 / raw.p99).toFixed(2)}x p99 (${rtRest.p99.toFixed(1)} against ${raw.p99.toFixed(1)} ms): ${rawKeepsUp ? (met ? 'met' : 'not met') : 'not counted'}`,
-    );
-  }
-  const cpu = Object.entries(intake.cpuMsPerMessage)
-    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
-    .join(', ');
-  console.log(
-    `\nintake, the real path: ${intake.senders} senders posting back to back for ${intake.seconds} s into ${intake.rooms} rooms of ` +
-      `${intake.viewersPerRoom} viewers: ${intake.perSecond.toFixed(0)} msgs/s accepted (goal ≥ 1,000), ${intake.refused} refused or failed; ` +
-      `${intake.delivered} of ${intake.expected} frames delivered, p50 ${intake.p50.toFixed(1)} ms, p99 ${intake.p99.toFixed(1)} ms\n` +
-      `  CPU ms per accepted message: ${cpu}`,
-  );
   for (const target of ['rt-rest', 'rt'] as const) {
     const under = steps.filter((s) => s.target === target && s.p99 < 100 && s.delivered >= s.expected);
     const best = under.sort((a, b) => b.perSecond - a.perSecond)[0];
@@ -546,11 +425,5 @@ export function fanoutOptionsFromEnv(env: NodeJS.ProcessEnv): FanoutOptions {
     rawPort: Number(env.BENCH_RAW_WS_PORT ?? 4796),
     platformPort: Number(env.BENCH_FANOUT_PLATFORM_PORT ?? 4720),
     databaseUrl: env.BENCH_FANOUT_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench_fanout',
-    intake: {
-      rooms: Number(env.BENCH_INTAKE_ROOMS ?? 5),
-      viewersPerRoom: 5,
-      senders: Number(env.BENCH_INTAKE_SENDERS ?? 64),
-      seconds: Number(env.BENCH_INTAKE_SECONDS ?? 10),
-    },
   };
 }

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { connectChnlDb, type ChnlDb } from '../../subgraphs/chnl/src/data/db';
 import { createScratchDatabase } from '../../test/support/database';
 import { ContractViolation } from '../events';
-import { outboxBatchOf, outboxOf } from './record';
+import { outboxOf } from './record';
 import { outboxChannel } from './relay';
 
 /** Against a real PostgreSQL, through the channel domain's client: any domain's outbox table has the same shape. */
@@ -73,55 +73,5 @@ describe(outboxOf.name, () => {
     ).rejects.toBeInstanceOf(ContractViolation);
 
     expect(await db.prisma.outboxEvent.count({ where: { key: channelId } })).toBe(0);
-  });
-});
-
-describe(outboxBatchOf.name, () => {
-  const recordEvents = outboxBatchOf('chnl');
-  let db: ChnlDb;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const database = await createScratchDatabase();
-    drop = database.drop;
-    db = connectChnlDb(database.url, 2);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
-  });
-
-  it('should write a batch of events in the order given, each with its own trace headers, which the relay publishes in that order', async () => {
-    const key = randomUUID();
-    const pending = Array.from({ length: 20 }, (_, i) => ({
-      topic: 'chnl.channel.created.v1' as const,
-      key,
-      data: { channelId: randomUUID(), ownerId: randomUUID(), createdAt: new Date().toISOString() },
-      headers: { traceparent: `trace-${i}` },
-    }));
-
-    const events = await db.prisma.$transaction((tx) => recordEvents(tx, pending));
-
-    const rows = await db.prisma.outboxEvent.findMany({ where: { key }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    expect(rows.map((r) => r.id)).toEqual(events.map((e) => e.id));
-    expect(rows.map((r) => (r.payload as { data: { channelId: string } }).data.channelId)).toEqual(pending.map((p) => p.data.channelId));
-    expect(rows.map((r) => r.headers)).toEqual(pending.map((p) => p.headers));
-  });
-
-  it('should refuse a batch holding an event that breaks its contract, writing none of it', async () => {
-    const key = randomUUID();
-    const good = { channelId: randomUUID(), ownerId: randomUUID(), createdAt: new Date().toISOString() };
-
-    await expect(
-      db.prisma.$transaction((tx) =>
-        recordEvents(tx, [
-          { topic: 'chnl.channel.created.v1', key, data: good, headers: {} },
-          { topic: 'chnl.channel.created.v1', key, data: { ...good, ownerId: 'not-a-uuid' }, headers: {} },
-        ]),
-      ),
-    ).rejects.toBeInstanceOf(ContractViolation);
-
-    expect(await db.prisma.outboxEvent.count({ where: { key } })).toBe(0);
   });
 });

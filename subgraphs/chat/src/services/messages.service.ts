@@ -7,9 +7,7 @@ import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import { recordEvent, type Message, type Room } from '../data/db';
 import type { PrismaClient } from '../data/prisma/client';
-import { traceHeaders } from '../../../../kernel/tracing';
 import type { ChatLimiter } from './chat-limiter';
-import { type Claim, MessageWriter } from './message-writer';
 import type { RefusalCounter } from './refusals';
 import type { RoomsService, Standing } from './rooms.service';
 import {
@@ -35,7 +33,6 @@ export class MessagesService {
     private readonly rooms: RoomsService,
     private readonly limiter: ChatLimiter,
     private readonly refusals?: RefusalCounter,
-    private readonly writer = new MessageWriter(prisma),
   ) {}
 
   /**
@@ -66,56 +63,50 @@ export class MessagesService {
     const standing = await this.rooms.standing(room, senderId);
     // As Twitch's verified-email chat rule: the room's broadcaster and moderators are exempt.
     if (!standing.moderator) requireVerifiedEmail(identity);
-    const release = this.writer.claim(this.claims(room, senderId, standing, comparableText(text)));
-    try {
-      if (room.ownerId !== senderId) await this.refuseBanned(room, senderId);
-      const sender = await this.prisma.chatter.findUnique({ where: { userId: senderId } });
-      if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', { retryAfter: 1 });
-      if (replyToId != null) await this.visible(room, replyToId);
-      const fragments = await this.fragments(room, text);
-      const platform = await this.prisma.platformDefaults.findUnique({
-        where: { id: 1 },
-        select: { blockedTerms: true, viewerMessagesPer30s: true, moderatorMessagesPer30s: true },
+    if (room.ownerId !== senderId) await this.refuseBanned(room, senderId);
+    const sender = await this.prisma.chatter.findUnique({ where: { userId: senderId } });
+    if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', { retryAfter: 1 });
+    if (replyToId != null) await this.visible(room, replyToId);
+    const fragments = await this.fragments(room, text);
+    const platform = await this.prisma.platformDefaults.findUnique({
+      where: { id: 1 },
+      select: { blockedTerms: true, viewerMessagesPer30s: true, moderatorMessagesPer30s: true },
+    });
+    await this.enforceModes(room, senderId, standing, text, fragments, platform?.blockedTerms ?? []);
+    if (await this.repeated(room.channelId, text, senderId)) {
+      throw new DomainError('CHAT_DUPLICATE', `you sent this message less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
+    }
+    await this.limiter.consume(room.channelId, senderId, standing.moderator, {
+      viewerMessages: platform?.viewerMessagesPer30s ?? undefined,
+      moderatorMessages: platform?.moderatorMessagesPer30s ?? undefined,
+    });
+    return this.prisma.$transaction(async (tx) => {
+      const message = await tx.message.create({
+        data: {
+          id: randomUUID(),
+          channelId: room.channelId,
+          senderId,
+          text,
+          comparableText: comparableText(text),
+          replyToId: replyToId ?? null,
+          fragments: fragments as object[],
+          badges: standing.badges,
+        },
       });
-      await this.enforceModes(room, senderId, standing, text, fragments, platform?.blockedTerms ?? []);
-      if (await this.repeated(room.channelId, text, senderId)) throw duplicate();
-      await this.limiter.consume(room.channelId, senderId, standing.moderator, {
-        viewerMessages: platform?.viewerMessagesPer30s ?? undefined,
-        moderatorMessages: platform?.moderatorMessagesPer30s ?? undefined,
-      });
-      return await this.writer.write({
-        id: randomUUID(),
+      await recordEvent(tx, 'chat.message.created.v1', room.channelId, {
+        messageId: message.id,
         channelId: room.channelId,
         senderId,
         senderLogin: sender.login,
         senderDisplayName: sender.displayName,
         text,
-        comparableText: comparableText(text),
-        replyToId: replyToId ?? null,
+        replyToId: message.replyToId,
         fragments,
         badges: standing.badges,
-        headers: traceHeaders(),
+        sentAt: message.sentAt.toISOString(),
       });
-    } finally {
-      release();
-    }
-  }
-
-  /**
-   * The rules of `send` that compare a message with the room's recent ones, as claims: a message checked or
-   * being stored at the same time, which the stored rows do not show yet, counts as sent.
-   */
-  private claims(room: Room, senderId: string, standing: Standing, comparable: string): Claim[] {
-    const claims: Claim[] = [{ key: `duplicate:${room.channelId}:${senderId}:${comparable}`, refusal: duplicate }];
-    if (standing.moderator) return claims;
-    if (room.uniqueChat) {
-      claims.push({ key: `unique:${room.channelId}:${comparable}`, refusal: uniqueChat });
-    }
-    if (room.slowModeSeconds !== null && !standing.vip) {
-      const seconds = room.slowModeSeconds;
-      claims.push({ key: `slow:${room.channelId}:${senderId}`, refusal: () => slowMode(seconds, seconds * 1000) });
-    }
-    return claims;
+      return message;
+    });
   }
 
   /**
@@ -244,14 +235,23 @@ export class MessagesService {
         select: { sentAt: true },
       });
       const wait = last ? last.sentAt.getTime() + room.slowModeSeconds * 1000 - Date.now() : 0;
-      if (wait > 0) throw slowMode(room.slowModeSeconds, wait);
+      if (wait > 0) {
+        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, {
+          retryAfter: Math.ceil(wait / 1000),
+        });
+      }
     }
     // The room's own terms and the platform's, which hold in every room.
     const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
     if (findBlockedTerm(text, [...terms.map((t) => t.term), ...platformTerms])) {
       throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
     }
-    if (room.uniqueChat && (await this.repeated(room.channelId, text))) throw uniqueChat();
+    if (room.uniqueChat && (await this.repeated(room.channelId, text))) {
+      throw new DomainError(
+        'CHAT_UNIQUE_CHAT',
+        `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`,
+      );
+    }
   }
 
   /** Whether the same text, as a reader sees it (comparableText), was sent in the room within the window, by `senderId` or by anyone. */
@@ -266,16 +266,3 @@ export class MessagesService {
     return rows.length > 0;
   }
 }
-
-const duplicate = () => new DomainError('CHAT_DUPLICATE', `you sent this message less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
-
-const uniqueChat = () =>
-  new DomainError(
-    'CHAT_UNIQUE_CHAT',
-    `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`,
-  );
-
-const slowMode = (seconds: number, waitMs: number) =>
-  new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${seconds} seconds`, {
-    retryAfter: Math.ceil(waitMs / 1000),
-  });
