@@ -45,7 +45,7 @@ export class Processes {
       OAUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       LIVE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
-      // Thousands of sign-ups, the realtime case's follower sign-ins and its hundreds of anonymous viewers all come
+      // Thousands of sign-ups, the battery's sign-ins and the realtime case's hundreds of anonymous viewers all come
       // from 127.0.0.1; a wrong password still locks its account (the Redis case counts on it).
       SIGNUP_ADDRESS_PER_HOUR: '1000000',
       LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
