@@ -19,6 +19,15 @@ describe('isDatabaseUnavailable', () => {
       'no connection free to start a transaction in time',
       Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code: 'P2028' }),
     ],
+    [
+      'a transaction expired while the server answered slowly',
+      Object.assign(
+        new Error(
+          'Transaction API error: Transaction already closed: A query cannot be executed on an expired transaction. The timeout for this transaction was 5000 ms, however 5234 ms passed since the start of the transaction.',
+        ),
+        { code: 'P2028' },
+      ),
+    ],
   ])('should be true for %s', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
@@ -28,6 +37,10 @@ describe('isDatabaseUnavailable', () => {
     ['a syntax error', Object.assign(new Error('x'), { code: '42601' })],
     ['a plain error', new Error('boom')],
     ['another transaction API error', Object.assign(new Error('Transaction API error: Transaction already closed'), { code: 'P2028' })],
+    [
+      'a query on a transaction the code already committed',
+      Object.assign(new Error('Transaction already closed: A query cannot be executed on a committed transaction.'), { code: 'P2028' }),
+    ],
     ['not an error', 'P1001'],
   ])('should be false for %s', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);

@@ -12,11 +12,15 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
 /** SQLSTATE class 08 (connection exception), admin or crash shutdown, cannot connect now, too many connections. */
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
 /**
+ * Prisma's transaction API when no connection came free for a transaction in time (as P2024 for a single query), or
+ * when a transaction outlived its timeout because the server answered too slowly (Prisma has rolled it back, so
+ * nothing of it is written and the caller may try again).
+ */
+const TRANSACTION_STARVED = /Unable to start a transaction in the given time|cannot be executed on an expired transaction/;
+/**
  * node-postgres ends a query this way when the server goes away under it, or refuses one on a connection already
  * lost (the pool discards that connection when it is released); these errors have no code.
  */
-/** Prisma's transaction API when no connection came free for a transaction in time (as P2024 for a single query). */
-const TRANSACTION_NOT_STARTED = /Unable to start a transaction in the given time/;
 const TERMINATED =
   /^(Connection terminated( unexpectedly| due to connection timeout)?|Client (has encountered a connection error|was closed) and is not queryable)$/;
 
@@ -34,7 +38,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     };
     if (typeof code === 'string' && (PRISMA_CODES.has(code) || SOCKET_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
     if (typeof message === 'string' && TERMINATED.test(message)) return true;
-    if (code === 'P2028' && typeof message === 'string' && TRANSACTION_NOT_STARTED.test(message)) return true;
+    if (code === 'P2028' && typeof message === 'string' && TRANSACTION_STARVED.test(message)) return true;
     const adapter = meta?.driverAdapterError?.cause;
     if (typeof adapter?.kind === 'string' && UNREACHABLE_KINDS.has(adapter.kind)) return true;
     if (typeof adapter?.code === 'string' && UNAVAILABLE_SQLSTATE.test(adapter.code)) return true;
