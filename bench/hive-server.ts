@@ -67,3 +67,5 @@ const gateway = createGatewayRuntime({
 });
 
 createServer(gateway).listen(port, '127.0.0.1', () => process.send?.('ready'));
+// The runtime handles SIGTERM by disposing of itself and leaves the server listening: the bench's SIGTERM ends it.
+process.on('SIGTERM', () => process.exit(0));

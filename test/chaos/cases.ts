@@ -11,6 +11,9 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { readManifest } from '../../kernel/persisted';
 import type { PrivateServices } from './services';
+import { Client as PgClient } from 'pg';
+import { simulatedWebhooks } from '../../subgraphs/live/src/simulator';
+import { MUX_WEBHOOK_SECRET } from './processes';
 import { notifyGroup } from '../../subgraphs/ptfm/src/workers/notify.wkr';
 import { searchGroup } from '../../subgraphs/ptfm/src/workers/search.wkr';
 import { analysisGroup } from '../../subgraphs/ptfm/src/workers/analysis.wkr';
@@ -26,6 +29,10 @@ export interface Settings {
   /** The realtime case's viewers (over two rt-gtw instances) and the messages its broadcaster sends them. */
   viewers: number;
   chatMessages: number;
+  /** The first viewers are signed in, follow every live channel and hold their notifications too. */
+  followers: number;
+  /** Channels that go live during the realtime case, one notification each to every follower. */
+  goLives: number;
   /** The least time the broker case's load lasts, so that its faults fall under load even for a small count. */
   minLoadSeconds: number;
   drainTimeoutSeconds: number;
@@ -176,8 +183,12 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   const loadEnd = Date.now();
   await faultsRun;
   const accepted = replies.filter((r) => r.status === 201).length;
+  // What the workers still had to do once the load and the faults were over: a recovery that is the drain of a
+  // backlog the load built (workers slower than sign-ups) is told apart from one the faults stalled.
+  const recoveryFrom = Math.max(lastFaultEnd, loadEnd);
+  const behind = accepted - everyDomain(await countEffects(services.postgres.url, prefix));
   const effects = await waitForDrain(context, prefix, Math.max(accepted, (await countEffects(services.postgres.url, prefix)).users));
-  const recoverySeconds = (Date.now() - Math.max(lastFaultEnd, loadEnd)) / 1000;
+  const recoverySeconds = (Date.now() - recoveryFrom) / 1000;
 
   const users = idCounts(await readTopic(services.kafka.brokers, 'user.account.created.v1'), (e) =>
     String(e.data?.login).startsWith(prefix),
@@ -187,6 +198,8 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   const notes = [
     `answers: ${tally(replies)}`,
     `faults: ${faults.map((f) => f.name).join(', ')} (seed ${settings.seed})`,
+    `backlog when the load and faults were over: ${behind} accounts without every effect, drained in ${recoverySeconds.toFixed(1)} s` +
+      ` (${recoverySeconds > 0 ? (behind / recoverySeconds).toFixed(1) : '-'} accounts/s)`,
     `topics: user.account.created.v1 ${users.ids} ids (${users.repeated} twice), chnl.channel.created.v1 ${channels.ids} ids (${channels.repeated} twice)`,
     describeEffects(effects),
     `processed: ${Object.entries(handled)
@@ -506,7 +519,25 @@ export async function redisOutage(context: Context): Promise<Outcome> {
   };
 }
 
-/** A viewer of a room as a client app is: graphql-ws with retries, and the room's history after a reconnect. */
+/** A notification as the realtime frame and the inbox give it: enough to order them. */
+interface Seen {
+  id: string;
+  createdAt: string;
+}
+
+const newer = (a: Seen, b: Seen | undefined) => !b || a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
+
+/** Hashes of the persisted realtime.v1 operations the viewers subscribe with. */
+interface Operations {
+  chat: string;
+  notifications: string;
+}
+
+/**
+ * A viewer of a room as a client app is: graphql-ws with retries, and the room's history after a reconnect. A
+ * signed-in viewer also holds its notifications and, after a reconnect, asks its inbox for what came after the
+ * newest one it had shown (`newerThan`).
+ */
 class Viewer {
   /** Every message id shown, socket or history, once each. */
   readonly shown = new Set<string>();
@@ -514,19 +545,30 @@ class Viewer {
   socketDuplicates = 0;
   /** Ids the history gave that a socket had shown already, or the other way round: hidden, as an app would. */
   overlaps = 0;
+  /** Every notification id shown, socket or inbox, once each; and those only the inbox gave. */
+  readonly notifications = new Set<string>();
+  readonly fromInbox = new Set<string>();
+  notificationDuplicates = 0;
+  notificationOverlaps = 0;
   connects = 0;
   lastConnectedAt = 0;
   private lastId: string | undefined;
   /** The last message shown when the socket dropped, until the gap after it is filled. */
   private anchor: string | undefined;
   private readonly socketIds = new Set<string>();
+  private newest: Seen | undefined;
+  /** The socket dropped and no notification came over a new one yet; `inboxAnchor` the newest shown when it dropped. */
+  private inboxGap = false;
+  private inboxAnchor: string | undefined;
+  private readonly socketNotifications = new Set<string>();
   readonly client: Client;
 
   constructor(
     urls: () => string,
     private readonly api: string,
     private readonly channelId: string,
-    hash: string,
+    operations: Operations,
+    private readonly accessToken?: string,
   ) {
     this.client = createClient({
       url: urls,
@@ -535,19 +577,28 @@ class Viewer {
       retryAttempts: 30,
       retryWait: async () => new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700)),
       shouldRetry: () => true,
+      connectionParams: accessToken ? { authorization: `Bearer ${accessToken}` } : undefined,
     });
     this.client.on('closed', () => {
       this.anchor ??= this.lastId;
+      if (!this.inboxGap) {
+        this.inboxGap = true;
+        this.inboxAnchor = this.newest?.id;
+      }
     });
     // At once after a reconnect, and again on its first frame: only then is the new subscription surely seated, so
     // what was said between the first look at the history and that moment is filled too.
     this.client.on('connected', () => {
       this.connects += 1;
       this.lastConnectedAt = Date.now();
-      if (this.connects > 1) void this.catchUp(this.anchor);
+      if (this.connects > 1) {
+        void this.catchUp(this.anchor);
+        if (accessToken) void this.catchUpInbox(this.inboxAnchor);
+      }
     });
+    const persisted = (hash: string) => ({ version: 1, sha256Hash: hash });
     this.client.subscribe<{ chatMessages: { id: string } }>(
-      { query: '', variables: { channelId }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } },
+      { query: '', variables: { channelId }, extensions: { persistedQuery: persisted(operations.chat) } },
       {
         next: ({ data }) => {
           const id = data?.chatMessages.id;
@@ -563,6 +614,25 @@ class Viewer {
         complete: () => undefined,
       },
     );
+    if (!accessToken) return;
+    this.client.subscribe<{ notifications: Seen }>(
+      { query: '', variables: {}, extensions: { persistedQuery: persisted(operations.notifications) } },
+      {
+        next: ({ data }) => {
+          const notification = data?.notifications;
+          if (!notification) return;
+          if (this.socketNotifications.has(notification.id)) this.notificationDuplicates += 1;
+          this.socketNotifications.add(notification.id);
+          const gap = this.inboxGap && this.connects > 1;
+          const anchor = this.inboxAnchor;
+          this.inboxGap = false;
+          this.showNotification(notification);
+          if (gap) void this.catchUpInbox(anchor);
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
   }
 
   private show(id: string): void {
@@ -572,6 +642,16 @@ class Viewer {
     }
     this.shown.add(id);
     this.lastId = id;
+  }
+
+  private showNotification(notification: Seen, inbox = false): void {
+    if (this.notifications.has(notification.id)) {
+      this.notificationOverlaps += 1;
+      return;
+    }
+    this.notifications.add(notification.id);
+    if (inbox) this.fromInbox.add(notification.id);
+    if (newer(notification, this.newest)) this.newest = notification;
   }
 
   /** What the room said since `anchor`: pages of history, newest first, back to it. */
@@ -590,42 +670,210 @@ class Viewer {
     }
     for (const id of missed.reverse()) this.show(id);
   }
+
+  /** The notifications newer than `anchor` (the whole inbox without one), as the inbox pages them. */
+  private async catchUpInbox(anchor: string | undefined): Promise<void> {
+    const missed: Seen[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 20; page += 1) {
+      const query = new URLSearchParams({ first: '100', ...(anchor ? { newerThan: anchor } : {}), ...(after ? { after } : {}) });
+      const reply = await fetch(`${this.api}/me/notifications?${query}`, {
+        headers: { authorization: `Bearer ${this.accessToken}` },
+      }).catch(() => undefined);
+      if (!reply?.ok) return;
+      const body = (await reply.json()) as { data: Seen[]; pagination: { cursor?: string } };
+      missed.push(...body.data);
+      if (!body.pagination.cursor) break;
+      after = body.pagination.cursor;
+    }
+    for (const notification of missed.reverse()) this.showNotification(notification, true);
+  }
+}
+
+/** A channel that goes live when told, through the provider's signed webhooks as `npm run live -- simulate` sends them. */
+async function liveChannel(api: string, databaseUrl: string, login: string): Promise<{ channelId: string; inputId: string }> {
+  const reply = await signUp(api, login, 15_000);
+  if (reply.status !== 201) throw new Error(`sign-up of ${login} answered ${reply.status}`);
+  return until(
+    async () => {
+      const user = (await (await fetch(`${api}/users/${login}`)).json()) as { channel?: { id: string } };
+      const channelId = user.channel?.id;
+      if (!channelId) return undefined;
+      const db = new PgClient({ connectionString: databaseUrl });
+      await db.connect();
+      const input = await db
+        .query<{ provider_input_id: string }>('SELECT provider_input_id FROM live.live_input WHERE channel_id = $1', [channelId])
+        .finally(() => db.end());
+      const inputId = input.rows[0]?.provider_input_id;
+      return inputId ? { channelId, inputId } : undefined;
+    },
+    60_000,
+    `the live input of ${login}`,
+  );
 }
 
 /**
- * An rt-gtw instance SIGKILLed under its viewers while the broadcaster talks: its viewers reconnect (graphql-ws
- * retries, the balancer sending them to an instance that answers) and catch up from the room's history after the
- * last message they saw; every viewer ends with every message, and no socket showed one twice.
+ * Sends a go-live's webhooks as Mux does: each until it is acknowledged, a 503 tried again after its Retry-After
+ * (Mux retries any answer but a 2xx); every answer is returned, in order.
+ */
+async function goLive(webhookUrl: string, inputId: string): Promise<number[]> {
+  const statuses: number[] = [];
+  for (const { body, signature } of simulatedWebhooks('start', inputId, MUX_WEBHOOK_SECRET)) {
+    for (let attempt = 1; ; attempt += 1) {
+      const reply = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'mux-signature': signature },
+        body,
+      });
+      await reply.arrayBuffer();
+      statuses.push(reply.status);
+      const retryAfter = Number(reply.headers.get('retry-after'));
+      if (reply.status !== 503 || !retryAfter || attempt === 3) break;
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    }
+  }
+  return statuses;
+}
+
+/** `work` on each item, `lanes` at a time, the results in the order of `items`. */
+async function inLanes<T, R>(items: T[], lanes: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index], index);
+    }),
+  );
+  return results;
+}
+
+/**
+ * Followers of every live channel, signed in: `count` accounts, each following each channel, and their access
+ * tokens once ptfm-notify-wkr's projection has every follow (a go-live reaches the followers it knows).
+ */
+async function followers(
+  api: string,
+  databaseUrl: string,
+  count: number,
+  channelIds: string[],
+): Promise<{ userId: string; token: string }[]> {
+  const prefix = 'chaosfo';
+  const replies = await signUps({ api, prefix, count, concurrency: 8 });
+  const refused = replies.filter((r) => r.status !== 201);
+  if (refused.length) throw new Error(`follower sign-ups answered ${tally(refused)}`);
+  const signedIn = await inLanes(replies, 8, async (reply) => {
+    const session = await fetch(`${api}/sessions`, json({ login: loginOf(prefix, reply.index), password: 'chaos-password-1' }));
+    if (session.status !== 201) throw new Error(`sign-in of ${loginOf(prefix, reply.index)} answered ${session.status}`);
+    const { accessToken } = (await session.json()) as { accessToken: string };
+    const me = (await (await fetch(`${api}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { id: string };
+    return { userId: me.id, token: accessToken };
+  });
+  const follows = signedIn.flatMap((follower) => channelIds.map((channelId) => ({ follower, channelId })));
+  await inLanes(follows, 8, async ({ follower, channelId }) => {
+    const reply = await fetch(`${api}/channels/${channelId}/follow`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${follower.token}` },
+    });
+    await reply.arrayBuffer();
+    if (!reply.ok) throw new Error(`follow of ${channelId} answered ${reply.status}`);
+  });
+  await until(
+    async () => {
+      const db = new PgClient({ connectionString: databaseUrl });
+      await db.connect();
+      const { rows } = await db
+        .query<{ n: number }>('SELECT count(*)::int AS n FROM ptfm.follower WHERE active AND channel_id = ANY($1::uuid[])', [channelIds])
+        .finally(() => db.end());
+      return rows[0].n === follows.length;
+    },
+    120_000,
+    'every follow projected in ptfm',
+  );
+  return signedIn;
+}
+
+/** The notifications written for each user: what each must have shown. */
+async function inboxes(databaseUrl: string, userIds: string[]): Promise<Map<string, string[]>> {
+  const db = new PgClient({ connectionString: databaseUrl });
+  await db.connect();
+  const { rows } = await db
+    .query<{ user_id: string; id: string }>('SELECT user_id::text, id::text FROM ptfm.notification WHERE user_id = ANY($1::uuid[])', [
+      userIds,
+    ])
+    .finally(() => db.end());
+  const byUser = new Map<string, string[]>(userIds.map((id) => [id, []]));
+  for (const row of rows) byUser.get(row.user_id)?.push(row.id);
+  return byUser;
+}
+
+/**
+ * An rt-gtw instance SIGKILLed under its viewers while the broadcaster talks and followed channels go live: its
+ * viewers reconnect (graphql-ws retries, the balancer sending them to an instance that answers) and catch up from
+ * the room's history after the last message they saw, and from their inbox after the newest notification they saw;
+ * every viewer ends with every message and every notification written for it, and no socket showed one twice.
  */
 export async function realtimeKill(context: Context): Promise<Outcome> {
-  const { processes, settings, api } = context;
+  const { processes, services, settings, api } = context;
+  const databaseUrl = services.postgres.url;
   const { accessToken, channelId } = await broadcaster(api, loginOf('chaosrt', 0));
+  const live = await inLanes(
+    Array.from({ length: settings.goLives }, (_, i) => loginOf('chaosgl', i)),
+    4,
+    (login) => liveChannel(api, databaseUrl, login),
+  );
+  const fans = await followers(
+    api,
+    databaseUrl,
+    Math.min(settings.followers, settings.viewers),
+    live.map((l) => l.channelId),
+  );
   const second = await processes.another('rt-gtw');
   const instances: Instance[] = ['rt-gtw', second];
   for (const instance of instances) await processes.start(instance);
   const killed = instances[0];
   const dead = new Set<Instance>();
-  const hash = readManifest('realtime.v1').operations.find((op) => op.name === 'ChatMessages')?.id;
-  if (!hash) throw new Error('ChatMessages is not persisted');
+  const manifest = readManifest('realtime.v1').operations;
+  const operations = {
+    chat: manifest.find((op) => op.name === 'ChatMessages')?.id,
+    notifications: manifest.find((op) => op.name === 'Notifications')?.id,
+  };
+  if (!operations.chat || !operations.notifications) throw new Error('ChatMessages or Notifications is not persisted');
   // The balancer: each viewer starts on its own instance and, once that one is gone, is sent to one that is not.
+  // The first viewers are the followers, signed in, half of them on each instance.
   const viewers = Array.from({ length: settings.viewers }, (_, i) => {
     let turn = i;
     return new Viewer(
       () => {
-        const live = instances.filter((instance) => !dead.has(instance));
-        const url = `${processes.url(live[turn++ % live.length]).replace(/^http/, 'ws')}/graphql`;
-        return url;
+        const alive = instances.filter((instance) => !dead.has(instance));
+        return `${processes.url(alive[turn++ % alive.length]).replace(/^http/, 'ws')}/graphql`;
       },
       api,
       channelId,
-      hash,
+      operations as Operations,
+      fans[i]?.token,
     );
   });
   const onKilled = viewers.filter((_, i) => i % instances.length === 0);
+  const following = viewers.slice(0, fans.length);
   await until(async () => viewers.every((v) => v.connects === 1) && true, 60_000, 'every viewer connected');
   // graphql-ws has no acknowledgement of a subscribe: a moment for both instances to seat every viewer.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
 
+  // The go-lives: one well before the kill, one just before it (its fan-out reaches the killed instance's viewers
+  // while they reconnect), one just after, and the others spread over the rest.
+  const killAt = Math.floor(settings.chatMessages / 3);
+  const rest = settings.goLives - 3;
+  const goLiveAt = new Map<number, number>([
+    [Math.max(0, killAt - 9), 0],
+    [killAt, 1],
+    [killAt + 3, 2],
+    ...Array.from(
+      { length: rest },
+      (_, k) => [killAt + 6 + Math.floor(((k + 1) * (settings.chatMessages - killAt - 9)) / (rest + 1)), 3 + k] as [number, number],
+    ),
+  ]);
+  const webhookUrl = `${processes.url('rest-facade-gtw')}/webhooks/v1/live/mux`;
+  const webhookStatuses: number[] = [];
   const sent: string[] = [];
   const replies: Reply[] = [];
   let killedAt = 0;
@@ -633,10 +881,15 @@ export async function realtimeKill(context: Context): Promise<Outcome> {
   for (let i = 0; i < settings.chatMessages; i += 1) {
     const due = Date.now() + 333;
     const reply = await fetch(`${api}/channels/${channelId}/chat/messages`, json({ text: `rt case ${i}` }, accessToken));
-    replies.push({ index: i, status: reply.status, retryAfter: null, startedAt: Date.now(), ms: 0 });
+    replies.push({ index: i, status: reply.status, retryAfter: reply.headers.get('retry-after'), startedAt: Date.now(), ms: 0 });
     if (reply.status === 201) sent.push(((await reply.json()) as { id: string }).id);
     else await reply.arrayBuffer();
-    if (i === Math.floor(settings.chatMessages / 3)) {
+    const going = goLiveAt.get(i);
+    if (going !== undefined) {
+      settings.log(`  ${loginOf('chaosgl', going)} goes live at message ${i}`);
+      webhookStatuses.push(...(await goLive(webhookUrl, live[going].inputId)));
+    }
+    if (i === killAt) {
       settings.log(`  SIGKILL ${killed} at message ${i} under ${onKilled.length} of ${viewers.length} viewers`);
       dead.add(killed);
       killedAt = Date.now();
@@ -644,28 +897,55 @@ export async function realtimeKill(context: Context): Promise<Outcome> {
     }
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
   }
+  const expectedNotifications = fans.length * settings.goLives;
+  let written = new Map<string, string[]>();
   const everyone = await until(
-    async () => viewers.every((v) => sent.every((id) => v.shown.has(id))) && Date.now(),
+    async () => {
+      written = await inboxes(
+        databaseUrl,
+        fans.map((f) => f.userId),
+      );
+      const total = [...written.values()].reduce((sum, ids) => sum + ids.length, 0);
+      const notified = following.every((v, i) => written.get(fans[i].userId)?.every((id) => v.notifications.has(id)));
+      return total === expectedNotifications && notified && viewers.every((v) => sent.every((id) => v.shown.has(id))) && Date.now();
+    },
     30_000,
-    'every viewer with every message',
+    'every viewer with every message and notification',
   ).catch(() => 0);
   const reconnected = Math.max(...onKilled.map((v) => v.lastConnectedAt));
   for (const viewer of viewers) await viewer.client.dispose();
 
   const shown = viewers.reduce((sum, v) => sum + sent.filter((id) => v.shown.has(id)).length, 0);
+  const notified = following.reduce(
+    (sum, v, i) => sum + (written.get(fans[i].userId) ?? []).filter((id) => v.notifications.has(id)).length,
+    0,
+  );
+  const writtenCount = [...written.values()].reduce((sum, ids) => sum + ids.length, 0);
+  const notificationDuplicates = following.reduce((sum, v) => sum + v.notificationDuplicates, 0);
+  const followersKilled = following.filter((_, i) => i % instances.length === 0);
   const notes = [
     `messages: ${tally(replies)}; ${viewers.length} viewers, ${onKilled.length} on the killed instance`,
     `reconnected: ${onKilled.filter((v) => v.connects > 1).length} of ${onKilled.length}, the last ${((reconnected - killedAt) / 1000).toFixed(1)} s after the kill`,
     `history overlaps hidden: ${viewers.reduce((sum, v) => sum + v.overlaps, 0)}`,
+    `chat: sent ${sent.length * viewers.length}, shown ${shown}, socket duplicates ${viewers.reduce((sum, v) => sum + v.socketDuplicates, 0)}`,
+    `go-live webhooks: ${webhookStatuses.join(' ')}`,
+    `notifications: ${settings.goLives} go-lives × ${fans.length} followers (${followersKilled.length} on the killed instance); ` +
+      `written ${writtenCount} of ${expectedNotifications}, shown ${notified}, socket duplicates ${notificationDuplicates}, ` +
+      `from the inbox (newerThan) ${following.reduce((sum, v) => sum + v.fromInbox.size, 0)} ` +
+      `(${followersKilled.reduce((sum, v) => sum + v.fromInbox.size, 0)} to viewers of the killed instance), ` +
+      `inbox overlaps hidden ${following.reduce((sum, v) => sum + v.notificationOverlaps, 0)}`,
   ];
   if (onKilled.some((v) => v.connects < 2)) notes.push('FAIL: a viewer of the killed instance never reconnected');
-  if (!everyone) notes.push('FAIL: not every viewer had every message within 30 s of the last');
+  if (webhookStatuses.some((status) => status >= 300 && status !== 503)) notes.push('FAIL: a go-live webhook was refused');
+  if (writtenCount !== expectedNotifications) notes.push(`FAIL: ${writtenCount} notifications written, not ${expectedNotifications}`);
+  if (!everyone) notes.push('FAIL: not every viewer had every message and notification within 30 s of the last message');
+  const sentAll = sent.length * viewers.length + expectedNotifications;
   return {
     name: 'rt-gtw killed under its viewers',
-    sent: sent.length * viewers.length,
-    delivered: shown,
-    lost: sent.length * viewers.length - shown,
-    duplicated: viewers.reduce((sum, v) => sum + v.socketDuplicates, 0),
+    sent: sentAll,
+    delivered: shown + notified,
+    lost: sentAll - shown - notified,
+    duplicated: viewers.reduce((sum, v) => sum + v.socketDuplicates, 0) + notificationDuplicates,
     republished: 0,
     errors: unexpected(replies).length,
     recoverySeconds: (reconnected - killedAt) / 1000,

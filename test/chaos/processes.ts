@@ -15,6 +15,9 @@ const ENTRY = fromRoot('dist', 'bin', 'platform.js');
  * The registry's processes, each alone in a child process (`node dist/bin/platform.js <name>`) as in production,
  * on free loopback ports, with the egress guard preloaded; their output goes to `<dir>/<name>.log`.
  */
+/** The Mux webhook secret live-store-svc takes: the realtime case signs go-lives with it, as the simulator does. */
+export const MUX_WEBHOOK_SECRET = randomBytes(24).toString('base64url');
+
 /** A process of the registry, or another instance of one (`rt-gtw#2`) with a port of its own. */
 export type Instance = ProcessName | `${ProcessName}#${number}`;
 
@@ -51,6 +54,7 @@ export class Processes {
       LOGIN_IP_ATTEMPTS_PER_MINUTE: '10000',
       RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '100000',
       MAIL_DIR: path.join(dir, 'mail'),
+      LIVE_MUX_WEBHOOK_SECRET: MUX_WEBHOOK_SECRET,
     };
     const ports = {} as Record<Instance, number>;
     for (const [name, row] of Object.entries(PROCESSES) as [ProcessName, ProcessRow][]) {

@@ -25,6 +25,8 @@ const settings: Settings = {
   redisDownSeconds: short ? 5 : 10,
   viewers: short ? 200 : 500,
   chatMessages: short ? 60 : 180,
+  followers: short ? 50 : 200,
+  goLives: short ? 4 : 6,
   minLoadSeconds: short ? 60 : 0,
   drainTimeoutSeconds: short ? 90 : 300,
   log: (line) => console.log(line),
