@@ -106,6 +106,27 @@ describe(FanoutService.name, () => {
     expect((await events(event.data.streamId)).flatMap((e) => e.recipients)).toHaveLength(450);
   });
 
+  it("should hold the id ranges back while the connected followers' slice is being written", async () => {
+    const channel = await ptfm.channelWithFollowers(250);
+    const first = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }), async () => [channel.followers[3]]);
+    const event = wentLive(channel);
+    expect(await first.plan(event, GROUP)).toEqual({ slices: 4 });
+    // Another lane holds slice 0, mid-write.
+    const lane = await ptfm.db.pool.connect();
+    try {
+      await lane.query('BEGIN');
+      await lane.query('SELECT 1 FROM fanout_job WHERE stream_id = $1 AND slice = 0 FOR UPDATE', [event.data.streamId]);
+      expect(await first.writeNextSlice()).toBeNull();
+      await lane.query('ROLLBACK');
+    } finally {
+      lane.release();
+    }
+    // That lane died: its slice is written first, then the ranges.
+    expect(await first.writeNextSlice()).toEqual({ streamId: event.data.streamId, slice: 0, written: 1 });
+    expect(await drain(first, 2)).toBe(3);
+    expect(await inbox(event.data.streamId)).toHaveLength(250);
+  });
+
   it('should plan the slices in their turn when presence cannot be read', async () => {
     const channel = await ptfm.channelWithFollowers(150);
     const blind = new FanoutService(ptfm.db.prisma, 100, pino({ level: 'silent' }), () => Promise.reject(new Error('Redis down')));

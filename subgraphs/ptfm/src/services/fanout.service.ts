@@ -120,7 +120,11 @@ export class FanoutService {
     });
   }
 
-  /** Writes one pending slice; null when none is left to claim. */
+  /**
+   * Writes one pending slice; null when none is left to claim. A stream's id ranges wait until its slice 0 (the
+   * connected followers) has committed: written alone, it is not slowed by the ranges' inserts, and its followers
+   * are in the ranges too (written again as no-ops).
+   */
   async writeNextSlice(): Promise<SliceWritten | null> {
     return this.prisma.$transaction(
       async (tx) => {
@@ -129,6 +133,8 @@ export class FanoutService {
                  a.owner_id::text, a.owner_login, a.owner_display_name, a.title, a.category, a.thumbnail_url, a.started_at, now() AS at
             FROM fanout_job j JOIN announcement a ON a.stream_id = j.stream_id
            WHERE j.done_at IS NULL
+             AND (j.slice = 0 OR NOT EXISTS (
+                   SELECT 1 FROM fanout_job z WHERE z.stream_id = j.stream_id AND z.slice = 0 AND z.done_at IS NULL))
            ORDER BY j.created_at, j.slice
            LIMIT 1
            FOR UPDATE OF j SKIP LOCKED`;
@@ -168,6 +174,8 @@ export class FanoutService {
         await tx.$executeRaw`
           UPDATE fanout_job SET done_at = now(), written = ${recipients.length}
            WHERE stream_id = ${job.stream_id}::uuid AND slice = ${job.slice}`;
+        // The ranges waited for the connected followers' slice: its commit wakes every instance's lanes for them.
+        if (job.slice === 0) await tx.$executeRawUnsafe(`SELECT pg_notify('${FANOUT_CHANNEL}', '')`);
         return { streamId: job.stream_id, slice: job.slice, written: recipients.length };
       },
       // A slice is one statement of a few thousand rows; under a peak it may wait its turn for the disk.
