@@ -49,6 +49,8 @@ export interface GoliveResult {
   inboxMs: number;
   inboxRows: number;
   baselineMs: number;
+  /** Every run of the baseline, in order; `baselineMs` is their median. */
+  baselineRuns: number[];
   framesReceived: number;
   framesP50: number;
   framesP99: number;
@@ -272,16 +274,25 @@ export async function runGolive(options: GoliveOptions): Promise<GoliveResult> {
     const streamId = announcement.rows[0].stream_id;
     const inbox = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ptfm.notification WHERE stream_id = $1', [streamId]);
 
-    await db.query('CREATE TABLE ptfm.golive_baseline (LIKE ptfm.notification INCLUDING ALL)');
-    const baselineStart = performance.now();
-    await db.query(
-      `INSERT INTO ptfm.golive_baseline (id, user_id, stream_id, created_at)
-       SELECT md5($2::text || ':' || user_id::text)::uuid, user_id, $2::uuid, now()
-         FROM ptfm.follower WHERE channel_id = $1::uuid AND active`,
-      [channelId, streamId],
+    // The same rows into a fresh copy of the inbox table, three times (the first may meet the checkpoint the fan-out's
+    // writes started): the median is the baseline.
+    const baselines: number[] = [];
+    for (let run = 0; run < 3; run += 1) {
+      await db.query('CREATE TABLE ptfm.golive_baseline (LIKE ptfm.notification INCLUDING ALL)');
+      const baselineStart = performance.now();
+      await db.query(
+        `INSERT INTO ptfm.golive_baseline (id, user_id, stream_id, created_at)
+         SELECT md5($2::text || ':' || user_id::text)::uuid, user_id, $2::uuid, now()
+           FROM ptfm.follower WHERE channel_id = $1::uuid AND active`,
+        [channelId, streamId],
+      );
+      baselines.push(performance.now() - baselineStart);
+      await db.query('DROP TABLE ptfm.golive_baseline');
+    }
+    const baselineMs = percentile(
+      [...baselines].sort((a, b) => a - b),
+      50,
     );
-    const baselineMs = performance.now() - baselineStart;
-    await db.query('DROP TABLE ptfm.golive_baseline');
 
     const latencies = [...received.values()].map((t) => t - wentLive).sort((a, b) => a - b);
     const timeline = await timelineOf(db, channelId, wentLiveAt);
@@ -296,6 +307,7 @@ export async function runGolive(options: GoliveOptions): Promise<GoliveResult> {
       inboxMs,
       inboxRows: inbox.rows[0].n,
       baselineMs,
+      baselineRuns: baselines,
       framesReceived: received.size,
       framesP50: percentile(latencies, 50),
       framesP99: percentile(latencies, 99),
@@ -343,7 +355,7 @@ export function printGolive(options: GoliveOptions, r: GoliveResult): void {
   );
   console.log(`  fan-out planned                       ${s(r.plannedMs)}`);
   console.log(`  every inbox row committed             ${s(r.inboxMs)}   (${r.inboxRows.toLocaleString('en')} rows; goal ≤ 10 s)`);
-  console.log(`  baseline: one INSERT ... SELECT       ${s(r.baselineMs)}`);
+  console.log(`  baseline: one INSERT ... SELECT       ${s(r.baselineMs)}   (median of ${r.baselineRuns.map(s).join(', ')})`);
   console.log(`  ratio fan-out / baseline              ${(r.inboxMs / r.baselineMs).toFixed(2)}x   (goal ≤ 3x)`);
   console.log(
     `  notifications frames                  ${r.framesReceived}/${options.sockets}, p50 ${s(r.framesP50)}, p99 ${s(r.framesP99)}   (goal p99 ≤ 2 s)`,

@@ -28,13 +28,20 @@ import { benchKafkaEnv, waitForReady } from './support';
  * Every target is warmed first, then measured in rounds, each round in another order, so JIT warm-up and order
  * do not pass for cost; it prints medians and spread of requests/s and latencies, the CPU each process spent per
  * request, the ratios between them and the issue's goals, met or not; then the fan-out benchmark of the realtime
- * gateway (fanout.ts). BENCH_WARMUP, BENCH_ROUNDS, BENCH_DURATION (seconds) and BENCH_CONNECTIONS shape it.
+ * gateway (fanout.ts). BENCH_WARMUP, BENCH_ROUNDS, BENCH_DURATION (seconds), BENCH_CONNECTIONS and BENCH_USERS
+ * (the profiles asked for in turn) shape it.
  * BENCH_PROFILE=router-gtw,rest-facade-gtw writes those processes' CPU profiles to .data/profiles/.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/**
+ * Users whose profiles the requests ask for, in turn: with as many users as connections or more, no two requests in
+ * flight are the same, so a gateway that merges identical subgraph requests in flight (Hive Gateway does, by
+ * default) pays for every request as the router does.
+ */
+const USERS = Number(process.env.BENCH_USERS ?? 32);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/platform_bench';
 /** Each process of the registry on its own port from here on (bin/processes.ts); edge-gtw and the bare server after. */
 const FIRST_PORT = 4700;
@@ -66,6 +73,7 @@ const env = {
   LOG_LEVEL: 'warn',
   // Every bench signs up from 127.0.0.1; several runs an hour must not hit the per-address sign-up limit.
   SIGNUP_ADDRESS_PER_HOUR: '1000000',
+  LOGIN_IP_ATTEMPTS_PER_MINUTE: '100000',
   MAIL_DIR: join(process.cwd(), '.data', 'bench-mail'),
   ...portsEnv(FIRST_PORT),
 };
@@ -203,6 +211,18 @@ async function measureAll(targets: Target[]): Promise<Measured[]> {
   });
 }
 
+/** `work` on each item, `lanes` at a time, the results in the order of `items`. */
+async function inLanes<T, R>(items: T[], lanes: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]);
+    }),
+  );
+  return results;
+}
+
 /** Signs a user up through a facade and waits until its channel is provisioned: the route's answer, complete. */
 async function signUpAndWait(api: string, login: string): Promise<string> {
   // On a loaded machine a sign-up can time out and roll back: it is tried again, and an earlier try that did commit
@@ -242,10 +262,16 @@ async function main(): Promise<void> {
   await waitForReady(`http://127.0.0.1:${portOf('rest-facade-gtw', START_FIRST_PORT)}/readyz`, 120_000);
 
   const api = `http://127.0.0.1:${PORTS.facade}/private/v1`;
-  const login = `bench_${randomBytes(4).toString('hex')}`;
-  const restBody = await signUpAndWait(api, login);
   const startApi = `http://127.0.0.1:${portOf('rest-facade-gtw', START_FIRST_PORT)}/private/v1`;
-  await signUpAndWait(startApi, login);
+  const run = randomBytes(3).toString('hex');
+  const logins = Array.from({ length: USERS }, (_, i) => `bench_${run}_${i}`);
+  const bodies = await inLanes(logins, 4, async (login) => {
+    const body = await signUpAndWait(api, login);
+    await signUpAndWait(startApi, login);
+    return body;
+  });
+  const [login] = logins;
+  const restBody = bodies[0];
 
   const subgraphUrl = (name: ProcessName) => `http://127.0.0.1:${portOf(name, FIRST_PORT)}/graphql`;
   await forkServer('bare-server', [String(PORTS.bare), restBody]);
@@ -260,24 +286,37 @@ async function main(): Promise<void> {
   // A token lives a minute and a bench several: each run of the subgraph target gets one with 30 s left at least.
   const identities = createIdentityTokens(signingKey('IDENTITY_SIGNING_KEY').parse(keysEnv.IDENTITY_SIGNING_KEY));
   const json = { 'content-type': 'application/json' };
+  // Each target's requests ask for the users' profiles in turn.
+  const inTurn = (ask: (login: string) => { path?: string; body?: string }) => {
+    let next = 0;
+    return { setupRequest: (request: autocannon.Request) => ({ ...request, ...ask(logins[next++ % logins.length]) }) };
+  };
+  const persistedBody = (login: string) =>
+    JSON.stringify({
+      operationName: operation.name,
+      variables: { login },
+      extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } },
+    });
   const persistedRequest = (url: string) => () => ({
     url,
     method: 'POST' as const,
     headers: json,
-    body: JSON.stringify({
-      operationName: operation.name,
-      variables: { login },
-      extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } },
-    }),
+    body: persistedBody(login),
+    requests: [inTurn((login) => ({ body: persistedBody(login) }))],
   });
+  const restRequest = (url: string) => () => ({
+    url: `${url}/users/${login}`,
+    requests: [inTurn((login) => ({ path: `${new URL(url).pathname}/users/${login}` }))],
+  });
+  const subgraphQuery = 'query GetUserByLogin($login: String!) { user(login: $login) { id login displayName createdAt } }';
   const routerRequest = persistedRequest(`http://127.0.0.1:${portOf('router-gtw', FIRST_PORT)}/graphql`);
   const orchestrateRequest = persistedRequest(`http://127.0.0.1:${PORTS.orchestrate}/`);
   const hiveRequest = persistedRequest(`http://127.0.0.1:${PORTS.hive}/graphql`);
   await sameAnswers(routerRequest(), { orchestrate: orchestrateRequest(), hive: hiveRequest() });
   const targets: Target[] = [
-    { name: 'rest', request: () => ({ url: `${api}/users/${login}` }) },
-    { name: 'rest-edge', request: () => ({ url: `http://127.0.0.1:${PORTS.edgeFacade}/private/v1/users/${login}` }) },
-    { name: 'start', request: () => ({ url: `${startApi}/users/${login}` }) },
+    { name: 'rest', request: restRequest(api) },
+    { name: 'rest-edge', request: restRequest(`http://127.0.0.1:${PORTS.edgeFacade}/private/v1`) },
+    { name: 'start', request: restRequest(startApi) },
     { name: 'router', request: routerRequest },
     { name: 'orchestrate', request: orchestrateRequest },
     { name: 'hive', request: hiveRequest },
@@ -287,10 +326,8 @@ async function main(): Promise<void> {
         url: subgraphUrl('user-store-svc'),
         method: 'POST',
         headers: { ...json, 'x-platform-identity': await identities.tokenFor({ kind: 'anonymous', requestId: 'bench' }, 'user') },
-        body: JSON.stringify({
-          query: 'query GetUserByLogin($login: String!) { user(login: $login) { id login displayName createdAt } }',
-          variables: { login },
-        }),
+        body: JSON.stringify({ query: subgraphQuery, variables: { login } }),
+        requests: [inTurn((login) => ({ body: JSON.stringify({ query: subgraphQuery, variables: { login } }) }))],
       }),
     },
     { name: 'bare', request: () => ({ url: `http://127.0.0.1:${PORTS.bare}/` }) },
@@ -318,6 +355,21 @@ async function main(): Promise<void> {
   const serving = (r: Measured) =>
     Object.entries(r.cpuPerRequest).reduce((sum, [name, ms]) => (name === 'bench (autocannon)' ? sum : sum + ms), 0);
   console.log(`${'all but autocannon'.padEnd(24)}${results.map((r) => serving(r).toFixed(3).padStart(12)).join('')}`);
+  // The other processes (workers, relays, runners) do no work for these requests: their CPU is their idle polling
+  // and heartbeats, spread over the requests of the round, so it weighs more on the slower targets.
+  const subgraphs = ['user-store-svc', 'chnl-store-svc'];
+  const pathOf: Record<string, string[]> = {
+    rest: ['rest-facade-gtw', 'router-gtw', ...subgraphs],
+    'rest-edge': ['edge-gtw', ...subgraphs],
+    start: ['platform (npm start)'],
+    router: ['router-gtw', ...subgraphs],
+    orchestrate: ['orchestrate-server', ...subgraphs],
+    hive: ['hive-server', ...subgraphs],
+    subgraph: ['user-store-svc'],
+    bare: ['bare-server'],
+  };
+  const onPath = (r: Measured) => (pathOf[r.name] ?? []).reduce((sum, name) => sum + (r.cpuPerRequest[name] ?? 0), 0);
+  console.log(`${"the target's own path".padEnd(24)}${results.map((r) => onPath(r).toFixed(3).padStart(12)).join('')}`);
   const ratio = (a: string, b: string) => `${(by[a].rps / by[b].rps).toFixed(2)}x`;
   console.log('\nratios of throughput (medians)');
   console.log(`  rest / router      ${ratio('rest', 'router')}   (goal ≥ 0.85x: the facade as its own process)`);
