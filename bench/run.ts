@@ -13,6 +13,7 @@ import { BEHIND_ROUTER, portOf, portsEnv, type ProcessName } from '../bin/proces
 import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
 import { goliveOptionsFromEnv, printGolive, runGolive } from './golive';
 import { benchKafkaEnv, waitForReady } from './support';
+import { inLanes } from '../test/support/lanes';
 
 /**
  * `npm run bench`: one REST route against the layers under it, in one run on loopback, each process of the
@@ -209,18 +210,6 @@ async function measureAll(targets: Target[]): Promise<Measured[]> {
       ),
     };
   });
-}
-
-/** `work` on each item, `lanes` at a time, the results in the order of `items`. */
-async function inLanes<T, R>(items: T[], lanes: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]);
-    }),
-  );
-  return results;
 }
 
 /** Signs a user up through a facade and waits until its channel is provisioned: the route's answer, complete. */

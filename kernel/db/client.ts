@@ -20,13 +20,21 @@ export function domainDatabaseUrl(databaseUrl: string, schema: string): string {
 }
 
 /**
+ * How long a query waits for a free connection before it fails as the database being unavailable (503 with
+ * Retry-After): a burst larger than the pool (hundreds of viewers asking for a room's history at once after a
+ * reconnect) is then told to come back, within the facade's 10 s router timeout, rather than queued until that
+ * timeout answers 504. Prisma's transactions wait 2 s for theirs (`maxWait`).
+ */
+export const POOL_WAIT_MS = 5_000;
+
+/**
  * A domain's own pool, on its own schema. A connection the server drops (a restart, a failover, a shutdown) is
  * logged and replaced on the next checkout instead of crashing the process with an unhandled 'error': an idle one
  * through the pool's own event, one checked out (between the queries of a transaction, or while the outbox relay
  * publishes) through its client's, the holder learning of it from its next query.
  */
 export function createDomainPool(databaseUrl: string, schema: string, max: number, logger?: Logger): Pool {
-  const pool = new Pool({ connectionString: domainDatabaseUrl(databaseUrl, schema), max });
+  const pool = new Pool({ connectionString: domainDatabaseUrl(databaseUrl, schema), max, connectionTimeoutMillis: POOL_WAIT_MS });
   pool.on('error', (error) => logger?.warn({ err: error, schema }, 'idle database connection lost'));
   pool.on('connect', (client) => {
     client.on('error', (error) => logger?.warn({ err: error, schema }, 'database connection lost'));

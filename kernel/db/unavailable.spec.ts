@@ -13,6 +13,7 @@ describe('isDatabaseUnavailable', () => {
     ['a connection exception', Object.assign(new Error('x'), { code: '08006' })],
     ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
     ['a query on a connection already lost', new Error('Client has encountered a connection error and is not queryable')],
+    ['no connection free in the pool within its wait', new Error('timeout exceeded when trying to connect')],
     ['one wrapped by GraphQL', new GraphQLError('wrapped', { originalError: prisma('P1001') })],
     ['one given as a cause', new Error('outer', { cause: Object.assign(new Error('x'), { code: '57P01' }) })],
     [

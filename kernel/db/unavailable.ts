@@ -19,10 +19,12 @@ const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
 const TRANSACTION_STARVED = /Unable to start a transaction in the given time|cannot be executed on an expired transaction/;
 /**
  * node-postgres ends a query this way when the server goes away under it, or refuses one on a connection already
- * lost (the pool discards that connection when it is released); these errors have no code.
+ * lost (the pool discards that connection when it is released), or when its pool had no connection free within the
+ * pool's wait (a burst larger than the pool: Prisma's driver adapter passes that error on as it is); these errors
+ * have no code.
  */
 const TERMINATED =
-  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client (has encountered a connection error|was closed) and is not queryable)$/;
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client (has encountered a connection error|was closed) and is not queryable|timeout exceeded when trying to connect)$/;
 
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 

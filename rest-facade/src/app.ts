@@ -7,6 +7,7 @@ import { fromRoot } from '../../kernel/paths';
 import { readManifest } from '../../kernel/persisted';
 import { type ApiDocument, createEngine } from './engine';
 import { createGraphQLEndpoint, GRAPHQL_PATH, loadGraphQLEndpointOptions } from './graphql-endpoint';
+import { admitting, DEFAULT_MAX_IN_FLIGHT } from './admission';
 import { ProblemError, problemHandler } from './problem';
 import { authorizationServerRoutes } from './authorization-server';
 import { consoleRoutes } from './console';
@@ -47,6 +48,8 @@ export interface RestFacadeOptions {
   authorizationServerUpstream?: string;
   /** The router's GraphQL endpoint, for the explorer's queries (default: `router.url`; no explorer without one). */
   explorerRouterUrl?: string;
+  /** Router calls in flight at most; one more is answered 503 with Retry-After (`admission.ts`). */
+  maxInFlight?: number;
 }
 
 export interface RestFacade {
@@ -57,7 +60,11 @@ export interface RestFacade {
 
 /** The REST facade as an express app; it refuses to build when a document and its operations disagree. */
 export async function createRestFacade(options: RestFacadeOptions): Promise<RestFacade> {
-  const router = 'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000);
+  const router = admitting(
+    'execute' in options.router ? options.router : createRouterClient(options.router.url, options.router.timeoutMs ?? 10_000),
+    options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    options.logger,
+  );
   const app = createHttpApp(options.logger, { router: () => router.healthy() });
   const trusted = new Set(options.trustedProxies ?? []);
   // API answers carry tokens, secrets and one caller's data: no cache keeps them unless a route says otherwise.

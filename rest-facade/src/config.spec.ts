@@ -9,6 +9,7 @@ describe('restFacadeConfigSchema', () => {
       TRUSTED_PROXIES: [],
       ROUTER_URL: 'http://127.0.0.1:4100/graphql',
       ROUTER_TIMEOUT_MS: 10_000,
+      REST_FACADE_MAX_IN_FLIGHT: 64,
       OAUTH_INTROSPECTION_URL: 'http://127.0.0.1:4010/oauth/introspect',
       LOG_LEVEL: 'info',
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { addressList, logLevel, port, url } from '../../kernel/config';
+import { DEFAULT_MAX_IN_FLIGHT } from './admission';
 
 export const restFacadeConfigSchema = z.object({
   REST_FACADE_PORT: port(4000),
@@ -18,6 +19,8 @@ export const restFacadeConfigSchema = z.object({
   }),
   /** A router silent for longer than this is answered 504 rather than holding the client's connection open. */
   ROUTER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Router calls in flight at most; one more is answered at once 503 with Retry-After rather than queued. */
+  REST_FACADE_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(DEFAULT_MAX_IN_FLIGHT),
   /** The authorization server's public URL, named in the served Public API document (default: the facade's own origin). */
   OAUTH_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   /**

@@ -23,6 +23,7 @@ export async function startRestFacade(
     // Unset, the documents name the authorization server's paths alone: the facade serves them on its own origin.
     authorizationServer: config.OAUTH_ISSUER,
     authorizationServerUpstream: new URL(config.OAUTH_INTROSPECTION_URL).origin,
+    maxInFlight: config.REST_FACADE_MAX_IN_FLIGHT,
   });
   const listening = await listen(facade.app, config.REST_FACADE_PORT, config.REST_FACADE_HOST);
   logger.info({ url: listening.url }, 'rest facade listening');

@@ -17,6 +17,7 @@ import { MUX_WEBHOOK_SECRET } from './processes';
 import { notifyGroup } from '../../subgraphs/ptfm/src/workers/notify.wkr';
 import { searchGroup } from '../../subgraphs/ptfm/src/workers/search.wkr';
 import { analysisGroup } from '../../subgraphs/ptfm/src/workers/analysis.wkr';
+import { inLanes } from '../support/lanes';
 
 export interface Settings {
   /** State changes the broker-and-worker case sends. */
@@ -186,7 +187,8 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   // What the workers still had to do once the load and the faults were over: a recovery that is the drain of a
   // backlog the load built (workers slower than sign-ups) is told apart from one the faults stalled.
   const recoveryFrom = Math.max(lastFaultEnd, loadEnd);
-  const behind = accepted - everyDomain(await countEffects(services.postgres.url, prefix));
+  const atEnd = await countEffects(services.postgres.url, prefix);
+  const behind = accepted - everyDomain(atEnd);
   const effects = await waitForDrain(context, prefix, Math.max(accepted, (await countEffects(services.postgres.url, prefix)).users));
   const recoverySeconds = (Date.now() - recoveryFrom) / 1000;
 
@@ -199,7 +201,7 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
     `answers: ${tally(replies)}`,
     `faults: ${faults.map((f) => f.name).join(', ')} (seed ${settings.seed})`,
     `backlog when the load and faults were over: ${behind} accounts without every effect, drained in ${recoverySeconds.toFixed(1)} s` +
-      ` (${recoverySeconds > 0 ? (behind / recoverySeconds).toFixed(1) : '-'} accounts/s)`,
+      ` (${recoverySeconds > 0 ? (behind / recoverySeconds).toFixed(1) : '-'} accounts/s); at that moment ${describeEffects(atEnd)}`,
     `topics: user.account.created.v1 ${users.ids} ids (${users.repeated} twice), chnl.channel.created.v1 ${channels.ids} ids (${channels.repeated} twice)`,
     describeEffects(effects),
     `processed: ${Object.entries(handled)
@@ -533,6 +535,9 @@ interface Operations {
   notifications: string;
 }
 
+/** How many times a viewer asks for one page before it gives up on that catch-up. */
+const PAGE_ATTEMPTS = 10;
+
 /**
  * A viewer of a room as a client app is: graphql-ws with retries, and the room's history after a reconnect. A
  * signed-in viewer also holds its notifications and, after a reconnect, asks its inbox for what came after the
@@ -561,6 +566,8 @@ class Viewer {
   private inboxGap = false;
   private inboxAnchor: string | undefined;
   private readonly socketNotifications = new Set<string>();
+  /** Every answer to a history or inbox page, retries included. */
+  readonly pages: Reply[] = [];
   readonly client: Client;
 
   constructor(
@@ -660,7 +667,7 @@ class Viewer {
     let before: string | undefined;
     for (let page = 0; page < 20; page += 1) {
       const query = new URLSearchParams({ first: '100', ...(before ? { before } : {}) });
-      const reply = await fetch(`${this.api}/channels/${this.channelId}/chat/messages?${query}`).catch(() => undefined);
+      const reply = await this.page(`${this.api}/channels/${this.channelId}/chat/messages?${query}`);
       if (!reply?.ok) return;
       const body = (await reply.json()) as { data: { id: string }[]; pagination: { cursor?: string } };
       const at = body.data.findIndex((m) => m.id === anchor);
@@ -677,9 +684,7 @@ class Viewer {
     let after: string | undefined;
     for (let page = 0; page < 20; page += 1) {
       const query = new URLSearchParams({ first: '100', ...(anchor ? { newerThan: anchor } : {}), ...(after ? { after } : {}) });
-      const reply = await fetch(`${this.api}/me/notifications?${query}`, {
-        headers: { authorization: `Bearer ${this.accessToken}` },
-      }).catch(() => undefined);
+      const reply = await this.page(`${this.api}/me/notifications?${query}`, { authorization: `Bearer ${this.accessToken}` });
       if (!reply?.ok) return;
       const body = (await reply.json()) as { data: Seen[]; pagination: { cursor?: string } };
       missed.push(...body.data);
@@ -687,6 +692,25 @@ class Viewer {
       after = body.pagination.cursor;
     }
     for (const notification of missed.reverse()) this.showNotification(notification, true);
+  }
+
+  /**
+   * A page as a client app asks for one: an answer the server says may succeed later (429, 503, no answer, another
+   * 5xx) is asked again after its Retry-After, or after a second, plus a jitter that doubles with each attempt (up
+   * to 8 s) so that a herd of reconnected viewers spreads out; every answer is kept for the case's figures.
+   */
+  private async page(url: string, headers?: Record<string, string>): Promise<Response | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      const startedAt = Date.now();
+      const reply = await fetch(url, { headers }).catch(() => undefined);
+      const retryAfter = reply?.headers.get('retry-after') ?? null;
+      this.pages.push({ index: this.pages.length, status: reply?.status ?? 0, retryAfter, startedAt, ms: Date.now() - startedAt });
+      const transient = !reply || reply.status === 429 || reply.status >= 500;
+      if (!transient || attempt === PAGE_ATTEMPTS) return reply;
+      await reply?.arrayBuffer();
+      const jitter = Math.random() * 1000 * Math.min(2 ** (attempt - 1), 8);
+      await new Promise((resolve) => setTimeout(resolve, (Number(retryAfter) || 1) * 1000 + jitter));
+    }
   }
 }
 
@@ -733,18 +757,6 @@ async function goLive(webhookUrl: string, inputId: string): Promise<number[]> {
     }
   }
   return statuses;
-}
-
-/** `work` on each item, `lanes` at a time, the results in the order of `items`. */
-async function inLanes<T, R>(items: T[], lanes: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index], index);
-    }),
-  );
-  return results;
 }
 
 /**
@@ -915,6 +927,7 @@ export async function realtimeKill(context: Context): Promise<Outcome> {
   const reconnected = Math.max(...onKilled.map((v) => v.lastConnectedAt));
   for (const viewer of viewers) await viewer.client.dispose();
 
+  const pages = viewers.flatMap((v) => v.pages);
   const shown = viewers.reduce((sum, v) => sum + sent.filter((id) => v.shown.has(id)).length, 0);
   const notified = following.reduce(
     (sum, v, i) => sum + (written.get(fans[i].userId) ?? []).filter((id) => v.notifications.has(id)).length,
@@ -927,6 +940,7 @@ export async function realtimeKill(context: Context): Promise<Outcome> {
     `messages: ${tally(replies)}; ${viewers.length} viewers, ${onKilled.length} on the killed instance`,
     `reconnected: ${onKilled.filter((v) => v.connects > 1).length} of ${onKilled.length}, the last ${((reconnected - killedAt) / 1000).toFixed(1)} s after the kill`,
     `history overlaps hidden: ${viewers.reduce((sum, v) => sum + v.overlaps, 0)}`,
+    `history and inbox pages: ${tally(pages)}`,
     `chat: sent ${sent.length * viewers.length}, shown ${shown}, socket duplicates ${viewers.reduce((sum, v) => sum + v.socketDuplicates, 0)}`,
     `go-live webhooks: ${webhookStatuses.join(' ')}`,
     `notifications: ${settings.goLives} go-lives × ${fans.length} followers (${followersKilled.length} on the killed instance); ` +
@@ -947,7 +961,7 @@ export async function realtimeKill(context: Context): Promise<Outcome> {
     lost: sentAll - shown - notified,
     duplicated: viewers.reduce((sum, v) => sum + v.socketDuplicates, 0) + notificationDuplicates,
     republished: 0,
-    errors: unexpected(replies).length,
+    errors: unexpected(replies).length + unexpected(pages).length,
     recoverySeconds: (reconnected - killedAt) / 1000,
     notes,
   };
