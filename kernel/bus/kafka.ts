@@ -41,6 +41,12 @@ export interface KafkaCredentials {
 
 const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
 const RETRIABLE_ATTEMPTS = 5;
+/**
+ * How long a consumer holds what it handled before committing it, within a batch; a batch's end commits at once.
+ * A commit per message cost a broker round trip per message, which held a group's drain of a backlog to the speed
+ * of that round trip; what a crash leaves uncommitted is delivered again, and consumers deduplicate on the event id.
+ */
+const COMMIT_INTERVAL_MS = 1_000;
 /** What one send may carry, under the broker's default message.max.bytes with room for the batch's overhead. */
 const MAX_SEND_BYTES = 900_000;
 
@@ -219,51 +225,58 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
       const { batch, isRunning, isStale } = payload;
       const partitionKey = `${batch.topic}:${batch.partition}`;
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) {
-          return;
-        }
-        try {
-          await handle(toIncoming(batch.topic, batch.partition, message));
-        } catch (error) {
-          // Nothing after this message is resolved, so the next fetch of this partition starts at it again.
-          const failed = (failures.get(partitionKey) ?? 0) + 1;
-          failures.set(partitionKey, failed);
-          const delayMs = redeliveryDelayMs(failed);
-          logger?.warn(
-            { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset, groupId, delayMs },
-            'event handler failed, the message will be delivered again',
+      // The offset after the last message handled and not committed yet, and when the last commit went out.
+      let uncommitted: string | undefined;
+      let committedAt = Date.now();
+      // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter once stop() has begun,
+      // which would lose the commit of the message that stop() waited for.
+      const commit = async (): Promise<void> => {
+        if (uncommitted === undefined) return;
+        const offset = uncommitted;
+        uncommitted = undefined;
+        committedAt = Date.now();
+        await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
+      };
+      try {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) {
+            return;
+          }
+          try {
+            await handle(toIncoming(batch.topic, batch.partition, message));
+          } catch (error) {
+            // Nothing after this message is resolved, so the next fetch of this partition starts at it again.
+            const failed = (failures.get(partitionKey) ?? 0) + 1;
+            failures.set(partitionKey, failed);
+            const delayMs = redeliveryDelayMs(failed);
+            logger?.warn(
+              { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset, groupId, delayMs },
+              'event handler failed, the message will be delivered again',
+            );
+            const resume = payload.pause();
+            const timer = setTimeout(() => {
+              resumeTimers.delete(timer);
+              resume();
+            }, delayMs);
+            resumeTimers.add(timer);
+            return;
+          }
+          failures.delete(partitionKey);
+          payload.resolveOffset(message.offset);
+          const next = (BigInt(message.offset) + 1n).toString();
+          positions?.set(partitionKey, next);
+          consumerLag.set(
+            { topic: batch.topic, group: groupId, partition: String(batch.partition) },
+            Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
           );
-          const resume = payload.pause();
-          const timer = setTimeout(() => {
-            resumeTimers.delete(timer);
-            resume();
-          }, delayMs);
-          resumeTimers.add(timer);
-          return;
-        }
-        failures.delete(partitionKey);
-        payload.resolveOffset(message.offset);
-        positions?.set(partitionKey, (BigInt(message.offset) + 1n).toString());
-        consumerLag.set(
-          { topic: batch.topic, group: groupId, partition: String(batch.partition) },
-          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
-        );
-        if (subscribeOptions.commitOffsets === false) {
+          if (subscribeOptions.commitOffsets !== false) {
+            uncommitted = next;
+            if (Date.now() - committedAt >= COMMIT_INTERVAL_MS) await commit();
+          }
           await payload.heartbeat();
-          continue;
         }
-        // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter once stop() has begun,
-        // which would lose the commit of the message that stop() waited for.
-        await payload.commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }],
-            },
-          ],
-        });
-        await payload.heartbeat();
+      } finally {
+        await commit();
       }
     };
 

@@ -29,8 +29,9 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /**
    * Called once per message, one at a time per subscription, in order per partition. The offset is committed
-   * only after it resolves; if it throws, the message is not committed and is delivered again after a growing
-   * delay, and the later messages of its partition wait for it.
+   * only after it resolves (with those after it, at the end of their batch or within a second); if it throws, the
+   * message is not committed and is delivered again after a growing delay, and the later messages of its partition
+   * wait for it. A process that dies delivers again what it handled and had not committed yet: handlers deduplicate.
    */
   handle(message: IncomingMessage): Promise<void>;
   /**

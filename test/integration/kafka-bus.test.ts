@@ -126,3 +126,45 @@ describe('Kafka bus topics created by two processes at once', () => {
     }
   });
 });
+
+describe('Kafka bus commits', () => {
+  it('should commit what a running member handled, by the end of its batch, without a stop() to force it', async () => {
+    const bus = createKafkaBus({ brokers, clientId: 'bus-commits', sasl: toolKafkaCredentials() });
+    const admin = new Kafka({
+      clientId: 'bus-commits-admin',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      sasl: scram(toolKafkaCredentials()),
+    }).admin();
+    const topic = `test.commits-${Date.now()}.happened.v1`;
+    const groupId = `commits-${Date.now()}`;
+    const sent = Array.from({ length: 300 }, (_, i) => ({ key: 'k', value: String(i) }));
+    const received: string[] = [];
+    try {
+      await admin.connect();
+      await bus.ensureTopics([topic]);
+      await bus.publish(topic, sent);
+      const subscription = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        handle: async (m) => void received.push(m.value),
+      });
+      try {
+        await eventually(() => received.length === sent.length, 60_000, 'every message handled');
+        // Still running: the batch's end committed the position after the last message, with no stop() to force it.
+        const committed = async () => {
+          const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+        };
+        await eventually(async () => (await committed()) === sent.length, 10_000, 'the position after the last message committed');
+      } finally {
+        await subscription.stop();
+      }
+      expect(received).toEqual(sent.map((m) => m.value));
+    } finally {
+      await admin.disconnect();
+      await bus.close();
+    }
+  }, 120_000);
+});
