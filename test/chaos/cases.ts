@@ -189,7 +189,7 @@ export async function brokerAndWorkerFaults(context: Context): Promise<Outcome> 
   const recoveryFrom = Math.max(lastFaultEnd, loadEnd);
   const atEnd = await countEffects(services.postgres.url, prefix);
   const behind = accepted - everyDomain(atEnd);
-  const effects = await waitForDrain(context, prefix, Math.max(accepted, (await countEffects(services.postgres.url, prefix)).users));
+  const effects = await waitForDrain(context, prefix, Math.max(accepted, atEnd.users));
   const recoverySeconds = (Date.now() - recoveryFrom) / 1000;
 
   const users = idCounts(await readTopic(services.kafka.brokers, 'user.account.created.v1'), (e) =>
