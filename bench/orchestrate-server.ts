@@ -1,4 +1,5 @@
 import { Agent, createServer, type IncomingMessage, request } from 'node:http';
+import { KEPT_ALIVE } from '../kernel/http';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../kernel/identity';
 import { signingKey } from '../kernel/keys';
 import { createIdentityTokens } from '../router/src/identity-tokens';
@@ -18,7 +19,7 @@ const USER_FETCH = 'query GetUserByLogin__user__0($login:String!){user(login:$lo
 const CHNL_FETCH =
   'query GetUserByLogin__chnl__1($representations:[_Any!]!){_entities(representations:$representations){...on User{channel{id title category language tags followerCount followedByViewer}}}}';
 
-const agent = new Agent({ keepAlive: true });
+const agent = new Agent(KEPT_ALIVE);
 const tokens = createIdentityTokens(signingKey('IDENTITY_SIGNING_KEY').parse(process.env.IDENTITY_SIGNING_KEY));
 
 const readBody = (stream: IncomingMessage) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { type AgentOptions, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from './log';
 import { REQUEST_ID_HEADER } from './identity';
@@ -170,12 +170,24 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/** How long the platform's servers keep an idle connection open (Node's default, 5 s, is shorter than most proxies'). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * A client agent for the platform's own servers, connections kept alive: it retires an idle socket before the
+ * server closes it, at a second before the server's `Keep-Alive: timeout=N` hint or after a minute, whichever comes
+ * first. Node's agent takes the hint only under a `timeout` of its own; without one it kept idle sockets forever,
+ * and a call sent on one as the server closed it, after 65 s idle, failed with "socket hang up". A call in flight
+ * is not cut by this timeout: the agent closes only sockets in its free list.
+ */
+export const KEPT_ALIVE: AgentOptions = { keepAlive: true, timeout: 60_000 };
+
 /** Serves `handler` (an express app or `createHttpHandler`'s listener) on `host:port`. */
 export function listen(handler: RequestListener, port: number, host = '127.0.0.1'): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.listen(port, host);
-    server.keepAliveTimeout = 65_000;
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.once('error', reject);
     server.once('listening', () => {
       const actual = (server.address() as AddressInfo).port;

@@ -7,13 +7,17 @@ import {
   signIdentity,
   verifyAccessToken,
   issueServiceToken,
-  verifyIdentity,
+  createIdentityVerifier,
   verifyServiceToken,
   verifyStaffToken,
 } from './identity';
-import { generateSigningKey, newKeyPair, publicKeys, signingKey } from './keys';
+import { generateSigningKey, newKeyPair, publicKeys, signingKey, type VerificationKeys } from './keys';
 
 const router = newKeyPair();
+
+/** A fresh verifier per call: what one token gives, with nothing remembered from another case. */
+const verifyIdentity = (keys: VerificationKeys, token: string, subgraph: string, requestId?: string) =>
+  createIdentityVerifier(keys, subgraph)(token, requestId);
 
 /** A token as the router signs it, with claims of our choosing, to see what verifying makes of them. */
 const forged = (claims: Record<string, unknown>, subject?: string, audience = 'subgraph:chnl') => {
@@ -71,6 +75,59 @@ describe('signed identity', () => {
       .setExpirationTime('60s')
       .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
     expect(await verifyIdentity(router.verification, confused, 'chnl')).toBeNull();
+  });
+});
+
+describe('the subgraph’s identity verifier', () => {
+  /** The router's public keys, counting how often a signature is checked. */
+  const counted = () => {
+    const keys = { ...router.verification, checks: 0 };
+    keys.get = (...args) => {
+      keys.checks += 1;
+      return router.verification.get(...args);
+    };
+    return keys;
+  };
+  const alice: Identity = { kind: 'session', userId: randomUUID(), emailVerified: true, ip: '203.0.113.9', requestId: 'r1' };
+
+  it('should check a token’s signature once while it lives, and give each call its own request id', async () => {
+    const keys = counted();
+    const verify = createIdentityVerifier(keys, 'chnl');
+    const token = await signIdentity(router.signing, alice, 'chnl');
+    expect(await verify(token, 'r1')).toEqual(alice);
+    expect(await verify(token, 'r2')).toEqual({ ...alice, requestId: 'r2' });
+    expect(await verify(token)).toEqual(alice);
+    expect(keys.checks).toBe(1);
+  });
+
+  it('should check a token again once its exp has passed', async () => {
+    const keys = counted();
+    let clock = Date.now();
+    const verify = createIdentityVerifier(keys, 'chnl', { now: () => clock });
+    const token = await signIdentity(router.signing, alice, 'chnl');
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    clock = exp * 1000 - 1;
+    await verify(token, 'r1');
+    await verify(token, 'r1');
+    expect(keys.checks).toBe(1);
+    clock = exp * 1000;
+    await verify(token, 'r1');
+    expect(keys.checks).toBe(2);
+  });
+
+  it('should keep no refused token, and at most `kept` verified ones, dropping the oldest first', async () => {
+    const keys = counted();
+    const verify = createIdentityVerifier(keys, 'chnl', { kept: 2 });
+    const elsewhere = await signIdentity(router.signing, alice, 'chat');
+    expect(await verify(elsewhere)).toBeNull();
+    expect(await verify(elsewhere)).toBeNull();
+    expect(keys.checks).toBe(2);
+
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((id) => signIdentity(router.signing, { ...alice, userId: id }, 'chnl')));
+    for (const token of [a, b, c, c, b]) await verify(token);
+    expect(keys.checks).toBe(5);
+    await verify(a);
+    expect(keys.checks).toBe(6);
   });
 });
 

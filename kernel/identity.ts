@@ -246,27 +246,59 @@ export async function signIdentity(signing: SigningKey, identity: Identity, subg
   return jwt.sign(signing.key);
 }
 
+export type IdentityVerifier = (token: string, requestId?: string) => Promise<Identity | null>;
+
+/** How many verified identity tokens a subgraph keeps: the router signs one per caller and subgraph a half minute. */
+export const VERIFIED_IDENTITIES_KEPT = 10_000;
+
 /**
- * The identity a token carries, or null when it is not valid, is addressed to another subgraph than `subgraph`,
- * or lacks what its kind must have. `requestId`, the call's own (the `x-request-id` the router sends with every
- * call), wins over the token's: the router reuses a caller's token across its requests.
+ * Verifies the identity tokens sent to one subgraph. A token gives the identity it carries, or null when it is not
+ * valid, is addressed to another subgraph, or lacks what its kind must have. `requestId`, the call's own (the
+ * `x-request-id` the router sends with every call), wins over the token's: the router reuses a caller's token
+ * across its requests.
+ *
+ * The verifier remembers the tokens it verified until they expire. The router reuses a
+ * caller's token for half its minute, so a subgraph sees the same token again and again; checking its signature
+ * once is enough, as the token cannot change and the keys are the process's for its life. A token is kept until
+ * its `exp`, the instant jose would refuse it; at most `kept` tokens, the oldest dropped first. Refused tokens are
+ * not kept: a flood of forged ones must not push out the router's.
  */
-export async function verifyIdentity(
+export function createIdentityVerifier(
   keys: VerificationKeys,
-  token: string,
   subgraph: string,
-  requestId?: string,
-): Promise<Identity | null> {
-  let payload: JWTPayload;
+  { kept = VERIFIED_IDENTITIES_KEPT, now = Date.now }: { kept?: number; now?: () => number } = {},
+): IdentityVerifier {
+  const verified = new Map<string, VerifiedClaims>();
+  return async (token, requestId) => {
+    const known = verified.get(token);
+    if (known && known.exp * 1000 > now()) return identityOf(known, requestId);
+    verified.delete(token);
+    const payload = await verifiedIdentityClaims(keys, token, subgraph);
+    if (!payload) return null;
+    if (verified.size >= kept) verified.delete(verified.keys().next().value as string);
+    verified.set(token, payload);
+    return identityOf(payload, requestId);
+  };
+}
+
+/** A verified identity token has an `exp`: it is a required claim (an identity that never expires is refused). */
+type VerifiedClaims = JWTPayload & { exp: number };
+
+async function verifiedIdentityClaims(keys: VerificationKeys, token: string, subgraph: string): Promise<VerifiedClaims | null> {
   try {
-    ({ payload } = await jwtVerify(token, keys.get, {
+    const { payload } = await jwtVerify(token, keys.get, {
       issuer: IDENTITY_ISSUER,
       audience: identityAudience(subgraph),
       algorithms: keys.algorithms,
-    }));
+      requiredClaims: ['exp'],
+    });
+    return payload as VerifiedClaims;
   } catch {
     return null;
   }
+}
+
+function identityOf(payload: JWTPayload, requestId?: string): Identity | null {
   const call: Call = {
     ...(typeof payload.ip === 'string' ? { ip: payload.ip } : {}),
     requestId: requestId ?? (typeof payload.rid === 'string' ? payload.rid : randomUUID()),

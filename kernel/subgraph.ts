@@ -17,7 +17,7 @@ import { isErrorCode } from './errors';
 import { sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
 import { createHttpHandler, listen, type Exchange, type Listening, type ReadinessCheck } from './http';
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { IDENTITY_HEADER, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity';
 import { BodyError, readJsonBody } from './json-body';
 import type { VerificationKeys } from './keys';
 import type { Logger } from './log';
@@ -72,9 +72,10 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
     formatError: (formatted: GraphQLFormattedError, error: unknown) => maskUnexpected(formatted, error, options.logger),
   });
   await apollo.start();
+  const verifyIdentity = createIdentityVerifier(options.identityKeys, options.name);
 
   const handler = createHttpHandler(options.logger, options.checks, {
-    routes: { '/graphql': (exchange) => answerGraphQL(exchange, apollo, options) },
+    routes: { '/graphql': (exchange) => answerGraphQL(exchange, apollo, verifyIdentity, options.context) },
     fail: ({ res }) => sendGraphQLError(res, 500, 'INTERNAL', 'internal error'),
   });
   const listening = await listen(handler, options.port);
@@ -161,10 +162,11 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 async function answerGraphQL<C extends object>(
   { req, res, id, log }: Exchange,
   apollo: ApolloServer<C>,
-  options: Pick<SubgraphOptions<C>, 'identityKeys' | 'name' | 'context'>,
+  verifyIdentity: IdentityVerifier,
+  context: SubgraphOptions<C>['context'],
 ): Promise<void> {
   const token = req.headers[IDENTITY_HEADER];
-  const identity = typeof token === 'string' ? await verifyIdentity(options.identityKeys, token, options.name, id) : null;
+  const identity = typeof token === 'string' ? await verifyIdentity(token, id) : null;
   if (!identity) {
     sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
     return;
@@ -185,7 +187,7 @@ async function answerGraphQL<C extends object>(
   const query = url.indexOf('?');
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query === -1 ? '' : url.slice(query), body },
-    context: async () => options.context(identity, log),
+    context: async () => context(identity, log),
   });
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;

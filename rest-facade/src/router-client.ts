@@ -1,5 +1,6 @@
 import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { KEPT_ALIVE } from '../../kernel/http';
 import { REQUEST_ID_HEADER } from '../../kernel/identity';
 import { type GraphQLErrorShape, ProblemError } from './problem';
 import { traceHeaders } from '../../kernel/tracing';
@@ -70,14 +71,14 @@ function parseJson(body: Buffer): unknown {
 }
 
 /**
- * Executes persisted operations on the router. Connections are kept alive and reused (the agent honours the
- * router's Keep-Alive hint, so an idle socket is retired before the router closes it): a new TCP connection per
- * REST call would cost more than everything else the facade does.
+ * Executes persisted operations on the router. Connections are kept alive and reused (an idle socket is
+ * retired before the router closes it: `KEPT_ALIVE`): a new TCP connection per REST call would cost more than
+ * everything else the facade does.
  */
 export function createRouterClient(graphqlUrl: string, timeoutMs: number): RouterClient {
   const healthUrl = new URL('/healthz', graphqlUrl).href;
   const secure = graphqlUrl.startsWith('https:');
-  const agent: Agent = secure ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
+  const agent: Agent = secure ? new HttpsAgent(KEPT_ALIVE) : new Agent(KEPT_ALIVE);
   const send = secure ? (httpsRequest as typeof request) : request;
 
   const exchange = (method: string, url: string, timeout: number, headers: OutgoingHttpHeaders = {}, body?: string) =>

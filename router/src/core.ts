@@ -114,11 +114,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     Object.fromEntries(
       Object.entries(urls).map(([name, url]) => [
         name,
-        (signal: AbortSignal) =>
-          fetch(new URL('/healthz', url), { signal }).then(async (r) => {
-            await r.arrayBuffer();
-            return r.ok;
-          }),
+        (signal: AbortSignal) => subgraphs.fetch(new URL('/healthz', url).href, { signal }).then((answer) => answer.ok),
       ]),
     ),
     {

@@ -1,4 +1,4 @@
-import { type Identity, verifyIdentity } from '../../kernel/identity';
+import { createIdentityVerifier, type Identity } from '../../kernel/identity';
 import { newKeyPair } from '../../kernel/keys';
 import { createIdentityTokens } from './identity-tokens';
 
@@ -41,7 +41,7 @@ describe('the router’s identity tokens', () => {
     expect(new Set([first, ...signed]).size).toBe(others.length + 1);
     for (const [i, [identity, subgraph]] of others.entries()) {
       const { requestId: _, ...claims } = identity;
-      expect(await verifyIdentity(router.verification, signed[i], subgraph, 'now')).toEqual({ ...claims, requestId: 'now' });
+      expect(await createIdentityVerifier(router.verification, subgraph)(signed[i], 'now')).toEqual({ ...claims, requestId: 'now' });
     }
   });
 
@@ -49,7 +49,7 @@ describe('the router’s identity tokens', () => {
     const tokens = createIdentityTokens(router.signing, { now });
     await tokens.tokenFor(alice, 'chnl');
     const reused = await tokens.tokenFor({ ...alice, requestId: 'r2' }, 'chnl');
-    expect((await verifyIdentity(router.verification, reused, 'chnl', 'r2'))?.requestId).toBe('r2');
+    expect((await createIdentityVerifier(router.verification, 'chnl')(reused, 'r2'))?.requestId).toBe('r2');
   });
 
   it('keeps at most maxEntries tokens, dropping the oldest first', async () => {

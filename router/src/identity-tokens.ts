@@ -30,7 +30,7 @@ function callerKey(identity: Identity, subgraph: string): string {
  * The router's identity tokens, reused while fresh: an Ed25519 signature per subgraph per request was the largest
  * part of the router's own CPU per call after the subgraph client. A reused token carries the request id of the
  * request it was signed for: subgraphs take the request's own from the `x-request-id` header the router sends with
- * it (kernel/identity.ts, verifyIdentity). The replay window is unchanged: a token lived its full minute before.
+ * it (kernel/identity.ts, createIdentityVerifier). The replay window is unchanged: a token lived its full minute before.
  */
 export function createIdentityTokens(signing: SigningKey, options: IdentityTokenOptions = {}): IdentityTokens {
   const reuseMs = options.reuseMs ?? (IDENTITY_TTL_SECONDS * 1000) / 2;

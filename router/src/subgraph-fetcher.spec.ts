@@ -14,6 +14,7 @@ describe('the router’s subgraph fetcher', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), remotePort: req.socket.remotePort });
+        if (req.url === '/silent') return;
         if (req.url === '/refused') {
           res.writeHead(403, 'Forbidden', { 'content-type': 'text/plain' }).end('no');
           return;
@@ -56,10 +57,36 @@ describe('the router’s subgraph fetcher', () => {
     expect(ports.size).toBe(1);
   });
 
+  it('retires an idle connection a second before the server’s keep-alive timeout, not as the server closes it', async () => {
+    const brief = createServer((req, res) => res.end(String(req.socket.remotePort)));
+    brief.keepAliveTimeout = 2_000;
+    await new Promise<void>((resolve) => brief.listen(0, '127.0.0.1', resolve));
+    const briefUrl = `http://127.0.0.1:${(brief.address() as AddressInfo).port}/`;
+    const client = createSubgraphFetcher();
+    try {
+      const first = await (await client.fetch(briefUrl)).text();
+      expect(await (await client.fetch(briefUrl)).text()).toBe(first);
+      // Past the hint less a second (1 s), before the server's 2 s: the client dropped the socket, the server not yet.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await (await client.fetch(briefUrl)).text()).not.toBe(first);
+    } finally {
+      client.close();
+      await new Promise((resolve) => brief.close(resolve));
+    }
+  });
+
   it('hands a refusal back as an answer that is not ok, with its status text and body', async () => {
     const response = await fetcher.fetch(`${url}/refused`, { method: 'POST', body: '{}' });
     expect(response).toMatchObject({ ok: false, status: 403, statusText: 'Forbidden' });
     expect(await response.text()).toBe('no');
+  });
+
+  it('gives up a call when its signal aborts, before or while it waits, and serves the next one', async () => {
+    await expect(fetcher.fetch(`${url}/silent`, { signal: AbortSignal.timeout(50) })).rejects.toThrow(/timeout/i);
+    const aborted = new AbortController();
+    aborted.abort(new Error('stopped'));
+    await expect(fetcher.fetch(`${url}/graphql`, { signal: aborted.signal })).rejects.toThrow('stopped');
+    expect((await fetcher.fetch(`${url}/graphql`, { signal: AbortSignal.timeout(1000) })).ok).toBe(true);
   });
 
   it('rejects when nothing listens', async () => {
