@@ -10,6 +10,7 @@ import type { Stoppable } from '../kernel/lifecycle';
 import type { Logger } from '../kernel/log';
 import { generatedKeysEnv } from '../kernel/keys';
 import { fromRoot } from '../kernel/paths';
+import type { InProcessSubgraph } from '../kernel/subgraph-port';
 import { migrateDeploy } from '../scripts/migrate';
 import { seed as seedChat } from '../subgraphs/chat/src';
 import { seed as seedPtfm } from '../subgraphs/ptfm/src';
@@ -98,7 +99,7 @@ export async function startEverything(logger: Logger, options: { demo?: boolean 
     },
     bus,
     logger,
-    routerInProcess: true,
+    inProcess: true,
   });
   parts.unshift(...running.parts);
   const { processes } = running;
@@ -181,10 +182,10 @@ export interface AllProcessesOptions {
   /** Processes of the registry not to start (the tests run the authorization server as a process of its own). */
   without?: ProcessName[];
   /**
-   * The REST facade hands its requests to the router in this process instead of over loopback HTTP (`npm start`);
-   * the tests keep the HTTP hop between them, as production has it.
+   * The REST facade hands its requests to the router, and the router its calls to the subgraphs, in this process
+   * instead of over loopback HTTP (`npm start`); the tests keep the HTTP hops between them, as production has them.
    */
-  routerInProcess?: boolean;
+  inProcess?: boolean;
 }
 
 /**
@@ -193,7 +194,7 @@ export interface AllProcessesOptions {
  * stopped (last first) before the error goes on: nothing is left consuming or listening. `parts` stops them in the
  * registry's stop order; `env` is the environment as the last process read it, the others' addresses included.
  */
-export async function startAllProcesses({ env, bus, logger, without = [], routerInProcess = false }: AllProcessesOptions) {
+export async function startAllProcesses({ env, bus, logger, without = [], inProcess = false }: AllProcessesOptions) {
   const wired: NodeJS.ProcessEnv = { ...env };
   const peers: Peers = {};
   const processes: Partial<Record<ProcessName, { url: string; stop(): Promise<void> }>> = {};
@@ -204,7 +205,9 @@ export async function startAllProcesses({ env, bus, logger, without = [], router
       const config = parseConfig(process.config, wired);
       const running = await process.start(config, bus, logger.child({ process: name }), peers);
       processes[name] = running;
-      if (routerInProcess && name === 'router-gtw') peers.router = (running as RunningProcesses['router-gtw']).core;
+      if (inProcess && name === 'router-gtw') peers.router = (running as RunningProcesses['router-gtw']).core;
+      if (inProcess && process.serves?.subgraph && 'inProcess' in running)
+        peers.subgraphs = { ...peers.subgraphs, [process.serves.subgraph]: running.inProcess as InProcessSubgraph };
       parts.unshift({ name, stop: running.stop });
       if (process.serves) wired[process.serves.env] = `${running.url}${process.serves.path}`;
     }

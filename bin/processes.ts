@@ -3,6 +3,7 @@ import type { EventBus } from '../kernel/bus/port';
 import { redisUrl } from '../kernel/config';
 import type { Logger } from '../kernel/log';
 import type { RouterPort } from '../kernel/router-port';
+import type { InProcessSubgraph } from '../kernel/subgraph-port';
 import { startRtGtw } from '../realtime/src/app';
 import { rtGtwConfigSchema } from '../realtime/src/config';
 import { startRestFacade } from '../rest-facade/src';
@@ -77,6 +78,8 @@ export interface ProcessRow<S extends z.ZodObject = z.ZodObject, R extends Runni
 /** What a process started before it in the same process hands the ones after it, to call without HTTP. */
 export interface Peers {
   router?: RouterPort;
+  /** The subgraphs, by their name in the supergraph. */
+  subgraphs?: Record<string, InProcessSubgraph>;
 }
 
 const row = <S extends z.ZodObject, R extends Running>(definition: ProcessRow<S, R>) => definition;
@@ -203,7 +206,8 @@ const GATEWAYS = {
     port: 'ROUTER_PORT',
     serves: { env: 'ROUTER_URL', path: '/graphql' },
     bus: true,
-    start: (config, bus, logger) => startRouter(config, subgraphUrls(SUBGRAPHS, config), logger, bus),
+    // In one process with the subgraphs (`npm start`), the router hands them its calls directly.
+    start: (config, bus, logger, peers) => startRouter(config, subgraphUrls(SUBGRAPHS, config), logger, bus, peers?.subgraphs),
   }),
   'rest-facade-gtw': row({
     config: restFacadeConfigSchema,

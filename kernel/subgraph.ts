@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import {
@@ -13,16 +14,17 @@ import { connectRedis } from './redis';
 import type { EventBus } from './bus/port';
 import type { DomainDb } from './db/client';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db/unavailable';
-import { isErrorCode } from './errors';
-import { sendGraphQLError } from './graphql-http';
+import { type ErrorCode, isErrorCode } from './errors';
+import { GRAPHQL_RESPONSE, graphQLErrorBody, sendGraphQLError } from './graphql-http';
 import { storableTextPlugin } from './graphql-text';
 import { createHttpHandler, listen, type Exchange, type Listening, type ReadinessCheck } from './http';
-import { IDENTITY_HEADER, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity';
 import { BodyError, readJsonBody } from './json-body';
 import type { VerificationKeys } from './keys';
 import type { Logger } from './log';
 import { createOutboxRelay } from './outbox/relay';
 import { fromRoot } from './paths';
+import type { InProcessSubgraph, SubgraphAnswer, SubgraphCall } from './subgraph-port';
 
 type SubgraphResolvers = NonNullable<
   Extract<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { typeDefs: unknown }>['resolvers']
@@ -44,6 +46,7 @@ export interface SubgraphOptions<C> {
 
 export interface RunningSubgraph extends Listening {
   apollo: ApolloServer<never>;
+  inProcess: InProcessSubgraph;
   stop(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function startSubgraph<C extends object>(options: SubgraphOptions<C
   return {
     ...listening,
     apollo: apollo as unknown as ApolloServer<never>,
+    inProcess: (call) => answerInProcess(call, apollo, verifyIdentity, options.context, options.logger),
     stop: async () => {
       await listening.close();
       await apollo.stop();
@@ -113,15 +117,15 @@ export interface DomainServiceSettings {
 
 /**
  * A `{domain}-store-svc` process: the domain's subgraph on its own pool, and the relay of its outbox. It hands out
- * nothing but its address and how to stop it: the domain's client and services stay inside the domain. Stopping
- * closes the server first, then the relay, then Redis and the pool.
+ * nothing but its address and server, its subgraph for a router in the same process, and how to stop it: the
+ * domain's client and services stay inside the domain. Stopping closes the server first, then the relay, then Redis and the pool.
  */
 export async function startDomainService<P, C extends object>(
   domain: DomainServiceOptions<P, C>,
   settings: DomainServiceSettings,
   bus: EventBus,
   logger: Logger,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<Pick<RunningSubgraph, 'url' | 'server' | 'inProcess' | 'stop'>> {
   const db = domain.connect(settings.DATABASE_URL, 10, logger);
   const redis = settings.REDIS_URL
     ? await connectRedis(settings.REDIS_URL, logger, `${domain.name}'s limits count in this instance only until it is back`)
@@ -143,6 +147,8 @@ export async function startDomainService<P, C extends object>(
   });
   return {
     url: subgraph.url,
+    server: subgraph.server,
+    inProcess: subgraph.inProcess,
     stop: async () => {
       await subgraph.stop();
       await relay.stop();
@@ -154,6 +160,23 @@ export async function startDomainService<P, C extends object>(
 
 /** The largest `_entities` batches the router sends stay well under it. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
+
+type Refusal = { status: number; code: ErrorCode; message: string };
+
+const UNIDENTIFIED: Refusal = {
+  status: 401,
+  code: 'UNAUTHENTICATED',
+  message: 'subgraphs answer only the router: missing or invalid identity',
+};
+
+/** The request's headers as Apollo Server reads them, several values of one header joined. */
+function headerMap(headers: Record<string, string | string[] | undefined>): HeaderMap {
+  const map = new HeaderMap();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return map;
+}
 
 /**
  * One GraphQL request, handed to Apollo Server as its HTTP integrations do, once the router's signed identity is
@@ -168,7 +191,7 @@ async function answerGraphQL<C extends object>(
   const token = req.headers[IDENTITY_HEADER];
   const identity = typeof token === 'string' ? await verifyIdentity(token, id) : null;
   if (!identity) {
-    sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer only the router: missing or invalid identity');
+    sendGraphQLError(res, UNIDENTIFIED.status, UNIDENTIFIED.code, UNIDENTIFIED.message);
     return;
   }
   let body: unknown;
@@ -179,14 +202,15 @@ async function answerGraphQL<C extends object>(
     sendGraphQLError(res, error.status, error.code, error.message);
     return;
   }
-  const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
   const url = req.url ?? '';
   const query = url.indexOf('?');
   const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query === -1 ? '' : url.slice(query), body },
+    httpGraphQLRequest: {
+      method: (req.method ?? 'GET').toUpperCase(),
+      headers: headerMap(req.headers),
+      search: query === -1 ? '' : url.slice(query),
+      body,
+    },
     context: async () => context(identity, log),
   });
   for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -198,6 +222,45 @@ async function answerGraphQL<C extends object>(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * `answerGraphQL` for the router in the same process: the same identity check, the same execution and answer,
+ * without the HTTP exchange (two serialisations of the headers, the socket work on both sides). The call's log
+ * lines carry its request id as over HTTP; no server span or HTTP metric is recorded for it, the router's timing
+ * of the subgraph call stays.
+ */
+async function answerInProcess<C extends object>(
+  call: SubgraphCall,
+  apollo: ApolloServer<C>,
+  verifyIdentity: IdentityVerifier,
+  context: SubgraphOptions<C>['context'],
+  logger: Logger,
+): Promise<SubgraphAnswer> {
+  const refuse = ({ status, code, message }: Refusal): SubgraphAnswer => ({
+    status,
+    headers: { 'content-type': GRAPHQL_RESPONSE },
+    body: graphQLErrorBody(code, message),
+  });
+  const requestId = call.headers[REQUEST_ID_HEADER] ?? randomUUID();
+  const token = call.headers[IDENTITY_HEADER];
+  const identity = token ? await verifyIdentity(token, requestId) : null;
+  if (!identity) return refuse(UNIDENTIFIED);
+  let body: unknown;
+  try {
+    body = JSON.parse(call.body);
+  } catch {
+    return refuse({ status: 400, code: 'BAD_REQUEST', message: 'the request body is not valid JSON' });
+  }
+  const log = logger.child({ requestId });
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: 'POST', headers: headerMap(call.headers), search: '', body },
+    context: async () => context(identity, log),
+  });
+  let text = '';
+  if (response.body.kind === 'complete') text = response.body.string;
+  else for await (const chunk of response.body.asyncIterator) text += chunk;
+  return { status: response.status ?? 200, headers: Object.fromEntries(response.headers), body: text };
 }
 
 const GRAPHQL_CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);

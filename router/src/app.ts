@@ -7,6 +7,7 @@ import type { Logger } from '../../kernel/log';
 import type { RouterConfig } from './config';
 import { createRouterCore, type RouterCore } from './core';
 import type { SubgraphUrls } from './subgraphs';
+import type { InProcessSubgraph } from '../../kernel/subgraph-port';
 
 export interface RunningRouter extends Listening {
   core: RouterCore;
@@ -20,8 +21,14 @@ const BODY_LIMIT_BYTES = 64 * 1024;
  * router-gtw: the graph over HTTP, for GraphQL clients and for REST facades running in other processes. One route
  * on `node:http`: the router's cost per request is the plan and its subgraph calls, not a web framework's.
  */
-export async function startRouter(config: RouterConfig, subgraphs: SubgraphUrls, logger: Logger, bus: EventBus): Promise<RunningRouter> {
-  const core = await createRouterCore(config, subgraphs, logger, bus);
+export async function startRouter(
+  config: RouterConfig,
+  subgraphs: SubgraphUrls,
+  logger: Logger,
+  bus: EventBus,
+  inProcess?: Record<string, InProcessSubgraph>,
+): Promise<RunningRouter> {
+  const core = await createRouterCore(config, subgraphs, logger, bus, inProcess);
   const trusted = new Set(config.TRUSTED_PROXIES);
   const handler = createHttpHandler(
     logger,

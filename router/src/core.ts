@@ -22,7 +22,8 @@ import { limitRules } from './limits';
 import { memoryRateLimiter, rateLimitHeaders, sharedRateLimiter, type RateLimitPolicy } from './rate-limit';
 import { explorerRefusal, isAdHoc, objectOrEmpty } from './explorer';
 import { resolvePersisted } from './persisted';
-import { createSubgraphFetcher } from './subgraph-fetcher';
+import { createSubgraphFetcher, inProcessFetch } from './subgraph-fetcher';
+import type { InProcessSubgraph } from '../../kernel/subgraph-port';
 import { instrumentRouter } from './metrics';
 import { timedFetch } from '../../kernel/metrics';
 import { traceHeaders } from '../../kernel/tracing';
@@ -74,8 +75,17 @@ function apiOf(apis: string[], named: unknown): string | { status: number; code:
 const ANONYMOUS: VerifiedCaller = { kind: 'anonymous' };
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
-/** `bus` carries the suspensions that revoke signed tokens before they expire. */
-export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls, logger: Logger, bus: EventBus): Promise<RouterCore> {
+/**
+ * `bus` carries the suspensions that revoke signed tokens before they expire. `inProcess`: the subgraphs running in
+ * this same process (`npm start`), called without HTTP; every other is called at its URL.
+ */
+export async function createRouterCore(
+  config: RouterConfig,
+  urls: SubgraphUrls,
+  logger: Logger,
+  bus: EventBus,
+  inProcess: Record<string, InProcessSubgraph> = {},
+): Promise<RouterCore> {
   const revocations = createRevocations(bus, logger, 'router-gtw');
   await revocations.start();
   applyGatewayTelemetry(config.GATEWAY_TELEMETRY);
@@ -87,7 +97,7 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
       new RemoteGraphQLDataSource<RouterContext>({
         url: urls[name],
         // Typed as the data source reads the answer (status, headers.get, json, text), not as the whole WHATWG Response.
-        fetcher: timedFetch(name, subgraphs.fetch as never) as never,
+        fetcher: timedFetch(name, (inProcess[name] ? inProcessFetch(inProcess[name]) : subgraphs.fetch) as never) as never,
         async willSendRequest({ request, context }) {
           request.http?.headers.set(IDENTITY_HEADER, await context.identityFor(name));
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
@@ -114,7 +124,10 @@ export async function createRouterCore(config: RouterConfig, urls: SubgraphUrls,
     Object.fromEntries(
       Object.entries(urls).map(([name, url]) => [
         name,
-        (signal: AbortSignal) => subgraphs.fetch(new URL('/healthz', url).href, { signal }).then((answer) => answer.ok),
+        // A subgraph in this process answers while the process runs.
+        inProcess[name]
+          ? async () => true
+          : (signal: AbortSignal) => subgraphs.fetch(new URL('/healthz', url).href, { signal }).then((answer) => answer.ok),
       ]),
     ),
     {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSubgraphFetcher } from './subgraph-fetcher';
+import { createSubgraphFetcher, inProcessFetch } from './subgraph-fetcher';
 
 describe('the router’s subgraph fetcher', () => {
   let server: Server;
@@ -95,5 +95,26 @@ describe('the router’s subgraph fetcher', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     await expect(fetcher.fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', body: '{}' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('the router’s fetch of a subgraph in its own process', () => {
+  it('hands the subgraph the call as it would be posted and reads its answer as an HTTP one', async () => {
+    const calls: unknown[] = [];
+    const fetch = inProcessFetch(async (call) => {
+      calls.push(call);
+      return { status: 401, headers: { 'content-type': 'application/graphql-response+json' }, body: '{"errors":[]}' };
+    });
+    const response = await fetch('http://127.0.0.1:4001/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Platform-Identity': 'token' },
+      body: '{"query":"{ me { id } }"}',
+    });
+    expect(calls).toEqual([
+      { headers: { 'content-type': 'application/json', 'x-platform-identity': 'token' }, body: '{"query":"{ me { id } }"}' },
+    ]);
+    expect(response).toMatchObject({ ok: false, status: 401, statusText: 'Unauthorized', url: 'http://127.0.0.1:4001/graphql' });
+    expect(response.headers.get('Content-Type')).toBe('application/graphql-response+json');
+    expect(await response.json()).toEqual({ errors: [] });
   });
 });

@@ -1,6 +1,7 @@
-import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request, STATUS_CODES } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { KEPT_ALIVE } from '../../kernel/http';
+import type { InProcessSubgraph } from '../../kernel/subgraph-port';
 
 /** What `RemoteGraphQLDataSource` passes its fetcher: a POST with a JSON body and flat headers. */
 interface SubgraphRequestInit {
@@ -86,5 +87,25 @@ export function createSubgraphFetcher(): SubgraphFetcher {
       agent.destroy();
       secureAgent.destroy();
     },
+  };
+}
+
+/**
+ * The fetch of a subgraph in the router's own process (`npm start`): the call is handed to the subgraph as it would
+ * be posted, and its answer read as an HTTP one, so the data source cannot tell the difference.
+ */
+export function inProcessFetch(subgraph: InProcessSubgraph): SubgraphFetcher['fetch'] {
+  return async (url, init = {}) => {
+    const headers = Object.fromEntries(Object.entries(init.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+    const answer = await subgraph({ headers, body: init.body ?? '' });
+    return {
+      ok: answer.status >= 200 && answer.status < 300,
+      status: answer.status,
+      statusText: STATUS_CODES[answer.status] ?? '',
+      url,
+      headers: headerReader(answer.headers),
+      json: async () => JSON.parse(answer.body) as unknown,
+      text: async () => answer.body,
+    };
   };
 }

@@ -6,7 +6,10 @@ import { generatedKeysEnv } from '../../kernel/keys';
 import { createLogger } from '../../kernel/log';
 import { createScratchDatabase } from '../support/database';
 
-/** `npm start`: the REST facade hands its requests to the router in the same process, without HTTP between them. */
+/**
+ * `npm start`: the REST facade hands its requests to the router, and the router its calls to the subgraphs, in the
+ * same process, without HTTP between them.
+ */
 describe('the platform in one process', () => {
   const bus = createMemoryBus();
   let database: Awaited<ReturnType<typeof createScratchDatabase>>;
@@ -26,7 +29,7 @@ describe('the platform in one process', () => {
       bus,
       logger: createLogger('test', 'silent'),
       without: ['user-oauth-svc'],
-      routerInProcess: true,
+      inProcess: true,
     });
   }, 120_000);
 
@@ -36,12 +39,14 @@ describe('the platform in one process', () => {
     await database?.drop();
   }, 60_000);
 
-  it('should answer REST routes with the router’s HTTP listener closed', async () => {
-    const router = platform.processes['router-gtw'];
-    await new Promise<void>((resolve) => {
-      router.server.close(() => resolve());
-      router.server.closeAllConnections();
-    });
+  it('should answer REST routes with the HTTP listeners of the router and of the subgraphs on the route closed', async () => {
+    const { processes } = platform;
+    for (const { server } of [processes['router-gtw'], processes['user-store-svc'], processes['chnl-store-svc']]) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
     const api = `${platform.processes['rest-facade-gtw'].url}/private/v1`;
 
     const unknown = await fetch(`${api}/users/nobody_${randomBytes(4).toString('hex')}`);
@@ -53,6 +58,23 @@ describe('the platform in one process', () => {
       body: JSON.stringify({ login: 'in_process', email: 'in_process@example.test', password: 'a-long-password' }),
     });
     expect(signUp.status).toBe(201);
-    expect((await fetch(`${api}/users/in_process`)).status).toBe(200);
+    const profile = await fetch(`${api}/users/in_process`);
+    expect(profile.status).toBe(200);
+    // The channel comes from the chnl subgraph, once the sign-up's event has made it.
+    let channel: unknown;
+    for (let i = 0; i < 100 && !channel; i += 1) {
+      channel = ((await (await fetch(`${api}/users/in_process`)).json()) as { channel?: unknown }).channel;
+      if (!channel) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(channel).toMatchObject({ title: expect.any(String) });
   }, 60_000);
+
+  it('should refuse a call handed to a subgraph without the router’s signed identity, as over HTTP', async () => {
+    const answer = await platform.processes['user-store-svc'].inProcess({
+      headers: { 'content-type': 'application/json', 'x-platform-identity': 'forged' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
 });
