@@ -90,16 +90,17 @@ export async function readBansUntilRead(
     } finally {
       if (attempt === 1) attempted();
     }
+    // The listener goes with its wait: a router down for long must not pile one up on the signal per attempt.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      const aborted = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', aborted);
+        resolve();
+      }, wait);
+      signal.addEventListener('abort', aborted, { once: true });
     });
     wait = Math.min(wait * 2, BAN_RETRY_MS.max);
   }
