@@ -187,6 +187,29 @@ describe('token kinds', () => {
   });
 });
 
+describe('tokens that never expire', () => {
+  it('should refuse a token of any kind signed without exp, however right the rest of it', async () => {
+    const keys = newKeyPair();
+    const userId = randomUUID();
+    const unending = (claims: Record<string, unknown>, typ: string | undefined, issuer: string, audience: string, subject: string) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, ...(typ ? { typ } : {}) })
+        .setSubject(subject)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .sign(keys.signing.key);
+    const access = await unending({ sid: randomUUID(), iat_ms: Date.now() }, 'at+jwt', 'user-store-svc', 'platform-api', userId);
+    expect(await verifyAccessToken(keys.verification, access)).toEqual({ ok: false, reason: 'invalid' });
+    const staff = await unending({ prm: ['users:read'], mfa: 1, iat_ms: Date.now() }, 'staff+jwt', 'user-store-svc', 'admin-api', userId);
+    expect(await verifyStaffToken(keys.verification, staff)).toEqual({ ok: false, reason: 'invalid' });
+    const service = await unending({}, 'service+jwt', 'rt-gtw', 'internal-api', 'rt-gtw');
+    expect(await verifyServiceToken(keys.verification, service)).toEqual({ ok: false, reason: 'invalid' });
+    const identity = await unending({ knd: 'session', rid: 'r' }, undefined, 'router-gtw', 'subgraph:chnl', userId);
+    expect(await verifyIdentity(keys.verification, identity, 'chnl')).toBeNull();
+  });
+});
+
 describe('key configuration', () => {
   it('should refuse a JWKS holding a private key, and a signing key without a kid', () => {
     const generated = generateSigningKey('k1');

@@ -63,11 +63,12 @@ export async function verifyAccessToken(
       audience: ACCESS_AUDIENCE,
       algorithms: keys.algorithms,
       typ: 'at+jwt',
+      requiredClaims: ['exp'],
     });
     const issuedAt = payload[ISSUED_AT_MS];
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof issuedAt !== 'number')
       return { ok: false, reason: 'invalid' };
-    // jwtVerify refused the token if it had no exp, so it is there; in milliseconds, as issuedAt.
+    // A required claim, so it is there; in milliseconds, as issuedAt.
     return {
       ok: true,
       claims: {
@@ -120,6 +121,7 @@ export async function verifyStaffToken(
       audience: STAFF_AUDIENCE,
       algorithms: keys.algorithms,
       typ: 'staff+jwt',
+      requiredClaims: ['exp'],
     });
     const issuedAt = payload[ISSUED_AT_MS];
     if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof issuedAt !== 'number')
@@ -158,7 +160,12 @@ export async function verifyServiceToken(
   token: string,
 ): Promise<{ ok: true; service: Service } | { ok: false; reason: TokenFailure }> {
   try {
-    const { payload } = await jwtVerify(token, keys.get, { audience: SERVICE_AUDIENCE, algorithms: keys.algorithms, typ: 'service+jwt' });
+    const { payload } = await jwtVerify(token, keys.get, {
+      audience: SERVICE_AUDIENCE,
+      algorithms: keys.algorithms,
+      typ: 'service+jwt',
+      requiredClaims: ['exp'],
+    });
     if (!isService(payload.sub) || payload.iss !== payload.sub) return { ok: false, reason: 'invalid' };
     return { ok: true, service: payload.sub };
   } catch (error) {
@@ -281,7 +288,7 @@ export function createIdentityVerifier(
   };
 }
 
-/** A verified identity token has an `exp`: it is a required claim (an identity that never expires is refused). */
+/** A verified identity token has an `exp`: it is a required claim of every kind of token (none lives for ever). */
 type VerifiedClaims = JWTPayload & { exp: number };
 
 async function verifiedIdentityClaims(keys: VerificationKeys, token: string, subgraph: string): Promise<VerifiedClaims | null> {
