@@ -281,8 +281,8 @@ export async function runFanout(options: FanoutOptions): Promise<Step[]> {
         ACCESS_TOKEN_PUBLIC_KEYS: generateSigningKey().publicKeys,
         ...realPath.routerEnv,
         RT_PORT: String(options.rtPort),
-        // Every anonymous viewer of the benchmark comes from 127.0.0.1.
-        RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: String(options.viewers + 1),
+        // Every anonymous viewer of the benchmark comes from 127.0.0.1, those of `rt` and of `rt-rest` alike.
+        RT_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: String(2 * options.viewers + 1),
         RT_REDIS_PREFIX: `${rtPrefix}rt:`,
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       },
