@@ -264,11 +264,11 @@ export const VERIFIED_IDENTITIES_KEPT = 10_000;
  * `x-request-id` the router sends with every call), wins over the token's: the router reuses a caller's token
  * across its requests.
  *
- * The verifier remembers the tokens it verified until they expire. The router reuses a
- * caller's token for half its minute, so a subgraph sees the same token again and again; checking its signature
- * once is enough, as the token cannot change and the keys are the process's for its life. A token is kept until
- * its `exp`, the instant jose would refuse it; at most `kept` tokens, the oldest dropped first. Refused tokens are
- * not kept: a flood of forged ones must not push out the router's.
+ * The verifier remembers the tokens it verified until they expire. The router reuses a caller's token for half its
+ * minute, so a subgraph sees the same token again and again; checking its signature once is enough, as the token
+ * cannot change and the keys are the process's for its life. A token is kept until its `exp`, the instant jose
+ * would refuse it; at most `kept` tokens, the oldest dropped first. Refused tokens are not kept: a flood of forged
+ * ones must not push out the router's.
  */
 export function createIdentityVerifier(
   keys: VerificationKeys,

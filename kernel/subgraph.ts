@@ -118,7 +118,8 @@ export interface DomainServiceSettings {
 /**
  * A `{domain}-store-svc` process: the domain's subgraph on its own pool, and the relay of its outbox. It hands out
  * nothing but its address and server, its subgraph for a router in the same process, and how to stop it: the
- * domain's client and services stay inside the domain. Stopping closes the server first, then the relay, then Redis and the pool.
+ * domain's client and services stay inside the domain. Stopping closes the server first, then the relay, then
+ * Redis and the pool.
  */
 export async function startDomainService<P, C extends object>(
   domain: DomainServiceOptions<P, C>,
