@@ -8,9 +8,12 @@ import { MessagesService } from './messages.service';
 import { RefusalCounter } from './refusals';
 
 const WINDOW_SECONDS = 600;
-/** A time well inside one window, and one past its end and the grace. */
-const at = Date.UTC(2026, 10, 28, 3, 1, 0);
-const closed = Date.UTC(2026, 10, 28, 3, 10, 2);
+/**
+ * A time well inside one window, and one past its end and the grace. The window lies in the future: a counter's own
+ * tick flushes with the real clock, and would report a past window in the middle of a case.
+ */
+const at = Date.UTC(2100, 10, 28, 3, 1, 0);
+const closed = Date.UTC(2100, 10, 28, 3, 10, 2);
 
 /** Refused messages counted per user and window, in a real Redis and reported to a real chat outbox. */
 describe(RefusalCounter.name, () => {
@@ -62,8 +65,8 @@ describe(RefusalCounter.name, () => {
     expect(await reports(userId)).toEqual([
       {
         userId,
-        windowStart: '2026-11-28T03:00:00.000Z',
-        windowEnd: '2026-11-28T03:10:00.000Z',
+        windowStart: '2100-11-28T03:00:00.000Z',
+        windowEnd: '2100-11-28T03:10:00.000Z',
         count: 300,
         reasons: { RATE_LIMITED: 100, CHAT_SLOW_MODE: 100, CHAT_BANNED: 100 },
       },
