@@ -6,10 +6,11 @@ import type { Logger } from '../../../../kernel/log';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import { recordEvent, type Message, type Room } from '../data/db';
+import { insertMessage, readSendContext, type SendContext } from '../data/message-intake';
 import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
 import type { RefusalCounter } from './refusals';
-import type { RoomsService, Standing } from './rooms.service';
+import { type RoomsService, type Standing, standingOf } from './rooms.service';
 import {
   comparableText,
   findBlockedTerm,
@@ -58,55 +59,73 @@ export class MessagesService {
     rawText: string,
     replyToId: string | null | undefined,
   ): Promise<Message> {
-    const room = await this.rooms.get(channelId);
-    const text = normaliseMessage(rawText);
-    const standing = await this.rooms.standing(room, senderId);
+    let text: string;
+    try {
+      text = normaliseMessage(rawText);
+    } catch (error) {
+      // A missing room is named before the text's faults, as a client fixes them in that order.
+      await this.rooms.get(channelId);
+      throw error;
+    }
+    const replyTo = replyToId ?? null;
+    const comparable = comparableText(text);
+    const context =
+      isUuid(channelId) && isUuid(senderId)
+        ? await readSendContext(this.prisma, {
+            channelId,
+            senderId,
+            replyToId: replyTo !== null && isUuid(replyTo) ? replyTo : null,
+            comparableText: comparable,
+            words: words(text),
+            logins: mentionedLogins(text),
+            windowSeconds: REPEAT_WINDOW_SECONDS,
+          })
+        : null;
+    if (!context) throw new DomainError('CHAT_ROOM_NOT_FOUND', 'this channel has no chat room');
+    const { room } = context;
+    const standing = standingOf(room, senderId, context.roles, context.subscriber);
     // As Twitch's verified-email chat rule: the room's broadcaster and moderators are exempt.
     if (!standing.moderator) requireVerifiedEmail(identity);
-    if (room.ownerId !== senderId) await this.refuseBanned(room, senderId);
-    const sender = await this.prisma.chatter.findUnique({ where: { userId: senderId } });
+    if (room.ownerId !== senderId) refuseBanned(context.ban);
+    const { sender } = context;
     if (!sender) throw new DomainError('UNAVAILABLE', 'your chat identity is still being set up, retry in a moment', { retryAfter: 1 });
-    if (replyToId != null) await this.visible(room, replyToId);
-    const fragments = await this.fragments(room, text);
-    const platform = await this.prisma.platformDefaults.findUnique({
-      where: { id: 1 },
-      select: { blockedTerms: true, viewerMessagesPer30s: true, moderatorMessagesPer30s: true },
-    });
-    await this.enforceModes(room, senderId, standing, text, fragments, platform?.blockedTerms ?? []);
-    if (await this.repeated(room.channelId, text, senderId)) {
+    if (replyTo !== null && !context.replyVisible) throw messageNotFound();
+    const fragments = fragmentsOf(text, context);
+    enforceModes(room, standing, text, fragments, context);
+    if (context.repeatedBySender) {
       throw new DomainError('CHAT_DUPLICATE', `you sent this message less than ${REPEAT_WINDOW_SECONDS} seconds ago`);
     }
     await this.limiter.consume(room.channelId, senderId, standing.moderator, {
-      viewerMessages: platform?.viewerMessagesPer30s ?? undefined,
-      moderatorMessages: platform?.moderatorMessagesPer30s ?? undefined,
+      viewerMessages: context.platform?.viewerMessagesPer30s ?? undefined,
+      moderatorMessages: context.platform?.moderatorMessagesPer30s ?? undefined,
     });
-    return this.prisma.$transaction(async (tx) => {
-      const message = await tx.message.create({
-        data: {
-          id: randomUUID(),
-          channelId: room.channelId,
-          senderId,
-          text,
-          comparableText: comparableText(text),
-          replyToId: replyToId ?? null,
-          fragments: fragments as object[],
-          badges: standing.badges,
-        },
-      });
-      await recordEvent(tx, 'chat.message.created.v1', room.channelId, {
-        messageId: message.id,
+    const id = randomUUID();
+    const { message } = await insertMessage(
+      this.prisma,
+      {
+        id,
+        channelId: room.channelId,
+        senderId,
+        text,
+        comparableText: comparable,
+        replyToId: replyTo,
+        fragments: fragments as object[],
+        badges: standing.badges,
+      },
+      (sentAt) => ({
+        messageId: id,
         channelId: room.channelId,
         senderId,
         senderLogin: sender.login,
         senderDisplayName: sender.displayName,
         text,
-        replyToId: message.replyToId,
+        replyToId: replyTo,
         fragments,
         badges: standing.badges,
-        sentAt: message.sentAt.toISOString(),
-      });
-      return message;
-    });
+        sentAt,
+      }),
+    );
+    return message;
   }
 
   /**
@@ -168,101 +187,68 @@ export class MessagesService {
   private async visible(room: Room, messageId: string): Promise<Message> {
     const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId } }) : null;
     if (!message || message.channelId !== room.channelId || message.deletedAt || (room.clearedAt && message.sentAt <= room.clearedAt)) {
-      throw new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', {
-        fields: [{ field: 'messageId', message: 'is not a live message of this room' }],
-      });
+      throw messageNotFound();
     }
     return message;
   }
+}
 
-  private async refuseBanned(room: Room, userId: string): Promise<void> {
-    const ban = await this.prisma.ban.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId } } });
-    if (!ban) return;
-    if (!ban.expiresAt) throw new DomainError('CHAT_BANNED', 'you are banned from this chat room');
-    const left = ban.expiresAt.getTime() - Date.now();
-    if (left > 0) throw new DomainError('CHAT_TIMED_OUT', 'you are timed out in this chat room', { retryAfter: Math.ceil(left / 1000) });
-  }
+const messageNotFound = () =>
+  new DomainError('CHAT_MESSAGE_NOT_FOUND', 'no such message in this room', {
+    fields: [{ field: 'messageId', message: 'is not a live message of this room' }],
+  });
 
-  private async fragments(room: Room, text: string): Promise<Fragment[]> {
-    const logins = mentionedLogins(text);
-    const [emotes, users] = await Promise.all([
-      this.prisma.emote.findMany({
-        where: { code: { in: words(text) }, OR: [{ channelId: null }, { channelId: room.channelId }] },
-        orderBy: { channelId: { sort: 'asc', nulls: 'last' } },
-      }),
-      logins.length ? this.prisma.chatter.findMany({ where: { login: { in: logins } } }) : Promise.resolve([]),
-    ]);
-    const byCode = new Map<string, string>();
-    // The channel's emote wins over a global one of the same code: rows come channel first.
-    for (const emote of emotes) if (!byCode.has(emote.code)) byCode.set(emote.code, emote.id);
-    return parseFragments(text, { emotes: byCode, users: new Map(users.map((u) => [u.login, u.userId])) });
-  }
+function refuseBanned(ban: SendContext['ban']): void {
+  if (!ban) return;
+  if (!ban.expiresAt) throw new DomainError('CHAT_BANNED', 'you are banned from this chat room');
+  const left = ban.expiresAt.getTime() - Date.now();
+  if (left > 0) throw new DomainError('CHAT_TIMED_OUT', 'you are timed out in this chat room', { retryAfter: Math.ceil(left / 1000) });
+}
 
-  /** The room's modes, in the order a viewer would fix them; the broadcaster and moderators are exempt. */
-  private async enforceModes(
-    room: Room,
-    senderId: string,
-    standing: Standing,
-    text: string,
-    fragments: Fragment[],
-    platformTerms: string[],
-  ): Promise<void> {
-    if (standing.moderator) return;
-    if (room.followersOnlyMinutes !== null && !standing.vip) {
-      const follower = await this.prisma.follower.findUnique({
-        where: { channelId_userId: { channelId: room.channelId, userId: senderId } },
-      });
-      const minAge = room.followersOnlyMinutes * 60_000;
-      if (!follower?.active || Date.now() - follower.followedAt.getTime() < minAge) {
-        throw new DomainError(
-          'CHAT_FOLLOWERS_ONLY',
-          room.followersOnlyMinutes === 0
-            ? 'this room is in followers-only mode: follow the channel to chat'
-            : `this room is in followers-only mode: you must have followed for ${room.followersOnlyMinutes} minutes`,
-        );
-      }
-    }
-    if (room.subscriberOnly && !standing.subscriber) {
-      throw new DomainError('CHAT_SUBSCRIBERS_ONLY', 'this room is in subscriber-only mode: subscribe to the channel to chat');
-    }
-    if (room.emoteOnly && !onlyEmotes(fragments)) {
-      throw new DomainError('CHAT_EMOTE_ONLY', 'this room is in emote-only mode: send emotes only');
-    }
-    if (room.slowModeSeconds !== null && !standing.vip) {
-      const last = await this.prisma.message.findFirst({
-        where: { channelId: room.channelId, senderId },
-        orderBy: { sentAt: 'desc' },
-        select: { sentAt: true },
-      });
-      const wait = last ? last.sentAt.getTime() + room.slowModeSeconds * 1000 - Date.now() : 0;
-      if (wait > 0) {
-        throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, {
-          retryAfter: Math.ceil(wait / 1000),
-        });
-      }
-    }
-    // The room's own terms and the platform's, which hold in every room.
-    const terms = await this.prisma.blockedTerm.findMany({ where: { channelId: room.channelId }, select: { term: true } });
-    if (findBlockedTerm(text, [...terms.map((t) => t.term), ...platformTerms])) {
-      throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
-    }
-    if (room.uniqueChat && (await this.repeated(room.channelId, text))) {
+function fragmentsOf(text: string, context: SendContext): Fragment[] {
+  const byCode = new Map<string, string>();
+  // The channel's emote wins over a global one of the same code: rows come channel first.
+  for (const emote of context.emotes) if (!byCode.has(emote.code)) byCode.set(emote.code, emote.id);
+  return parseFragments(text, { emotes: byCode, users: new Map(context.mentions.map((u) => [u.login, u.userId])) });
+}
+
+/** The room's modes, in the order a viewer would fix them; the broadcaster and moderators are exempt. */
+function enforceModes(room: Room, standing: Standing, text: string, fragments: Fragment[], context: SendContext): void {
+  if (standing.moderator) return;
+  if (room.followersOnlyMinutes !== null && !standing.vip) {
+    const { follower } = context;
+    const minAge = room.followersOnlyMinutes * 60_000;
+    if (!follower?.active || Date.now() - follower.followedAt.getTime() < minAge) {
       throw new DomainError(
-        'CHAT_UNIQUE_CHAT',
-        `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`,
+        'CHAT_FOLLOWERS_ONLY',
+        room.followersOnlyMinutes === 0
+          ? 'this room is in followers-only mode: follow the channel to chat'
+          : `this room is in followers-only mode: you must have followed for ${room.followersOnlyMinutes} minutes`,
       );
     }
   }
-
-  /** Whether the same text, as a reader sees it (comparableText), was sent in the room within the window, by `senderId` or by anyone. */
-  private async repeated(channelId: string, text: string, senderId?: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<unknown[]>`
-      SELECT 1 FROM message
-      WHERE channel_id = ${channelId}::uuid
-        AND sent_at > now() - make_interval(secs => ${REPEAT_WINDOW_SECONDS})
-        AND (${senderId ?? null}::uuid IS NULL OR sender_id = ${senderId ?? null}::uuid)
-        AND comparable_text = ${comparableText(text)}
-      LIMIT 1`;
-    return rows.length > 0;
+  if (room.subscriberOnly && !standing.subscriber) {
+    throw new DomainError('CHAT_SUBSCRIBERS_ONLY', 'this room is in subscriber-only mode: subscribe to the channel to chat');
+  }
+  if (room.emoteOnly && !onlyEmotes(fragments)) {
+    throw new DomainError('CHAT_EMOTE_ONLY', 'this room is in emote-only mode: send emotes only');
+  }
+  if (room.slowModeSeconds !== null && !standing.vip) {
+    const wait = context.lastSentAt ? context.lastSentAt.getTime() + room.slowModeSeconds * 1000 - Date.now() : 0;
+    if (wait > 0) {
+      throw new DomainError('CHAT_SLOW_MODE', `this room is in slow mode: one message every ${room.slowModeSeconds} seconds`, {
+        retryAfter: Math.ceil(wait / 1000),
+      });
+    }
+  }
+  // The room's own terms and the platform's, which hold in every room.
+  if (findBlockedTerm(text, [...context.blockedTerms, ...(context.platform?.blockedTerms ?? [])])) {
+    throw new DomainError('CHAT_BLOCKED_TERM', 'your message contains a term blocked in this room');
+  }
+  if (room.uniqueChat && context.repeatedInRoom) {
+    throw new DomainError(
+      'CHAT_UNIQUE_CHAT',
+      `this room is in unique-chat mode: this message was sent less than ${REPEAT_WINDOW_SECONDS} seconds ago`,
+    );
   }
 }

@@ -28,6 +28,15 @@ export interface ChatSettingsInput {
   subscriberOnly?: boolean | null;
 }
 
+/** Who `userId` is in `room`, from their active roles there and whether they are entitled to its subscription. */
+export function standingOf(room: Room, userId: string, roles: string[], subscriber: boolean): Standing {
+  if (userId === room.ownerId) return { badges: ['broadcaster'], moderator: true, vip: false, subscriber: false };
+  const moderator = roles.includes('moderator');
+  const vip = roles.includes('vip');
+  const badges: Badge[] = [...(moderator ? ['moderator' as const] : []), ...(vip ? ['vip' as const] : [])];
+  return { badges, moderator, vip, subscriber };
+}
+
 /** Rooms, their modes and who holds which role in them. */
 export class RoomsService {
   constructor(private readonly prisma: PrismaClient) {}
@@ -45,16 +54,17 @@ export class RoomsService {
   }
 
   async standing(room: Room, userId: string): Promise<Standing> {
-    if (userId === room.ownerId) return { badges: ['broadcaster'], moderator: true, vip: false, subscriber: false };
+    if (userId === room.ownerId) return standingOf(room, userId, [], false);
     const [roles, subscription] = await Promise.all([
-      this.prisma.roomRole.findMany({ where: { channelId: room.channelId, userId, active: true } }),
+      this.prisma.roomRole.findMany({ where: { channelId: room.channelId, userId, active: true }, select: { role: true } }),
       this.prisma.subscriber.findUnique({ where: { channelId_userId: { channelId: room.channelId, userId } }, select: { active: true } }),
     ]);
-    const moderator = roles.some((r) => r.role === 'moderator');
-    const vip = roles.some((r) => r.role === 'vip');
-    const subscriber = subscription?.active === true;
-    const badges: Badge[] = [...(moderator ? ['moderator' as const] : []), ...(vip ? ['vip' as const] : [])];
-    return { badges, moderator, vip, subscriber };
+    return standingOf(
+      room,
+      userId,
+      roles.map((r) => r.role),
+      subscription?.active === true,
+    );
   }
 
   /**
