@@ -40,7 +40,14 @@ export interface KafkaCredentials {
 }
 
 const redeliveryDelayMs = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
-const RETRIABLE_ATTEMPTS = 5;
+/**
+ * How long a call the broker refuses with a retriable error is tried again. Topics just created are not at once in
+ * every metadata answer: a fresh broker given the platform's few hundred topics by a dozen processes starting
+ * together answered "does not host this topic-partition" to a worker's subscribe for longer than the 2.5 s of
+ * five tries, and the worker failed to start.
+ */
+const RETRIABLE_FOR_MS = 30_000;
+const retriableDelayMs = (tries: number): number => Math.min(250 * 2 ** (tries - 1), 2_000);
 /**
  * How long a consumer holds what it handled before committing it, within a batch; a batch's end commits at once.
  * A commit per message cost a broker round trip per message, which held a group's drain of a backlog to the speed
@@ -129,13 +136,15 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
    * this topic-partition", which kafkajs marks retriable. Such calls are tried again from scratch, a few times.
    */
   const retryRetriable = async <T>(attempt: () => Promise<T>, context: Record<string, unknown>): Promise<T> => {
+    const deadline = Date.now() + RETRIABLE_FOR_MS;
     for (let tries = 1; ; tries += 1) {
       try {
         return await attempt();
       } catch (error) {
-        if (closed || tries >= RETRIABLE_ATTEMPTS || (error as { retriable?: unknown }).retriable !== true) throw error;
-        logger?.warn({ err: error, ...context, tries }, 'Kafka call failed, trying again');
-        await new Promise((resolve) => setTimeout(resolve, 250 * tries));
+        const delayMs = retriableDelayMs(tries);
+        if (closed || Date.now() + delayMs > deadline || (error as { retriable?: unknown }).retriable !== true) throw error;
+        logger?.warn({ err: error, ...context, tries, delayMs }, 'Kafka call failed, trying again');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   };
