@@ -4,12 +4,21 @@ import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { ChatStoreConfig } from './config';
 import type { Message, PrismaClient, Room } from './data/db';
+import type { ChatterNames } from './services/messages.service';
 import { ChatLimiter } from './services/chat-limiter';
 import { EmotesService } from './services/emotes.service';
 import { MessagesService } from './services/messages.service';
 import { RefusalCounter } from './services/refusals';
 import { ModerationService } from './services/moderation.service';
 import { RoomsService } from './services/rooms.service';
+
+/** A user as the chat domain returns one: a reference, with the names when it is a message's sender. */
+export interface UserReference {
+  __typename: 'User';
+  id: string;
+  login?: string;
+  displayName?: string;
+}
 
 export interface ChatServices {
   rooms: RoomsService;
@@ -24,6 +33,7 @@ export interface ChatContext extends ChatServices {
   /** Per-request loaders: a plan touching many rooms or messages makes one query each. */
   roomById: DataLoader<string, Room | null>;
   messageById: DataLoader<string, Message | null>;
+  chatterById: DataLoader<string, ChatterNames | null>;
 }
 
 /** The chat domain's services, built once per process; the context of each request is made from them. */
@@ -55,5 +65,6 @@ export function createChatContext(config: ChatStoreConfig, { prisma, redis }: { 
     log,
     roomById: new DataLoader((ids) => services.rooms.byIds(ids)),
     messageById: new DataLoader((ids) => services.messages.byIds(ids)),
+    chatterById: new DataLoader((ids) => services.messages.chattersByIds(ids)),
   });
 }

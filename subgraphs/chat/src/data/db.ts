@@ -16,4 +16,4 @@ export type ChatDb = DomainDb<PrismaClient>;
 export const connectChatDb = (databaseUrl: string, max = 10, logger?: Logger): ChatDb =>
   connectDomainDb(PrismaClient, databaseUrl, CHAT_SCHEMA, max, logger);
 
-export type { Ban, BlockedTerm, Emote, Message, Room } from './prisma/client';
+export type { Ban, BlockedTerm, Chatter, Emote, Message, Room } from './prisma/client';

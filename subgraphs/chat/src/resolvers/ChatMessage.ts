@@ -9,7 +9,12 @@ export const ChatMessage: ChatMessageResolvers = {
     if (!room) throw new Error(`message ${message.id}: room ${message.channelId} not found`);
     return room;
   },
-  sender: (message) => ({ __typename: 'User', id: message.senderId }),
+  sender: async (message, _, ctx) => {
+    const sender = await ctx.chatterById.load(message.senderId);
+    // A message is refused until its sender's chat identity exists, and chatters are never deleted.
+    if (!sender) throw new Error(`message ${message.id}: sender ${message.senderId} has no chat identity`);
+    return { __typename: 'User', id: sender.userId, login: sender.login, displayName: sender.displayName };
+  },
   fragments: (message) => storedFragments(message.fragments),
   replyTo: (message, _, ctx) => (message.replyToId ? ctx.messageById.load(message.replyToId) : null),
 };

@@ -1,7 +1,11 @@
 import type { MutationResolvers } from './types.generated';
 
 export const Mutation: MutationResolvers = {
-  sendChatMessage: (_, args, ctx) => ctx.messages.send(ctx.identity, args.channelId, args.text, args.replyToId, ctx.log),
+  sendChatMessage: async (_, args, ctx) => {
+    const sent = await ctx.messages.send(ctx.identity, args.channelId, args.text, args.replyToId, ctx.log);
+    ctx.chatterById.prime(sent.senderId, sent.sender);
+    return sent;
+  },
   deleteChatMessage: (_, args, ctx) => ctx.messages.delete(ctx.identity, args.channelId, args.messageId),
   banChatUser: (_, args, ctx) => ctx.moderation.ban(ctx.identity, args.channelId, args.userId, args.durationSeconds, args.reason),
   unbanChatUser: async (_, args, ctx) => {

@@ -5,7 +5,7 @@ import type { Identity } from '../../../../kernel/identity';
 import type { Logger } from '../../../../kernel/log';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
-import { recordEvent, type Message, type Room } from '../data/db';
+import { type Chatter, recordEvent, type Message, type Room } from '../data/db';
 import { insertMessage, readSendContext, type SendContext } from '../data/message-intake';
 import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
@@ -27,6 +27,12 @@ export const REPEAT_WINDOW_SECONDS = 30;
 
 export type MessagesPage = Page<Message>;
 
+/** The names a message's sender is shown under. */
+export type ChatterNames = Pick<Chatter, 'userId' | 'login' | 'displayName'>;
+
+/** An accepted message, with the sender's names it was sent under. */
+export type SentMessage = Message & { sender: ChatterNames };
+
 /** Sending, reading and deleting messages. */
 export class MessagesService {
   constructor(
@@ -41,7 +47,13 @@ export class MessagesService {
    * broadcast, and only accepted ones count against the sender's rate. Refusals are counted for account analysis
    * (RefusalCounter), which never costs a database write per refusal.
    */
-  async send(identity: Identity, channelId: string, rawText: string, replyToId: string | null | undefined, log?: Logger): Promise<Message> {
+  async send(
+    identity: Identity,
+    channelId: string,
+    rawText: string,
+    replyToId: string | null | undefined,
+    log?: Logger,
+  ): Promise<SentMessage> {
     const senderId = actingUser(identity);
     requireScope(identity, 'chat:edit');
     try {
@@ -58,7 +70,7 @@ export class MessagesService {
     channelId: string,
     rawText: string,
     replyToId: string | null | undefined,
-  ): Promise<Message> {
+  ): Promise<SentMessage> {
     let text: string;
     try {
       text = normaliseMessage(rawText);
@@ -125,7 +137,7 @@ export class MessagesService {
         sentAt,
       }),
     );
-    return message;
+    return { ...message, sender: { userId: senderId, ...sender } };
   }
 
   /**
@@ -162,6 +174,15 @@ export class MessagesService {
   async byIds(ids: readonly string[]): Promise<(Message | null)[]> {
     const rows = await this.prisma.message.findMany({ where: { id: { in: [...new Set(ids.filter(isUuid))] }, deletedAt: null } });
     const byId = new Map(rows.map((m) => [m.id, m]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async chattersByIds(ids: readonly string[]): Promise<(ChatterNames | null)[]> {
+    const rows = await this.prisma.chatter.findMany({
+      where: { userId: { in: [...new Set(ids.filter(isUuid))] } },
+      select: { userId: true, login: true, displayName: true },
+    });
+    const byId = new Map(rows.map((c) => [c.userId, c]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
