@@ -30,7 +30,12 @@ export interface Exchange {
   /** Taken from the caller when well-formed, so one id follows a request facade → router → subgraph. */
   id: string;
   log: Logger;
+  /** Counts the request, and names its span, under `route` (a REST operation's id) rather than its route's mount. */
+  name(route: string): void;
 }
+
+/** The route of a request no route answered, or answered before it knew which. */
+export const UNMATCHED = 'unmatched';
 
 const serviceOf = (logger: Logger): string => {
   const bindings = logger.bindings();
@@ -41,7 +46,7 @@ const serviceOf = (logger: Logger): string => {
  * What every request gets, in either server: its id, the security headers, a server span, and on the answer one
  * JSON log line and the HTTP metrics (probes excepted), counted under `route()` as it is once the answer is sent.
  */
-function begin(service: string, logger: Logger, req: IncomingMessage, res: ServerResponse, path: string, route: () => string): Exchange {
+function begin(service: string, logger: Logger, req: IncomingMessage, res: ServerResponse, path: string, route: () => string) {
   const incoming = req.headers[REQUEST_ID_HEADER];
   const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   const log = logger.child({ requestId: id });
@@ -60,7 +65,7 @@ function begin(service: string, logger: Logger, req: IncomingMessage, res: Serve
       log.info({ method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
   }
-  return { req, res, path, id, log };
+  return { id, log };
 }
 
 /** Sends `body` as it is, with its length; a text type without a charset is said to be UTF-8, as express does. */
@@ -93,12 +98,12 @@ function probes(checks: Record<string, ReadinessCheck>): Record<string, (res: Se
  * express route matched, or the mount path; never the raw path, whose ids would make a series per resource.
  */
 const routeOf = (req: Request, res: Response): string =>
-  (res.locals.route as string | undefined) ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'unmatched');
+  (res.locals.route as string | undefined) ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || UNMATCHED);
 
 /**
  * An express app with what every process serves: a request id, one JSON log line per request, a server span, and
- * the probes. For the processes with pages and many routes (the REST facade, the gateways' side doors); the router
- * and the subgraphs answer one route each on `createHttpHandler`, without express's cost per request.
+ * the probes. For the processes with pages and many routes (the REST facade's pages, the gateways' side doors); the
+ * router, the subgraphs and the REST facade's APIs answer on `createHttpHandler`, without express's cost per request.
  */
 export function createHttpApp(logger: Logger, checks: Record<string, ReadinessCheck>): Express {
   const app = express();
@@ -130,11 +135,16 @@ export interface HttpHandlerOptions {
   routes: Record<string, RouteHandler>;
   /** Answers a request whose handler threw, when nothing was sent yet. */
   fail(exchange: Exchange): void;
+  /**
+   * Takes every request on no route's path, probes included, as it came: a listener that gives requests what
+   * `createHttpApp` does itself (the REST facade's express app, for its pages).
+   */
+  fallback?: RequestListener;
 }
 
 /**
  * A `node:http` request listener with what `createHttpApp` gives every request (id, security headers, log line,
- * metrics under the route's path, server span, probes) and a few routes: a 404 for any other path.
+ * metrics under the route's path, server span, probes) and a few routes: a 404 for any other path, or the fallback.
  */
 export function createHttpHandler(logger: Logger, checks: Record<string, ReadinessCheck>, options: HttpHandlerOptions): RequestListener {
   const service = serviceOf(logger);
@@ -145,9 +155,23 @@ export function createHttpHandler(logger: Logger, checks: Record<string, Readine
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const matched = routes.find(([mount]) => path === mount || path.startsWith(`${mount}/`));
-    const route = matched?.[0] ?? 'unmatched';
-    const exchange = begin(service, logger, req, res, path, () => route);
-    traceRequest(service, { req, res, path, id: exchange.id, route: () => route }, () => {
+    if (!matched && options.fallback) {
+      options.fallback(req, res);
+      return;
+    }
+    let route = matched?.[0] ?? UNMATCHED;
+    const { id, log } = begin(service, logger, req, res, path, () => route);
+    const exchange: Exchange = {
+      req,
+      res,
+      path,
+      id,
+      log,
+      name: (named) => {
+        route = named;
+      },
+    };
+    traceRequest(service, { req, res, path, id, route: () => route }, () => {
       const answered = matched
         ? matched[1](exchange)
         : Object.hasOwn(probe, path) && (req.method === 'GET' || req.method === 'HEAD')

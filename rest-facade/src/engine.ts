@@ -1,10 +1,13 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ParsedUrlQuery, parse as parseQuery } from 'node:querystring';
 import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Request, RequestHandler, Response } from 'express';
 import OpenAPIBackend, { type Document, type Operation, type Request as ApiRequest } from 'openapi-backend';
 import type { FieldProblem } from '../../kernel/errors';
+import { type Exchange, sendText } from '../../kernel/http';
 import type { PersistedOperation } from '../../kernel/persisted';
 import { textProblems } from '../../kernel/text';
+import { readBody } from './body';
 import { ProblemError, problemFromGraphQL } from './problem';
 import type { RouterClient } from './router-client';
 import { compileRoutes, pickResult, toPage, type Route } from './routes';
@@ -25,7 +28,8 @@ export interface Engine {
    * over the exact bytes sent, which parsing and re-serialising would change. Its routes pass the body on untouched.
    */
   rawBody: boolean;
-  handle: RequestHandler;
+  /** Answers a request under the mount path; what it throws is answered as a problem (`answerProblem`). */
+  handle(exchange: Exchange, clientIp: string | undefined): Promise<void>;
 }
 
 const BEARER = /^Bearer +\S+$/i;
@@ -83,7 +87,7 @@ export class OpenAPI31Backend extends OpenAPIBackend {
   }
 }
 
-const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 
 /**
  * Serves one OpenAPI document: routing, security and request validation come from the document, and one generic
@@ -120,71 +124,77 @@ export async function createEngine(doc: ApiDocument, router: RouterClient): Prom
   );
   const table = compileTable(operations, routes, bearerSchemes);
 
-  const execute = async (entry: TableEntry, request: ApiRequest, req: Request, res: Response) => {
+  const execute = async (entry: TableEntry, request: ApiRequest, body: unknown, exchange: Exchange, clientIp: string | undefined) => {
     const validation = api.validator.validateRequest(request, entry.operation);
     if (validation.errors) {
       throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: validation.errors.map(fieldProblem) });
     }
     const { route } = entry;
-    res.locals.route = route.operationName;
+    const { req, res } = exchange;
+    exchange.name(route.operationName);
     const coerced = validation.coerced as { params: Record<string, unknown>; query: Record<string, unknown> };
     // Path parameters last: the resource named by the URL is the one acted on, whatever the body says.
-    const variables = { ...coerced.query, ...route.bodyVariables(req.body), ...route.headerVariables(req.headers), ...coerced.params };
+    const variables = { ...coerced.query, ...route.bodyVariables(body), ...route.headerVariables(req.headers), ...coerced.params };
     const result = await router.execute({
       operationName: route.operationName,
       id: route.id,
       api: doc.name,
       variables,
       authorization: route.authorizationIsVariable ? undefined : req.headers.authorization,
-      requestId: req.id,
-      clientIp: res.locals.clientIp as string | undefined,
+      requestId: exchange.id,
+      clientIp,
     });
-    if (result.headers) res.set(result.headers);
+    if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
     if (result.errors?.length) throw problemFromGraphQL(result.errors[0]);
     const value = pickResult(result.data, route.resultPath);
     if (value === null && route.whenNull) throw new ProblemError(route.whenNull);
-    res.status(route.status).json(route.page ? toPage(value) : value);
+    sendResult(req, res, route.status, route.page ? toPage(value) : value);
   };
 
   /** Before the schema: a string no field could store is refused whatever its route, named where the client put it. */
-  const refuseUnstorable = (params: Record<string, unknown>, req: Request) => {
+  const refuseUnstorable = (params: Record<string, unknown>, query: ParsedUrlQuery, body: unknown) => {
     if (rawBody) return;
-    const unstorable = [...textProblems(params, 'path'), ...textProblems(req.query, 'query'), ...textProblems(req.body, 'body')];
+    const unstorable = [...textProblems(params, 'path'), ...textProblems(query, 'query'), ...textProblems(body, 'body')];
     if (unstorable.length) throw new ProblemError('VALIDATION_FAILED', 'the request is invalid', { errors: unstorable });
   };
 
-  // The order of openapi-backend's handleRequest, with the route table compiled once and the request parsed once
-  // (by the validator): routing, then the body's type and unstorable text, then the token's presence, then the schema.
-  const handle: RequestHandler = async (req, res) => {
-    const path = normalizePath(req.path);
-    const method = req.method.toLowerCase();
-    const matched = matchRoute(table, path, method);
+  // The order of express's body parser then openapi-backend's handleRequest, with the route table compiled once and
+  // the request parsed once (by the validator): the body, routing, then the body's type and unstorable text, then the
+  // token's presence, then the schema.
+  const handle: Engine['handle'] = async (exchange, clientIp) => {
+    const { req, res } = exchange;
+    const { path: relative, query } = target(req.url ?? '/', mountPath);
+    const body = await readBody(req, res, rawBody);
+    const path = normalizePath(relative);
+    const method = req.method ?? '';
+    const matched = matchRoute(table, path, method.toLowerCase());
     if (!matched.entry) {
-      refuseUnstorable({}, req);
+      refuseUnstorable({}, query, body);
       if (matched.pathMatched) {
-        throw new ProblemError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, { headers: { allow: allow(req.path) } });
+        throw new ProblemError('METHOD_NOT_ALLOWED', `${method} is not allowed here`, { headers: { allow: allow(relative) } });
       }
       throw new ProblemError('NOT_FOUND', 'no such route');
     }
     const { entry } = matched;
     const params = entry.params(path);
-    // express.json() leaves a body of any other type unread, which validation would report as missing.
-    if (!rawBody && entry.operation.requestBody && req.body === undefined && hasBody(req)) {
+    // The JSON parser leaves a body of any other type unread, which validation would report as missing.
+    if (!rawBody && entry.operation.requestBody && body === undefined && hasBody(req)) {
       throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
     }
-    refuseUnstorable(params, req);
+    refuseUnstorable(params, query, body);
     if (!entry.authorized(req.headers.authorization)) throw new ProblemError('UNAUTHENTICATED', 'a bearer token is required');
     await execute(
       entry,
       {
-        method: req.method,
-        path: req.path,
-        query: req.query as ApiRequest['query'],
+        method,
+        path: relative,
+        query: query as ApiRequest['query'],
         headers: req.headers as ApiRequest['headers'],
-        body: rawBody ? undefined : req.body,
+        body: rawBody ? undefined : body,
       },
-      req,
-      res,
+      body,
+      exchange,
+      clientIp,
     );
   };
   return { mountPath, rawBody, handle };
@@ -236,6 +246,38 @@ function compileTable(operations: Operation[], routes: Map<string, Route>, beare
   });
   // Most specific first, as openapi-backend orders template matches (a stable sort keeps the document's order).
   return table.sort((a, b) => b.specificity - a.specificity);
+}
+
+/**
+ * The path under the mount and the query, as express gave them to a mounted handler: `/` for the mount itself, no
+ * fragment in either, the query by node's querystring (express 5's default "simple" parser; arrays for repeated keys,
+ * which the validator expects).
+ */
+function target(url: string, mountPath: string): { path: string; query: ParsedUrlQuery } {
+  const fragment = url.indexOf('#');
+  const withoutFragment = fragment === -1 ? url : url.slice(0, fragment);
+  const search = withoutFragment.indexOf('?');
+  const pathname = search === -1 ? withoutFragment : withoutFragment.slice(0, search);
+  return { path: pathname.slice(mountPath.length) || '/', query: parseQuery(search === -1 ? '' : withoutFragment.slice(search + 1)) };
+}
+
+const NO_CACHE = /(?:^|,)\s*?no-cache\s*?(?:,|$)/;
+
+/**
+ * A 2xx answer as express's `res.json()` wrote it, which answered a GET or HEAD with `If-None-Match: *` 304 without
+ * a body (RFC 9110 §13.1.2: a current representation exists) unless the request said no-cache.
+ */
+function sendResult(req: IncomingMessage, res: ServerResponse, status: number, value: unknown): void {
+  const fresh =
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.headers['if-none-match'] === '*' &&
+    !NO_CACHE.test(req.headers['cache-control'] ?? '');
+  if (fresh) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  sendText(res, status, 'application/json', JSON.stringify(value));
 }
 
 /** The path as routed: trailing slashes do not count. */

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import { type ErrorCode, type FieldProblem, isErrorCode, problemType, statusOf } from '../../kernel/errors';
+import { type Exchange, sendText } from '../../kernel/http';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -60,24 +61,27 @@ export function problemFromGraphQL(error: GraphQLErrorShape): ProblemError {
   return new ProblemError(code, typeof error.message === 'string' ? error.message : undefined, { errors: fields, headers });
 }
 
-function sendProblem(req: Request, res: Response, problem: ProblemError): void {
+/** The request a problem answers: the API paths' exchange, or an express request's own. */
+type Answering = Pick<Exchange, 'res' | 'id' | 'log'>;
+
+function sendProblem({ res, id }: Answering, problem: ProblemError): void {
   // RFC 9110 §15.5.2: a 401 names the scheme that would succeed (the router's own challenge, when it sent one).
   if (problem.status === 401 && !res.getHeader('www-authenticate')) res.setHeader('www-authenticate', 'Bearer');
-  res
-    .status(problem.status)
-    .set(problem.headers)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(
-      JSON.stringify({
-        type: problemType(problem.code),
-        title: STATUS_CODES[problem.status],
-        status: problem.status,
-        detail: problem.detail,
-        code: problem.code,
-        requestId: req.id,
-        errors: problem.errors?.length ? problem.errors : undefined,
-      }),
-    );
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  sendText(
+    res,
+    problem.status,
+    PROBLEM_CONTENT_TYPE,
+    JSON.stringify({
+      type: problemType(problem.code),
+      title: STATUS_CODES[problem.status],
+      status: problem.status,
+      detail: problem.detail,
+      code: problem.code,
+      requestId: id,
+      errors: problem.errors?.length ? problem.errors : undefined,
+    }),
+  );
 }
 
 interface BodyParserError {
@@ -121,17 +125,22 @@ function toProblem(error: unknown): ProblemError | undefined {
   return undefined;
 }
 
+/** Answers `error` as a problem: the client's mistakes as they are, anything else 500 or 5xx with the log told why. */
+export function answerProblem(answering: Answering, error: unknown): void {
+  let problem = toProblem(error);
+  if (!problem) {
+    answering.log.error({ err: error }, 'unexpected error');
+    problem = new ProblemError('INTERNAL', 'an unexpected error occurred');
+  } else if (problem.status >= 500) {
+    answering.log.warn({ code: problem.code, err: problem.cause }, 'upstream failure');
+  }
+  sendProblem(answering, problem);
+}
+
 export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) {
     next(error);
     return;
   }
-  let problem = toProblem(error);
-  if (!problem) {
-    req.log.error({ err: error }, 'unexpected error');
-    problem = new ProblemError('INTERNAL', 'an unexpected error occurred');
-  } else if (problem.status >= 500) {
-    req.log.warn({ code: problem.code, err: problem.cause }, 'upstream failure');
-  }
-  sendProblem(req, res, problem);
+  answerProblem({ res, id: req.id, log: req.log }, error);
 };

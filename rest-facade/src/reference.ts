@@ -61,6 +61,9 @@ const STARTER = `(() => {
 })();
 `;
 
+/** An API's pages under its own root (its mount path): the OpenAPI document and its reference page. */
+export const documentPages = (root: string) => ({ document: `${root}/openapi.json`, reference: `${root}/reference` });
+
 /**
  * Each API's OpenAPI document at `<root>/openapi.json` and its reference page at `<root>/reference`, plus an index
  * of them at `/reference`.
@@ -84,19 +87,19 @@ export function referenceRoutes(documents: ApiDocument[], authorizationServer: s
   });
   const listed: string[] = [];
   for (const doc of documents) {
-    const root = doc.openapi.servers?.[0]?.url as string;
+    const pages = documentPages(doc.openapi.servers?.[0]?.url as string);
     const served = JSON.stringify(servedDocument(doc, authorizationServer));
     const title = `${doc.openapi.info.title} ${doc.openapi.info.version}`;
-    router.get(`${root}/openapi.json`, (_req, res) => {
+    router.get(pages.document, (_req, res) => {
       documentation(res);
       res.type('application/json').send(served);
     });
-    router.get(`${root}/reference`, (_req, res) => {
+    router.get(pages.reference, (_req, res) => {
       documentation(res);
       res.type('html').send(
         page(
           title,
-          `<div id="reference" data-document="${escapeHtml(`${root}/openapi.json`)}"></div>
+          `<div id="reference" data-document="${escapeHtml(pages.document)}"></div>
 <script src="${REFERENCE_ASSETS}/swagger-ui-bundle.js"></script>
 <script src="${REFERENCE_ASSETS}/start.js"></script>`,
           `<link rel="stylesheet" href="${REFERENCE_ASSETS}/swagger-ui.css">`,
@@ -104,7 +107,7 @@ export function referenceRoutes(documents: ApiDocument[], authorizationServer: s
       );
     });
     listed.push(
-      `<li><a href="${escapeHtml(`${root}/reference`)}">${escapeHtml(title)}</a> (<a href="${escapeHtml(`${root}/openapi.json`)}">openapi.json</a>)</li>`,
+      `<li><a href="${escapeHtml(pages.reference)}">${escapeHtml(title)}</a> (<a href="${escapeHtml(pages.document)}">openapi.json</a>)</li>`,
     );
   }
   router.get('/reference', (_req, res) => {
