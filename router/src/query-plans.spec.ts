@@ -31,6 +31,7 @@ function fetchedFrom(api: string, name: string): string[] {
         throw new Error(`unexpected plan node ${node.kind}`);
     }
   };
+  if (plan.node?.kind === 'Subscription') throw new Error(`${name} is a subscription`);
   visit(plan.node);
   return services;
 }
