@@ -142,7 +142,7 @@ describe('schema check', () => {
     });
 
     it('should fail making an output field nullable', async () => {
-      edit('subgraphs/user/schema.graphql', '  login: String!\n', '  login: String\n');
+      edit('subgraphs/user/schema.graphql', '  createdAt: String! @dateTime\n', '  createdAt: String @dateTime\n');
       recompose();
 
       const errors = errorsOf(await check(GRAPH_AREAS));
@@ -151,7 +151,7 @@ describe('schema check', () => {
         {
           severity: 'error',
           area: 'graph',
-          message: expect.stringContaining("Field 'User.login' changed type from 'String!' to 'String'"),
+          message: expect.stringContaining("Field 'User.createdAt' changed type from 'String!' to 'String'"),
         },
       ]);
     });
