@@ -10,6 +10,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { consumerLag } from '../metrics';
+import './kafkajs-request-queue';
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './port';
 
