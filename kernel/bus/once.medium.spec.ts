@@ -1,24 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { connectChnlDb, type ChnlDb } from '../../subgraphs/chnl/src/data/db';
 import { createScratchDatabase } from '../../test/support/database';
-import { oncePerEvent } from './once';
+import { firstDeliverySql, oncePerEvent } from './once';
+
+let db: ChnlDb;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const database = await createScratchDatabase();
+  drop = database.drop;
+  db = connectChnlDb(database.url, 4);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await drop?.();
+});
 
 /** Against a real PostgreSQL, through the channel domain's client and its `processed_event` table. */
 describe(oncePerEvent.name, () => {
-  let db: ChnlDb;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const database = await createScratchDatabase();
-    drop = database.drop;
-    db = connectChnlDb(database.url, 4);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
-  });
-
   /** The effect under test: one channel titled `marker` per run, so the table counts the runs. */
   const effect = (marker: string) => async (tx: Parameters<Parameters<ChnlDb['prisma']['$transaction']>[0]>[0]) => {
     await tx.channel.create({ data: { id: randomUUID(), ownerId: randomUUID(), title: marker } });
@@ -69,6 +69,42 @@ describe(oncePerEvent.name, () => {
     expect(await runs(marker)).toBe(0);
 
     expect(await oncePerEvent(db.prisma, 'group-a', eventId, effect(marker))).toBe('applied');
+    expect(await runs(marker)).toBe(1);
+  });
+});
+
+/** The one-statement form: the mark and the effect in one statement, through the same table. */
+describe(firstDeliverySql.name, () => {
+  /** One channel titled `marker` per statement whose delivery was the first, so the table counts the effects. */
+  const deliver = async (group: string, eventId: string, marker: string) => {
+    const [row] = await db.prisma.$queryRaw<{ applied: boolean }[]>`
+      WITH ${firstDeliverySql(group, eventId)}, effect AS (
+        INSERT INTO channel (id, owner_id, title, updated_at) SELECT gen_random_uuid(), gen_random_uuid(), ${marker}, now() FROM first_delivery
+        RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM effect) AS applied`;
+    return row.applied;
+  };
+  const runs = (marker: string) => db.prisma.channel.count({ where: { title: marker } });
+
+  it('should apply the effect on the first delivery of an event, once per group, and never on the next ones', async () => {
+    const marker = randomUUID();
+    const eventId = randomUUID();
+
+    expect(await deliver('group-a', eventId, marker)).toBe(true);
+    expect(await deliver('group-a', eventId, marker)).toBe(false);
+    expect(await deliver('group-b', eventId, marker)).toBe(true);
+
+    expect(await runs(marker)).toBe(2);
+  });
+
+  it('should apply the effect once when the same event is delivered twice at the same time', async () => {
+    const marker = randomUUID();
+    const eventId = randomUUID();
+
+    const outcomes = await Promise.all([1, 2].map(() => deliver('group-a', eventId, marker)));
+
+    expect(outcomes.sort()).toEqual([false, true]);
     expect(await runs(marker)).toBe(1);
   });
 });

@@ -1,3 +1,5 @@
+import { sqltag as sql, type Sql } from '@prisma/client/runtime/client';
+
 /** What a consumer's transaction needs to remember the events it handled: the domain's `processed_event` table. */
 export interface ProcessedEventsTx {
   processedEvent: {
@@ -26,3 +28,14 @@ export async function oncePerEvent<Tx extends ProcessedEventsTx, R>(
     return first.count === 0 ? 'duplicate' : effect(tx);
   });
 }
+
+/**
+ * The first-delivery mark of a consumer's one-statement effect, as the CTE `first_delivery`: one row when the group
+ * handles the event for the first time, none when it comes again. The effect's CTEs write `FROM first_delivery`, so
+ * a redelivery changes nothing, and the mark and the effect commit together, as in `oncePerEvent`.
+ */
+export const firstDeliverySql = (consumerGroup: string, eventId: string): Sql => sql`first_delivery AS (
+  INSERT INTO processed_event (consumer_group, event_id) VALUES (${consumerGroup}, ${eventId}::uuid)
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)`;

@@ -1,3 +1,4 @@
+import { raw, sqltag as sql, type Sql } from '@prisma/client/runtime/client';
 import { makeEvent, type EventData, type EventOf, type Topic } from '../events';
 import { outboxChannel } from './relay';
 import { traceHeaders } from '../tracing';
@@ -36,4 +37,33 @@ export function outboxOf<D extends string>(schema: D): RecordEvent<D> {
     await tx.$executeRawUnsafe(notify);
     return event;
   };
+}
+
+/** An instant as the contracts write it (ISO 8601, UTC, milliseconds), computed by PostgreSQL. */
+const isoInstant = (column: string): Sql => sql`to_char(${raw(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The outbox row of `event` as the CTE `outbox_row`, for a statement that writes a change and its event at once:
+ * atomic as a transaction of the two, in one round trip where an interactive transaction takes several. The row is
+ * written once per row of the statement's CTE `from`, so none when the change wrote nothing (a duplicate). The data
+ * fields named in `instants` take the database's instant from that row's columns (e.g. `{ createdAt: 'created_at' }`):
+ * the event's contract was checked with the client's clock standing in. PostgreSQL runs a data-modifying CTE whether
+ * or not the statement reads it, and the row's RETURNING wakes the relay (a NOTIFY is delivered on commit).
+ */
+export function outboxRowSql<T extends Topic>(
+  schema: string,
+  event: EventOf<T>,
+  key: string,
+  from: string,
+  instants: Partial<Record<keyof EventData<T> & string, string>> = {},
+): Sql {
+  let payload = sql`${JSON.stringify(event)}::jsonb`;
+  for (const [field, column] of Object.entries(instants) as [string, string][]) {
+    payload = sql`jsonb_set(${payload}, ${`{data,${field}}`}::text[], to_jsonb(${isoInstant(`${from}.${column}`)}))`;
+  }
+  return sql`outbox_row AS (
+    INSERT INTO outbox (id, topic, key, payload, headers)
+    SELECT ${event.id}::uuid, ${event.type}, ${key}, ${payload}, ${JSON.stringify(traceHeaders())}::jsonb FROM ${raw(from)}
+    RETURNING pg_notify(${outboxChannel(schema)}, '')
+  )`;
 }

@@ -1,6 +1,5 @@
 import { makeEvent, type EventData, type EventOf } from '../../../../kernel/events';
-import { outboxChannel } from '../../../../kernel/outbox/relay';
-import { traceHeaders } from '../../../../kernel/tracing';
+import { outboxRowSql } from '../../../../kernel/outbox/record';
 import { CHAT_SCHEMA, type Message, type Room } from './db';
 import type { PrismaClient } from './prisma/client';
 
@@ -169,15 +168,13 @@ export async function readSendContext(prisma: PrismaClient, lookup: SendLookup):
 }
 
 const TOPIC = 'chat.message.created.v1';
-const NOTIFY_CHANNEL = outboxChannel(CHAT_SCHEMA);
 
 export type NewMessage = Omit<Message, 'sentAt' | 'deletedAt' | 'deletedBy'>;
 
 /**
  * Stores a message and its chat.message.created.v1 event in one statement: atomic as a transaction of the two
  * inserts, in one round trip where the transaction took five (begin, two inserts, the relay's NOTIFY, commit). The
- * message is stamped by the database (`sent_at`, as before), and the event carries that same instant: the
- * statement writes it into the payload, whose contract was checked with the client's clock standing in.
+ * message is stamped by the database (`sent_at`, as before), and the event carries that same instant.
  */
 export async function insertMessage(
   prisma: PrismaClient,
@@ -185,22 +182,16 @@ export async function insertMessage(
   event: (sentAt: string) => EventData<typeof TOPIC>,
 ): Promise<{ message: Message; event: EventOf<typeof TOPIC> }> {
   const checked = makeEvent(TOPIC, event(new Date().toISOString()));
-  const rows = await prisma.$queryRaw<{ sent_at: Date; sent_at_iso: string }[]>`
+  const [{ sent_at: sentAt }] = await prisma.$queryRaw<{ sent_at: Date }[]>`
     WITH m AS (
       INSERT INTO message (id, channel_id, sender_id, text, comparable_text, reply_to_id, fragments, badges)
       VALUES (${message.id}::uuid, ${message.channelId}::uuid, ${message.senderId}::uuid, ${message.text}, ${message.comparableText},
         ${message.replyToId}::uuid, ${JSON.stringify(message.fragments)}::jsonb, ${message.badges}::text[])
-      RETURNING sent_at, to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at_iso
-    ), o AS (
-      INSERT INTO outbox (id, topic, key, payload, headers)
-      SELECT ${checked.id}::uuid, ${TOPIC}, ${message.channelId},
-        jsonb_set(${JSON.stringify(checked)}::jsonb, '{data,sentAt}', to_jsonb(m.sent_at_iso)), ${JSON.stringify(traceHeaders())}::jsonb
-      FROM m
-    ), n AS (SELECT pg_notify(${NOTIFY_CHANNEL}, '') FROM m)
-    SELECT m.sent_at, m.sent_at_iso FROM m, n`;
-  const { sent_at: sentAt, sent_at_iso: iso } = rows[0];
+      RETURNING sent_at
+    ), ${outboxRowSql(CHAT_SCHEMA, checked, message.channelId, 'm', { sentAt: 'sent_at' })}
+    SELECT sent_at FROM m`;
   return {
     message: { ...message, sentAt, deletedAt: null, deletedBy: null },
-    event: { ...checked, data: { ...checked.data, sentAt: iso } },
+    event: { ...checked, data: { ...checked.data, sentAt: sentAt.toISOString() } },
   };
 }

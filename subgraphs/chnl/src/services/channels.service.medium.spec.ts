@@ -42,6 +42,31 @@ describe(ChannelsService.name, () => {
   const outboxTopics = async (key: string) =>
     (await db.prisma.outboxEvent.findMany({ where: { key }, orderBy: { createdAt: 'asc' } })).map((e) => e.topic);
 
+  it('should provision one channel per account and record its event with the stored instant, once per event and owner', async () => {
+    const ownerId = randomUUID();
+    const signUp = () =>
+      makeEvent('user.account.created.v1', { userId: ownerId, login: 'ada_l', displayName: 'Ada', createdAt: new Date().toISOString() });
+    const first = signUp();
+
+    expect(await service.provision(first, 'spec')).toBe('created');
+    expect(await service.provision(first, 'spec')).toBe('duplicate');
+    expect(await service.provision(signUp(), 'spec')).toBe('duplicate');
+    expect(await service.provision(first, 'another-group')).toBe('duplicate');
+
+    const [channel] = await service.byOwnerIds([ownerId]);
+    expect(channel).toMatchObject({ ownerId, title: "Ada's stream", category: '' });
+    const events = await db.prisma.outboxEvent.findMany({ where: { key: channel!.id } });
+    expect(events.map((e) => [e.topic, e.payload])).toEqual([
+      [
+        'chnl.channel.created.v1',
+        expect.objectContaining({
+          data: { channelId: channel!.id, ownerId, title: "Ada's stream", category: '', createdAt: channel!.createdAt.toISOString() },
+        }),
+      ],
+    ]);
+    expect(await db.prisma.processedEvent.count({ where: { eventId: first.id } })).toBe(2);
+  });
+
   it('should page through followers who followed in the same millisecond without skipping or repeating', async () => {
     const channel = await newChannel();
     const at = new Date();
