@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connectChnlDb, type ChnlDb } from '../../subgraphs/chnl/src/data/db';
 import { createScratchDatabase } from '../../test/support/database';
-import { firstDeliverySql, oncePerEvent } from './once';
+import { Prisma } from '../../subgraphs/chnl/src/data/prisma/client';
+import { oncePerEvent, oncePerEventSql } from './once';
 
 let db: ChnlDb;
 let drop: () => Promise<void>;
@@ -74,26 +75,21 @@ describe(oncePerEvent.name, () => {
 });
 
 /** The one-statement form: the mark and the effect in one statement, through the same table. */
-describe(firstDeliverySql.name, () => {
-  /** One channel titled `marker` per statement whose delivery was the first, so the table counts the effects. */
-  const deliver = async (group: string, eventId: string, marker: string) => {
-    const [row] = await db.prisma.$queryRaw<{ applied: boolean }[]>`
-      WITH ${firstDeliverySql(group, eventId)}, effect AS (
-        INSERT INTO channel (id, owner_id, title, updated_at) SELECT gen_random_uuid(), gen_random_uuid(), ${marker}, now() FROM first_delivery
-        RETURNING 1
-      )
-      SELECT EXISTS (SELECT 1 FROM effect) AS applied`;
-    return row.applied;
-  };
+describe(oncePerEventSql.name, () => {
+  /** One channel titled `marker` per first delivery, so the table counts the effects. */
+  const effect = (marker: string) => Prisma.sql`
+    INSERT INTO channel (id, owner_id, title, updated_at) SELECT gen_random_uuid(), gen_random_uuid(), ${marker}, now() FROM first_delivery
+    RETURNING 1`;
+  const deliver = (group: string, eventId: string, marker: string) => oncePerEventSql(db.prisma, group, eventId, effect(marker));
   const runs = (marker: string) => db.prisma.channel.count({ where: { title: marker } });
 
-  it('should apply the effect on the first delivery of an event, once per group, and never on the next ones', async () => {
+  it('should apply the effect on the first delivery of an event, once per group, and answer duplicate to the next ones', async () => {
     const marker = randomUUID();
     const eventId = randomUUID();
 
-    expect(await deliver('group-a', eventId, marker)).toBe(true);
-    expect(await deliver('group-a', eventId, marker)).toBe(false);
-    expect(await deliver('group-b', eventId, marker)).toBe(true);
+    expect(await deliver('group-a', eventId, marker)).toBe(1);
+    expect(await deliver('group-a', eventId, marker)).toBe('duplicate');
+    expect(await deliver('group-b', eventId, marker)).toBe(1);
 
     expect(await runs(marker)).toBe(2);
   });
@@ -104,7 +100,16 @@ describe(firstDeliverySql.name, () => {
 
     const outcomes = await Promise.all([1, 2].map(() => deliver('group-a', eventId, marker)));
 
-    expect(outcomes.sort()).toEqual([false, true]);
+    expect(outcomes.map(String).sort()).toEqual(['1', 'duplicate']);
     expect(await runs(marker)).toBe(1);
+  });
+
+  it('should count a first delivery whose effect wrote nothing, and remember nothing of a statement that failed', async () => {
+    const eventId = randomUUID();
+    const failing = Prisma.sql`INSERT INTO channel (id, owner_id, title) SELECT gen_random_uuid(), gen_random_uuid(), 'x' FROM first_delivery RETURNING 1`;
+
+    await expect(oncePerEventSql(db.prisma, 'group-a', eventId, failing)).rejects.toThrow();
+    expect(await oncePerEventSql(db.prisma, 'group-a', eventId, Prisma.sql`SELECT 1 FROM first_delivery WHERE false`)).toBe(0);
+    expect(await oncePerEventSql(db.prisma, 'group-a', eventId, Prisma.sql`SELECT 1 FROM first_delivery`)).toBe('duplicate');
   });
 });

@@ -42,7 +42,6 @@ export const startPaymWebhooksWkr = (config: PaymWebhooksConfig, bus: EventBus, 
         }
         return createPaymWebhooksWorker(
           on,
-          prisma,
           new EntitlementsService(prisma, config.PAYM_PLATFORM_SHARE_PERCENT, lookups, {
             signalThreshold: config.PAYM_FRAUD_FLAG_THRESHOLD,
             refundRatePercent: config.PAYM_FRAUD_REFUND_RATE_PERCENT,

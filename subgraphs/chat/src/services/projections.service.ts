@@ -1,11 +1,11 @@
-import { oncePerEvent } from '../../../../kernel/bus/once';
+import { oncePerEvent, oncePerEventSql } from '../../../../kernel/bus/once';
 import type { EventOf } from '../../../../kernel/events';
-import type { PrismaClient } from '../data/prisma/client';
+import { Prisma, type PrismaClient } from '../data/prisma/client';
 
 /**
  * The chat domain's copies of what other domains own, each fed by their events: rooms from channels, chatters
  * from accounts, followers, moderators and VIPs, the platform's chat defaults. Every handler records the event id with its effect in one
- * transaction, so redelivery changes nothing twice; the two topics of a pair (added/removed) are not ordered
+ * transaction (one statement for the two every sign-up brings), so redelivery changes nothing twice; the two topics of a pair (added/removed) are not ordered
  * between themselves, so the change that happened last wins whatever order they arrive in.
  */
 export class ProjectionsService {
@@ -13,24 +13,19 @@ export class ProjectionsService {
 
   /** A new channel's room, in the platform's default modes as this domain holds them now. */
   async roomCreated(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
-    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const defaults = await tx.platformDefaults.findUniqueOrThrow({ where: { id: 1 } });
-      const created = await tx.room.createMany({
-        data: [
-          {
-            channelId: event.data.channelId,
-            ownerId: event.data.ownerId,
-            slowModeSeconds: defaults.slowModeSeconds,
-            followersOnlyMinutes: defaults.followersOnlyMinutes,
-            subscriberOnly: defaults.subscriberOnly,
-            emoteOnly: defaults.emoteOnly,
-            uniqueChat: defaults.uniqueChat,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      return created.count ? 'created' : 'duplicate';
-    });
+    const { channelId, ownerId } = event.data;
+    // The defaults' row always exists (its migration writes it): without it the NOT NULL modes refuse the insert.
+    const written = await oncePerEventSql(
+      this.prisma,
+      group,
+      event.id,
+      Prisma.sql`INSERT INTO room (channel_id, owner_id, slow_mode_seconds, followers_only_minutes, subscriber_only, emote_only, unique_chat, updated_at)
+        SELECT ${channelId}::uuid, ${ownerId}::uuid, d.slow_mode_seconds, d.followers_only_minutes, d.subscriber_only, d.emote_only, d.unique_chat, now()
+        FROM first_delivery LEFT JOIN platform_defaults d ON d.id = 1
+        ON CONFLICT DO NOTHING
+        RETURNING 1`,
+    );
+    return written === 1 ? 'created' : 'duplicate';
   }
 
   /**
@@ -60,11 +55,17 @@ export class ProjectionsService {
   }
 
   async chatterCreated(event: EventOf<'user.account.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
-    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const { userId, login, displayName } = event.data;
-      const created = await tx.chatter.createMany({ data: [{ userId, login, displayName }], skipDuplicates: true });
-      return created.count ? 'created' : 'duplicate';
-    });
+    const { userId, login, displayName } = event.data;
+    const written = await oncePerEventSql(
+      this.prisma,
+      group,
+      event.id,
+      Prisma.sql`INSERT INTO chatter (user_id, login, display_name)
+        SELECT ${userId}::uuid, ${login}, ${displayName} FROM first_delivery
+        ON CONFLICT DO NOTHING
+        RETURNING 1`,
+    );
+    return written === 1 ? 'created' : 'duplicate';
   }
 
   async followChanged(

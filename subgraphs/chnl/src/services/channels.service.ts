@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { actingUser, requireScope } from '../../../../kernel/access';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
-import { firstDeliverySql, oncePerEvent } from '../../../../kernel/bus/once';
+import { oncePerEvent, oncePerEventSql } from '../../../../kernel/bus/once';
 import { makeEvent, type EventOf } from '../../../../kernel/events';
 import { outboxRowSql } from '../../../../kernel/outbox/record';
 import { isUuid } from '../../../../kernel/ids';
@@ -9,7 +9,7 @@ import type { Identity } from '../../../../kernel/identity';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
 import type { Scope } from '../../../../kernel/scopes';
 import LIMITS from '../../limits.json';
-import type { Prisma, PrismaClient } from '../data/prisma/client';
+import { Prisma, type PrismaClient } from '../data/prisma/client';
 import { CHNL_SCHEMA, recordEvent, type Channel, type ChannelRole, type ChannelRoleKind, type Follow } from '../data/db';
 
 export interface UpdateChannelInput {
@@ -48,15 +48,17 @@ export class ChannelsService {
       category: '',
       createdAt: new Date().toISOString(),
     });
-    const [row] = await this.prisma.$queryRaw<{ created: boolean }[]>`
-      WITH ${firstDeliverySql(consumerGroup, event.id)}, channel_row AS (
-        INSERT INTO channel (id, owner_id, title, updated_at)
+    const written = await oncePerEventSql(
+      this.prisma,
+      consumerGroup,
+      event.id,
+      Prisma.sql`INSERT INTO channel (id, owner_id, title, updated_at)
         SELECT ${channel.id}::uuid, ${ownerId}::uuid, ${channel.title}, now() FROM first_delivery
         ON CONFLICT DO NOTHING
-        RETURNING created_at
-      ), ${outboxRowSql(CHNL_SCHEMA, created, channel.id, 'channel_row', { createdAt: 'created_at' })}
-      SELECT EXISTS (SELECT 1 FROM channel_row) AS created`;
-    return row.created ? 'created' : 'duplicate';
+        RETURNING created_at`,
+      outboxRowSql(CHNL_SCHEMA, created, channel.id, 'effect', { createdAt: 'created_at' }),
+    );
+    return written === 1 ? 'created' : 'duplicate';
   }
 
   /** The broadcaster only; an app needs channel:manage:broadcast. */

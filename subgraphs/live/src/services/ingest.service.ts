@@ -1,9 +1,10 @@
 import { actingUser } from '../../../../kernel/access';
-import { oncePerEvent } from '../../../../kernel/bus/once';
+import { oncePerEventSql } from '../../../../kernel/bus/once';
 import { DomainError } from '../../../../kernel/errors';
 import type { EventOf } from '../../../../kernel/events';
 import type { Identity } from '../../../../kernel/identity';
-import type { LiveInput, PrismaClient } from '../data/db';
+import type { LiveInput } from '../data/db';
+import { Prisma, type PrismaClient } from '../data/prisma/client';
 import type { LiveProvider } from '../providers/port';
 import { type KeyCipher, streamKeyHash } from './key-cipher';
 
@@ -29,36 +30,33 @@ export class IngestService {
 
   /**
    * The live input of a new channel, and the domain's record of who owns it. The provider is called before the
-   * transaction (it cannot take part in one): a retry after a failure asks it again, and an input it created for
+   * statement that writes both with the event's mark (it cannot take part in one): a retry after a failure asks it again, and an input it created for
    * an attempt that did not commit is left unused there.
    */
   async provision(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
     const { channelId, ownerId, title = '', category = '', createdAt } = event.data;
     const existing = await this.prisma.liveInput.findUnique({ where: { channelId } });
     const input = existing ? null : await this.provider.createLiveInput(channelId);
-    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      await tx.channelInfo.createMany({
-        data: [{ channelId, ownerId, title, category, changedAt: new Date(createdAt) }],
-        skipDuplicates: true,
-      });
-      if (!input) return 'duplicate' as const;
-      const created = await tx.liveInput.createMany({
-        data: [
-          {
-            channelId,
-            provider: this.provider.name,
-            providerInputId: input.providerInputId,
-            streamKeyCipher: this.cipher.encrypt(input.streamKey),
-            streamKeyHash: streamKeyHash(input.streamKey),
-            playbackId: input.playbackId,
-            rtmpUrl: input.rtmpUrl,
-            srtUrl: input.srtUrl,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      return created.count ? ('created' as const) : ('duplicate' as const);
-    });
+    const liveInput = input
+      ? Prisma.sql`INSERT INTO live_input (channel_id, provider, provider_input_id, stream_key_cipher, stream_key_hash, playback_id, rtmp_url, srt_url)
+          SELECT ${channelId}::uuid, ${this.provider.name}, ${input.providerInputId}, ${this.cipher.encrypt(input.streamKey)},
+            ${streamKeyHash(input.streamKey)}, ${input.playbackId}, ${input.rtmpUrl}, ${input.srtUrl ?? null}
+          FROM first_delivery
+          ON CONFLICT DO NOTHING
+          RETURNING 1`
+      : Prisma.sql`SELECT 1 FROM first_delivery WHERE false`;
+    const written = await oncePerEventSql(
+      this.prisma,
+      group,
+      event.id,
+      liveInput,
+      Prisma.sql`channel_info_row AS (
+        INSERT INTO channel_info (channel_id, owner_id, title, category, changed_at)
+        SELECT ${channelId}::uuid, ${ownerId}::uuid, ${title}, ${category}, ${new Date(createdAt)} FROM first_delivery
+        ON CONFLICT DO NOTHING
+      )`,
+    );
+    return written === 1 ? 'created' : 'duplicate';
   }
 
   async get(identity: Identity, channelId: string): Promise<Ingest> {

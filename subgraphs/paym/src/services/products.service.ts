@@ -1,5 +1,7 @@
 import { actingUser } from '../../../../kernel/access';
+import { oncePerEventSql } from '../../../../kernel/bus/once';
 import { DomainError, type FieldProblem } from '../../../../kernel/errors';
+import type { EventOf } from '../../../../kernel/events';
 import type { Identity } from '../../../../kernel/identity';
 import { isUuid } from '../../../../kernel/ids';
 import { textProblems } from '../../../../kernel/text';
@@ -138,8 +140,16 @@ export class ProductsService {
   }
 
   /** Projection of chnl.channel.created.v1: the owner who manages the channel's products. */
-  async channelCreated(tx: Prisma.TransactionClient, channelId: string, ownerId: string): Promise<'created' | 'duplicate'> {
-    const created = await tx.channelOwner.createMany({ data: [{ channelId, ownerId }], skipDuplicates: true });
-    return created.count ? 'created' : 'duplicate';
+  async channelCreated(event: EventOf<'chnl.channel.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
+    const { channelId, ownerId } = event.data;
+    const written = await oncePerEventSql(
+      this.prisma,
+      group,
+      event.id,
+      Prisma.sql`INSERT INTO channel_owner (channel_id, owner_id) SELECT ${channelId}::uuid, ${ownerId}::uuid FROM first_delivery
+        ON CONFLICT DO NOTHING
+        RETURNING 1`,
+    );
+    return written === 1 ? 'created' : 'duplicate';
   }
 }

@@ -1,9 +1,7 @@
-import { oncePerEvent } from '../../../../kernel/bus/once';
 import { combineConsumers, createConsumer, type Consumer } from '../../../../kernel/bus/consumer';
 import type { EventBus } from '../../../../kernel/bus/port';
 import { parseEvent } from '../../../../kernel/events';
 import type { Logger } from '../../../../kernel/log';
-import type { PrismaClient } from '../data/db';
 import type { EntitlementsService } from '../services/entitlements.service';
 import type { ProductsService } from '../services/products.service';
 
@@ -19,7 +17,6 @@ const channelsGroup = `${WEBHOOKS_GROUP}.${CHANNELS}`;
  */
 export function createPaymWebhooksWorker(
   bus: EventBus,
-  prisma: PrismaClient,
   entitlements: EntitlementsService,
   products: ProductsService,
   logger: Logger,
@@ -49,9 +46,7 @@ export function createPaymWebhooksWorker(
         logger,
         parse: (value: string) => parseEvent(CHANNELS, value),
         handle: async (event) => {
-          const outcome = await oncePerEvent(prisma, channelsGroup, event.id, (tx) =>
-            products.channelCreated(tx, event.data.channelId, event.data.ownerId),
-          );
+          const outcome = await products.channelCreated(event, channelsGroup);
           logger.debug({ eventId: event.id, outcome }, 'channel owner');
         },
       }),

@@ -1,6 +1,6 @@
-import { oncePerEvent } from '../../../../kernel/bus/once';
+import { oncePerEvent, oncePerEventSql } from '../../../../kernel/bus/once';
 import type { EventOf } from '../../../../kernel/events';
-import type { PrismaClient } from '../data/prisma/client';
+import { Prisma, type PrismaClient } from '../data/prisma/client';
 
 /**
  * The platform domain's copies of what other domains own, each fed by their events: accounts' names (what a
@@ -13,11 +13,16 @@ export class ProjectionsService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async accountCreated(event: EventOf<'user.account.created.v1'>, group: string): Promise<'created' | 'duplicate'> {
-    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const { userId, login, displayName } = event.data;
-      const created = await tx.account.createMany({ data: [{ userId, login, displayName }], skipDuplicates: true });
-      return created.count ? 'created' : 'duplicate';
-    });
+    const { userId, login, displayName } = event.data;
+    const written = await oncePerEventSql(
+      this.prisma,
+      group,
+      event.id,
+      Prisma.sql`INSERT INTO account (user_id, login, display_name) SELECT ${userId}::uuid, ${login}, ${displayName} FROM first_delivery
+        ON CONFLICT DO NOTHING
+        RETURNING 1`,
+    );
+    return written === 1 ? 'created' : 'duplicate';
   }
 
   async followChanged(

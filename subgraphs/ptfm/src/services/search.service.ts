@@ -1,4 +1,4 @@
-import { oncePerEvent } from '../../../../kernel/bus/once';
+import { oncePerEventSql } from '../../../../kernel/bus/once';
 import { DomainError } from '../../../../kernel/errors';
 import type { EventOf } from '../../../../kernel/events';
 import { decodeRankCursor, encodeRankCursor, type Page, pageSize } from '../../../../kernel/paging';
@@ -53,33 +53,37 @@ export class SearchService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async accountCreated(event: EventOf<'user.account.created.v1'>, group: string) {
-    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      const { userId, login, displayName } = event.data;
-      await tx.$executeRaw`
-        INSERT INTO search_user (user_id, login, display_name) VALUES (${userId}::uuid, ${login}, ${displayName})
-        ON CONFLICT (user_id) DO UPDATE SET login = EXCLUDED.login, display_name = EXCLUDED.display_name`;
-      return 'applied' as const;
-    });
+    const { userId, login, displayName } = event.data;
+    return this.once(
+      group,
+      event.id,
+      Prisma.sql`INSERT INTO search_user (user_id, login, display_name) SELECT ${userId}::uuid, ${login}, ${displayName} FROM first_delivery
+        ON CONFLICT (user_id) DO UPDATE SET login = EXCLUDED.login, display_name = EXCLUDED.display_name
+        RETURNING 1`,
+    );
   }
 
   /** A suspension or a reinstatement: the newest of them wins, whatever order they arrive in. */
   async accountStatusChanged(event: EventOf<'user.account.suspended.v1'> | EventOf<'user.account.unsuspended.v1'>, group: string) {
     const suspended = event.type === 'user.account.suspended.v1';
     const at = new Date('suspendedAt' in event.data ? event.data.suspendedAt : event.data.unsuspendedAt);
-    return oncePerEvent(this.prisma, group, event.id, async (tx) => {
-      await tx.$executeRaw`
-        INSERT INTO search_user (user_id, suspended, status_at) VALUES (${event.data.userId}::uuid, ${suspended}, ${at})
+    return this.once(
+      group,
+      event.id,
+      Prisma.sql`INSERT INTO search_user (user_id, suspended, status_at) SELECT ${event.data.userId}::uuid, ${suspended}, ${at} FROM first_delivery
         ON CONFLICT (user_id) DO UPDATE SET suspended = EXCLUDED.suspended, status_at = EXCLUDED.status_at
-          WHERE search_user.status_at IS NULL OR search_user.status_at <= EXCLUDED.status_at`;
-      return 'applied' as const;
-    });
+          WHERE search_user.status_at IS NULL OR search_user.status_at <= EXCLUDED.status_at
+        RETURNING 1`,
+    );
   }
 
   async channelCreated(event: EventOf<'chnl.channel.created.v1'>, group: string) {
     const { channelId, ownerId, title, category } = event.data;
     const at = new Date(event.data.createdAt);
-    return oncePerEvent(this.prisma, group, event.id, (tx) =>
-      this.changeChannel(tx, channelId, ownerId, {
+    return this.once(
+      group,
+      event.id,
+      channelChange(channelId, ownerId, {
         title: title === undefined ? undefined : { value: title, at },
         category: category === undefined ? undefined : { value: category, at },
       }),
@@ -89,8 +93,10 @@ export class SearchService {
   async channelUpdated(event: EventOf<'chnl.channel.updated.v1'>, group: string) {
     const { channelId, ownerId, changes } = event.data;
     const at = new Date(event.data.updatedAt);
-    return oncePerEvent(this.prisma, group, event.id, (tx) =>
-      this.changeChannel(tx, channelId, ownerId, {
+    return this.once(
+      group,
+      event.id,
+      channelChange(channelId, ownerId, {
         title: changes.title === undefined ? undefined : { value: changes.title, at },
         category: changes.category === undefined ? undefined : { value: changes.category, at },
         tags: changes.tags === undefined ? undefined : { value: changes.tags, at },
@@ -101,8 +107,10 @@ export class SearchService {
   async streamStarted(event: EventOf<'live.stream.started.v1'>, group: string) {
     const { channelId, ownerId, title, category } = event.data;
     const at = new Date(event.data.startedAt);
-    return oncePerEvent(this.prisma, group, event.id, (tx) =>
-      this.changeChannel(tx, channelId, ownerId, {
+    return this.once(
+      group,
+      event.id,
+      channelChange(channelId, ownerId, {
         title: { value: title, at },
         category: { value: category, at },
         live: { value: true, at },
@@ -112,9 +120,7 @@ export class SearchService {
 
   async streamEnded(event: EventOf<'live.stream.ended.v1'>, group: string) {
     const at = new Date(event.data.endedAt);
-    return oncePerEvent(this.prisma, group, event.id, (tx) =>
-      this.changeChannel(tx, event.data.channelId, null, { live: { value: false, at } }),
-    );
+    return this.once(group, event.id, channelChange(event.data.channelId, null, { live: { value: false, at } }));
   }
 
   /**
@@ -142,22 +148,9 @@ export class SearchService {
     });
   }
 
-  /** Writes the fields an event carries, each only over an older value of it. */
-  private async changeChannel(
-    tx: Pick<PrismaClient, '$executeRaw'>,
-    channelId: string,
-    ownerId: string | null,
-    fields: { title?: Stamped<string>; category?: Stamped<string>; tags?: Stamped<string[]>; live?: Stamped<boolean> },
-  ) {
-    const { title, category, tags, live } = fields;
-    await tx.$executeRaw`
-      INSERT INTO search_channel (channel_id, owner_id, title, title_at, category, category_at, tags, tags_at, live, live_at)
-      VALUES (${channelId}::uuid, ${ownerId}::uuid, ${title?.value ?? ''}, ${title?.at ?? null}, ${category?.value ?? ''},
-              ${category?.at ?? null}, ${tags?.value ?? []}::text[], ${tags?.at ?? null}, ${live?.value ?? false}, ${live?.at ?? null})
-      ON CONFLICT (channel_id) DO UPDATE SET
-        owner_id = COALESCE(EXCLUDED.owner_id, search_channel.owner_id),
-        ${newer('title')}, ${newer('category')}, ${newer('tags')}, ${newer('live')}`;
-    return 'applied' as const;
+  /** Every copy this service keeps is one upsert: the mark and the upsert go in one statement (`oncePerEventSql`). */
+  private async once(group: string, eventId: string, effect: Prisma.Sql): Promise<'applied' | 'duplicate'> {
+    return (await oncePerEventSql(this.prisma, group, eventId, effect)) === 'duplicate' ? 'duplicate' : 'applied';
   }
 
   async channels(
@@ -246,6 +239,24 @@ export class SearchService {
       pageInfo: { hasNextPage, endCursor: hasNextPage && last ? encodeRankCursor({ rank: last.rank, id: last.id }) : null },
     };
   }
+}
+
+/** Writes the fields an event carries into the channel copy, each only over an older value of it. */
+function channelChange(
+  channelId: string,
+  ownerId: string | null,
+  fields: { title?: Stamped<string>; category?: Stamped<string>; tags?: Stamped<string[]>; live?: Stamped<boolean> },
+): Prisma.Sql {
+  const { title, category, tags, live } = fields;
+  return Prisma.sql`
+    INSERT INTO search_channel (channel_id, owner_id, title, title_at, category, category_at, tags, tags_at, live, live_at)
+    SELECT ${channelId}::uuid, ${ownerId}::uuid, ${title?.value ?? ''}, ${title?.at ?? null}, ${category?.value ?? ''},
+           ${category?.at ?? null}, ${tags?.value ?? []}::text[], ${tags?.at ?? null}, ${live?.value ?? false}, ${live?.at ?? null}
+    FROM first_delivery
+    ON CONFLICT (channel_id) DO UPDATE SET
+      owner_id = COALESCE(EXCLUDED.owner_id, search_channel.owner_id),
+      ${newer('title')}, ${newer('category')}, ${newer('tags')}, ${newer('live')}
+    RETURNING 1`;
 }
 
 /** `SET` of one stamped field of search_channel: the incoming value when it is newer than the one held. */
