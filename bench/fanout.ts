@@ -16,7 +16,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { BEHIND_ROUTER, portOf, portsEnv } from '../bin/processes';
 import type { ChatMessageCreatedData } from '../contracts/events/types';
 import { chatMessagesPayload } from './fanout-payload';
-import { benchKafkaEnv, percentile, sleep, waitForReady } from './support';
+import { benchKafkaEnv, percentile, profileArgv, sleep, waitForReady } from './support';
 import { toolKafkaCredentials } from '../kernel/bus/credentials';
 
 /**
@@ -226,7 +226,8 @@ async function startRealPath(options: FanoutOptions, env: NodeJS.ProcessEnv, chi
     SIGNUP_ADDRESS_PER_HOUR: '1000000',
     MAIL_DIR: join(process.cwd(), '.data', 'bench-mail'),
   };
-  for (const name of PLATFORM) children.push(fork(entry, [name], { env: platformEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  for (const name of PLATFORM)
+    children.push(fork(entry, [name], { env: platformEnv, execArgv: profileArgv(name), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   for (const name of [...BEHIND_ROUTER, 'rest-facade-gtw' as const])
     await waitForReady(`http://127.0.0.1:${portOf(name, options.platformPort)}/readyz`);
 

@@ -12,7 +12,7 @@ import { migrateDeploy } from '../scripts/migrate';
 import { BEHIND_ROUTER, portOf, portsEnv, type ProcessName } from '../bin/processes';
 import { fanoutOptionsFromEnv, printFanout, runFanout } from './fanout';
 import { goliveOptionsFromEnv, printGolive, runGolive } from './golive';
-import { benchKafkaEnv, waitForReady } from './support';
+import { benchKafkaEnv, profileArgv, waitForReady } from './support';
 import { inLanes } from '../test/support/lanes';
 
 /**
@@ -31,7 +31,7 @@ import { inLanes } from '../test/support/lanes';
  * request, the ratios between them and the issue's goals, met or not; then the fan-out benchmark of the realtime
  * gateway (fanout.ts). BENCH_WARMUP, BENCH_ROUNDS, BENCH_DURATION (seconds), BENCH_CONNECTIONS and BENCH_USERS
  * (the profiles asked for in turn) shape it.
- * BENCH_PROFILE=router-gtw,rest-facade-gtw writes those processes' CPU profiles to .data/profiles/.
+ * BENCH_PROFILE=router-gtw,rest-facade-gtw writes those processes' CPU profiles to .data/profiles/ (fan-out too).
  */
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
@@ -83,9 +83,11 @@ const children: ChildProcess[] = [];
 const named = new Map<string, ChildProcess>();
 
 function spawnProcess(name: string, extraEnv: Record<string, string> = {}, label = name): void {
-  const profiled = process.env.BENCH_PROFILE?.split(',').includes(name);
-  const execArgv = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), '.data', 'profiles')}`] : [];
-  const child = fork(entry, [name], { env: { ...env, ...extraEnv }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [name], {
+    env: { ...env, ...extraEnv },
+    execArgv: profileArgv(name),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.push(child);
   named.set(label, child);
   child.on('exit', (code) => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { toolKafkaCredentials } from '../kernel/bus/credentials';
 /** What every benchmark of this folder waits and counts with. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,3 +26,7 @@ export const benchKafkaEnv = () => {
   const { username, password } = toolKafkaCredentials();
   return { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password };
 };
+
+/** `BENCH_PROFILE=edge-gtw,chat-store-svc` writes those processes' CPU profiles to .data/profiles/ as they exit. */
+export const profileArgv = (name: string): string[] =>
+  process.env.BENCH_PROFILE?.split(',').includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), '.data', 'profiles')}`] : [];

@@ -4,8 +4,8 @@ import type { Identity } from '../../../kernel/identity';
 import type { Logger } from '../../../kernel/log';
 import type { ChatStoreConfig } from './config';
 import type { Message, PrismaClient, Room } from './data/db';
-import type { ChatterNames } from './services/messages.service';
 import { ChatLimiter } from './services/chat-limiter';
+import { type ChatterNames, ChattersService } from './services/chatters.service';
 import { EmotesService } from './services/emotes.service';
 import { MessagesService } from './services/messages.service';
 import { RefusalCounter } from './services/refusals';
@@ -23,6 +23,7 @@ export interface UserReference {
 export interface ChatServices {
   rooms: RoomsService;
   messages: MessagesService;
+  chatters: ChattersService;
   moderation: ModerationService;
   emotes: EmotesService;
 }
@@ -56,6 +57,7 @@ export function createChatContext(config: ChatStoreConfig, { prisma, redis }: { 
         redis,
       ),
     ),
+    chatters: new ChattersService(prisma),
     moderation: new ModerationService(prisma, rooms),
     emotes: new EmotesService(prisma, rooms),
   };
@@ -65,6 +67,6 @@ export function createChatContext(config: ChatStoreConfig, { prisma, redis }: { 
     log,
     roomById: new DataLoader((ids) => services.rooms.byIds(ids)),
     messageById: new DataLoader((ids) => services.messages.byIds(ids)),
-    chatterById: new DataLoader((ids) => services.messages.chattersByIds(ids)),
+    chatterById: new DataLoader((ids) => services.chatters.byIds(ids)),
   });
 }

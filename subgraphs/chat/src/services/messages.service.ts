@@ -5,7 +5,8 @@ import type { Identity } from '../../../../kernel/identity';
 import type { Logger } from '../../../../kernel/log';
 import { isUuid } from '../../../../kernel/ids';
 import { decodeCursor, pageSize, rowsAfter, toPage, type Page } from '../../../../kernel/paging';
-import { type Chatter, recordEvent, type Message, type Room } from '../data/db';
+import { recordEvent, type Message, type Room } from '../data/db';
+import type { ChatterNames } from './chatters.service';
 import { insertMessage, readSendContext, type SendContext } from '../data/message-intake';
 import type { PrismaClient } from '../data/prisma/client';
 import type { ChatLimiter } from './chat-limiter';
@@ -26,9 +27,6 @@ import {
 export const REPEAT_WINDOW_SECONDS = 30;
 
 export type MessagesPage = Page<Message>;
-
-/** The names a message's sender is shown under. */
-export type ChatterNames = Pick<Chatter, 'userId' | 'login' | 'displayName'>;
 
 /** An accepted message, with the sender's names it was sent under. */
 export type SentMessage = Message & { sender: ChatterNames };
@@ -174,15 +172,6 @@ export class MessagesService {
   async byIds(ids: readonly string[]): Promise<(Message | null)[]> {
     const rows = await this.prisma.message.findMany({ where: { id: { in: [...new Set(ids.filter(isUuid))] }, deletedAt: null } });
     const byId = new Map(rows.map((m) => [m.id, m]));
-    return ids.map((id) => byId.get(id) ?? null);
-  }
-
-  async chattersByIds(ids: readonly string[]): Promise<(ChatterNames | null)[]> {
-    const rows = await this.prisma.chatter.findMany({
-      where: { userId: { in: [...new Set(ids.filter(isUuid))] } },
-      select: { userId: true, login: true, displayName: true },
-    });
-    const byId = new Map(rows.map((c) => [c.userId, c]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
