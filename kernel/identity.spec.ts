@@ -11,6 +11,7 @@ import {
   verifyServiceToken,
   verifyStaffToken,
 } from './identity';
+import { countingChecks } from '../test/support/identities';
 import { generateSigningKey, newKeyPair, publicKeys, signingKey, type VerificationKeys } from './keys';
 
 const router = newKeyPair();
@@ -79,15 +80,7 @@ describe('signed identity', () => {
 });
 
 describe('the subgraph’s identity verifier', () => {
-  /** The router's public keys, counting how often a signature is checked. */
-  const counted = () => {
-    const keys = { ...router.verification, checks: 0 };
-    keys.get = (...args) => {
-      keys.checks += 1;
-      return router.verification.get(...args);
-    };
-    return keys;
-  };
+  const counted = () => countingChecks(router);
   const alice: Identity = { kind: 'session', userId: randomUUID(), emailVerified: true, ip: '203.0.113.9', requestId: 'r1' };
 
   it('should check a token’s signature once while it lives, and give each call its own request id', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { SigningKey, VerificationKeys } from './keys';
+import { verifiedTokens } from './verified-tokens';
 
 /**
  * Three kinds of signed token cross the platform, each signed with a private key only its issuer holds
@@ -114,7 +115,7 @@ export async function issueStaffToken(signing: SigningKey, claims: StaffClaims):
 export async function verifyStaffToken(
   keys: VerificationKeys,
   token: string,
-): Promise<{ ok: true; claims: StaffClaims & { issuedAt: number } } | { ok: false; reason: TokenFailure }> {
+): Promise<{ ok: true; claims: StaffClaims & { issuedAt: number; expiresAt: number } } | { ok: false; reason: TokenFailure }> {
   try {
     const { payload } = await jwtVerify(token, keys.get, {
       issuer: ACCESS_ISSUER,
@@ -126,7 +127,17 @@ export async function verifyStaffToken(
     const issuedAt = payload[ISSUED_AT_MS];
     if (typeof payload.sub !== 'string' || typeof payload.mfa !== 'number' || typeof issuedAt !== 'number')
       return { ok: false, reason: 'invalid' };
-    return { ok: true, claims: { userId: payload.sub, permissions: strings(payload.prm), mfaAt: payload.mfa, issuedAt } };
+    return {
+      ok: true,
+      // A required claim, so it is there; in milliseconds, as issuedAt.
+      claims: {
+        userId: payload.sub,
+        permissions: strings(payload.prm),
+        mfaAt: payload.mfa,
+        issuedAt,
+        expiresAt: (payload.exp ?? 0) * 1000,
+      },
+    };
   } catch (error) {
     return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }
@@ -264,26 +275,21 @@ export const VERIFIED_IDENTITIES_KEPT = 10_000;
  * `x-request-id` the router sends with every call), wins over the token's: the router reuses a caller's token
  * across its requests.
  *
- * The verifier remembers the tokens it verified until they expire. The router reuses a caller's token for half its
- * minute, so a subgraph sees the same token again and again; checking its signature once is enough, as the token
- * cannot change and the keys are the process's for its life. A token is kept until its `exp`, the instant jose
- * would refuse it; at most `kept` tokens, the oldest dropped first. Refused tokens are not kept: a flood of forged
- * ones must not push out the router's.
+ * The verifier remembers the tokens it verified until they expire (kernel/verified-tokens.ts): the router reuses a
+ * caller's token for half its minute, so a subgraph sees the same token again and again.
  */
 export function createIdentityVerifier(
   keys: VerificationKeys,
   subgraph: string,
   { kept = VERIFIED_IDENTITIES_KEPT, now = Date.now }: { kept?: number; now?: () => number } = {},
 ): IdentityVerifier {
-  const verified = new Map<string, VerifiedClaims>();
+  const verified = verifiedTokens<VerifiedClaims>({ kept, now });
   return async (token, requestId) => {
     const known = verified.get(token);
-    if (known && known.exp * 1000 > now()) return identityOf(known, requestId);
-    verified.delete(token);
+    if (known) return identityOf(known, requestId);
     const payload = await verifiedIdentityClaims(keys, token, subgraph);
     if (!payload) return null;
-    if (verified.size >= kept) verified.delete(verified.keys().next().value as string);
-    verified.set(token, payload);
+    verified.set(token, payload, payload.exp * 1000);
     return identityOf(payload, requestId);
   };
 }

@@ -2,6 +2,7 @@ import type { Identity } from '../../kernel/identity';
 import { verifyAccessToken, verifyServiceToken, verifyStaffToken } from '../../kernel/identity';
 import type { Introspection } from '../../kernel/introspection';
 import type { VerificationKeys } from '../../kernel/keys';
+import { verifiedTokens } from '../../kernel/verified-tokens';
 
 type WithoutCall<T> = T extends unknown ? Omit<T, 'requestId' | 'ip'> : never;
 
@@ -12,7 +13,9 @@ export type VerifiedCaller = WithoutCall<Identity>;
  * `issuedAt` (epoch ms) of a signed token, which the router honours without asking anyone: a suspension after it
  * revokes it (see revocations.ts). Opaque OAuth tokens have none: the authorization server forgets them instead.
  */
-export type Verification = { ok: true; caller: VerifiedCaller; issuedAt?: number } | { ok: false; reason: 'expired' | 'invalid' };
+export type Verification =
+  | { ok: true; caller: VerifiedCaller; issuedAt?: number /** A signed token's `exp`, epoch ms. */; expiresAt?: number }
+  | { ok: false; reason: 'expired' | 'invalid' };
 
 export type TokenVerifier = (token: string) => Promise<Verification>;
 
@@ -22,23 +25,46 @@ export interface ApiAccess {
   verify: TokenVerifier;
 }
 
-export const sessionVerifier =
-  (keys: VerificationKeys): TokenVerifier =>
-  async (token) => {
+/** How many verified session and staff tokens the router keeps: one per signed-in caller, for the token's life. */
+export const VERIFIED_TOKENS_KEPT = 10_000;
+
+interface Remembering {
+  kept?: number;
+  now?: () => number;
+}
+
+/**
+ * A verifier that remembers the valid signed tokens it checked until they expire (kernel/verified-tokens.ts): an
+ * app sends the same session token with every request of its life, and checking its signature again was the
+ * largest cost per request in the router after the subgraph calls. What the router decides from the claims
+ * (revocation by `issuedAt`, the rate limits) is still decided on every request.
+ */
+function remembering(verify: TokenVerifier, { kept = VERIFIED_TOKENS_KEPT, now }: Remembering): TokenVerifier {
+  const verified = verifiedTokens<Verification>({ kept, now });
+  return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
+    const verification = await verify(token);
+    if (verification.ok && verification.expiresAt !== undefined) verified.set(token, verification, verification.expiresAt);
+    return verification;
+  };
+}
+
+export const sessionVerifier = (keys: VerificationKeys, options: Remembering = {}): TokenVerifier =>
+  remembering(async (token) => {
     const verified = await verifyAccessToken(keys, token);
     if (!verified.ok) return verified;
-    const { userId, emailVerified, issuedAt } = verified.claims;
-    return { ok: true, caller: { kind: 'session', userId, emailVerified }, issuedAt };
-  };
+    const { userId, emailVerified, issuedAt, expiresAt } = verified.claims;
+    return { ok: true, caller: { kind: 'session', userId, emailVerified }, issuedAt, expiresAt };
+  }, options);
 
-export const staffVerifier =
-  (keys: VerificationKeys): TokenVerifier =>
-  async (token) => {
+export const staffVerifier = (keys: VerificationKeys, options: Remembering = {}): TokenVerifier =>
+  remembering(async (token) => {
     const verified = await verifyStaffToken(keys, token);
     if (!verified.ok) return verified;
-    const { userId, permissions, mfaAt, issuedAt } = verified.claims;
-    return { ok: true, caller: { kind: 'staff', userId, permissions, mfaAt }, issuedAt };
-  };
+    const { userId, permissions, mfaAt, issuedAt, expiresAt } = verified.claims;
+    return { ok: true, caller: { kind: 'staff', userId, permissions, mfaAt }, issuedAt, expiresAt };
+  }, options);
 
 export const serviceVerifier =
   (keys: VerificationKeys): TokenVerifier =>

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AnonymousIdentity, Identity, OAuthIdentity, ServiceIdentity, SessionIdentity, StaffIdentity } from '../../kernel/identity';
+import type { newKeyPair } from '../../kernel/keys';
+
+type KeyPair = ReturnType<typeof newKeyPair>;
 
 /** Callers of each kind, as the signed identity would carry them, for specs that call services directly. */
 export const identities = {
@@ -49,3 +52,13 @@ export function identityOf(kind: Identity['kind'], userId?: string, scopes: stri
       return identities.service();
   }
 }
+
+/** A key pair's public keys, counting how often a signature is checked: what a verifier's memory saves. */
+export const countingChecks = (pair: KeyPair) => {
+  const keys = { ...pair.verification, checks: 0 };
+  keys.get = (...args) => {
+    keys.checks += 1;
+    return pair.verification.get(...args);
+  };
+  return keys;
+};
