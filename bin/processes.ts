@@ -280,7 +280,6 @@ export function portsEnv(firstPort: number): Record<string, string> {
   return env;
 }
 
-/** The port `portsEnv(firstPort)` gives a process. */
 /**
  * The Kafka principal a process authenticates as when it runs alone (scripts/kafka/principals.json): its domain's,
  * whose ACLs let it write its domain's topics only; rt-gtw's own (it reports viewer counts); the gateways'
@@ -292,4 +291,5 @@ export function kafkaPrincipalOf(name: string): string {
   return name.slice(0, name.indexOf('-'));
 }
 
+/** The port `portsEnv(firstPort)` gives a process. */
 export const portOf = (name: ProcessName, firstPort: number) => firstPort + Object.keys(PROCESSES).indexOf(name);
